@@ -1,0 +1,44 @@
+/**
+ * Everything that can happen to a connection, as data: the app's commands,
+ * what the link reports, and the timers derived from the snapshot. The
+ * transition function is defined for every one of them in every state.
+ *
+ * Events from the link and from timers carry the `epoch` (the login) they
+ * belong to, so one that arrives after a logout or a new login is ignored
+ * instead of acting on the wrong session.
+ */
+import type { ErrorCode } from '../protocol/error-code.js';
+import type { KickReason } from '../protocol/frames.js';
+
+export type ConnectionEvent =
+  /** The app called `login`; `request` identifies its promise. */
+  | { type: 'LOGIN'; request: number; uid: string; token: string }
+  /** The app called `logout`. */
+  | { type: 'LOGOUT'; request: number }
+  /** A token to use from now on (accepted by the server, or to try at the next attempt). */
+  | { type: 'TOKEN_RENEWED'; token: string; tokenExpiresAt: number | undefined }
+  /** The server accepted a login or a resume. Times are the scheduler's. */
+  | { type: 'LINK_UP'; epoch: number; session: string; resumed: boolean; tokenExpiresAt: number }
+  /** The link is down, surely since `since`; the link keeps trying to restore it. */
+  | { type: 'LINK_DOWN'; epoch: number; since: number }
+  /** Frames came through again on a socket that had gone silent. */
+  | { type: 'LINK_RESTORED'; epoch: number }
+  /** The server refused a login attempt. */
+  | { type: 'LOGIN_REFUSED'; epoch: number; code: ErrorCode }
+  /** The server ended the session for good. */
+  | { type: 'KICKED'; epoch: number; reason: KickReason }
+  /** Timer: the login timeout ran out. */
+  | { type: 'LOGIN_TIMED_OUT'; epoch: number }
+  /** Timer: the link has been down for the interruption threshold. */
+  | { type: 'INTERRUPTION_THRESHOLD'; epoch: number }
+  /** Timer: the token expiring at `tokenExpiresAt` is within its warning time. */
+  | { type: 'TOKEN_WARNING'; epoch: number; tokenExpiresAt: number };
+
+/** Effects a transition asks for; the client carries them out, in order. */
+export type ConnectionAction =
+  /** Settle the promise of `request`: resolve, or reject with `error`. */
+  | { type: 'SETTLE'; request: number; error?: ErrorCode }
+  /** Tell the server the session ends, if a socket is open (never waited for). */
+  | { type: 'SEND_LOGOUT' }
+  | { type: 'EMIT_TOKEN_EXPIRED' }
+  | { type: 'EMIT_TOKEN_WILL_EXPIRE' };

@@ -1,0 +1,142 @@
+/**
+ * The reference server: an HTTP server carrying WebSocket connections that
+ * speak `rx-rtm.v1`, with sessions held in memory.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeFrame } from '../protocol/codec.js';
+import { CloseCode } from '../protocol/close-code.js';
+import { MAX_FRAME_BYTES, PROTOCOL } from '../protocol/frames.js';
+import { Connection } from './connection.js';
+import type { Peer } from './peer.js';
+import { SessionRegistry, type ServerClock } from './session-registry.js';
+
+export interface ServerOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Address to listen on; defaults to 127.0.0.1. */
+  host?: string;
+  /** App id to app secret, as an object or a Map. */
+  apps: Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+  /** How long a session outlives its last frame (SPEC §4); default 30 000 ms. */
+  presenceGraceMs?: number;
+  /** How long a new socket may wait before its login frame; default 10 000 ms. */
+  loginWaitMs?: number;
+  /** Largest frame accepted, in bytes; a larger one closes that socket with 1009. */
+  maxFrameBytes?: number;
+  /** How long `close()` waits for clients to go before dropping them; default 2 000 ms. */
+  shutdownGraceMs?: number;
+  /** Clocks, for tests; default `performance.now()` and `Date.now()`. */
+  clock?: ServerClock;
+}
+
+export interface RtmServer {
+  /** `ws://host:port/` to give clients. */
+  readonly url: string;
+  readonly port: number;
+  /** Sessions alive now, attached or within their grace. */
+  readonly sessionCount: number;
+  /** Ends the uid's session with BANNED_BY_SERVER and refuses its logins until `unban`. */
+  ban(appId: string, uid: string): void;
+  unban(appId: string, uid: string): void;
+  /**
+   * Stops accepting, tells every client to reconnect (`goaway`, close code
+   * 1012), and resolves once all sockets are gone or `shutdownGraceMs` passed.
+   */
+  close(): Promise<void>;
+}
+
+const systemClock: ServerClock = { monotonic: () => performance.now(), wall: () => Date.now() };
+
+function peerOf(socket: WebSocket): Peer {
+  return {
+    send: (frame) => {
+      if (socket.readyState === socket.OPEN) socket.send(encodeFrame(frame));
+    },
+    close: (code, reason) => socket.close(code, reason),
+    terminate: () => socket.terminate(),
+  };
+}
+
+/** Starts a server; resolves once it listens. */
+export async function startServer(options: ServerOptions): Promise<RtmServer> {
+  const {
+    port,
+    host = '127.0.0.1',
+    presenceGraceMs = 30_000,
+    loginWaitMs = 10_000,
+    maxFrameBytes = MAX_FRAME_BYTES,
+    shutdownGraceMs = 2_000,
+    clock = systemClock,
+  } = options;
+  const apps = options.apps instanceof Map ? options.apps : new Map(Object.entries(options.apps));
+  const registry = new SessionRegistry({ apps, presenceGraceMs, clock });
+
+  const http = createServer((_request, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('rx-rtm speaks WebSocket here\n');
+  });
+  const wss = new WebSocketServer({
+    server: http,
+    maxPayload: maxFrameBytes,
+    handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
+  });
+
+  wss.on('connection', (socket: WebSocket, _request: IncomingMessage) => {
+    // A socket error (an oversized frame, a reset) is followed by 'close'; handling it here keeps it from being thrown.
+    socket.on('error', () => undefined);
+    if (socket.protocol !== PROTOCOL) {
+      socket.close(CloseCode.PolicyViolation, `subprotocol ${PROTOCOL} required`);
+      return;
+    }
+    const peer = peerOf(socket);
+    const connection = new Connection(peer, registry, clock);
+    const loginWait = setTimeout(() => {
+      if (!connection.loggedIn) socket.close(CloseCode.LoginWait, 'no login');
+    }, loginWaitMs);
+    socket.on('message', (data, isBinary) => {
+      connection.receive(isBinary ? data : data.toString());
+    });
+    socket.on('close', () => {
+      clearTimeout(loginWait);
+      connection.closed();
+    });
+  });
+
+  const ticker = setInterval(() => registry.tick(), 100);
+  ticker.unref();
+
+  http.listen(port, host);
+  await once(http, 'listening');
+  const bound = (http.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `ws://${host.includes(':') ? `[${host}]` : host}:${bound}/`,
+    port: bound,
+    get sessionCount() {
+      return registry.size;
+    },
+    ban: (appId, uid) => registry.ban(appId, uid),
+    unban: (appId, uid) => registry.unban(appId, uid),
+    close() {
+      closing ??= (async () => {
+        clearInterval(ticker);
+        http.close();
+        for (const socket of wss.clients) {
+          if (socket.readyState === socket.OPEN) socket.send(encodeFrame({ t: 'goaway' }));
+          socket.close(CloseCode.ServiceRestart, 'server restart');
+        }
+        const gone = Promise.all([...wss.clients].map((socket) => once(socket, 'close')));
+        const deadline = new Promise((resolve) => setTimeout(resolve, shutdownGraceMs).unref());
+        await Promise.race([gone, deadline]);
+        for (const socket of wss.clients) socket.terminate();
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        http.closeAllConnections();
+      })();
+      return closing;
+    },
+  };
+}
