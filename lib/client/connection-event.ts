@@ -11,8 +11,8 @@ import type { ErrorCode } from '../protocol/error-code.js';
 import type { KickReason } from '../protocol/frames.js';
 
 export type ConnectionEvent =
-  /** The app called `login`; `request` identifies its promise. */
-  | { type: 'LOGIN'; request: number; uid: string; token: string }
+  /** The app called `login` at time `at`; `request` identifies its promise. */
+  | { type: 'LOGIN'; request: number; uid: string; token: string; at: number }
   /** The app called `logout`. */
   | { type: 'LOGOUT'; request: number }
   /** A token to use from now on (accepted by the server, or to try at the next attempt). */

@@ -16,8 +16,8 @@ export interface ConnectionSnapshot {
   readonly epoch: number;
   /** Set from `login` until the client is DISCONNECTED again. */
   readonly credentials?: { readonly uid: string; readonly token: string };
-  /** The `login` promise still waiting (CONNECTING only). */
-  readonly pendingLogin?: number;
+  /** The `login` promise still waiting and when it was called (CONNECTING only). */
+  readonly pendingLogin?: { readonly request: number; readonly since: number };
   /** The server's session id, offered on reconnect so the session resumes. */
   readonly session?: string;
   /** While the link is down: the latest moment it can have gone down. */
@@ -47,7 +47,8 @@ function disconnected(from: ConnectionSnapshot, reason: ConnectionChangeReason, 
 
 function settleLogin(snapshot: ConnectionSnapshot, error?: ErrorCode): ConnectionAction[] {
   if (snapshot.pendingLogin === undefined) return [];
-  return [error ? { type: 'SETTLE', request: snapshot.pendingLogin, error } : { type: 'SETTLE', request: snapshot.pendingLogin }];
+  const { request } = snapshot.pendingLogin;
+  return [error ? { type: 'SETTLE', request, error } : { type: 'SETTLE', request }];
 }
 
 export function transition(s: ConnectionSnapshot, event: ConnectionEvent): Step {
@@ -59,7 +60,7 @@ export function transition(s: ConnectionSnapshot, event: ConnectionEvent): Step 
         reason: Reason.Login,
         epoch: s.epoch + 1,
         credentials: { uid: event.uid, token: event.token },
-        pendingLogin: event.request,
+        pendingLogin: { request: event.request, since: event.at },
       });
 
     case 'LOGOUT': {

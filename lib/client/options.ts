@@ -1,0 +1,77 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
+import { ErrorCode } from '../protocol/error-code.js';
+import { RtmError } from '../protocol/rtm-error.js';
+import type { RandomSource } from './backoff.js';
+import type { LinkSettings, WebSocketConstructor } from './link.js';
+
+export interface RtmClientOptions {
+  /** The server's WebSocket URL, e.g. `wss://rtm.example.com/`. */
+  url: string;
+  appId: string;
+  /** `login` fails with TIMEOUT if not logged in this long after the call (SPEC §3). Default 6 000 ms. */
+  loginTimeoutMs?: number;
+  /** How long the link may be down before RECONNECTING / INTERRUPTED (SPEC §3). Default 4 000 ms. */
+  interruptionThresholdMs?: number;
+  /**
+   * Ping period while connected. It is the precision of the interruption
+   * threshold: RECONNECTING comes between the threshold and the threshold
+   * plus this (plus a pong allowance of at least 100 ms) after the link died.
+   * Default 1 000 ms.
+   */
+  heartbeatIntervalMs?: number;
+  /** `TokenPrivilegeWillExpire` comes this long before the token expires (SPEC §3). Default 30 000 ms. */
+  tokenWarningMs?: number;
+  /** Shortest wait between reconnect attempts. Default 500 ms. */
+  reconnectMinDelayMs?: number;
+  /** Longest wait between reconnect attempts. Default 15 000 ms. */
+  reconnectMaxDelayMs?: number;
+  /** WebSocket class; default the platform's (`ws` in Node). */
+  WebSocket?: WebSocketConstructor;
+  /** Scheduler for every timer; a `TestScheduler` makes timing exact in tests. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /** Jitter source for backoff; default `Math.random`. */
+  random?: RandomSource;
+  /**
+   * Emits when the network is probably back (e.g. the page's `online`
+   * event); a waiting reconnect then tries at once. Default: the `online`
+   * event where there is a `window`.
+   */
+  networkOnline$?: Observable<unknown>;
+}
+
+export interface ClientSettings extends LinkSettings {
+  readonly tokenWarningMs: number;
+}
+
+function duration(name: string, value: number | undefined, fallback: number): number {
+  const ms = value ?? fallback;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
+    throw new RtmError(ErrorCode.InvalidArgument, `${name} must be a positive number of milliseconds`);
+  }
+  return ms;
+}
+
+/** Fills in defaults and refuses settings that could not work, before anything starts. */
+export function clientSettings(options: RtmClientOptions, platformWebSocket: WebSocketConstructor | undefined): ClientSettings {
+  if (typeof options.url !== 'string' || !/^wss?:\/\//.test(options.url)) {
+    throw new RtmError(ErrorCode.InvalidArgument, 'url must be a ws:// or wss:// URL');
+  }
+  const WebSocket = options.WebSocket ?? platformWebSocket;
+  if (!WebSocket) throw new RtmError(ErrorCode.InvalidArgument, 'no WebSocket on this platform: pass the WebSocket option');
+  const minDelayMs = duration('reconnectMinDelayMs', options.reconnectMinDelayMs, 500);
+  const maxDelayMs = duration('reconnectMaxDelayMs', options.reconnectMaxDelayMs, 15_000);
+  if (maxDelayMs < minDelayMs) throw new RtmError(ErrorCode.InvalidArgument, 'reconnectMaxDelayMs must not be below reconnectMinDelayMs');
+  return {
+    url: options.url,
+    appId: options.appId,
+    WebSocket,
+    scheduler: options.scheduler ?? asyncScheduler,
+    random: options.random ?? Math.random,
+    loginTimeoutMs: duration('loginTimeoutMs', options.loginTimeoutMs, 6_000),
+    interruptionThresholdMs: duration('interruptionThresholdMs', options.interruptionThresholdMs, 4_000),
+    heartbeatIntervalMs: duration('heartbeatIntervalMs', options.heartbeatIntervalMs, 1_000),
+    tokenWarningMs: duration('tokenWarningMs', options.tokenWarningMs, 30_000),
+    reconnect: { minDelayMs, maxDelayMs },
+  };
+}

@@ -1,0 +1,8 @@
+/** What both client entries export besides `createClient`. */
+export { RtmClient, type RtmClientEvents } from './client/rtm-client.js';
+export type { RtmClientOptions } from './client/options.js';
+export { ConnectionState, ConnectionChangeReason, type ConnectionStatePair } from './client/connection-state.js';
+export type { WebSocketConstructor } from './client/link.js';
+export { seededRandom, type RandomSource } from './client/backoff.js';
+export { ErrorCode } from './protocol/error-code.js';
+export { RtmError } from './protocol/rtm-error.js';
