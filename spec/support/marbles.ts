@@ -1,0 +1,79 @@
+/**
+ * Helpers for marble tests of the client: a TestScheduler whose frames are
+ * milliseconds, and a client wired to a FakeRtmServer on it.
+ */
+import { expect } from 'chai';
+import { TestScheduler } from 'rxjs/testing';
+import { RtmClient } from '../../lib/client/rtm-client.js';
+import type { RtmClientOptions } from '../../lib/client/options.js';
+import { ConnectionChangeReason as R, ConnectionState as S, type ConnectionChangeReason, type ConnectionState } from '../../lib/client/connection-state.js';
+import { FakeRtmServer, type FakeRtmServerOptions } from '../../lib/testing/fake-rtm-server.js';
+
+export function testScheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => {
+    expect(actual).to.deep.equal(expected);
+  });
+}
+
+/** A client on `scheduler` talking to a fresh fake server; jitter is pinned to its floor. */
+export function clientAndServer(scheduler: TestScheduler, options: Partial<RtmClientOptions> = {}, serverOptions: FakeRtmServerOptions = {}) {
+  const server = new FakeRtmServer(scheduler, serverOptions);
+  const client = new RtmClient({
+    url: 'ws://rtm.test/',
+    appId: 'app',
+    WebSocket: server.WebSocket,
+    scheduler,
+    random: () => 0,
+    ...options,
+  });
+  return { server, client };
+}
+
+/** Runs `fn` at virtual time `at` (ms). */
+export function at(scheduler: TestScheduler, time: number, fn: () => void): void {
+  scheduler.schedule(fn, time);
+}
+
+/** Settles to a readable value, so tests can assert on a promise after `run`. */
+export function outcome(promise: Promise<unknown>): { value?: string } {
+  const result: { value?: string } = {};
+  promise.then(
+    () => (result.value = 'resolved'),
+    (error: { code?: string }) => (result.value = `rejected ${error.code}`),
+  );
+  return result;
+}
+
+export const flushMicrotasks = () => new Promise((resolve) => setImmediate(resolve));
+
+type Pair = { state: ConnectionState; reason: ConnectionChangeReason };
+const pair = (state: ConnectionState, reason: ConnectionChangeReason): Pair => ({ state, reason });
+
+/** Marble values for every pair a test may expect. */
+export const pairs = {
+  idle: pair(S.Disconnected, R.Logout),
+  connecting: pair(S.Connecting, R.Login),
+  connected: pair(S.Connected, R.LoginSuccess),
+  failed: pair(S.Disconnected, R.LoginFailure),
+  timedOut: pair(S.Disconnected, R.LoginTimeout),
+  reconnecting: pair(S.Reconnecting, R.Interrupted),
+  loggedOut: pair(S.Disconnected, R.Logout),
+  remoteLogin: pair(S.Aborted, R.RemoteLogin),
+  banned: pair(S.Aborted, R.BannedByServer),
+} as const;
+
+/**
+ * A marble string with each value at the given virtual time (ms), e.g.
+ * `marble([[0, 'a'], [25, 'b']])` is `'a 24ms b'`. Times must increase.
+ */
+export function marble(events: ReadonlyArray<readonly [number, string]>): string {
+  let out = '';
+  let frame = 0;
+  for (const [time, value] of events) {
+    if (time < frame) throw new Error(`marble: ${value} at ${time} comes before frame ${frame}`);
+    if (time > frame) out += ` ${time - frame}ms `;
+    out += value;
+    frame = time + 1;
+  }
+  return out.trim();
+}
