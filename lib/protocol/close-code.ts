@@ -19,7 +19,5 @@ export const CloseCode = {
   Kicked: 4002,
   /** No login frame arrived in time after the socket opened. */
   LoginWait: 4003,
-  /** The session's presence expired while its socket still looked open. */
-  SessionExpired: 4004,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

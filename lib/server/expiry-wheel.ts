@@ -60,15 +60,22 @@ export class ExpiryWheel<T> {
   advance(now: number): void {
     const last = Math.floor(now / this.tickMs);
     for (; this.cursor <= last; this.cursor++) {
-      const bucket = this.buckets.get(this.cursor);
+      const slot = this.cursor;
+      const bucket = this.buckets.get(slot);
       if (!bucket) continue;
-      this.buckets.delete(this.cursor);
-      for (const item of bucket) {
-        this.slotOf.delete(item);
+      // While this bucket is handled, items (re)filed by the wheel or by
+      // onDue land in a bucket still ahead of this loop (or, in the last
+      // one, wait for the next advance), never in one it has passed.
+      this.cursor = Math.min(slot + 1, last);
+      for (const item of [...bucket]) {
+        // onDue may have deleted or moved a later item of this bucket.
+        if (this.slotOf.get(item) !== slot) continue;
+        this.delete(item);
         const due = this.dueOf(item);
         if (due > now) this.schedule(item);
         else if (this.onDue(item, now)) this.schedule(item);
       }
+      this.cursor = slot;
     }
     // The current bucket may hold items due later within this tick: re-read it next time.
     this.cursor = last;

@@ -49,6 +49,9 @@ export function verifyToken(token: string, appId: string, uid: string, appSecret
   if (parts.length !== 3 || parts[0] !== VERSION) return invalid;
   const expected = sign(appSecret, `${parts[0]}.${parts[1]}`);
   const given = Buffer.from(parts[2], 'base64url');
+  // Buffer.from skips bad characters and ignores spare bits: only the
+  // canonical spelling of a signature is that signature.
+  if (given.toString('base64url') !== parts[2]) return invalid;
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid;
   let claims: unknown;
   try {

@@ -1,0 +1,35 @@
+/**
+ * `npm start`: a development server on 127.0.0.1:7600 with one app, and a
+ * token ready to paste into a client. Not for production: the secret is
+ * made up at each start unless RTM_DEV_SECRET gives one.
+ */
+import { randomBytes } from 'node:crypto';
+import { createToken, startServer } from './index.js';
+
+const appId = process.env.RTM_DEV_APP_ID ?? 'demo';
+const appSecret = process.env.RTM_DEV_SECRET ?? randomBytes(18).toString('base64url');
+const port = Number(process.env.PORT ?? 7600);
+const host = process.env.HOST ?? '127.0.0.1';
+
+const server = await startServer({ port, host, apps: { [appId]: appSecret } });
+const uid = 'dev-user';
+const token = createToken({ appId, appSecret, uid, expiresInSeconds: 24 * 3600 });
+
+process.stdout.write(
+  [
+    `rx-rtm development server listening on ${server.url}`,
+    `  app id:     ${appId}`,
+    `  app secret: ${appSecret}`,
+    `  token for uid "${uid}" (valid 24 h):`,
+    `  ${token}`,
+    '',
+    `  createClient({ url: '${server.url}', appId: '${appId}' }).login({ uid: '${uid}', token: '<token above>' })`,
+    '',
+  ].join('\n'),
+);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void server.close().then(() => process.exit(0));
+  });
+}
