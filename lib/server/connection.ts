@@ -12,6 +12,8 @@ import type { Session, SessionRegistry } from './session-registry.js';
 
 export class Connection {
   private session: Session | undefined;
+  /** Set once this connection has closed its socket: frames still in flight are ignored. */
+  private closing = false;
 
   constructor(
     private readonly peer: Peer,
@@ -25,6 +27,7 @@ export class Connection {
   }
 
   receive(data: unknown): void {
+    if (this.closing) return;
     if (this.session) this.registry.heard(this.session);
     const decoded = decodeClientFrame(data);
     if (!decoded.ok) {
@@ -61,6 +64,7 @@ export class Connection {
       }
       case 'logout':
         this.session = undefined;
+        this.closing = true;
         this.registry.logout(session);
         return;
     }
@@ -86,9 +90,11 @@ export class Connection {
         tokenExpiresInMs: outcome.session.tokenExpiresAt - this.clock.wall(),
       });
     } else if ('kicked' in outcome) {
+      this.closing = true;
       this.peer.send({ t: 'kicked', reason: outcome.kicked });
       this.peer.close(CloseCode.Kicked, outcome.kicked);
     } else {
+      this.closing = true;
       this.peer.send({ t: 'refused', code: outcome.code, message: outcome.message });
       this.peer.close(CloseCode.LoginRefused, outcome.code);
     }

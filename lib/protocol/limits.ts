@@ -1,0 +1,79 @@
+/**
+ * The limits of SPEC §5, in one place for the client (which refuses early)
+ * and the server (which refuses for certain), so both always agree.
+ */
+import { ErrorCode } from './error-code.js';
+
+export const Limits = {
+  /** Channels one client may have joined at once. */
+  joinedChannels: 20,
+  /** Peers one client may subscribe to for online status. */
+  subscribedPeers: 512,
+  /** Attribute pairs a user may hold. */
+  attributes: 32,
+  attributeKeyBytes: 32,
+  attributePairBytes: 8 * 1024,
+  /** Bytes of keys and values one attribute call may carry. */
+  attributeCallBytes: 16 * 1024,
+} as const;
+
+/** A rate limit: at most `limit` calls in any `windowMs`. */
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** Per-client rate limits (SPEC §5). */
+export const RateLimits = {
+  login: { limit: 2, windowMs: 1000 },
+  join: { limit: 50, windowMs: 3000 },
+  getMembers: { limit: 5, windowMs: 2000 },
+  queryOnline: { limit: 10, windowMs: 5000 },
+  setAttributes: { limit: 10, windowMs: 5000 },
+  getAttributes: { limit: 40, windowMs: 5000 },
+} as const satisfies Record<string, RateLimit>;
+
+export interface LimitProblem {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+const encoder = new TextEncoder();
+const bytes = (text: string) => encoder.encode(text).length;
+
+/** Checks attribute keys (for deletes and reads): strings of 1 to 32 bytes. */
+export function attributeKeysProblem(keys: unknown): LimitProblem | undefined {
+  if (!Array.isArray(keys)) return { code: ErrorCode.InvalidArgument, message: 'keys must be an array of strings' };
+  for (const key of keys) {
+    if (typeof key !== 'string' || key.length === 0 || bytes(key) > Limits.attributeKeyBytes) {
+      return { code: ErrorCode.InvalidArgument, message: `attribute keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes` };
+    }
+  }
+  return undefined;
+}
+
+/** Checks the attributes one call writes: key and pair sizes, string values, the per-call total. */
+export function attributesProblem(attributes: unknown): LimitProblem | undefined {
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
+    return { code: ErrorCode.InvalidArgument, message: 'attributes must be an object of strings' };
+  }
+  const entries = Object.entries(attributes);
+  const keys = attributeKeysProblem(entries.map(([key]) => key));
+  if (keys) return keys;
+  let total = 0;
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string') return { code: ErrorCode.InvalidArgument, message: `attribute ${key} must be a string` };
+    const pair = bytes(key) + bytes(value);
+    if (pair > Limits.attributePairBytes) {
+      return { code: ErrorCode.InvalidArgument, message: `attribute ${key} is over ${Limits.attributePairBytes} bytes` };
+    }
+    total += pair;
+  }
+  if (total > Limits.attributeCallBytes) {
+    return { code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributeCallBytes} bytes of attributes in one call` };
+  }
+  if (entries.length > Limits.attributes) {
+    return { code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributes} attributes` };
+  }
+  return undefined;
+}

@@ -1,0 +1,172 @@
+/**
+ * The store of a single server: plain maps, events delivered to listeners
+ * synchronously, so a change and the events it causes are never
+ * interleaved with another request.
+ */
+import { ErrorCode } from '../protocol/error-code.js';
+import { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
+import { Limits } from '../protocol/limits.js';
+import type { ClaimResult, EndReason, PresenceStore, StoreEvent, StoreResult } from './presence-store.js';
+
+/** The shared state of one online user: its live session and what belongs to it. */
+interface UserRecord {
+  session: string;
+  /** Sessions this one replaced, newest first, so their instances can be told (bounded). */
+  replaced: string[];
+  status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable;
+  channels: Set<string>;
+  attributes: Map<string, string>;
+}
+
+const REPLACED_KEPT = 8;
+
+class AppState {
+  readonly users = new Map<string, UserRecord>();
+  readonly channels = new Map<string, Set<string>>();
+}
+
+export class MemoryStore implements PresenceStore {
+  private readonly apps = new Map<string, AppState>();
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
+
+  async claim(appId: string, uid: string, session: string, resume: string | undefined): Promise<ClaimResult> {
+    const app = this.app(appId);
+    const current = app.users.get(uid);
+    if (current && current.session === resume) {
+      this.changeStatus(appId, current, uid, PeerStatus.Online);
+      return { outcome: 'resumed' };
+    }
+    if (current && resume !== undefined && current.replaced.includes(resume)) return { outcome: 'superseded' };
+    if (current) {
+      this.leaveAll(appId, uid, current);
+      this.emit({ type: 'kick', appId, uid, session: current.session, reason: KickReason.RemoteLogin });
+    }
+    app.users.set(uid, {
+      session,
+      replaced: current ? [current.session, ...current.replaced].slice(0, REPLACED_KEPT) : [],
+      status: PeerStatus.Online,
+      channels: new Set(),
+      attributes: new Map(),
+    });
+    if (!current || current.status !== PeerStatus.Online) this.emit({ type: 'status', appId, uid, status: PeerStatus.Online });
+    return { outcome: 'created', replaced: current?.session };
+  }
+
+  async end(appId: string, uid: string, session: string, reason: EndReason): Promise<void> {
+    const app = this.apps.get(appId);
+    const user = this.owned(appId, uid, session);
+    if (!app || !user) return;
+    this.leaveAll(appId, uid, user);
+    app.users.delete(uid);
+    if (reason === 'banned') this.emit({ type: 'kick', appId, uid, session, reason: KickReason.BannedByServer });
+    this.emit({ type: 'status', appId, uid, status: PeerStatus.Offline });
+  }
+
+  async setStatus(appId: string, uid: string, session: string, status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable): Promise<void> {
+    const user = this.owned(appId, uid, session);
+    if (user) this.changeStatus(appId, user, uid, status);
+  }
+
+  async join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>> {
+    const user = this.owned(appId, uid, session);
+    if (!user) return { ok: false, code: ErrorCode.NotLoggedIn, message: 'session is over' };
+    const app = this.app(appId);
+    let members = app.channels.get(channel);
+    if (!user.channels.has(channel)) {
+      if (user.channels.size >= Limits.joinedChannels) {
+        return { ok: false, code: ErrorCode.LimitExceeded, message: `already in ${Limits.joinedChannels} channels` };
+      }
+      if (!members) app.channels.set(channel, (members = new Set()));
+      members.add(uid);
+      user.channels.add(channel);
+      this.emit({ type: 'member', appId, channel, uid, joined: true, count: members.size });
+    }
+    return { ok: true, value: [...members!] };
+  }
+
+  async leave(appId: string, uid: string, session: string, channel: string): Promise<void> {
+    const user = this.owned(appId, uid, session);
+    if (user?.channels.has(channel)) this.leaveOne(appId, uid, user, channel);
+  }
+
+  async members(appId: string, channel: string): Promise<string[]> {
+    return [...(this.apps.get(appId)?.channels.get(channel) ?? [])];
+  }
+
+  async channelsOf(appId: string, uid: string, session: string): Promise<string[]> {
+    return [...(this.owned(appId, uid, session)?.channels ?? [])];
+  }
+
+  async writeAttributes(
+    appId: string,
+    uid: string,
+    session: string,
+    op: AttributeOp,
+    attributes: Readonly<Record<string, string>>,
+    keys: readonly string[],
+  ): Promise<StoreResult> {
+    const user = this.owned(appId, uid, session);
+    if (!user) return { ok: false, code: ErrorCode.NotLoggedIn, message: 'session is over' };
+    const next = op === AttributeOp.Set || op === AttributeOp.Clear ? new Map<string, string>() : new Map(user.attributes);
+    if (op === AttributeOp.Set || op === AttributeOp.Merge) for (const [key, value] of Object.entries(attributes)) next.set(key, value);
+    if (op === AttributeOp.Delete) for (const key of keys) next.delete(key);
+    if (next.size > Limits.attributes) return { ok: false, code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributes} attributes` };
+    user.attributes = next;
+    return { ok: true };
+  }
+
+  async readAttributes(appId: string, uid: string, keys: readonly string[] | undefined): Promise<Record<string, string>> {
+    const attributes = this.apps.get(appId)?.users.get(uid)?.attributes;
+    if (!attributes) return {};
+    const wanted = keys ?? [...attributes.keys()];
+    return Object.fromEntries(wanted.filter((key) => attributes.has(key)).map((key) => [key, attributes.get(key)!]));
+  }
+
+  async statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>> {
+    const users = this.apps.get(appId)?.users;
+    return Object.fromEntries(uids.map((uid) => [uid, users?.get(uid)?.status ?? PeerStatus.Offline]));
+  }
+
+  listen(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+
+  private owned(appId: string, uid: string, session: string): UserRecord | undefined {
+    const user = this.apps.get(appId)?.users.get(uid);
+    return user?.session === session ? user : undefined;
+  }
+
+  private changeStatus(appId: string, user: UserRecord, uid: string, status: UserRecord['status']): void {
+    if (user.status === status) return;
+    user.status = status;
+    this.emit({ type: 'status', appId, uid, status });
+  }
+
+  private leaveAll(appId: string, uid: string, user: UserRecord): void {
+    for (const channel of user.channels) this.leaveOne(appId, uid, user, channel);
+  }
+
+  private leaveOne(appId: string, uid: string, user: UserRecord, channel: string): void {
+    const app = this.apps.get(appId)!;
+    const members = app.channels.get(channel)!;
+    members.delete(uid);
+    user.channels.delete(channel);
+    if (members.size === 0) app.channels.delete(channel);
+    this.emit({ type: 'member', appId, channel, uid, joined: false, count: members.size });
+  }
+
+  private app(appId: string): AppState {
+    let app = this.apps.get(appId);
+    if (!app) this.apps.set(appId, (app = new AppState()));
+    return app;
+  }
+
+  private emit(event: StoreEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
