@@ -18,7 +18,18 @@ export const PROTOCOL = 'rx-rtm.v1';
 export const MAX_FRAME_BYTES = 40 * 1024;
 
 const requestId = v.pipe(v.number(), v.integer(), v.minValue(0));
+const sequence = v.pipe(v.number(), v.integer(), v.minValue(0));
 const errorCode = v.picklist(Object.values(ErrorCode));
+const names = v.array(v.string());
+const attributes = v.record(v.string(), v.string());
+
+/** A peer's online status as subscriptions report it (SPEC §4). */
+export const PeerStatus = { Online: 'ONLINE', Unreachable: 'UNREACHABLE', Offline: 'OFFLINE' } as const;
+export type PeerStatus = (typeof PeerStatus)[keyof typeof PeerStatus];
+
+/** How `attrs` changes the sender's attributes. */
+export const AttributeOp = { Set: 'set', Merge: 'merge', Delete: 'delete', Clear: 'clear' } as const;
+export type AttributeOp = (typeof AttributeOp)[keyof typeof AttributeOp];
 
 /** Frames a client sends. */
 export const ClientFrame = v.variant('t', [
@@ -29,13 +40,36 @@ export const ClientFrame = v.variant('t', [
     uid: v.string(),
     token: v.string(),
     session: v.optional(v.string()),
+    /** With `session`: the last event `seq` received (absent: 0), so the server replays what came after. */
+    seq: v.optional(sequence),
   }),
-  /** Heartbeat; the server answers `pong` at once. */
-  v.object({ t: v.literal('ping') }),
+  /** Heartbeat; the server answers `pong` at once. `ack`: every event up to this `seq` arrived. */
+  v.object({ t: v.literal('ping'), ack: v.optional(sequence) }),
   /** Replace the session's token; answered by `renewed` or `fail`. */
   v.object({ t: v.literal('renew'), id: requestId, token: v.string() }),
   /** End the session now: peers see the user leave at once. */
   v.object({ t: v.literal('logout') }),
+  /** Join a channel; answered by `joined` with the members. Joining a joined channel changes nothing. */
+  v.object({ t: v.literal('join'), id: requestId, channel: v.string() }),
+  /** Leave a channel; answered by `done`. Leaving a channel not joined changes nothing. */
+  v.object({ t: v.literal('leave'), id: requestId, channel: v.string() }),
+  /** The members of a joined channel; answered by `members`. */
+  v.object({ t: v.literal('members'), id: requestId, channel: v.string() }),
+  /** Change the sender's own attributes; answered by `done`. */
+  v.object({
+    t: v.literal('attrs'),
+    id: requestId,
+    op: v.picklist(Object.values(AttributeOp)),
+    attributes: v.optional(attributes),
+    keys: v.optional(names),
+  }),
+  /** Read a user's attributes (all, or only `keys`); answered by `attributes`. */
+  v.object({ t: v.literal('getAttrs'), id: requestId, uid: v.string(), keys: v.optional(names) }),
+  /** Which of `uids` are online; answered by `online`. */
+  v.object({ t: v.literal('query'), id: requestId, uids: names }),
+  /** Report the status of `uids` from now on (first their current status, as a `status` event); answered by `done`. */
+  v.object({ t: v.literal('subscribe'), id: requestId, uids: names }),
+  v.object({ t: v.literal('unsubscribe'), id: requestId, uids: names }),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
@@ -51,6 +85,12 @@ export const ServerFrame = v.variant('t', [
     session: v.string(),
     resumed: v.boolean(),
     tokenExpiresInMs: v.number(),
+    /**
+     * Resumed, but some events after the client's `seq` were lost (the
+     * buffer overflowed): the client must reconcile. Otherwise the missed
+     * events follow, in order.
+     */
+    gap: v.optional(v.boolean()),
   }),
   /** Login refused; the server closes the socket after it. */
   v.object({ t: v.literal('refused'), code: errorCode, message: v.string() }),
@@ -60,6 +100,18 @@ export const ServerFrame = v.variant('t', [
   /** The server is going away; reconnect at once rather than after backoff. */
   v.object({ t: v.literal('goaway') }),
   v.object({ t: v.literal('renewed'), id: requestId, tokenExpiresInMs: v.number() }),
+  /** Replies to requests, by `id`. */
+  v.object({ t: v.literal('done'), id: requestId }),
+  v.object({ t: v.literal('joined'), id: requestId, members: names }),
+  v.object({ t: v.literal('members'), id: requestId, members: names }),
+  v.object({ t: v.literal('attributes'), id: requestId, attributes }),
+  v.object({ t: v.literal('online'), id: requestId, online: v.record(v.string(), v.boolean()) }),
+  /**
+   * Events. `seq` counts the session's events from 1, so a resumed client
+   * can say what it last saw and drop what it saw twice.
+   */
+  v.object({ t: v.literal('member'), seq: sequence, channel: v.string(), uid: v.string(), joined: v.boolean(), count: v.number() }),
+  v.object({ t: v.literal('status'), seq: sequence, statuses: v.record(v.string(), v.picklist(Object.values(PeerStatus))) }),
   /** A request failed; nothing it asked for was done. */
   v.object({ t: v.literal('fail'), id: requestId, code: errorCode, message: v.string() }),
   /** A frame not tied to a request was refused (malformed, unknown, before login). */

@@ -1,24 +1,47 @@
 /**
- * One client connection: decodes its frames, speaks for it to the session
- * registry, and answers every bad frame with an error frame for this
- * connection only. Nothing a client sends can throw out of here.
+ * One client connection: decodes its frames, checks every request against
+ * the SPEC §5 limits, carries it out through the registry and the store,
+ * and answers it. Bad input gets an error for this connection only and
+ * changes nothing; nothing a client sends can throw out of here.
+ *
+ * Requests are handled one after another in arrival order, even when the
+ * store answers asynchronously; pings skip the queue, since they change
+ * nothing and the heartbeat must not wait behind a slow store.
  */
-import { decodeClientFrame } from '../protocol/codec.js';
+import { decodeClientFrame, encodeEventBody } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/close-code.js';
 import { ErrorCode } from '../protocol/error-code.js';
-import type { ClientFrame } from '../protocol/frames.js';
+import { AttributeOp, PeerStatus, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
+import { attributeKeysProblem, attributesProblem, Limits, type LimitProblem } from '../protocol/limits.js';
+import { nameProblem } from '../protocol/names.js';
 import type { Peer } from './peer.js';
-import type { Session, SessionRegistry } from './session-registry.js';
+import type { ServerSession } from './server-session.js';
+import type { LimitedOp, SessionRegistry } from './session-registry.js';
+
+type Request = Exclude<ClientFrame, { t: 'login' | 'ping' | 'logout' }>;
+type Reply = Extract<ServerFrame, { id: number }>;
+
+/** A request refused: the `fail` frame's code and message. */
+class Refusal {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+  ) {}
+}
+
+const refuse = (code: ErrorCode, message: string) => new Refusal(code, message);
 
 export class Connection {
-  private session: Session | undefined;
+  private session: ServerSession | undefined;
   /** Set once this connection has closed its socket: frames still in flight are ignored. */
   private closing = false;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly peer: Peer,
     private readonly registry: SessionRegistry,
     private readonly clock: { wall(): number },
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   /** True once a login succeeded on this connection. */
@@ -28,13 +51,19 @@ export class Connection {
 
   receive(data: unknown): void {
     if (this.closing) return;
-    if (this.session) this.registry.heard(this.session);
+    if (this.session?.live) this.registry.heard(this.session);
     const decoded = decodeClientFrame(data);
     if (!decoded.ok) {
       this.peer.send({ t: 'error', code: ErrorCode.ProtocolError, message: decoded.problem });
       return;
     }
-    this.handle(decoded.frame);
+    const frame = decoded.frame;
+    if (frame.t === 'ping' && this.session?.live) {
+      if (frame.ack !== undefined) this.session.events.ack(frame.ack);
+      this.peer.send({ t: 'pong' });
+      return;
+    }
+    this.queue = this.queue.then(() => this.handle(frame)).catch(this.onError);
   }
 
   /** The socket closed: the session, if any, starts its grace. */
@@ -42,44 +71,113 @@ export class Connection {
     if (this.session) this.registry.detach(this.session, this.peer);
   }
 
-  private handle(frame: ClientFrame): void {
+  private async handle(frame: ClientFrame): Promise<void> {
+    if (this.closing) return;
     if (frame.t === 'login') return this.login(frame);
     const session = this.session;
-    if (!session || !this.registry.isLive(session)) {
+    if (!session?.live) {
       this.peer.send({ t: 'error', code: ErrorCode.NotLoggedIn, message: `'${frame.t}' before login` });
       return;
     }
-    switch (frame.t) {
-      case 'ping':
-        this.peer.send({ t: 'pong' });
-        return;
-      case 'renew': {
-        const result = this.registry.renew(session, frame.token);
-        this.peer.send(
-          result.ok
-            ? { t: 'renewed', id: frame.id, tokenExpiresInMs: result.expiresAt - this.clock.wall() }
-            : { t: 'fail', id: frame.id, code: result.code, message: `renewToken refused: ${result.code}` },
-        );
-        return;
-      }
-      case 'logout':
-        this.session = undefined;
-        this.closing = true;
-        this.registry.logout(session);
-        return;
+    if (frame.t === 'ping') return; // answered on arrival
+    if (frame.t === 'logout') {
+      this.closing = true;
+      await this.registry.logout(session);
+      return;
+    }
+    const reply = await this.request(session, frame).catch((error: unknown) => {
+      if (error instanceof Refusal) return error;
+      throw error;
+    });
+    if (reply instanceof Refusal) this.peer.send({ t: 'fail', id: frame.id, code: reply.code, message: reply.message });
+    else this.peer.send(reply);
+    // A subscription starts with the current status of its peers, as an event.
+    if (frame.t === 'subscribe' && !(reply instanceof Refusal) && frame.uids.length > 0) {
+      const statuses = await this.registry.store.statuses(session.appId, frame.uids);
+      session.deliver(encodeEventBody({ t: 'status', statuses }));
     }
   }
 
-  private login(frame: Extract<ClientFrame, { t: 'login' }>): void {
+  private async request(session: ServerSession, frame: Request): Promise<Reply> {
+    const { store, fanout } = this.registry;
+    const { appId, uid, id: sessionId } = session;
+    const id = frame.id;
+    switch (frame.t) {
+      case 'renew': {
+        const result = this.registry.renew(session, frame.token);
+        if (!result.ok) throw refuse(result.code, `renewToken refused: ${result.code}`);
+        return { t: 'renewed', id, tokenExpiresInMs: result.expiresAt - this.clock.wall() };
+      }
+      case 'join': {
+        checkName('channel id', frame.channel);
+        this.limit('join', session);
+        const result = await store.join(appId, uid, sessionId, frame.channel);
+        if (!result.ok) throw refuse(result.code, result.message);
+        if (session.live) fanout.joined(session, frame.channel);
+        return { t: 'joined', id, members: result.value };
+      }
+      case 'leave':
+        checkName('channel id', frame.channel);
+        await store.leave(appId, uid, sessionId, frame.channel);
+        fanout.left(session, frame.channel);
+        return { t: 'done', id };
+      case 'members':
+        checkName('channel id', frame.channel);
+        this.limit('getMembers', session);
+        if (!session.channels.has(frame.channel)) throw refuse(ErrorCode.NotJoined, `channel ${frame.channel} is not joined`);
+        return { t: 'members', id, members: await store.members(appId, frame.channel) };
+      case 'attrs': {
+        this.limit('setAttributes', session);
+        const attributes = frame.attributes ?? {};
+        const keys = frame.keys ?? [];
+        check(frame.op === AttributeOp.Set || frame.op === AttributeOp.Merge ? attributesProblem(attributes) : undefined);
+        check(frame.op === AttributeOp.Delete ? attributeKeysProblem(keys) : undefined);
+        const result = await store.writeAttributes(appId, uid, sessionId, frame.op, attributes, keys);
+        if (!result.ok) throw refuse(result.code, result.message);
+        return { t: 'done', id };
+      }
+      case 'getAttrs':
+        checkName('uid', frame.uid);
+        if (frame.keys) check(attributeKeysProblem(frame.keys));
+        this.limit('getAttributes', session);
+        return { t: 'attributes', id, attributes: await store.readAttributes(appId, frame.uid, frame.keys) };
+      case 'query': {
+        checkPeers(frame.uids);
+        this.limit('queryOnline', session);
+        const statuses = await store.statuses(appId, frame.uids);
+        return { t: 'online', id, online: Object.fromEntries(Object.entries(statuses).map(([peer, status]) => [peer, status !== PeerStatus.Offline])) };
+      }
+      case 'subscribe': {
+        checkPeers(frame.uids);
+        const added = frame.uids.filter((peer) => !session.subscriptions.has(peer));
+        if (session.subscriptions.size + new Set(added).size > Limits.subscribedPeers) {
+          throw refuse(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`);
+        }
+        for (const peer of added) fanout.subscribe(session, peer);
+        return { t: 'done', id };
+      }
+      case 'unsubscribe':
+        checkPeers(frame.uids);
+        for (const peer of frame.uids) fanout.unsubscribe(session, peer);
+        return { t: 'done', id };
+    }
+  }
+
+  private limit(op: LimitedOp, session: ServerSession): void {
+    if (!this.registry.take(op, session)) throw refuse(ErrorCode.TooOften, `${op}: rate limit exceeded`);
+  }
+
+  private async login(frame: Extract<ClientFrame, { t: 'login' }>): Promise<void> {
     if (this.session) {
       this.peer.send({ t: 'error', code: ErrorCode.AlreadyLogin, message: 'this connection is logged in already' });
       return;
     }
-    const outcome = this.registry.login(this.peer, {
+    const outcome = await this.registry.login(this.peer, {
       appId: frame.app,
       uid: frame.uid,
       token: frame.token,
       resume: frame.session,
+      seq: frame.seq,
     });
     if (outcome.ok) {
       this.session = outcome.session;
@@ -88,15 +186,32 @@ export class Connection {
         session: outcome.session.id,
         resumed: outcome.resumed,
         tokenExpiresInMs: outcome.session.tokenExpiresAt - this.clock.wall(),
+        ...(outcome.resumed && !outcome.replay ? { gap: true } : {}),
       });
-    } else if ('kicked' in outcome) {
-      this.closing = true;
+      for (const text of outcome.replay ?? []) this.peer.sendText(text);
+      return;
+    }
+    this.closing = true;
+    if ('kicked' in outcome) {
       this.peer.send({ t: 'kicked', reason: outcome.kicked });
       this.peer.close(CloseCode.Kicked, outcome.kicked);
     } else {
-      this.closing = true;
       this.peer.send({ t: 'refused', code: outcome.code, message: outcome.message });
       this.peer.close(CloseCode.LoginRefused, outcome.code);
     }
   }
+}
+
+function check(problem: LimitProblem | undefined): void {
+  if (problem) throw refuse(problem.code, problem.message);
+}
+
+function checkName(what: string, name: string): void {
+  const problem = nameProblem(name);
+  if (problem) throw refuse(ErrorCode.InvalidArgument, `${what} ${problem}`);
+}
+
+function checkPeers(uids: readonly string[]): void {
+  if (uids.length > Limits.subscribedPeers) throw refuse(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} peers in one call`);
+  for (const peer of uids) checkName('uid', peer);
 }

@@ -7,6 +7,8 @@ import type { ServerFrame } from '../protocol/frames.js';
  */
 export interface Peer {
   send(frame: ServerFrame): void;
+  /** Sends an already encoded frame (fan-out encodes once for many peers). */
+  sendText(text: string): void;
   /** Closes politely, after queued frames, with a close code of {@link CloseCode}. */
   close(code: number, reason: string): void;
   /** Drops the connection at once; for links presumed dead. */

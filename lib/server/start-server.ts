@@ -13,6 +13,8 @@ import { MAX_FRAME_BYTES, PROTOCOL } from '../protocol/frames.js';
 import { Connection } from './connection.js';
 import type { Peer } from './peer.js';
 import { SessionRegistry, type ServerClock } from './session-registry.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { PresenceStore } from '../store/presence-store.js';
 
 export interface ServerOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -23,6 +25,12 @@ export interface ServerOptions {
   apps: Readonly<Record<string, string>> | ReadonlyMap<string, string>;
   /** How long a session outlives its last frame (SPEC §4); default 30 000 ms. */
   presenceGraceMs?: number;
+  /** Silence after which subscribers see a user UNREACHABLE (SPEC §4); default 6 000 ms. */
+  unreachableMs?: number;
+  /** Shared state; default an in-memory store (one server). */
+  store?: PresenceStore;
+  /** Failures no client caused (a store error, a bug); default `console.error`. */
+  onError?: (error: unknown) => void;
   /** How long a new socket may wait before its login frame; default 10 000 ms. */
   loginWaitMs?: number;
   /** Largest frame accepted, in bytes; a larger one closes that socket with 1009. */
@@ -40,7 +48,7 @@ export interface RtmServer {
   /** Sessions alive now, attached or within their grace. */
   readonly sessionCount: number;
   /** Ends the uid's session with BANNED_BY_SERVER and refuses its logins until `unban`. */
-  ban(appId: string, uid: string): void;
+  ban(appId: string, uid: string): Promise<void>;
   unban(appId: string, uid: string): void;
   /**
    * Stops accepting, tells every client to reconnect (`goaway`, close code
@@ -56,6 +64,9 @@ function peerOf(socket: WebSocket): Peer {
     send: (frame) => {
       if (socket.readyState === socket.OPEN) socket.send(encodeFrame(frame));
     },
+    sendText: (text) => {
+      if (socket.readyState === socket.OPEN) socket.send(text);
+    },
     close: (code, reason) => socket.close(code, reason),
     terminate: () => socket.terminate(),
   };
@@ -67,13 +78,16 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
     port,
     host = '127.0.0.1',
     presenceGraceMs = 30_000,
+    unreachableMs = 6_000,
+    onError = (error: unknown) => console.error('rx-rtm server:', error),
     loginWaitMs = 10_000,
     maxFrameBytes = MAX_FRAME_BYTES,
     shutdownGraceMs = 2_000,
     clock = systemClock,
   } = options;
   const apps = options.apps instanceof Map ? options.apps : new Map(Object.entries(options.apps));
-  const registry = new SessionRegistry({ apps, presenceGraceMs, clock });
+  const store = options.store ?? new MemoryStore();
+  const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError });
 
   const http = createServer((_request, response) => {
     response.writeHead(426, { 'content-type': 'text/plain' }).end('rx-rtm speaks WebSocket here\n');
@@ -92,7 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
       return;
     }
     const peer = peerOf(socket);
-    const connection = new Connection(peer, registry, clock);
+    const connection = new Connection(peer, registry, clock, onError);
     const loginWait = setTimeout(() => {
       if (!connection.loggedIn) socket.close(CloseCode.LoginWait, 'no login');
     }, loginWaitMs);
@@ -135,6 +149,8 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
         for (const socket of wss.clients) socket.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         http.closeAllConnections();
+        registry.close();
+        if (!options.store) await store.close();
       })();
       return closing;
     },

@@ -1,0 +1,56 @@
+/**
+ * A session's events since the client last acknowledged, so that a client
+ * whose link dropped gets, on resume, exactly what it missed, in order.
+ *
+ * Each event gets the next sequence number. The client acknowledges the
+ * last one it saw in every ping, which empties the buffer of a healthy
+ * session about once a second; only a session whose link is down
+ * accumulates. Past `maxEvents` or `maxBytes` the buffer gives up: it drops
+ * what it held and remembers that it lost events, and the resumed client is
+ * told to reconcile instead.
+ */
+export class EventBuffer {
+  private seq = 0;
+  private readonly held: Array<{ seq: number; text: string }> = [];
+  private bytes = 0;
+  /** Highest seq the buffer could no longer keep; 0 when nothing was lost. */
+  private lostUpTo = 0;
+
+  constructor(
+    private readonly maxEvents: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Numbers an encoded event (`{...}` without `seq`), keeps it, and returns the frame to send. */
+  add(body: string): string {
+    const seq = ++this.seq;
+    const text = `${body.slice(0, -1)},"seq":${seq}}`;
+    this.held.push({ seq, text });
+    this.bytes += text.length;
+    if (this.held.length > this.maxEvents || this.bytes > this.maxBytes) {
+      this.lostUpTo = seq;
+      this.held.length = 0;
+      this.bytes = 0;
+    }
+    return text;
+  }
+
+  /** The client saw everything up to `seq`. */
+  ack(seq: number): void {
+    let drop = 0;
+    while (drop < this.held.length && this.held[drop].seq <= seq) this.bytes -= this.held[drop++].text.length;
+    if (drop > 0) this.held.splice(0, drop);
+  }
+
+  /** Events after `seq`, in order; `undefined` if some of them were lost. */
+  since(seq: number): string[] | undefined {
+    if (seq < this.lostUpTo || seq > this.seq) return undefined;
+    this.ack(seq);
+    return this.held.map((event) => event.text);
+  }
+
+  /** Events held now (for metrics and tests). */
+  get size(): number {
+    return this.held.length;
+  }
+}
