@@ -5,5 +5,8 @@
 export { startServer, type RtmServer, type ServerOptions } from './start-server.js';
 export { createToken, verifyToken, type CreateTokenOptions, type TokenCheck } from './token.js';
 export type { ServerClock } from './session-registry.js';
+export { noTelemetry, type LoginResult, type Telemetry } from './telemetry.js';
+export { MemoryStore } from '../store/memory-store.js';
+export type { PresenceStore, StoreEvent, ClaimResult, EndReason } from '../store/presence-store.js';
 export { CloseCode } from '../protocol/close-code.js';
 export { ErrorCode } from '../protocol/error-code.js';

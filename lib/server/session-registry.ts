@@ -20,6 +20,7 @@ import { Fanout } from './fanout.js';
 import type { Peer } from './peer.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ServerSession } from './server-session.js';
+import type { Telemetry } from './telemetry.js';
 import { verifyToken } from './token.js';
 
 /** Clocks the registry reads: monotonic for presence, wall for token expiry. */
@@ -52,6 +53,7 @@ export interface SessionRegistryOptions {
   clock: ServerClock;
   /** Where failures that no client caused go (a store that failed, a bug). */
   onError: (error: unknown) => void;
+  telemetry: Telemetry;
 }
 
 /** Requests a session may make at a limited rate (SPEC §5). */
@@ -102,6 +104,12 @@ export class SessionRegistry {
 
   /** Checks a login and, if it passes, binds `peer` to a new or resumed session. */
   async login(peer: Peer, request: LoginRequest): Promise<LoginOutcome> {
+    const outcome = await this.tryLogin(peer, request);
+    this.options.telemetry.login(outcome.ok ? (outcome.resumed ? 'resumed' : 'created') : 'kicked' in outcome ? 'superseded' : outcome.code);
+    return outcome;
+  }
+
+  private async tryLogin(peer: Peer, request: LoginRequest): Promise<LoginOutcome> {
     const { appId, uid, token, resume } = request;
     const secret = this.options.apps.get(appId);
     if (secret === undefined) return { ok: false, code: ErrorCode.InvalidAppId, message: 'unknown app id' };
@@ -223,6 +231,7 @@ export class SessionRegistry {
       return true;
     }
     const peer = session.peer;
+    this.options.telemetry.expired();
     this.report(this.end(session, EndReason.Expired).then(() => peer?.terminate()));
     return false;
   }
@@ -249,6 +258,7 @@ export class SessionRegistry {
     const session = this.sessions.get(event.session);
     if (!session) return;
     this.forget(session);
+    this.options.telemetry.kicked(event.reason);
     session.peer?.send({ t: 'kicked', reason: event.reason });
     session.peer?.close(CloseCode.Kicked, event.reason);
   }

@@ -12,6 +12,7 @@ import { CloseCode } from '../protocol/close-code.js';
 import { MAX_FRAME_BYTES, PROTOCOL } from '../protocol/frames.js';
 import { Connection } from './connection.js';
 import type { Peer } from './peer.js';
+import { noTelemetry, type Telemetry } from './telemetry.js';
 import { SessionRegistry, type ServerClock } from './session-registry.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { PresenceStore } from '../store/presence-store.js';
@@ -31,6 +32,8 @@ export interface ServerOptions {
   store?: PresenceStore;
   /** Failures no client caused (a store error, a bug); default `console.error`. */
   onError?: (error: unknown) => void;
+  /** Counters for monitoring; default none. */
+  telemetry?: Telemetry;
   /** How long a new socket may wait before its login frame; default 10 000 ms. */
   loginWaitMs?: number;
   /** Largest frame accepted, in bytes; a larger one closes that socket with 1009. */
@@ -59,14 +62,18 @@ export interface RtmServer {
 
 const systemClock: ServerClock = { monotonic: () => performance.now(), wall: () => Date.now() };
 
-function peerOf(socket: WebSocket): Peer {
+function peerOf(socket: WebSocket, telemetry: Telemetry): Peer {
+  const sendText = (text: string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    socket.send(text);
+    telemetry.frameOut();
+  };
   return {
     send: (frame) => {
-      if (socket.readyState === socket.OPEN) socket.send(encodeFrame(frame));
+      if (frame.t === 'fail' || frame.t === 'error' || frame.t === 'refused') telemetry.error(frame.code);
+      sendText(encodeFrame(frame));
     },
-    sendText: (text) => {
-      if (socket.readyState === socket.OPEN) socket.send(text);
-    },
+    sendText,
     close: (code, reason) => socket.close(code, reason),
     terminate: () => socket.terminate(),
   };
@@ -80,6 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
     presenceGraceMs = 30_000,
     unreachableMs = 6_000,
     onError = (error: unknown) => console.error('rx-rtm server:', error),
+    telemetry = noTelemetry,
     loginWaitMs = 10_000,
     maxFrameBytes = MAX_FRAME_BYTES,
     shutdownGraceMs = 2_000,
@@ -87,7 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
   } = options;
   const apps = options.apps instanceof Map ? options.apps : new Map(Object.entries(options.apps));
   const store = options.store ?? new MemoryStore();
-  const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError });
+  const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError, telemetry });
 
   const http = createServer((_request, response) => {
     response.writeHead(426, { 'content-type': 'text/plain' }).end('rx-rtm speaks WebSocket here\n');
@@ -105,12 +113,13 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
       socket.close(CloseCode.PolicyViolation, `subprotocol ${PROTOCOL} required`);
       return;
     }
-    const peer = peerOf(socket);
+    const peer = peerOf(socket, telemetry);
     const connection = new Connection(peer, registry, clock, onError);
     const loginWait = setTimeout(() => {
       if (!connection.loggedIn) socket.close(CloseCode.LoginWait, 'no login');
     }, loginWaitMs);
     socket.on('message', (data, isBinary) => {
+      telemetry.frameIn();
       connection.receive(isBinary ? data : data.toString());
     });
     socket.on('close', () => {
