@@ -13,8 +13,6 @@ export class EventBuffer {
   private seq = 0;
   private readonly held: Array<{ seq: number; text: string }> = [];
   private bytes = 0;
-  /** Highest seq the buffer could no longer keep; 0 when nothing was lost. */
-  private lostUpTo = 0;
 
   constructor(
     private readonly maxEvents: number,
@@ -28,7 +26,6 @@ export class EventBuffer {
     this.held.push({ seq, text });
     this.bytes += text.length;
     if (this.held.length > this.maxEvents || this.bytes > this.maxBytes) {
-      this.lostUpTo = seq;
       this.held.length = 0;
       this.bytes = 0;
     }
@@ -42,9 +39,10 @@ export class EventBuffer {
     if (drop > 0) this.held.splice(0, drop);
   }
 
-  /** Events after `seq`, in order; `undefined` if some of them were lost. */
+  /** Events after `seq`, in order; `undefined` if some of them were lost (or dropped by an ack past `seq`). */
   since(seq: number): string[] | undefined {
-    if (seq < this.lostUpTo || seq > this.seq) return undefined;
+    // `held` is always the latest events, up to `this.seq`; anything older was lost or acknowledged.
+    if (seq < this.seq - this.held.length || seq > this.seq) return undefined;
     this.ack(seq);
     return this.held.map((event) => event.text);
   }

@@ -1,8 +1,10 @@
 /**
  * A raw protocol client for server tests: a `ws` socket with promise-based
  * reads. Frames are queued as they arrive, so none is missed between awaits;
- * nothing is sent unless a test sends it (no heartbeat of its own).
+ * nothing is sent unless a test sends it (no heartbeat of its own unless
+ * `keepAlive` is asked for).
  */
+import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
 import { PROTOCOL } from '../../lib/protocol/frames.js';
 
@@ -20,6 +22,11 @@ export class RawClient {
   private readonly frames: Frame[] = [];
   private readonly listeners = new Set<() => void>();
   private closedWith: Closed | undefined;
+  /** When each frame arrived (`performance.now()`), for timing assertions. */
+  private readonly arrivals = new WeakMap<Frame, number>();
+  /** Pongs still owed to {@link keepAlive}'s pings; they are dropped rather than queued. */
+  private pongsToSwallow = 0;
+  private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(readonly socket: WebSocket) {
     RawClient.open.add(this);
@@ -31,11 +38,17 @@ export class RawClient {
       } catch {
         frame = { t: '<not json>', text };
       }
+      if (frame.t === 'pong' && this.pongsToSwallow > 0) {
+        this.pongsToSwallow--;
+        return;
+      }
+      this.arrivals.set(frame, performance.now());
       this.frames.push(frame);
       this.notify();
     });
     socket.on('close', (code: number, reason: Buffer) => {
       this.closedWith = { code, reason: reason.toString() };
+      this.stopKeepAlive();
       RawClient.open.delete(this);
       this.notify();
     });
@@ -56,7 +69,10 @@ export class RawClient {
 
   /** Drops every socket still open; for afterEach. */
   static terminateAll(): void {
-    for (const client of RawClient.open) client.socket.terminate();
+    for (const client of RawClient.open) {
+      client.stopKeepAlive();
+      client.socket.terminate();
+    }
     RawClient.open.clear();
   }
 
@@ -101,6 +117,33 @@ export class RawClient {
     await new Promise((resolve) => setTimeout(resolve, ms));
     if (this.frames.length > 0) throw new Error(`expected no frame, got ${JSON.stringify(this.frames)}`);
     if (this.closedWith) throw new Error(`expected the socket open, it closed (${this.closedWith.code})`);
+  }
+
+  /** When `frame` (one this client received) arrived, by `performance.now()`. */
+  arrivedAt(frame: Frame): number {
+    const at = this.arrivals.get(frame);
+    if (at === undefined) throw new Error(`not a frame this client received: ${JSON.stringify(frame)}`);
+    return at;
+  }
+
+  /**
+   * Sends `ping` every `intervalMs` until {@link stopKeepAlive} or the close,
+   * so the session stays alive while a test waits; the answering pongs are
+   * dropped, so reads see only the other frames.
+   */
+  keepAlive(intervalMs: number): void {
+    this.stopKeepAlive();
+    this.keepAliveTimer = setInterval(() => {
+      if (!this.isOpen) return;
+      this.pongsToSwallow++;
+      this.socket.send(JSON.stringify({ t: 'ping' }));
+    }, intervalMs);
+    this.keepAliveTimer.unref();
+  }
+
+  stopKeepAlive(): void {
+    clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
   }
 
   close(code?: number): void {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
@@ -44,6 +45,11 @@ export interface FaultProxy {
   readonly mode: FaultMode;
   /** Client-side connections that are currently open. */
   readonly connectionCount: number;
+  /**
+   * `performance.now()` when bytes last went from a client to the server (0 if never): the
+   * server's "last frame received" from the proxy's side, for timing presence.
+   */
+  readonly lastForwardedUpAt: number;
   /**
    * Forward both ways. Coming from blackhole, first deliver everything that was held, in order,
    * both directions (as TCP retransmission would once an outage heals), and connect upstream every
@@ -110,6 +116,7 @@ class Flow {
     private readonly source: () => Socket | undefined,
     private readonly sink: () => Socket | undefined,
     private readonly isOpen: () => boolean,
+    private readonly delivered: () => void = () => undefined,
   ) {}
 
   push(chunk: Buffer): void {
@@ -146,6 +153,7 @@ class Flow {
       if (!sink.write(chunk)) full = true;
     }
     this.held.length = 0;
+    if (wrote) this.delivered();
     if (full) this.pauseUntilDrained(sink);
     if (this.ending === undefined) return;
     this.finished = true;
@@ -241,6 +249,8 @@ class FaultProxyImpl implements FaultProxy {
   get mode(): FaultMode {
     return this.currentMode;
   }
+
+  lastForwardedUpAt = 0;
 
   get connectionCount(): number {
     let count = 0;
@@ -349,6 +359,7 @@ class FaultProxyImpl implements FaultProxy {
         () => link.client,
         () => link.upstream,
         () => this.currentMode === FaultMode.Pass && link.upstreamConnected,
+        () => (this.lastForwardedUpAt = performance.now()),
       ),
       down: new Flow(
         () => link.upstream,
