@@ -5,7 +5,8 @@
 import * as v from 'valibot';
 import { ClientFrame, MAX_FRAME_BYTES, ServerFrame } from './frames.js';
 
-export type Decoded<F> = { ok: true; frame: F } | { ok: false; problem: string };
+/** A decoded frame, or why not; `id` is the request id a malformed request still carried. */
+export type Decoded<F> = { ok: true; frame: F } | { ok: false; problem: string; id?: number };
 
 function decoderFor<S extends typeof ClientFrame | typeof ServerFrame>(schema: S) {
   return (data: unknown): Decoded<v.InferOutput<S>> => {
@@ -23,7 +24,9 @@ function decoderFor<S extends typeof ClientFrame | typeof ServerFrame>(schema: S
     if (result.success) return { ok: true, frame: result.output };
     const issue = result.issues[0];
     const path = issue.path?.map((p) => String(p.key)).join('.');
-    return { ok: false, problem: path ? `${path}: ${issue.message}` : issue.message };
+    const problem = path ? `${path}: ${issue.message}` : issue.message;
+    const id = (json as { id?: unknown } | null)?.id;
+    return Number.isSafeInteger(id) && (id as number) >= 0 ? { ok: false, problem, id: id as number } : { ok: false, problem };
   };
 }
 

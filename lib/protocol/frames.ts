@@ -60,7 +60,8 @@ export const ClientFrame = v.variant('t', [
     t: v.literal('attrs'),
     id: requestId,
     op: v.picklist(Object.values(AttributeOp)),
-    attributes: v.optional(attributes),
+    /** Checked by the receiver (limits.ts), so a bad value gets a precise error for this request. */
+    attributes: v.optional(v.record(v.string(), v.unknown())),
     keys: v.optional(names),
   }),
   /** Read a user's attributes (all, or only `keys`); answered by `attributes`. */

@@ -54,7 +54,12 @@ export class Connection {
     if (this.session?.live) this.registry.heard(this.session);
     const decoded = decodeClientFrame(data);
     if (!decoded.ok) {
-      this.peer.send({ t: 'error', code: ErrorCode.ProtocolError, message: decoded.problem });
+      // A malformed request that still names its id gets a reply the sender can match.
+      this.peer.send(
+        decoded.id === undefined
+          ? { t: 'error', code: ErrorCode.ProtocolError, message: decoded.problem }
+          : { t: 'fail', id: decoded.id, code: ErrorCode.ProtocolError, message: decoded.problem },
+      );
       return;
     }
     const frame = decoded.frame;
@@ -127,12 +132,13 @@ export class Connection {
         if (!session.channels.has(frame.channel)) throw refuse(ErrorCode.NotJoined, `channel ${frame.channel} is not joined`);
         return { t: 'members', id, members: await store.members(appId, frame.channel) };
       case 'attrs': {
+        const writes = frame.op === AttributeOp.Set || frame.op === AttributeOp.Merge;
+        check(writes ? attributesProblem(frame.attributes ?? {}) : undefined);
+        check(frame.op === AttributeOp.Delete ? attributeKeysProblem(frame.keys ?? []) : undefined);
         this.limit('setAttributes', session);
-        const attributes = frame.attributes ?? {};
-        const keys = frame.keys ?? [];
-        check(frame.op === AttributeOp.Set || frame.op === AttributeOp.Merge ? attributesProblem(attributes) : undefined);
-        check(frame.op === AttributeOp.Delete ? attributeKeysProblem(keys) : undefined);
-        const result = await store.writeAttributes(appId, uid, sessionId, frame.op, attributes, keys);
+        // Checked above: an object of strings.
+        const attributes = (writes ? frame.attributes : undefined) as Record<string, string> | undefined;
+        const result = await store.writeAttributes(appId, uid, sessionId, frame.op, attributes ?? {}, frame.keys ?? []);
         if (!result.ok) throw refuse(result.code, result.message);
         return { t: 'done', id };
       }
@@ -172,7 +178,7 @@ export class Connection {
       this.peer.send({ t: 'error', code: ErrorCode.AlreadyLogin, message: 'this connection is logged in already' });
       return;
     }
-    const outcome = await this.registry.login(this.peer, {
+    const outcome = await this.registry.login({
       appId: frame.app,
       uid: frame.uid,
       token: frame.token,
@@ -180,15 +186,17 @@ export class Connection {
       seq: frame.seq,
     });
     if (outcome.ok) {
-      this.session = outcome.session;
+      const { session, resumed } = outcome;
+      this.session = session;
+      const missed = this.registry.attach(session, this.peer, resumed ? (frame.seq ?? 0) : 0);
       this.peer.send({
         t: 'welcome',
-        session: outcome.session.id,
-        resumed: outcome.resumed,
-        tokenExpiresInMs: outcome.session.tokenExpiresAt - this.clock.wall(),
-        ...(outcome.resumed && !outcome.replay ? { gap: true } : {}),
+        session: session.id,
+        resumed,
+        tokenExpiresInMs: session.tokenExpiresAt - this.clock.wall(),
+        ...(resumed && !missed ? { gap: true } : {}),
       });
-      for (const text of outcome.replay ?? []) this.peer.sendText(text);
+      for (const text of missed ?? []) this.peer.sendText(text);
       return;
     }
     this.closing = true;

@@ -42,7 +42,12 @@ export class EventBuffer {
   /** Events after `seq`, in order; `undefined` if some of them were lost (or dropped by an ack past `seq`). */
   since(seq: number): string[] | undefined {
     // `held` is always the latest events, up to `this.seq`; anything older was lost or acknowledged.
-    if (seq < this.seq - this.held.length || seq > this.seq) return undefined;
+    if (seq < this.seq - this.held.length || seq > this.seq) {
+      // The client reconciles instead; what is held would never be asked for again.
+      this.held.length = 0;
+      this.bytes = 0;
+      return undefined;
+    }
     this.ack(seq);
     return this.held.map((event) => event.text);
   }

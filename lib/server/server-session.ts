@@ -11,6 +11,7 @@ import type { Peer } from './peer.js';
 export const EVENT_BUFFER = { maxEvents: 1000, maxBytes: 256 * 1024 } as const;
 
 export class ServerSession {
+  /** The socket carrying the session; attached only after the welcome went out. */
   peer: Peer | undefined;
   /** Monotonic time of the last frame received. */
   lastFrameAt: number;
@@ -29,11 +30,9 @@ export class ServerSession {
     readonly id: string,
     readonly appId: string,
     readonly uid: string,
-    peer: Peer,
     now: number,
     tokenExpiresAt: number,
   ) {
-    this.peer = peer;
     this.lastFrameAt = now;
     this.tokenExpiresAt = tokenExpiresAt;
   }

@@ -39,7 +39,7 @@ export interface LoginRequest {
 }
 
 export type LoginOutcome =
-  | { ok: true; session: ServerSession; resumed: boolean; replay: string[] | undefined }
+  | { ok: true; session: ServerSession; resumed: boolean }
   | { ok: false; code: ErrorCode; message: string }
   | { ok: false; kicked: KickReason };
 
@@ -102,14 +102,14 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
-  /** Checks a login and, if it passes, binds `peer` to a new or resumed session. */
-  async login(peer: Peer, request: LoginRequest): Promise<LoginOutcome> {
-    const outcome = await this.tryLogin(peer, request);
+  /** Checks a login and, if it passes, claims a new or resumed session; {@link attach} then binds the socket. */
+  async login(request: LoginRequest): Promise<LoginOutcome> {
+    const outcome = await this.tryLogin(request);
     this.options.telemetry.login(outcome.ok ? (outcome.resumed ? 'resumed' : 'created') : 'kicked' in outcome ? 'superseded' : outcome.code);
     return outcome;
   }
 
-  private async tryLogin(peer: Peer, request: LoginRequest): Promise<LoginOutcome> {
+  private async tryLogin(request: LoginRequest): Promise<LoginOutcome> {
     const { appId, uid, token, resume } = request;
     const secret = this.options.apps.get(appId);
     if (secret === undefined) return { ok: false, code: ErrorCode.InvalidAppId, message: 'unknown app id' };
@@ -130,27 +130,36 @@ export class SessionRegistry {
     if (claim.outcome === 'resumed') {
       const id = resume!;
       let session = this.sessions.get(id);
-      let replay: string[] | undefined;
-      if (session && session.uid === uid && session.appId === appId) {
-        const stale = session.peer;
-        session.peer = peer;
-        // The same instance came back on a new socket; the old one is a dead link.
-        if (stale && stale !== peer) stale.terminate();
-        replay = session.events.since(request.seq ?? 0);
-      } else {
+      if (!session || session.uid !== uid || session.appId !== appId) {
         // Held by a node that is gone: rebuild it here from the store; its events are lost.
-        session = this.adopt(new ServerSession(id, appId, uid, peer, now, check.expiresAt));
+        session = this.adopt(new ServerSession(id, appId, uid, now, check.expiresAt));
+        session.events.since(Number.MAX_SAFE_INTEGER);
         for (const channel of await this.store.channelsOf(appId, uid, id)) this.fanout.joined(session, channel);
       }
       session.lastFrameAt = now;
       session.tokenExpiresAt = check.expiresAt;
       session.status = PeerStatus.Online;
       this.presence.schedule(session);
-      return { ok: true, session, resumed: true, replay };
+      return { ok: true, session, resumed: true };
     }
-    const session = this.adopt(new ServerSession(fresh, appId, uid, peer, now, check.expiresAt));
+    const session = this.adopt(new ServerSession(fresh, appId, uid, now, check.expiresAt));
     this.presence.schedule(session);
-    return { ok: true, session, resumed: false, replay: [] };
+    return { ok: true, session, resumed: false };
+  }
+
+  /**
+   * Puts `peer` in charge of the session and returns what it missed since
+   * `seq` (undefined: some was lost). The caller sends its welcome, then
+   * these, before anything else can reach the peer: both happen in this
+   * one synchronous step.
+   */
+  attach(session: ServerSession, peer: Peer, seq: number): string[] | undefined {
+    const missed = session.events.since(seq);
+    const stale = session.peer;
+    session.peer = peer;
+    // The same instance came back on a new socket; the old one is a dead link.
+    if (stale && stale !== peer) stale.terminate();
+    return missed;
   }
 
   /** A frame arrived: the only per-frame work presence needs. */

@@ -206,13 +206,17 @@ describe('server (raw protocol)', function () {
       ['renew id negative', { t: 'renew', id: -1, token: 'x' }],
       ['renew id fractional', { t: 'renew', id: 1.5, token: 'x' }],
       ['renew token not a string', { t: 'renew', id: 1, token: null }],
+      ['join channel not a string', { t: 'join', id: 2, channel: 7 }],
       ['binary frame', Buffer.from(JSON.stringify({ t: 'ping' }))],
     ];
 
     async function expectProtocolErrors(client: RawClient): Promise<void> {
       for (const [what, frame] of bad) {
         const answer = await client.request(frame);
-        expect(answer, what).to.deep.equal({ t: 'error', code: 'PROTOCOL_ERROR', message: answer.message });
+        // A malformed request that still carries a valid id gets a `fail` its sender can match.
+        const id = (frame as { id?: unknown }).id;
+        const expected = Number.isSafeInteger(id) && (id as number) >= 0 ? { t: 'fail', id } : { t: 'error' };
+        expect(answer, what).to.deep.equal({ ...expected, code: 'PROTOCOL_ERROR', message: answer.message });
         expect(answer.message, what).to.be.a('string').that.is.not.empty;
       }
     }
