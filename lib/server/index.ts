@@ -2,7 +2,7 @@
  * `rx-rtm/server`: the reference server and token minting. Node only; never
  * import this from code bound for a browser.
  */
-export { startServer, type RtmServer, type ServerOptions } from './start-server.js';
+export { startServer, type HttpRoute, type RtmServer, type ServerOptions } from './start-server.js';
 export { createToken, verifyToken, type CreateTokenOptions, type TokenCheck } from './token.js';
 export type { ServerClock } from './session-registry.js';
 export { noTelemetry, type LoginResult, type Telemetry } from './telemetry.js';

@@ -1,7 +1,9 @@
 /**
  * `npm start`: a development server on 127.0.0.1:7600 with one app, and a
  * token ready to paste into a client. Not for production: the secret is
- * made up at each start unless RTM_DEV_SECRET gives one.
+ * made up at each start unless RTM_DEV_SECRET gives one, and it is printed.
+ * Production runs `rx-rtm-server` (cli.ts): secrets from a file, JSON logs,
+ * /healthz and /metrics.
  */
 import { randomBytes } from 'node:crypto';
 import { createToken, startServer } from './index.js';

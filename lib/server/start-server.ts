@@ -3,8 +3,9 @@
  * speak `rx-rtm.v1`, with sessions held in memory.
  */
 import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeFrame } from '../protocol/codec.js';
@@ -16,6 +17,12 @@ import { noTelemetry, type Telemetry } from './telemetry.js';
 import { SessionRegistry, type ServerClock } from './session-registry.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { PresenceStore } from '../store/presence-store.js';
+
+/**
+ * Answers one plain HTTP request (not a WebSocket upgrade). A rejection or
+ * throw goes to `onError` and the client gets a 500.
+ */
+export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 export interface ServerOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -40,6 +47,22 @@ export interface ServerOptions {
   maxFrameBytes?: number;
   /** How long `close()` waits for clients to go before dropping them; default 2 000 ms. */
   shutdownGraceMs?: number;
+  /**
+   * Browser origins allowed to open a WebSocket, each `scheme://host[:port]`
+   * (matched exactly), or `['*']` for any. A request with no `Origin` header
+   * (a client outside a browser) is always allowed. When absent, only
+   * loopback origins are allowed (`localhost`, `127.0.0.0/8`, `[::1]`, any
+   * scheme and port), so local development works and no other web page can
+   * connect its visitors to this server. A refused origin gets HTTP 403
+   * before the upgrade.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Plain HTTP requests by exact path (the query ignored), for example a
+   * health check or metrics served beside the WebSockets. Any other plain
+   * request gets 426 Upgrade Required.
+   */
+  routes?: Readonly<Record<string, HttpRoute>>;
   /** Clocks, for tests; default `performance.now()` and `Date.now()`. */
   clock?: ServerClock;
 }
@@ -79,6 +102,55 @@ function peerOf(socket: WebSocket, telemetry: Telemetry): Peer {
   };
 }
 
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** `value` as a serialized origin (`scheme://host[:port]`), or undefined if it has none (`null`, not a URL). */
+export function originOf(value: string): string | undefined {
+  try {
+    const origin = new URL(value).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The test a WebSocket upgrade's `Origin` header must pass; see {@link ServerOptions.allowedOrigins}. */
+function originCheck(allowedOrigins: readonly string[] | undefined): (origin: string | undefined) => boolean {
+  if (allowedOrigins === undefined) {
+    return (origin) => {
+      if (origin === undefined) return true;
+      try {
+        return LOOPBACK_HOST.test(new URL(origin).hostname);
+      } catch {
+        return false;
+      }
+    };
+  }
+  if (allowedOrigins.includes('*')) return () => true;
+  const allowed = new Set(
+    allowedOrigins.map((entry) => {
+      const origin = originOf(entry);
+      if (origin === undefined) throw new TypeError(`allowedOrigins: ${JSON.stringify(entry)} is not an origin like https://app.example.com`);
+      return origin;
+    }),
+  );
+  return (origin) => {
+    if (origin === undefined) return true;
+    const normalized = originOf(origin);
+    return normalized !== undefined && allowed.has(normalized);
+  };
+}
+
+/** Answers an upgrade request with an HTTP error and closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  socket.on('error', () => undefined);
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
+}
+
 /** Starts a server; resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RtmServer> {
   const {
@@ -93,17 +165,37 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
     shutdownGraceMs = 2_000,
     clock = systemClock,
   } = options;
+  const originAllowed = originCheck(options.allowedOrigins);
+  const routes = new Map(Object.entries(options.routes ?? {}));
   const apps = options.apps instanceof Map ? options.apps : new Map(Object.entries(options.apps));
   const store = options.store ?? new MemoryStore();
   const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError, telemetry });
 
-  const http = createServer((_request, response) => {
-    response.writeHead(426, { 'content-type': 'text/plain' }).end('rx-rtm speaks WebSocket here\n');
+  let closing: Promise<void> | undefined;
+
+  const http = createServer((request, response) => {
+    const route = routes.get((request.url ?? '/').split('?', 1)[0]);
+    if (!route) {
+      response.writeHead(426, { 'content-type': 'text/plain' }).end('rx-rtm speaks WebSocket here\n');
+      return;
+    }
+    new Promise<void>((resolve) => resolve(route(request, response))).catch((error: unknown) => {
+      onError(error);
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');
+      else response.destroy();
+    });
   });
   const wss = new WebSocketServer({
-    server: http,
+    noServer: true,
     maxPayload: maxFrameBytes,
     handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
+  });
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (closing) return refuseUpgrade(socket, 503, 'shutting down\n');
+    // Version 8 of the handshake, which ws also accepts, named the header Sec-WebSocket-Origin.
+    const origin = request.headers.origin ?? request.headers['sec-websocket-origin'];
+    if (!originAllowed(Array.isArray(origin) ? origin[0] : origin)) return refuseUpgrade(socket, 403, 'origin not allowed\n');
+    wss.handleUpgrade(request, socket, head, (socket) => wss.emit('connection', socket, request));
   });
 
   wss.on('connection', (socket: WebSocket, _request: IncomingMessage) => {
@@ -131,10 +223,16 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
   const ticker = setInterval(() => registry.tick(), 100);
   ticker.unref();
 
-  http.listen(port, host);
-  await once(http, 'listening');
+  try {
+    http.listen(port, host);
+    await once(http, 'listening');
+  } catch (error) {
+    clearInterval(ticker);
+    registry.close();
+    if (!options.store) await store.close();
+    throw error;
+  }
   const bound = (http.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
 
   return {
     url: `ws://${host.includes(':') ? `[${host}]` : host}:${bound}/`,
