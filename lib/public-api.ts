@@ -1,8 +1,12 @@
 /** What both client entries export besides `createClient`. */
 export { RtmClient, type RtmClientEvents } from './client/rtm-client.js';
+export { RtmChannel, type RtmChannelEvents } from './client/rtm-channel.js';
 export type { RtmClientOptions } from './client/options.js';
 export { ConnectionState, ConnectionChangeReason, type ConnectionStatePair } from './client/connection-state.js';
+export type { AttributesMap } from './client/local-attributes.js';
+export type { PeersStatus } from './client/online-status.js';
 export type { WebSocketConstructor } from './client/link.js';
 export { seededRandom, type RandomSource } from './client/backoff.js';
 export { ErrorCode } from './protocol/error-code.js';
+export { PeerStatus } from './protocol/frames.js';
 export { RtmError } from './protocol/rtm-error.js';

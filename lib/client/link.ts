@@ -39,17 +39,23 @@ export interface LinkCredentials {
   readonly session: string | undefined;
 }
 
+/** Frames the link passes on as they are: replies, events and errors. */
+export type LinkFrame = Exclude<ServerFrame, { t: 'welcome' | 'refused' | 'pong' | 'kicked' | 'goaway' }>;
+
+/** Sends a frame on one logged-in socket; once that socket is gone, it drops what it is given. */
+export type Writer = (frame: ClientFrame) => void;
+
 export type LinkEvent =
-  | { type: 'UP'; session: string; resumed: boolean; tokenExpiresAt: number }
+  /**
+   * Logged in on a new socket; `write` sends on it. `resumed`: the server
+   * still had the session; `gap`: it had, but lost some of its events.
+   */
+  | { type: 'UP'; session: string; resumed: boolean; gap: boolean; tokenExpiresAt: number; write: Writer }
   | { type: 'DOWN'; since: number }
   | { type: 'RESTORED' }
   | { type: 'REFUSED'; code: ErrorCode }
   | { type: 'KICKED'; reason: KickReason }
-  /** A reply or error frame, for whoever sent the request. */
-  | { type: 'FRAME'; frame: Extract<ServerFrame, { t: 'renewed' | 'fail' | 'error' }> };
-
-/** Sends a frame on the logged-in socket; `undefined` while there is none. */
-export type Writer = ((frame: ClientFrame) => void) | undefined;
+  | { type: 'FRAME'; frame: LinkFrame };
 
 /** Why an attempt ended; steers the wait before the next one. */
 class AttemptEnded extends Error {
@@ -70,7 +76,7 @@ const MIN_PONG_ALLOWANCE_MS = 100;
  * the socket; errors with {@link AttemptEnded} when the socket is gone or
  * has been silent for the interruption threshold; completes when kicked.
  */
-function attempt(settings: LinkSettings, credentials: LinkCredentials, onWriter: (writer: Writer) => void): Observable<LinkEvent> {
+function attempt(settings: LinkSettings, credentials: LinkCredentials, lastSeq: () => number): Observable<LinkEvent> {
   const { scheduler } = settings;
   return new Observable<LinkEvent>((subscriber) => {
     const now = () => scheduler.now();
@@ -82,7 +88,7 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, onWriter:
     let smoothedRtt: number | undefined;
     let outgoing: ((data: string) => void) | undefined;
 
-    const send = (frame: ClientFrame) => outgoing?.(encodeFrame(frame));
+    const send: Writer = (frame) => outgoing?.(encodeFrame(frame));
     const end = (kind: AttemptEnded['kind'], code?: ErrorCode) => {
       if (up && downSince === undefined) subscriber.next({ type: 'DOWN', since: now() });
       subscriber.error(new AttemptEnded(kind, code));
@@ -97,7 +103,7 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, onWriter:
     const ping = () => {
       const sentAt = now();
       lastPingAt = sentAt;
-      send({ t: 'ping' });
+      send({ t: 'ping', ack: lastSeq() });
       if (awaitingSince !== undefined) return;
       awaitingSince = sentAt;
       const allowance = Math.min(settings.heartbeatIntervalMs, Math.max(MIN_PONG_ALLOWANCE_MS, 3 * (smoothedRtt ?? 0)));
@@ -124,8 +130,14 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, onWriter:
       switch (frame.t) {
         case 'welcome':
           up = true;
-          subscriber.next({ type: 'UP', session: frame.session, resumed: frame.resumed, tokenExpiresAt: now() + frame.tokenExpiresInMs });
-          onWriter(send);
+          subscriber.next({
+            type: 'UP',
+            session: frame.session,
+            resumed: frame.resumed,
+            gap: frame.gap === true,
+            tokenExpiresAt: now() + frame.tokenExpiresInMs,
+            write: send,
+          });
           subscriber.add(interval(settings.heartbeatIntervalMs, scheduler).subscribe(ping));
           return;
         case 'pong': {
@@ -154,7 +166,8 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, onWriter:
             outgoing = (data) => sink.next(data);
           });
           subscriber.add(getResponses(input).subscribe(received));
-          send({ t: 'login', app: settings.appId, uid: credentials.uid, token: credentials.token, session: credentials.session });
+          const { uid, token, session } = credentials;
+          send({ t: 'login', app: settings.appId, uid, token, session, seq: session === undefined ? undefined : lastSeq() });
         },
         error: () => end('closed'),
         complete: () => end('closed'),
@@ -167,7 +180,6 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, onWriter:
     );
     return () => {
       outgoing = undefined;
-      if (up) onWriter(undefined);
     };
   });
 }
@@ -178,16 +190,20 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, onWriter:
  * waits the longest backoff unless `wake$` (a renewed token, the network
  * coming back) cuts the wait short; a server going away is rejoined within
  * the shortest backoff.
+ *
+ * `lastSeq` is the last event the client saw: a login that offers the
+ * session asks for what came after it, and every ping acknowledges it, so
+ * the server can let go of what it held for a replay.
  */
 export function link(
   settings: LinkSettings,
   credentials: () => LinkCredentials,
+  lastSeq: () => number,
   wake$: Observable<unknown>,
-  onWriter: (writer: Writer) => void,
 ): Observable<LinkEvent> {
   return defer(() => {
     let failures = 0;
-    return defer(() => attempt(settings, credentials(), onWriter)).pipe(
+    return defer(() => attempt(settings, credentials(), lastSeq)).pipe(
       tap((event) => {
         if (event.type === 'UP') failures = 0;
       }),

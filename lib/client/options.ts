@@ -22,6 +22,12 @@ export interface RtmClientOptions {
   heartbeatIntervalMs?: number;
   /** `TokenPrivilegeWillExpire` comes this long before the token expires (SPEC §3). Default 30 000 ms. */
   tokenWarningMs?: number;
+  /**
+   * A request (join, attributes, online status, …) not answered this long
+   * after the call rejects TIMEOUT. It waits across reconnects meanwhile.
+   * Default 10 000 ms.
+   */
+  requestTimeoutMs?: number;
   /** Shortest wait between reconnect attempts. Default 500 ms. */
   reconnectMinDelayMs?: number;
   /** Longest wait between reconnect attempts. Default 15 000 ms. */
@@ -42,6 +48,7 @@ export interface RtmClientOptions {
 
 export interface ClientSettings extends LinkSettings {
   readonly tokenWarningMs: number;
+  readonly requestTimeoutMs: number;
 }
 
 function duration(name: string, value: number | undefined, fallback: number): number {
@@ -72,6 +79,7 @@ export function clientSettings(options: RtmClientOptions, platformWebSocket: Web
     interruptionThresholdMs: duration('interruptionThresholdMs', options.interruptionThresholdMs, 4_000),
     heartbeatIntervalMs: duration('heartbeatIntervalMs', options.heartbeatIntervalMs, 1_000),
     tokenWarningMs: duration('tokenWarningMs', options.tokenWarningMs, 30_000),
+    requestTimeoutMs: duration('requestTimeoutMs', options.requestTimeoutMs, 10_000),
     reconnect: { minDelayMs, maxDelayMs },
   };
 }

@@ -14,6 +14,7 @@ import {
   distinctUntilChanged,
   EMPTY,
   filter,
+  firstValueFrom,
   fromEvent,
   map,
   merge,
@@ -21,6 +22,7 @@ import {
   type Observable,
   observeOn,
   queueScheduler,
+  race,
   scan,
   skip,
   Subject,
@@ -29,13 +31,21 @@ import {
   type Subscription,
 } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
-import { nameProblem } from '../protocol/names.js';
+import { RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
+import { Channels } from './channels.js';
 import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
 import { ConnectionState, type ConnectionChangeReason, type ConnectionStatePair } from './connection-state.js';
 import { EventBridge } from './event-bridge.js';
-import { link, type LinkEvent, type WebSocketConstructor, type Writer } from './link.js';
+import { EventSequence } from './event-sequence.js';
+import { invalidName } from './invalid-name.js';
+import { link, type LinkEvent, type LinkFrame, type WebSocketConstructor, type Writer } from './link.js';
+import { LocalAttributes, type AttributesMap } from './local-attributes.js';
+import { OnlineStatus, type PeersStatus } from './online-status.js';
 import { clientSettings, type ClientSettings, type RtmClientOptions } from './options.js';
+import { RateWindow } from './rate-window.js';
+import { Requests } from './requests.js';
+import type { RtmChannel } from './rtm-channel.js';
 import { initialSnapshot, transition, type ConnectionSnapshot, type Step } from './transition.js';
 
 /** Handlers for {@link RtmClient.on}, named and shaped as in the original SDK. */
@@ -43,6 +53,8 @@ export interface RtmClientEvents {
   ConnectionStateChanged: (state: ConnectionState, reason: ConnectionChangeReason) => void;
   TokenExpired: () => void;
   TokenPrivilegeWillExpire: () => void;
+  /** Subscribed peers whose status changed, and only those. */
+  PeersOnlineStatusChanged: (status: PeersStatus) => void;
 }
 
 interface Pending {
@@ -50,8 +62,6 @@ interface Pending {
   reject(error: RtmError): void;
 }
 
-/** Most logins or token renewals a client makes in a second (SPEC §5). */
-const CREDENTIAL_CALLS_PER_SECOND = 2;
 const LINKED: ReadonlySet<ConnectionState> = new Set([ConnectionState.Connecting, ConnectionState.Connected, ConnectionState.Reconnecting]);
 
 /** A timer the snapshot asks for: `event` at time `at` of the scheduler. */
@@ -67,6 +77,11 @@ export class RtmClient {
   readonly tokenExpired$: Observable<void>;
   /** The token expires within `tokenWarningMs`; call `renewToken`. Once per token. */
   readonly tokenPrivilegeWillExpire$: Observable<void>;
+  /**
+   * Subscribed peers whose status changed, only those: the first report
+   * after subscribing holds all of them; a repeat reports nothing.
+   */
+  readonly peersOnlineStatusChanged$: Observable<PeersStatus>;
 
   private readonly settings: ClientSettings;
   private readonly snapshot$ = new BehaviorSubject<ConnectionSnapshot>(initialSnapshot);
@@ -75,12 +90,17 @@ export class RtmClient {
   private readonly tokenExpired = new Subject<void>();
   private readonly tokenWillExpire = new Subject<void>();
   private readonly renewedToken = new Subject<void>();
-  private readonly linkFrames = new Subject<Extract<LinkEvent, { type: 'FRAME' }>['frame']>();
   private readonly pending = new Map<number, Pending>();
   private readonly events: EventBridge<RtmClientEvents>;
   private readonly running: Subscription;
-  private readonly credentialCalls: number[] = [];
-  private writer: Writer;
+  private readonly credentialCalls: RateWindow;
+  private readonly sequence = new EventSequence();
+  private readonly requests: Requests;
+  private readonly channels: Channels;
+  private readonly onlineStatus: OnlineStatus;
+  private readonly attributes: LocalAttributes;
+  /** Sends on the socket of the last login; drops frames once that socket is gone. */
+  private writer: Writer | undefined;
   private nextRequest = 1;
 
   constructor(options: RtmClientOptions, platformWebSocket?: WebSocketConstructor) {
@@ -89,6 +109,19 @@ export class RtmClient {
     this.connectionState$ = this.pair$.asObservable();
     this.tokenExpired$ = this.tokenExpired.asObservable();
     this.tokenPrivilegeWillExpire$ = this.tokenWillExpire.asObservable();
+    const { scheduler } = this.settings;
+    const now = () => scheduler.now();
+    this.credentialCalls = new RateWindow(RateLimits.login, 'logins or token renewals', now);
+    this.requests = new Requests({
+      scheduler,
+      timeoutMs: this.settings.requestTimeoutMs,
+      nextId: () => this.nextRequest++,
+      accepting: () => this.connectionState.state === ConnectionState.Connected || this.connectionState.state === ConnectionState.Reconnecting,
+    });
+    this.channels = new Channels(this.requests, () => this.snapshot$.value.credentials?.uid ?? '', now);
+    this.onlineStatus = new OnlineStatus(this.requests, now);
+    this.attributes = new LocalAttributes(this.requests, now);
+    this.peersOnlineStatusChanged$ = this.onlineStatus.changed$;
 
     const online$ =
       options.networkOnline$ ?? (typeof window === 'undefined' ? NEVER : fromEvent(window, 'online'));
@@ -101,7 +134,7 @@ export class RtmClient {
       switchMap((epoch) =>
         epoch === 0
           ? EMPTY
-          : link(this.settings, () => this.linkCredentials(), wake$, (writer) => (this.writer = writer)).pipe(
+          : link(this.settings, () => this.linkCredentials(), () => this.sequence.lastSeq, wake$).pipe(
               map((event) => this.fromLink(epoch, event)),
               filter((event): event is ConnectionEvent => event !== undefined),
             ),
@@ -135,8 +168,9 @@ export class RtmClient {
       )
       .subscribe((step) => {
         for (const action of step.actions) this.run(action);
-        this.snapshot$.next(step.snapshot);
         const { state, reason } = step.snapshot;
+        if (state !== this.snapshot$.value.state && !LINKED.has(state)) this.forgetSession();
+        this.snapshot$.next(step.snapshot);
         if (state !== this.pair$.value.state) this.pair$.next({ state, reason });
       });
 
@@ -147,6 +181,7 @@ export class RtmClient {
       ),
       TokenExpired: this.tokenExpired.pipe(map((): [] => [])),
       TokenPrivilegeWillExpire: this.tokenWillExpire.pipe(map((): [] => [])),
+      PeersOnlineStatusChanged: this.onlineStatus.changed$.pipe(map((status): [PeersStatus] => [status])),
     });
   }
 
@@ -161,12 +196,13 @@ export class RtmClient {
    * arguments were bad or the client was not DISCONNECTED.
    */
   login({ uid, token }: { uid: string; token: string }): Promise<void> {
-    const invalid = this.credentialProblem(token) ?? appIdProblem(this.settings.appId) ?? uidProblem(uid);
+    const invalid = this.credentialProblem(token) ?? invalidName('app id', this.settings.appId, ErrorCode.InvalidAppId) ?? invalidName('uid', uid);
     if (invalid) return Promise.reject(invalid);
     if (this.connectionState.state !== ConnectionState.Disconnected) {
       return Promise.reject(new RtmError(ErrorCode.AlreadyLogin, `login while ${this.connectionState.state}`));
     }
-    if (!this.takeCredentialCall()) return Promise.reject(tooOften());
+    const limited = this.credentialCalls.take();
+    if (limited) return Promise.reject(limited);
     return this.request((request) => ({ type: 'LOGIN', request, uid, token, at: this.settings.scheduler.now() }));
   }
 
@@ -176,9 +212,10 @@ export class RtmClient {
   }
 
   /**
-   * Replaces the token. Connected, the server checks it first and the
-   * promise says what it answered; reconnecting, it is kept for the next
-   * attempt, which starts at once.
+   * Replaces the token. Connected on a live link, the server checks it
+   * first and the promise says what it answered (TIMEOUT if nothing);
+   * otherwise, or if the link drops before the answer, it is kept for the
+   * next attempt, which starts at once.
    */
   async renewToken(token: string): Promise<void> {
     const invalid = this.credentialProblem(token);
@@ -187,29 +224,84 @@ export class RtmClient {
     if (state === ConnectionState.Disconnected || state === ConnectionState.Aborted) {
       throw new RtmError(ErrorCode.NotLoggedIn, `renewToken while ${state}`);
     }
-    if (!this.takeCredentialCall()) throw tooOften();
-    const writer = this.writer;
-    if (!writer) {
-      this.commands.next({ type: 'TOKEN_RENEWED', token, tokenExpiresAt: undefined });
-      this.renewedToken.next();
-      return;
-    }
-    const id = this.nextRequest++;
-    const reply = await new Promise<Extract<LinkEvent, { type: 'FRAME' }>['frame'] | undefined>((resolve) => {
-      const subscription = merge(
-        this.linkFrames.pipe(filter((frame) => frame.t !== 'error' && frame.id === id)),
-        // The link dropped before the answer: the token is kept for the next attempt.
-        this.snapshot$.pipe(filter((s) => s.linkDownSince !== undefined || !LINKED.has(s.state)), map(() => undefined)),
-      ).subscribe((frame) => {
-        subscription?.unsubscribe();
-        resolve(frame);
-      });
-      writer({ t: 'renew', id, token });
-    });
-    if (reply?.t === 'fail') throw new RtmError(reply.code, reply.message);
-    const tokenExpiresAt = reply?.t === 'renewed' ? this.settings.scheduler.now() + reply.tokenExpiresInMs : undefined;
+    const limited = this.credentialCalls.take();
+    if (limited) throw limited;
+    const linkLost = (s: ConnectionSnapshot) => s.state !== ConnectionState.Connected || s.linkDownSince !== undefined;
+    const reply = linkLost(this.snapshot$.value)
+      ? undefined
+      : await firstValueFrom(
+          race(
+            this.requests.request$({ t: 'renew', token }),
+            // Losing the race withdraws the request: the next attempt logs in with the token instead.
+            this.snapshot$.pipe(filter(linkLost), map(() => undefined)),
+          ),
+        );
+    const tokenExpiresAt = reply ? this.settings.scheduler.now() + reply.tokenExpiresInMs : undefined;
     this.commands.next({ type: 'TOKEN_RENEWED', token, tokenExpiresAt });
     if (!reply) this.renewedToken.next();
+  }
+
+  /**
+   * The channel of that id, the same instance for the same id; nothing is
+   * sent until `join`. Throws INVALID_ARGUMENT for an id that breaks the
+   * name rule (1 to 64 bytes of letters, digits, space and
+   * ``!#$%&()+-:;<=.>?@[]^_{}|~,``, not `null`).
+   */
+  createChannel(channelId: string): RtmChannel {
+    return this.channels.channel(channelId);
+  }
+
+  /**
+   * Replaces all of this user's attributes. Rejects INVALID_ARGUMENT for a
+   * key not of 1 to 32 bytes, a value not a string or a pair over 8 KB;
+   * LIMIT_EXCEEDED past 32 pairs or 16 KB; TOO_OFTEN past 10 writes in 5 s.
+   * The local copy (written back after a new session) changes once the
+   * server confirmed.
+   */
+  setLocalUserAttributes(attributes: AttributesMap): Promise<void> {
+    return this.attributes.set(attributes);
+  }
+
+  /** Adds or updates these attributes, keeping the others; the limits of {@link setLocalUserAttributes} apply to the result. */
+  addOrUpdateLocalUserAttributes(attributes: AttributesMap): Promise<void> {
+    return this.attributes.merge(attributes);
+  }
+
+  deleteLocalUserAttributesByKeys(keys: string[]): Promise<void> {
+    return this.attributes.delete(keys);
+  }
+
+  clearLocalUserAttributes(): Promise<void> {
+    return this.attributes.clear();
+  }
+
+  /** A user's attributes (none for a user offline). TOO_OFTEN past 40 reads in 5 s. */
+  getUserAttributes(uid: string): Promise<AttributesMap> {
+    return this.attributes.read(uid);
+  }
+
+  /** A user's attributes of these keys, those it has. */
+  getUserAttributesByKeys(uid: string, keys: string[]): Promise<AttributesMap> {
+    return this.attributes.read(uid, keys);
+  }
+
+  /** Which peers are online (UNREACHABLE counts as online). At most 512 uids a call; TOO_OFTEN past 10 queries in 5 s. */
+  queryPeersOnlineStatus(uids: string[]): Promise<Record<string, boolean>> {
+    return this.onlineStatus.query(uids);
+  }
+
+  /**
+   * Reports these peers' status on {@link peersOnlineStatusChanged$} from
+   * now on, their current status first; kept across reconnects. At most
+   * 512 peers in all (LIMIT_EXCEEDED).
+   */
+  subscribePeersOnlineStatus(uids: string[]): Promise<void> {
+    return this.onlineStatus.subscribe(uids);
+  }
+
+  /** Stops reporting these peers, at once. */
+  unsubscribePeersOnlineStatus(uids: string[]): Promise<void> {
+    return this.onlineStatus.unsubscribe(uids);
   }
 
   on<K extends keyof RtmClientEvents>(name: K, handler: RtmClientEvents[K]): this {
@@ -231,6 +323,8 @@ export class RtmClient {
     this.running.unsubscribe();
     this.events.clear();
     for (const subject of [this.pair$, this.tokenExpired, this.tokenWillExpire, this.snapshot$]) subject.complete();
+    this.channels.complete();
+    this.onlineStatus.complete();
   }
 
   /** Emits the planned event when its time comes; a new plan (or none) cancels the old one. */
@@ -246,6 +340,7 @@ export class RtmClient {
   private fromLink(epoch: number, event: LinkEvent): ConnectionEvent | undefined {
     switch (event.type) {
       case 'UP':
+        this.linkUp(event);
         return { type: 'LINK_UP', epoch, session: event.session, resumed: event.resumed, tokenExpiresAt: event.tokenExpiresAt };
       case 'DOWN':
         return { type: 'LINK_DOWN', epoch, since: event.since };
@@ -256,9 +351,52 @@ export class RtmClient {
       case 'KICKED':
         return { type: 'KICKED', epoch, reason: event.reason };
       case 'FRAME':
-        this.linkFrames.next(event.frame);
+        this.received(event.frame);
         return undefined;
     }
+  }
+
+  /**
+   * A new link (SPEC §4). Resumed without a gap, the server kept
+   * everything and replays the events missed. Resumed with a gap, events
+   * were lost: channels and subscriptions are asked for again and compared.
+   * A new session lost everything: the same, and the attributes are
+   * written back. Then every pending request goes out again.
+   */
+  private linkUp({ resumed, gap, write }: Extract<LinkEvent, { type: 'UP' }>): void {
+    this.writer = write;
+    if (!resumed) this.sequence.reset();
+    this.requests.resume(write, () => {
+      if (resumed && !gap) return;
+      this.channels.restore();
+      this.onlineStatus.restore();
+      if (!resumed) this.attributes.restore();
+    });
+  }
+
+  private received(frame: LinkFrame): void {
+    switch (frame.t) {
+      case 'member':
+        if (this.sequence.accept(frame.seq)) this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
+        return;
+      case 'status':
+        if (this.sequence.accept(frame.seq)) this.onlineStatus.statusEvent(frame.statuses);
+        return;
+      case 'error':
+        return; // A frame of ours refused outside any request: nothing waits for it.
+      default:
+        this.requests.settle(frame);
+    }
+  }
+
+  /** Logged out or ABORTED: a new login starts with no channel, subscription, attribute or pending request. */
+  private forgetSession(): void {
+    this.writer = undefined;
+    this.requests.cancelAll();
+    this.channels.reset();
+    this.onlineStatus.reset();
+    this.attributes.reset();
+    this.sequence.reset();
   }
 
   private linkCredentials() {
@@ -301,26 +439,4 @@ export class RtmClient {
     return undefined;
   }
 
-  /** SPEC §5: at most two logins or renewals a second, checked before the server has to. */
-  private takeCredentialCall(): boolean {
-    const now = this.settings.scheduler.now();
-    while (this.credentialCalls.length > 0 && this.credentialCalls[0] <= now - 1000) this.credentialCalls.shift();
-    if (this.credentialCalls.length >= CREDENTIAL_CALLS_PER_SECOND) return false;
-    this.credentialCalls.push(now);
-    return true;
-  }
-}
-
-function appIdProblem(appId: unknown): RtmError | undefined {
-  const problem = nameProblem(appId);
-  return problem ? new RtmError(ErrorCode.InvalidAppId, `app id ${problem}`) : undefined;
-}
-
-function uidProblem(uid: unknown): RtmError | undefined {
-  const problem = nameProblem(uid);
-  return problem ? new RtmError(ErrorCode.InvalidArgument, `uid ${problem}`) : undefined;
-}
-
-function tooOften(): RtmError {
-  return new RtmError(ErrorCode.TooOften, `more than ${CREDENTIAL_CALLS_PER_SECOND} logins or token renewals a second`);
 }

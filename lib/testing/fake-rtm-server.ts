@@ -5,19 +5,36 @@
  * says so, on the same virtual clock as the client, so every timing of the
  * connection can be asserted to the frame.
  *
- * It answers `login` with `welcome` (resuming a known session), `ping` with
- * `pong`, `renew` with `renewed`, and `logout` by ending the session, unless
- * the test changes its answers. Links can be cut the ways networks fail:
- * `blackhole()` holds every frame both ways until `heal()`, like a network
- * outage under TCP; `dropAll()` closes sockets; `refuseConnections` makes
- * new sockets fail.
+ * It answers like the real server: `login` with `welcome` (resuming a
+ * session it still holds and replaying the events the client missed),
+ * `ping` with `pong`, `renew` with `renewed`, `logout` by ending the
+ * session, and channels, attributes and online status from its own
+ * in-memory state, numbering each session's events from 1. Of the limits
+ * it checks only what one attribute write carries (limits.ts); make any
+ * request fail with {@link FakeRtmServer.failNext}.
+ *
+ * Other users are played by the test: {@link FakeRtmServer.memberJoined},
+ * {@link FakeRtmServer.memberLeft}, {@link FakeRtmServer.setPeerStatus} and
+ * {@link FakeRtmServer.setAttributes} change the server's state and send
+ * the events real peers would cause. Several clients may share one fake
+ * server; they see each other join, leave and go offline.
+ *
+ * Links can be cut the ways networks fail: `blackhole()` holds every frame
+ * both ways until `heal()`, like a network outage under TCP; `dropAll()`
+ * closes sockets; `refuseConnections` makes new sockets fail. Sessions can
+ * end the ways servers end them: `expire()` (the 30 s grace ran out),
+ * `kick()`, `restart()`.
  */
 import type { SchedulerLike } from 'rxjs';
-import { decodeClientFrame, encodeFrame } from '../protocol/codec.js';
-import type { ErrorCode } from '../protocol/error-code.js';
-import type { ClientFrame, KickReason, ServerFrame } from '../protocol/frames.js';
+import { decodeClientFrame, encodeFrame, type EventBody } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-code.js';
+import { AttributeOp, PeerStatus, type ClientFrame, type KickReason, type ServerFrame } from '../protocol/frames.js';
+import { attributesProblem } from '../protocol/limits.js';
 
 type Handler = ((event: object) => void) | null;
+type EventFrame = Extract<ServerFrame, { seq: number }>;
+/** Client frames that are requests, answered by `id`. */
+export type RequestType = Extract<ClientFrame, { id: number }>['t'];
 
 /** How the fake server answers a login frame. */
 export type LoginAnswer =
@@ -36,6 +53,7 @@ export class FakeSocket {
   readonly received: ClientFrame[] = [];
   open = false;
   closed = false;
+  /** The id of the session logged in on this socket. */
   session: string | undefined;
   private readonly held: Array<() => void> = [];
 
@@ -102,6 +120,39 @@ export class FakeSocket {
   }
 }
 
+/** A session as the fake server holds it: it outlives its socket until it ends. */
+export class FakeSession {
+  /** The socket it is logged in on, while there is one. */
+  socket: FakeSocket | undefined;
+  /** Peers whose status it receives. */
+  readonly subscriptions = new Set<string>();
+  /** Events sent and not yet acknowledged by a ping, kept for a resume. */
+  readonly unacknowledged: EventFrame[] = [];
+  private seq = 0;
+
+  constructor(
+    readonly id: string,
+    readonly uid: string,
+  ) {}
+
+  /**
+   * Sends an event as the server would: numbered, kept for a replay, and
+   * pushed if a socket is there. For events the hooks of
+   * {@link FakeRtmServer} do not make (a repeat, a stray channel).
+   */
+  deliver(body: EventBody): void {
+    const frame = { ...body, seq: ++this.seq } as EventFrame;
+    this.unacknowledged.push(frame);
+    this.socket?.push(frame);
+  }
+
+  /** @internal The client saw every event up to `seq`. */
+  acknowledge(seq: number): void {
+    const seen = this.unacknowledged.findIndex((event) => event.seq > seq);
+    this.unacknowledged.splice(0, seen === -1 ? this.unacknowledged.length : seen);
+  }
+}
+
 export interface FakeRtmServerOptions {
   /** One-way delay of every frame, ms; default 0. */
   latencyMs?: number;
@@ -124,9 +175,18 @@ export class FakeRtmServer {
   refuseConnections = false;
   /** True between `blackhole()` and `heal()`. */
   dark = false;
-  /** Sessions the server still holds, by id; delete one to make the next resume a new session. */
-  readonly sessions = new Set<string>();
+  /**
+   * When set, the next resume tells the client `gap: true` (events were
+   * lost) and replays nothing, as a server whose replay buffer overflowed
+   * would; then it is cleared.
+   */
+  loseEventsOnResume = false;
   private readonly live = new Set<FakeSocket>();
+  private readonly heldSessions = new Map<string, FakeSession>();
+  private readonly channels = new Map<string, Set<string>>();
+  private readonly statuses = new Map<string, PeerStatus>();
+  private readonly attributeStore = new Map<string, Map<string, string>>();
+  private readonly failures: Array<{ type: RequestType; code: ErrorCode }> = [];
   private nextSession = 1;
 
   constructor(
@@ -151,9 +211,24 @@ export class FakeRtmServer {
     return [...this.live].filter((socket) => socket.open);
   }
 
-  /** Every frame every socket received, in order; handy for `expect(...).to.deep.equal`. */
+  /** Sessions the server holds now, by id. */
+  get sessions(): ReadonlyMap<string, FakeSession> {
+    return this.heldSessions;
+  }
+
+  /** Every frame of type `t` the server received, on any socket, in order; handy for `expect(...).to.deep.equal`. */
   framesOfType<T extends ClientFrame['t']>(t: T): Array<Extract<ClientFrame, { t: T }>> {
     return this.sockets.flatMap((socket) => socket.received.filter((frame): frame is Extract<ClientFrame, { t: T }> => frame.t === t));
+  }
+
+  /** The uids in a channel now, in the order they joined. */
+  membersOf(channel: string): string[] {
+    return [...(this.channels.get(channel) ?? [])];
+  }
+
+  /** A user's attributes on the server now. */
+  attributesOf(uid: string): Record<string, string> {
+    return Object.fromEntries(this.attributeStore.get(uid) ?? []);
   }
 
   /** Holds every frame, both ways, on every socket, until {@link heal}. */
@@ -172,28 +247,83 @@ export class FakeRtmServer {
     for (const socket of [...this.live]) socket.drop();
   }
 
-  /** Kicks every logged-in socket, as a remote login or a ban would. */
+  /** Kicks every logged-in socket, as a remote login or a ban would; their sessions end. */
   kick(reason: KickReason): void {
     for (const socket of [...this.live]) {
-      if (!socket.session) continue;
-      this.sessions.delete(socket.session);
+      const session = this.sessionOf(socket);
+      if (!session) continue;
+      this.end(session);
       socket.push({ t: 'kicked', reason });
       this.scheduler.schedule(() => socket.drop(4002, reason), this.latencyMs);
     }
   }
 
-  /** Announces a restart to every socket and closes them; sessions are lost. */
+  /**
+   * Announces a restart to every socket and closes them. Sessions are lost
+   * with everything they had (channel memberships, subscriptions,
+   * attributes), silently, since no one is left to tell; users played by
+   * the test keep theirs.
+   */
   restart(): void {
-    this.sessions.clear();
+    for (const session of [...this.heldSessions.values()]) this.end(session, { quietly: true });
     for (const socket of [...this.live]) {
       socket.push({ t: 'goaway' });
       this.scheduler.schedule(() => socket.drop(1012, 'server restart'), this.latencyMs);
     }
   }
 
+  /**
+   * Ends a session as the presence grace running out would: peers see its
+   * user leave its channels and go OFFLINE, its attributes are dropped, and
+   * a socket still open for it (a half-open link) is dropped. Offering its
+   * id again starts a new session.
+   */
+  expire(sessionId: string): void {
+    const session = this.heldSessions.get(sessionId);
+    if (!session) return;
+    this.end(session);
+    session.socket?.drop();
+  }
+
+  /** Answers the next request of type `type` (from any client) with `fail` and `code`, changing nothing. */
+  failNext(type: RequestType, code: ErrorCode): void {
+    this.failures.push({ type, code });
+  }
+
+  /** Another user joins `channel`: its members get `MemberJoined`. */
+  memberJoined(channel: string, uid: string): void {
+    let members = this.channels.get(channel);
+    if (!members) this.channels.set(channel, (members = new Set()));
+    if (members.has(uid)) return;
+    members.add(uid);
+    this.announceMember(channel, uid, true);
+  }
+
+  /** Another user leaves `channel`: its members get `MemberLeft`. */
+  memberLeft(channel: string, uid: string): void {
+    if (!this.channels.get(channel)?.delete(uid)) return;
+    this.announceMember(channel, uid, false);
+  }
+
+  /** Another user's status changes: its subscribers get a `status` event. */
+  setPeerStatus(uid: string, status: PeerStatus): void {
+    if (this.statusOf(uid) === status) return;
+    this.statuses.set(uid, status);
+    for (const session of this.heldSessions.values()) {
+      if (session.subscriptions.has(uid)) session.deliver({ t: 'status', statuses: { [uid]: status } });
+    }
+  }
+
+  /** Replaces another user's attributes. */
+  setAttributes(uid: string, attributes: Record<string, string>): void {
+    this.attributeStore.set(uid, new Map(Object.entries(attributes)));
+  }
+
   /** @internal */
   forget(socket: FakeSocket): void {
     this.live.delete(socket);
+    const session = this.sessionOf(socket);
+    if (session?.socket === socket) session.socket = undefined;
   }
 
   /** @internal */
@@ -202,19 +332,72 @@ export class FakeRtmServer {
     if (!decoded.ok) throw new Error(`client sent a malformed frame: ${decoded.problem}`);
     const frame = decoded.frame;
     socket.received.push(frame);
+    if (frame.t === 'login') return this.login(socket, frame);
+    const session = this.sessionOf(socket);
+    if (!session) {
+      socket.push({ t: 'error', code: ErrorCode.NotLoggedIn, message: `'${frame.t}' before login` });
+      return;
+    }
     switch (frame.t) {
-      case 'login':
-        return this.login(socket, frame);
       case 'ping':
+        if (frame.ack !== undefined) session.acknowledge(frame.ack);
         if (!this.mute) socket.push({ t: 'pong' });
         return;
-      case 'renew':
-        socket.push({ t: 'renewed', id: frame.id, tokenExpiresInMs: 3_600_000 });
-        return;
       case 'logout':
-        if (socket.session) this.sessions.delete(socket.session);
+        this.end(session);
         this.scheduler.schedule(() => socket.drop(1000, 'logged out'), this.latencyMs);
         return;
+    }
+    const failure = this.failures.findIndex(({ type }) => type === frame.t);
+    if (failure !== -1) {
+      const [{ code }] = this.failures.splice(failure, 1);
+      socket.push({ t: 'fail', id: frame.id, code, message: `${frame.t} failed (scripted)` });
+      return;
+    }
+    this.request(socket, session, frame);
+  }
+
+  private request(socket: FakeSocket, session: FakeSession, frame: Extract<ClientFrame, { id: number }>): void {
+    const { id } = frame;
+    switch (frame.t) {
+      case 'renew':
+        return socket.push({ t: 'renewed', id, tokenExpiresInMs: 3_600_000 });
+      case 'join':
+        this.memberJoined(frame.channel, session.uid);
+        return socket.push({ t: 'joined', id, members: this.membersOf(frame.channel) });
+      case 'leave':
+        this.memberLeft(frame.channel, session.uid);
+        return socket.push({ t: 'done', id });
+      case 'members':
+        if (!this.channels.get(frame.channel)?.has(session.uid)) {
+          return socket.push({ t: 'fail', id, code: ErrorCode.NotJoined, message: `channel ${frame.channel} is not joined` });
+        }
+        return socket.push({ t: 'members', id, members: this.membersOf(frame.channel) });
+      case 'attrs': {
+        const problem = attributesProblem(frame.attributes ?? {});
+        if (problem) return socket.push({ t: 'fail', id, ...problem });
+        const current = frame.op === AttributeOp.Set || frame.op === AttributeOp.Clear ? new Map<string, string>() : new Map(this.attributeStore.get(session.uid));
+        for (const [key, value] of Object.entries(frame.attributes ?? {})) current.set(key, String(value));
+        for (const key of frame.keys ?? []) current.delete(key);
+        this.attributeStore.set(session.uid, current);
+        return socket.push({ t: 'done', id });
+      }
+      case 'getAttrs': {
+        const attributes = this.attributesOf(frame.uid);
+        const keys = frame.keys ?? Object.keys(attributes);
+        return socket.push({ t: 'attributes', id, attributes: Object.fromEntries(keys.filter((key) => key in attributes).map((key) => [key, attributes[key]])) });
+      }
+      case 'query':
+        return socket.push({ t: 'online', id, online: Object.fromEntries(frame.uids.map((uid) => [uid, this.statusOf(uid) !== PeerStatus.Offline])) });
+      case 'subscribe':
+        for (const uid of frame.uids) session.subscriptions.add(uid);
+        socket.push({ t: 'done', id });
+        // A subscription starts with the peers' current status.
+        if (frame.uids.length > 0) session.deliver({ t: 'status', statuses: Object.fromEntries(frame.uids.map((uid) => [uid, this.statusOf(uid)])) });
+        return;
+      case 'unsubscribe':
+        for (const uid of frame.uids) session.subscriptions.delete(uid);
+        return socket.push({ t: 'done', id });
     }
   }
 
@@ -226,10 +409,53 @@ export class FakeRtmServer {
       this.scheduler.schedule(() => socket.drop(4001, answer.code), this.latencyMs);
       return;
     }
-    const resumed = frame.session !== undefined && this.sessions.has(frame.session);
-    const session = resumed ? frame.session! : `s${this.nextSession++}`;
-    this.sessions.add(session);
-    socket.session = session;
-    socket.push({ t: 'welcome', session, resumed, tokenExpiresInMs: answer.tokenExpiresInMs ?? 3_600_000 });
+    const tokenExpiresInMs = answer.tokenExpiresInMs ?? 3_600_000;
+    const resumed = frame.session === undefined ? undefined : this.heldSessions.get(frame.session);
+    if (resumed) {
+      resumed.socket = socket;
+      socket.session = resumed.id;
+      const gap = this.loseEventsOnResume;
+      this.loseEventsOnResume = false;
+      resumed.acknowledge(gap ? Infinity : (frame.seq ?? 0));
+      socket.push({ t: 'welcome', session: resumed.id, resumed: true, tokenExpiresInMs, ...(gap ? { gap } : {}) });
+      for (const event of resumed.unacknowledged) socket.push(event);
+      return;
+    }
+    const session = new FakeSession(`s${this.nextSession++}`, frame.uid);
+    session.socket = socket;
+    socket.session = session.id;
+    this.heldSessions.set(session.id, session);
+    socket.push({ t: 'welcome', session: session.id, resumed: false, tokenExpiresInMs });
+    this.setPeerStatus(frame.uid, PeerStatus.Online);
+  }
+
+  /** Ends a session: it leaves its channels, loses its attributes and goes OFFLINE, telling its peers unless `quietly`. */
+  private end(session: FakeSession, { quietly = false } = {}): void {
+    this.heldSessions.delete(session.id);
+    this.attributeStore.delete(session.uid);
+    for (const [channel, members] of this.channels) {
+      if (quietly) members.delete(session.uid);
+      else this.memberLeft(channel, session.uid);
+    }
+    if (quietly) this.statuses.delete(session.uid);
+    else this.setPeerStatus(session.uid, PeerStatus.Offline);
+  }
+
+  private sessionOf(socket: FakeSocket): FakeSession | undefined {
+    return socket.session === undefined ? undefined : this.heldSessions.get(socket.session);
+  }
+
+  private statusOf(uid: string): PeerStatus {
+    return this.statuses.get(uid) ?? PeerStatus.Offline;
+  }
+
+  /** Tells the other members of `channel` that `uid` joined or left. */
+  private announceMember(channel: string, uid: string, joined: boolean): void {
+    const members = this.channels.get(channel)!;
+    for (const session of this.heldSessions.values()) {
+      if (session.uid !== uid && members.has(session.uid)) {
+        session.deliver({ t: 'member', channel, uid, joined, count: members.size });
+      }
+    }
   }
 }

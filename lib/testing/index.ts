@@ -2,4 +2,11 @@
  * `rx-rtm/testing`: doubles for marble-testing code that uses an rx-rtm
  * client, on the same scheduler as the test.
  */
-export { FakeRtmServer, FakeSocket, type FakeRtmServerOptions, type LoginAnswer } from './fake-rtm-server.js';
+export {
+  FakeRtmServer,
+  FakeSession,
+  FakeSocket,
+  type FakeRtmServerOptions,
+  type LoginAnswer,
+  type RequestType,
+} from './fake-rtm-server.js';

@@ -9,10 +9,8 @@ import { KickReason } from '../../lib/protocol/frames.js';
 import { seededRandom } from '../../lib/client/backoff.js';
 import { RtmClient } from '../../lib/client/rtm-client.js';
 import { FakeRtmServer } from '../../lib/testing/fake-rtm-server.js';
-import { at, clientAndServer, flushMicrotasks, marble, outcome, pairs, testScheduler } from '../support/marbles.js';
+import { at, clientAndServer, flushMicrotasks, marble, outcome, pairValues as values, testScheduler } from '../support/marbles.js';
 
-const { idle, connecting, connected, failed, timedOut, reconnecting, loggedOut, remoteLogin, banned } = pairs;
-const values = { i: idle, g: connecting, c: connected, f: failed, t: timedOut, r: reconnecting, o: loggedOut, a: remoteLogin, b: banned };
 const credentials = { uid: 'alice', token: 'token-1' };
 
 describe('RtmClient (marbles)', () => {

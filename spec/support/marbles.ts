@@ -29,6 +29,37 @@ export function clientAndServer(scheduler: TestScheduler, options: Partial<RtmCl
   return { server, client };
 }
 
+/** Login credentials of the client the helpers log in. */
+export const alice = { uid: 'alice', token: 'token-1' } as const;
+
+/**
+ * A client and a fake server with 10 ms of latency each way, the client
+ * logging in as alice at 10 ms: CONNECTED at 30 ms.
+ */
+export function loggedIn(scheduler: TestScheduler, options: Partial<RtmClientOptions> = {}) {
+  const pair = clientAndServer(scheduler, options, { latencyMs: 10 });
+  at(scheduler, 10, () => void pair.client.login(alice));
+  return pair;
+}
+
+/** {@link loggedIn}, with `members` (other users) already in channel `room`, and alice's channel for it. */
+export function inRoom(scheduler: TestScheduler, members: readonly string[], options: Partial<RtmClientOptions> = {}) {
+  const pair = loggedIn(scheduler, options);
+  for (const uid of members) pair.server.memberJoined('room', uid);
+  return { ...pair, room: pair.client.createChannel('room') };
+}
+
+/**
+ * Runs a TestScheduler (outside `run`) up to virtual time `time` (ms) and
+ * lets settled promises call back, so a test can say when a promise
+ * settled: pending at one frame, settled at the next.
+ */
+export async function advanceTo(scheduler: TestScheduler, time: number): Promise<void> {
+  scheduler.maxFrames = time;
+  scheduler.flush();
+  await flushMicrotasks();
+}
+
 /** Runs `fn` at virtual time `at` (ms). */
 export function at(scheduler: TestScheduler, time: number, fn: () => void): void {
   scheduler.schedule(fn, time);
@@ -62,9 +93,23 @@ export const pairs = {
   banned: pair(S.Aborted, R.BannedByServer),
 } as const;
 
+/** {@link pairs} by marble letter. */
+export const pairValues = {
+  i: pairs.idle,
+  g: pairs.connecting,
+  c: pairs.connected,
+  f: pairs.failed,
+  t: pairs.timedOut,
+  r: pairs.reconnecting,
+  o: pairs.loggedOut,
+  a: pairs.remoteLogin,
+  b: pairs.banned,
+} as const;
+
 /**
  * A marble string with each value at the given virtual time (ms), e.g.
- * `marble([[0, 'a'], [25, 'b']])` is `'a 24ms b'`. Times must increase.
+ * `marble([[0, 'a'], [25, 'b']])` is `'a 24ms b'`; a group of values at one
+ * time is written `(ab)`. Times must increase.
  */
 export function marble(events: ReadonlyArray<readonly [number, string]>): string {
   let out = '';
@@ -73,7 +118,8 @@ export function marble(events: ReadonlyArray<readonly [number, string]>): string
     if (time < frame) throw new Error(`marble: ${value} at ${time} comes before frame ${frame}`);
     if (time > frame) out += ` ${time - frame}ms `;
     out += value;
-    frame = time + 1;
+    // A group `(ab)` takes as many frames as it has characters.
+    frame = time + value.length;
   }
   return out.trim();
 }

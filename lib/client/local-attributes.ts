@@ -1,0 +1,115 @@
+/**
+ * User attributes: the local user's, which this client writes and keeps a
+ * copy of, and anyone's, which it reads.
+ *
+ * The local copy changes only when the server confirmed a write, so it is
+ * always what the server held last; when a new session starts (the server
+ * dropped the attributes with the old one, SPEC §4) the client writes the
+ * copy back as one `set`. For that one write to be a valid call, the copy
+ * is held to the per-call limits as a whole: at most 32 pairs and 16 KB.
+ */
+import { firstValueFrom, map, type Subscription } from 'rxjs';
+import { ErrorCode } from '../protocol/error-code.js';
+import { AttributeOp } from '../protocol/frames.js';
+import { attributeKeysProblem, attributesProblem, Limits, RateLimits, type LimitProblem } from '../protocol/limits.js';
+import { RtmError } from '../protocol/rtm-error.js';
+import { invalidName } from './invalid-name.js';
+import { RateWindow } from './rate-window.js';
+import type { Requests } from './requests.js';
+
+/** User attributes: keys of 1 to 32 bytes, string values. */
+export type AttributesMap = Record<string, string>;
+
+const asError = (problem: LimitProblem | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
+const encoder = new TextEncoder();
+
+/** LIMIT_EXCEEDED when the local attributes after a merge could not be written back in one call. */
+function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefined {
+  if (attributes.size > Limits.attributes) return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} local attributes`);
+  let bytes = 0;
+  for (const [key, value] of attributes) bytes += encoder.encode(key).length + encoder.encode(value).length;
+  if (bytes > Limits.attributeCallBytes) {
+    return new RtmError(ErrorCode.LimitExceeded, `local attributes over ${Limits.attributeCallBytes} bytes (they are written back in one call)`);
+  }
+  return undefined;
+}
+
+export class LocalAttributes {
+  private local = new Map<string, string>();
+  private readonly writes: RateWindow;
+  private readonly reads: RateWindow;
+  private writeBack: Subscription | undefined;
+
+  constructor(
+    private readonly requests: Requests,
+    now: () => number,
+  ) {
+    this.writes = new RateWindow(RateLimits.setAttributes, 'attribute writes', now);
+    this.reads = new RateWindow(RateLimits.getAttributes, 'attribute reads', now);
+  }
+
+  /** Replaces every local attribute. */
+  set(attributes: AttributesMap): Promise<void> {
+    const refused = asError(attributesProblem(attributes)) ?? this.admitWrite();
+    if (refused) return Promise.reject(refused);
+    const entries = Object.entries(attributes);
+    return this.write({ op: AttributeOp.Set, attributes: Object.fromEntries(entries) }, () => (this.local = new Map(entries)));
+  }
+
+  /** Adds or updates the given attributes, keeping the others. */
+  merge(attributes: AttributesMap): Promise<void> {
+    const invalid = asError(attributesProblem(attributes));
+    if (invalid) return Promise.reject(invalid);
+    const entries = Object.entries(attributes);
+    const refused = oversized(new Map([...this.local, ...entries])) ?? this.admitWrite();
+    if (refused) return Promise.reject(refused);
+    return this.write({ op: AttributeOp.Merge, attributes: Object.fromEntries(entries) }, () => entries.forEach(([key, value]) => this.local.set(key, value)));
+  }
+
+  delete(keys: readonly string[]): Promise<void> {
+    const refused = asError(attributeKeysProblem(keys)) ?? this.admitWrite();
+    if (refused) return Promise.reject(refused);
+    const copy = [...keys];
+    return this.write({ op: AttributeOp.Delete, keys: copy }, () => copy.forEach((key) => this.local.delete(key)));
+  }
+
+  clear(): Promise<void> {
+    const refused = this.admitWrite();
+    if (refused) return Promise.reject(refused);
+    return this.write({ op: AttributeOp.Clear }, () => this.local.clear());
+  }
+
+  /** `uid`'s attributes, all of them or those of `keys`; an offline user has none. */
+  read(uid: string, keys?: readonly string[]): Promise<AttributesMap> {
+    const refused =
+      invalidName('uid', uid) ?? (keys === undefined ? undefined : asError(attributeKeysProblem(keys))) ?? this.requests.refusal() ?? this.reads.take();
+    if (refused) return Promise.reject(refused);
+    const request$ = this.requests.request$({ t: 'getAttrs', uid, keys: keys && [...keys] });
+    return firstValueFrom(request$.pipe(map(({ attributes }) => attributes)));
+  }
+
+  /** A new session has no attributes: write the local ones back, if any. */
+  restore(): void {
+    if (this.local.size === 0) return;
+    this.writeBack?.unsubscribe();
+    this.writeBack = this.requests
+      .request$({ t: 'attrs', op: AttributeOp.Set, attributes: Object.fromEntries(this.local) }, { restore: true })
+      // Refused, the server keeps none; there is no caller to tell.
+      .subscribe({ error: () => undefined });
+  }
+
+  /** The session ended: no local attributes. */
+  reset(): void {
+    this.writeBack?.unsubscribe();
+    this.local = new Map();
+  }
+
+  private admitWrite(): RtmError | undefined {
+    return this.requests.refusal() ?? this.writes.take();
+  }
+
+  /** Sends an `attrs` write; `confirmed` updates the local copy once the server did. */
+  private write(body: { op: AttributeOp; attributes?: AttributesMap; keys?: string[] }, confirmed: () => void): Promise<void> {
+    return firstValueFrom(this.requests.request$({ t: 'attrs', ...body }).pipe(map(() => confirmed())));
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Requests to the server and their replies, across links.
+ *
+ * Every request frame gets an `id`; its reply (or `fail`) names that id and
+ * settles it exactly once. A request stays pending, with the frame to send,
+ * until it is settled: it goes out at once on the link that is up, and
+ * again on every new link, because a link that dropped may have lost the
+ * frame or its reply, and every request is idempotent (docs/PROTOCOL.md),
+ * so sending one twice is safe where sending it never is not.
+ *
+ * A request is an observable: subscribing sends it, the reply is its one
+ * value, and unsubscribing before the reply withdraws it (it is not sent
+ * again). App requests have a deadline; requests that restore what a new
+ * session lost have none, since they are retried on every link until
+ * answered and no caller waits on them.
+ */
+import { Observable, type SchedulerLike } from 'rxjs';
+import { encodeFrame } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-code.js';
+import { MAX_FRAME_BYTES, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
+import { RtmError } from '../protocol/rtm-error.js';
+
+export type RequestFrame = Extract<ClientFrame, { id: number }>;
+export type ReplyFrame = Extract<ServerFrame, { id: number }>;
+type RequestType = RequestFrame['t'];
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A request as its sender builds it; the id is given here. */
+export type RequestBody = DistributiveOmit<RequestFrame, 'id'>;
+
+/** The reply each request expects besides `fail`. */
+const ANSWER = {
+  renew: 'renewed',
+  join: 'joined',
+  leave: 'done',
+  members: 'members',
+  attrs: 'done',
+  getAttrs: 'attributes',
+  query: 'online',
+  subscribe: 'done',
+  unsubscribe: 'done',
+} as const satisfies Record<RequestType, Exclude<ReplyFrame['t'], 'fail'>>;
+export type Reply<T extends RequestType> = Extract<ServerFrame, { t: (typeof ANSWER)[T] }>;
+
+export interface RequestOptions {
+  /**
+   * Restores state the server lost (a rejoin, a resubscription, the
+   * attributes written back): it goes out before every app request, whose
+   * effects build on it, and waits without a deadline.
+   */
+  readonly restore?: boolean;
+}
+
+interface Pending {
+  readonly frame: RequestFrame;
+  readonly restore: boolean;
+  answer(reply: ReplyFrame): void;
+  fail(error: RtmError): void;
+}
+
+export interface RequestsSettings {
+  readonly scheduler: SchedulerLike;
+  /** An app request not answered this long after the call rejects TIMEOUT. */
+  readonly timeoutMs: number;
+  /** The next request id (shared with the client's other requests). */
+  readonly nextId: () => number;
+  /** True while requests may be made (CONNECTED or RECONNECTING); they wait for a link if there is none. */
+  readonly accepting: () => boolean;
+}
+
+const encoder = new TextEncoder();
+
+export class Requests {
+  /** By id; insertion order is id order. */
+  private readonly pending = new Map<number, Pending>();
+  private write: ((frame: ClientFrame) => void) | undefined;
+
+  constructor(private readonly settings: RequestsSettings) {}
+
+  /** NOT_LOGGED_IN while requests cannot be made; check it before anything that counts or changes. */
+  refusal(): RtmError | undefined {
+    return this.settings.accepting() ? undefined : new RtmError(ErrorCode.NotLoggedIn, 'log in first');
+  }
+
+  /** Sends `body` when subscribed; emits its reply and completes, or errors with an {@link RtmError}. */
+  request$<B extends RequestBody>(body: B, { restore = false }: RequestOptions = {}): Observable<Reply<B['t']>> {
+    return new Observable<Reply<B['t']>>((subscriber) => {
+      const id = this.settings.nextId();
+      const frame = { ...body, id } as RequestFrame;
+      // A frame the server would close the socket for would be resent on every link, forever.
+      if (encoder.encode(encodeFrame(frame)).length > MAX_FRAME_BYTES) {
+        subscriber.error(new RtmError(ErrorCode.LimitExceeded, `${frame.t} would not fit in one ${MAX_FRAME_BYTES}-byte frame`));
+        return;
+      }
+      this.pending.set(id, {
+        frame,
+        restore,
+        answer: (reply) => {
+          subscriber.next(reply as Reply<B['t']>);
+          subscriber.complete();
+        },
+        fail: (error) => subscriber.error(error),
+      });
+      if (!restore) {
+        const { scheduler, timeoutMs } = this.settings;
+        subscriber.add(
+          scheduler.schedule(() => subscriber.error(new RtmError(ErrorCode.Timeout, `${frame.t} not answered within ${timeoutMs} ms`)), timeoutMs),
+        );
+      }
+      this.write?.(frame);
+      return () => this.pending.delete(id);
+    });
+  }
+
+  /** A reply came: settles its request, if still pending (a late or repeated reply is dropped). */
+  settle(reply: ReplyFrame): void {
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    this.pending.delete(reply.id);
+    if (reply.t === 'fail') pending.fail(new RtmError(reply.code, reply.message));
+    else if (reply.t !== ANSWER[pending.frame.t]) pending.fail(new RtmError(ErrorCode.ProtocolError, `${pending.frame.t} answered by ${reply.t}`));
+    else pending.answer(reply);
+  }
+
+  /**
+   * A new link is up. `restore` asks, through {@link request$} with
+   * `restore`, for what the server lost; then every pending request goes
+   * out on `write`: restorations first, then the rest in id order.
+   */
+  resume(write: (frame: ClientFrame) => void, restore: () => void): void {
+    this.write = undefined;
+    restore();
+    this.write = write;
+    const pending = [...this.pending.values()];
+    for (const request of [...pending.filter((p) => p.restore), ...pending.filter((p) => !p.restore)]) write(request.frame);
+  }
+
+  /** The session ended (logout, ABORTED): every pending request rejects CANCELED and nothing is sent any more. */
+  cancelAll(): void {
+    this.write = undefined;
+    for (const request of [...this.pending.values()]) {
+      request.fail(new RtmError(ErrorCode.Canceled, `${request.frame.t} canceled: the session ended`));
+    }
+  }
+}

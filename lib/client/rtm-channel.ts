@@ -1,0 +1,188 @@
+/**
+ * A channel of the client: join it, leave it, ask who is in it, and watch
+ * members come and go.
+ *
+ * Events come from the {@link MemberPicture}, so they alternate per member
+ * and say exactly what changed, also across reconnects: when the server
+ * lost the session (or some of its events), the client joins again and
+ * emits the difference between what the app was told and the server's
+ * member list.
+ */
+import { firstValueFrom, map, skip, tap, type Observable, type Subscription } from 'rxjs';
+import { ErrorCode } from '../protocol/error-code.js';
+import { RtmError } from '../protocol/rtm-error.js';
+import { EventBridge } from './event-bridge.js';
+import { MemberPicture } from './member-picture.js';
+import type { Requests } from './requests.js';
+
+/** Handlers for {@link RtmChannel.on}, named and shaped as in the original SDK. */
+export interface RtmChannelEvents {
+  MemberJoined: (memberId: string) => void;
+  MemberLeft: (memberId: string) => void;
+  MemberCountUpdated: (memberCount: number) => void;
+}
+
+/** What a channel needs from its client. */
+export interface ChannelHost {
+  readonly requests: Requests;
+  /** The logged-in uid, which the server lists among the members and the picture leaves out. */
+  self(): string;
+  /** Refuses a join past the joined-channel limit or the join rate; counts it otherwise. */
+  admitJoin(): RtmError | undefined;
+  /** Refuses a member query past its rate; counts it otherwise. */
+  admitGetMembers(): RtmError | undefined;
+}
+
+const Phase = { Left: 'left', Joining: 'joining', Joined: 'joined' } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+export class RtmChannel {
+  /** Uids joining the channel after this client did; each alternates with {@link memberLeft$}. */
+  readonly memberJoined$: Observable<string>;
+  /** Uids leaving the channel (or timing out of it, 30 s after their link dropped). */
+  readonly memberLeft$: Observable<string>;
+  /**
+   * The member count, this client included, replayed to each new
+   * subscriber and emitted when it changes; 0 while not joined. Leaving,
+   * logging out and an ABORTED client set it to 0 without a `MemberLeft`
+   * for each member: they did not leave, this client did.
+   */
+  readonly memberCount$: Observable<number>;
+
+  private readonly picture = new MemberPicture();
+  private readonly events: EventBridge<RtmChannelEvents>;
+  private phase: Phase = Phase.Left;
+  /** The join in flight, read while {@link phase} is joining. */
+  private joining: Promise<void> = Promise.resolve();
+  /** Bumped by every join, leave and reset, so that a reply to an older one changes nothing. */
+  private generation = 0;
+  private rejoin: Subscription | undefined;
+
+  /** @internal Made by `RtmClient.createChannel`, once per channel id. */
+  constructor(
+    readonly channelId: string,
+    private readonly host: ChannelHost,
+  ) {
+    this.memberJoined$ = this.picture.memberJoined$;
+    this.memberLeft$ = this.picture.memberLeft$;
+    this.memberCount$ = this.picture.memberCount$;
+    this.events = new EventBridge<RtmChannelEvents>({
+      MemberJoined: this.memberJoined$.pipe(map((uid): [string] => [uid])),
+      MemberLeft: this.memberLeft$.pipe(map((uid): [string] => [uid])),
+      MemberCountUpdated: this.memberCount$.pipe(
+        skip(1),
+        map((count): [number] => [count]),
+      ),
+    });
+  }
+
+  /**
+   * Joins; resolves once the server listed the members (then
+   * `memberCount$` has the count). Joined already, resolves at once; while
+   * a join is in flight, answers as that one does. Rejects NOT_LOGGED_IN,
+   * LIMIT_EXCEEDED (20 channels joined or joining), TOO_OFTEN (50 joins in
+   * 3 s), TIMEOUT, CANCELED (left or logged out before the answer), or the
+   * server's code.
+   */
+  join(): Promise<void> {
+    if (this.phase === Phase.Joined) return Promise.resolve();
+    if (this.phase === Phase.Joining) return this.joining;
+    const refused = this.host.requests.refusal() ?? this.host.admitJoin();
+    if (refused) return Promise.reject(refused);
+    const generation = ++this.generation;
+    const current = () => generation === this.generation;
+    this.phase = Phase.Joining;
+    this.joining = firstValueFrom(
+      this.host.requests.request$({ t: 'join', channel: this.channelId }).pipe(
+        map(({ members }) => {
+          if (!current()) throw new RtmError(ErrorCode.Canceled, `left ${this.channelId} before the join completed`);
+          this.phase = Phase.Joined;
+          this.picture.start(members, this.host.self());
+        }),
+        tap({
+          error: () => {
+            if (current()) this.phase = Phase.Left;
+          },
+        }),
+      ),
+    );
+    return this.joining;
+  }
+
+  /**
+   * Leaves at once: no more member events, count 0; resolves when the
+   * server confirms. Peers see `MemberLeft` at once. Leaving a channel not
+   * joined asks the server anyway (it changes nothing there), so a join
+   * whose answer was lost is undone too.
+   */
+  leave(): Promise<void> {
+    const refused = this.host.requests.refusal();
+    if (refused) return Promise.reject(refused);
+    this.reset();
+    return firstValueFrom(this.host.requests.request$({ t: 'leave', channel: this.channelId }).pipe(map(() => undefined)));
+  }
+
+  /** The members' uids, this client's included. Rejects NOT_JOINED unless joined, TOO_OFTEN past 5 calls in 2 s. */
+  getMembers(): Promise<string[]> {
+    const refused =
+      this.host.requests.refusal() ??
+      (this.phase === Phase.Joined ? undefined : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`)) ??
+      this.host.admitGetMembers();
+    if (refused) return Promise.reject(refused);
+    return firstValueFrom(this.host.requests.request$({ t: 'members', channel: this.channelId }).pipe(map(({ members }) => members)));
+  }
+
+  on<K extends keyof RtmChannelEvents>(name: K, handler: RtmChannelEvents[K]): this {
+    this.events.on(name, handler);
+    return this;
+  }
+
+  off<K extends keyof RtmChannelEvents>(name: K, handler: RtmChannelEvents[K]): this {
+    this.events.off(name, handler);
+    return this;
+  }
+
+  /** @internal Joined or joining: holds one of the 20 channel slots. */
+  get holdsSlot(): boolean {
+    return this.phase !== Phase.Left;
+  }
+
+  /** @internal A member event for this channel; ignored unless joined. */
+  memberEvent(uid: string, joined: boolean, count: number): void {
+    if (this.phase === Phase.Joined) this.picture.apply(uid, joined, count);
+  }
+
+  /**
+   * @internal The server lost this channel's state or some of its events:
+   * join again and emit the difference. If the server refuses, the channel
+   * is no longer joined.
+   */
+  restore(): void {
+    if (this.phase !== Phase.Joined) return;
+    this.rejoin?.unsubscribe();
+    const generation = this.generation;
+    const current = () => generation === this.generation;
+    this.rejoin = this.host.requests.request$({ t: 'join', channel: this.channelId }, { restore: true }).subscribe({
+      next: ({ members }) => {
+        if (current()) this.picture.reconcile(members, this.host.self());
+      },
+      error: () => {
+        if (current()) this.reset();
+      },
+    });
+  }
+
+  /** @internal Not joined any more, quietly (left, logged out, ABORTED). */
+  reset(): void {
+    this.generation++;
+    this.phase = Phase.Left;
+    this.rejoin?.unsubscribe();
+    this.picture.clear();
+  }
+
+  /** @internal The client is destroyed. */
+  complete(): void {
+    this.events.clear();
+    this.picture.complete();
+  }
+}
