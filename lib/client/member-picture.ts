@@ -8,7 +8,7 @@
  * session can emit exactly the difference between the old picture and the
  * server's list.
  */
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, map, merge, startWith, Subject, type Observable } from 'rxjs';
 
 export class MemberPicture {
   private readonly joined = new Subject<string>();
@@ -18,6 +18,16 @@ export class MemberPicture {
   readonly memberLeft$: Observable<string> = this.left.asObservable();
   /** The current count, replayed to each new subscriber; emits when it changes. */
   readonly memberCount$: Observable<number> = this.count.asObservable();
+
+  /**
+   * The other members, sorted, replayed to each new subscriber and emitted
+   * after every change the events above announce.
+   */
+  readonly others$: Observable<readonly string[]> = merge(this.joined, this.left, this.count).pipe(
+    startWith(undefined),
+    map(() => [...this.others].sort()),
+    distinctUntilChanged((a, b) => a.length === b.length && a.every((uid, i) => uid === b[i])),
+  );
 
   private others = new Set<string>();
   /** Bumped whenever the picture is replaced, so announcements of the one before stop. */

@@ -48,6 +48,14 @@ export class RtmChannel {
    * for each member: they did not leave, this client did.
    */
   readonly memberCount$: Observable<number>;
+  /**
+   * The other members as this client's events describe them, sorted,
+   * replayed to each new subscriber: the join's member list, then every
+   * `MemberJoined` and `MemberLeft` applied. Once things are quiet it
+   * equals `getMembers()` without this client's own uid. Empty unless
+   * joined.
+   */
+  readonly members$: Observable<readonly string[]>;
 
   private readonly picture = new MemberPicture();
   private readonly events: EventBridge<RtmChannelEvents>;
@@ -66,6 +74,7 @@ export class RtmChannel {
     this.memberJoined$ = this.picture.memberJoined$;
     this.memberLeft$ = this.picture.memberLeft$;
     this.memberCount$ = this.picture.memberCount$;
+    this.members$ = this.picture.others$;
     this.events = new EventBridge<RtmChannelEvents>({
       MemberJoined: this.memberJoined$.pipe(map((uid): [string] => [uid])),
       MemberLeft: this.memberLeft$.pipe(map((uid): [string] => [uid])),

@@ -48,6 +48,24 @@ describe('RtmChannel (marbles)', () => {
       expect(heard).to.deep.equal(['count 3', 'joined dave', 'count 4', 'left carol', 'count 3', 'count 0']);
     });
 
+    it('members$ replays the picture and follows every announced change, without this client', () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ expectObservable }) => {
+        const { client, server, room } = inRoom(scheduler, ['bob', 'carol']);
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 200, () => server.memberJoined('room', 'dave'));
+        at(scheduler, 300, () => server.memberLeft('room', 'bob'));
+        at(scheduler, 400, () => void room.leave());
+        at(scheduler, 500, () => void client.logout());
+        expectObservable(room.members$).toBe(marble([[0, 'e'], [120, 'a'], [210, 'b'], [310, 'c'], [400, 'e']]), {
+          e: [],
+          a: ['bob', 'carol'],
+          b: ['bob', 'carol', 'dave'],
+          c: ['carol', 'dave'],
+        });
+      });
+    });
+
     it('emits nothing for an event seen twice (same seq) or for a join of a member already in the picture', () => {
       const scheduler = testScheduler();
       scheduler.run(({ expectObservable }) => {
