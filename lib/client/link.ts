@@ -85,6 +85,8 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, lastSeq: 
     // Time the first ping went out after the last frame came in; undefined while answered.
     let awaitingSince: number | undefined;
     let lastPingAt = 0;
+    /** The highest event seq this socket has told the server it received. */
+    let acknowledged = 0;
     let smoothedRtt: number | undefined;
     let outgoing: ((data: string) => void) | undefined;
 
@@ -103,7 +105,10 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, lastSeq: 
     const ping = () => {
       const sentAt = now();
       lastPingAt = sentAt;
-      send({ t: 'ping', ack: lastSeq() });
+      // Acknowledge only news: a quiet session's ping stays the bare 12-byte frame.
+      const seq = lastSeq();
+      send(seq > acknowledged ? { t: 'ping', ack: seq } : { t: 'ping' });
+      acknowledged = Math.max(acknowledged, seq);
       if (awaitingSince !== undefined) return;
       awaitingSince = sentAt;
       const allowance = Math.min(settings.heartbeatIntervalMs, Math.max(MIN_PONG_ALLOWANCE_MS, 3 * (smoothedRtt ?? 0)));
@@ -130,6 +135,8 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, lastSeq: 
       switch (frame.t) {
         case 'welcome':
           up = true;
+          // The login's seq counts as acknowledged on a resumed session; a new one starts from nothing.
+          if (!frame.resumed) acknowledged = 0;
           subscriber.next({
             type: 'UP',
             session: frame.session,
@@ -167,7 +174,8 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, lastSeq: 
           });
           subscriber.add(getResponses(input).subscribe(received));
           const { uid, token, session } = credentials;
-          send({ t: 'login', app: settings.appId, uid, token, session, seq: session === undefined ? undefined : lastSeq() });
+          acknowledged = session === undefined ? 0 : lastSeq();
+          send({ t: 'login', app: settings.appId, uid, token, session, seq: session === undefined ? undefined : acknowledged });
         },
         error: () => end('closed'),
         complete: () => end('closed'),

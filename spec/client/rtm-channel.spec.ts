@@ -48,6 +48,23 @@ describe('RtmChannel (marbles)', () => {
       expect(heard).to.deep.equal(['count 3', 'joined dave', 'count 4', 'left carol', 'count 3', 'count 0']);
     });
 
+    it('acknowledges events in the next ping only: quiet pings stay bare', () => {
+      const scheduler = testScheduler();
+      let pings: unknown[] = [];
+      scheduler.run(() => {
+        const { client, server, room } = inRoom(scheduler, ['bob']);
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 200, () => server.memberJoined('room', 'dave'));
+        at(scheduler, 300, () => server.memberLeft('room', 'dave'));
+        at(scheduler, 3500, () => {
+          pings = server.framesOfType('ping');
+          void client.logout();
+        });
+      });
+      // Pings at 1030, 2030, 3030: the first acknowledges both events (seq 2), the others have nothing new.
+      expect(pings).to.deep.equal([{ t: 'ping', ack: 2 }, { t: 'ping' }, { t: 'ping' }]);
+    });
+
     it('members$ replays the picture and follows every announced change, without this client', () => {
       const scheduler = testScheduler();
       scheduler.run(({ expectObservable }) => {
