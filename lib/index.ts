@@ -1,6 +1,8 @@
 /**
  * `rx-rtm`: the client, for browsers (the platform's `WebSocket`). Node
  * resolves the package to `node.js`, which is the same API with `ws`.
+ *
+ * @module rx-rtm
  */
 import type { RtmClientOptions } from './client/options.js';
 import { RtmClient } from './client/rtm-client.js';

@@ -23,6 +23,8 @@ export type ConnectionChangeReason = (typeof ConnectionChangeReason)[keyof typeo
 
 /** What `connectionState$` emits: a state and the reason it was entered. */
 export interface ConnectionStatePair {
+  /** The state now. */
   readonly state: ConnectionState;
+  /** Why it was entered. */
   readonly reason: ConnectionChangeReason;
 }

@@ -5,9 +5,11 @@ import { RtmError } from '../protocol/rtm-error.js';
 import type { RandomSource } from './backoff.js';
 import type { LinkSettings, WebSocketConstructor } from './link.js';
 
+/** What `createClient` takes; only `url` and `appId` are required. */
 export interface RtmClientOptions {
   /** The server's WebSocket URL, e.g. `wss://rtm.example.com/`. */
   url: string;
+  /** The app the users log in to; the server knows its secret, which signed their tokens. */
   appId: string;
   /** `login` fails with TIMEOUT if not logged in this long after the call (SPEC §3). Default 6 000 ms. */
   loginTimeoutMs?: number;

@@ -17,8 +17,11 @@ import type { Requests } from './requests.js';
 
 /** Handlers for {@link RtmChannel.on}, named and shaped as in the original SDK. */
 export interface RtmChannelEvents {
+  /** As {@link RtmChannel.memberJoined$}. */
   MemberJoined: (memberId: string) => void;
+  /** As {@link RtmChannel.memberLeft$}. */
   MemberLeft: (memberId: string) => void;
+  /** Every change of {@link RtmChannel.memberCount$} after the current count. */
   MemberCountUpdated: (memberCount: number) => void;
 }
 
@@ -36,6 +39,11 @@ export interface ChannelHost {
 const Phase = { Left: 'left', Joining: 'joining', Joined: 'joined' } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
+/**
+ * A channel of the client, made by `RtmClient.createChannel`: join it,
+ * leave it, ask who is in it, and watch members come and go, also across
+ * reconnects (a rejoin after a lost session emits exactly the difference).
+ */
 export class RtmChannel {
   /** Uids joining the channel after this client did; each alternates with {@link memberLeft$}. */
   readonly memberJoined$: Observable<string>;
@@ -141,11 +149,13 @@ export class RtmChannel {
     return firstValueFrom(this.host.requests.request$({ t: 'members', channel: this.channelId }).pipe(map(({ members }) => members)));
   }
 
+  /** Adds a handler in the original SDK's event style; the observables above are the same events. */
   on<K extends keyof RtmChannelEvents>(name: K, handler: RtmChannelEvents[K]): this {
     this.events.on(name, handler);
     return this;
   }
 
+  /** Removes a handler added with {@link on}. */
   off<K extends keyof RtmChannelEvents>(name: K, handler: RtmChannelEvents[K]): this {
     this.events.off(name, handler);
     return this;

@@ -50,8 +50,11 @@ import { initialSnapshot, transition, type ConnectionSnapshot, type Step } from 
 
 /** Handlers for {@link RtmClient.on}, named and shaped as in the original SDK. */
 export interface RtmClientEvents {
+  /** Every change of state, as {@link RtmClient.connectionState$} emits it after the initial pair. */
   ConnectionStateChanged: (state: ConnectionState, reason: ConnectionChangeReason) => void;
+  /** As {@link RtmClient.tokenExpired$}. */
   TokenExpired: () => void;
+  /** As {@link RtmClient.tokenPrivilegeWillExpire$}. */
   TokenPrivilegeWillExpire: () => void;
   /** Subscribed peers whose status changed, and only those. */
   PeersOnlineStatusChanged: (status: PeersStatus) => void;
@@ -70,6 +73,12 @@ interface Deadline {
   event: ConnectionEvent;
 }
 
+/**
+ * A connection to an rx-rtm server for one user at a time, made by
+ * `createClient`: its state as an observable, login and logout, channels,
+ * user attributes and peers' online status. Nothing connects until
+ * {@link login}.
+ */
 export class RtmClient {
   /** The current (state, reason), replayed to each new subscriber; emits on every change of state. */
   readonly connectionState$: Observable<ConnectionStatePair>;
@@ -267,10 +276,12 @@ export class RtmClient {
     return this.attributes.merge(attributes);
   }
 
+  /** Deletes these of this user's attributes, keeping the others. */
   deleteLocalUserAttributesByKeys(keys: string[]): Promise<void> {
     return this.attributes.delete(keys);
   }
 
+  /** Deletes all of this user's attributes. */
   clearLocalUserAttributes(): Promise<void> {
     return this.attributes.clear();
   }
@@ -304,11 +315,13 @@ export class RtmClient {
     return this.onlineStatus.unsubscribe(uids);
   }
 
+  /** Adds a handler in the original SDK's event style; the observables above are the same events. */
   on<K extends keyof RtmClientEvents>(name: K, handler: RtmClientEvents[K]): this {
     this.events.on(name, handler);
     return this;
   }
 
+  /** Removes a handler added with {@link on}. */
   off<K extends keyof RtmClientEvents>(name: K, handler: RtmClientEvents[K]): this {
     this.events.off(name, handler);
     return this;

@@ -33,14 +33,17 @@ export type AttributeOp = (typeof AttributeOp)[keyof typeof AttributeOp];
 
 /** Frames a client sends. */
 export const ClientFrame = v.variant('t', [
-  /** Log in; `session` asks to resume that session if it is still alive. */
+  /**
+   * Log in; `session` asks to resume that session if it is still alive,
+   * and `seq` (with `session`) is the last event `seq` received (absent:
+   * 0), so the server replays what came after.
+   */
   v.object({
     t: v.literal('login'),
     app: v.string(),
     uid: v.string(),
     token: v.string(),
     session: v.optional(v.string()),
-    /** With `session`: the last event `seq` received (absent: 0), so the server replays what came after. */
     seq: v.optional(sequence),
   }),
   /** Heartbeat; the server answers `pong` at once. `ack`: every event up to this `seq` arrived. */
@@ -55,12 +58,15 @@ export const ClientFrame = v.variant('t', [
   v.object({ t: v.literal('leave'), id: requestId, channel: v.string() }),
   /** The members of a joined channel; answered by `members`. */
   v.object({ t: v.literal('members'), id: requestId, channel: v.string() }),
-  /** Change the sender's own attributes; answered by `done`. */
+  /**
+   * Change the sender's own attributes; answered by `done`. `attributes`
+   * is checked by the receiver (limits.ts), so a bad value gets a precise
+   * error for this request.
+   */
   v.object({
     t: v.literal('attrs'),
     id: requestId,
     op: v.picklist(Object.values(AttributeOp)),
-    /** Checked by the receiver (limits.ts), so a bad value gets a precise error for this request. */
     attributes: v.optional(v.record(v.string(), v.unknown())),
     keys: v.optional(names),
   }),
@@ -80,17 +86,17 @@ export type KickReason = (typeof KickReason)[keyof typeof KickReason];
 
 /** Frames a server sends. */
 export const ServerFrame = v.variant('t', [
-  /** Login accepted. `resumed` says the session asked for was still alive. */
+  /**
+   * Login accepted. `resumed` says the session asked for was still alive;
+   * `gap`: resumed, but some events after the client's `seq` were lost
+   * (the buffer overflowed), so the client must reconcile. Otherwise the
+   * missed events follow, in order.
+   */
   v.object({
     t: v.literal('welcome'),
     session: v.string(),
     resumed: v.boolean(),
     tokenExpiresInMs: v.number(),
-    /**
-     * Resumed, but some events after the client's `seq` were lost (the
-     * buffer overflowed): the client must reconcile. Otherwise the missed
-     * events follow, in order.
-     */
     gap: v.optional(v.boolean()),
   }),
   /** Login refused; the server closes the socket after it. */

@@ -1,12 +1,15 @@
 /**
  * `rx-rtm/server`: the reference server and token minting. Node only; never
  * import this from code bound for a browser.
+ *
+ * @module rx-rtm/server
  */
 export { startServer, type HttpRoute, type RtmServer, type ServerOptions } from './start-server.js';
 export { createToken, verifyToken, type CreateTokenOptions, type TokenCheck } from './token.js';
 export type { ServerClock } from './session-registry.js';
 export { noTelemetry, type LoginResult, type Telemetry } from './telemetry.js';
 export { MemoryStore } from '../store/memory-store.js';
-export type { PresenceStore, StoreEvent, ClaimResult, EndReason } from '../store/presence-store.js';
+export type { PresenceStore, StoreEvent, ClaimResult, EndReason, StoreResult } from '../store/presence-store.js';
+export type { AttributeOp, KickReason } from '../protocol/frames.js';
 export { CloseCode } from '../protocol/close-code.js';
 export { ErrorCode } from '../protocol/error-code.js';

@@ -31,8 +31,10 @@ import { ErrorCode } from '../protocol/error-code.js';
 import { AttributeOp, PeerStatus, type ClientFrame, type KickReason, type ServerFrame } from '../protocol/frames.js';
 import { attributesProblem } from '../protocol/limits.js';
 
-type Handler = ((event: object) => void) | null;
-type EventFrame = Extract<ServerFrame, { seq: number }>;
+/** A {@link FakeSocket}'s `onopen`, `onmessage`, `onclose` or `onerror`, as the client sets it. */
+export type Handler = ((event: object) => void) | null;
+/** A numbered event frame (`member`, `status`), as a session sends it. */
+export type EventFrame = Extract<ServerFrame, { seq: number }>;
 /** Client frames that are requests, answered by `id`. */
 export type RequestType = Extract<ClientFrame, { id: number }>['t'];
 
@@ -153,6 +155,7 @@ export class FakeSession {
   }
 }
 
+/** How fast the fake network is. */
 export interface FakeRtmServerOptions {
   /** One-way delay of every frame, ms; default 0. */
   latencyMs?: number;
@@ -160,6 +163,12 @@ export interface FakeRtmServerOptions {
   connectMs?: number;
 }
 
+/**
+ * A scripted rx-rtm server on the test's scheduler: pass its
+ * {@link WebSocket} to `createClient`, play other users with its methods,
+ * cut links and end sessions when the test says, and read what the client
+ * sent. Every frame arrives `latencyMs` after it was sent, in virtual time.
+ */
 export class FakeRtmServer {
   /** Pass to `createClient({ WebSocket })`. */
   readonly WebSocket: new (url: string, protocols: string | string[]) => FakeSocket;
