@@ -8,5 +8,5 @@ export type { PeersStatus } from './client/online-status.js';
 export type { WebSocketConstructor } from './client/link.js';
 export { seededRandom, type RandomSource } from './client/backoff.js';
 export { ErrorCode } from './protocol/error-code.js';
-export { PeerStatus } from './protocol/frames.js';
+export { PeerStatus } from './protocol/vocabulary.js';
 export { RtmError } from './protocol/rtm-error.js';

@@ -12,9 +12,11 @@
  */
 import { defer, interval, Observable, race, retry, tap, timer, type SchedulerLike } from 'rxjs';
 import { makeWebSocketObservable, type WebSocketLike } from './web-socket-observable.js';
-import { decodeServerFrame, encodeFrame } from '../protocol/codec.js';
+import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
-import { PROTOCOL, type ClientFrame, type KickReason, type ServerFrame } from '../protocol/frames.js';
+import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import { readServerFrame } from '../protocol/read-server-frame.js';
+import { PROTOCOL, type KickReason } from '../protocol/vocabulary.js';
 import { backoffDelay, type BackoffBounds, type RandomSource } from './backoff.js';
 
 /** A WebSocket class: the browser's, `ws`'s, or a test double. */
@@ -129,9 +131,8 @@ function attempt(settings: LinkSettings, credentials: LinkCredentials, lastSeq: 
 
     const received = (data: unknown) => {
       heard();
-      const decoded = decodeServerFrame(data);
-      if (!decoded.ok) return; // A peer's garbage is not worth the link.
-      const frame = decoded.frame;
+      const frame = readServerFrame(data);
+      if (!frame) return; // A peer's garbage is not worth the link.
       switch (frame.t) {
         case 'welcome':
           up = true;

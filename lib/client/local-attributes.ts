@@ -10,7 +10,7 @@
  */
 import { firstValueFrom, map, type Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
-import { AttributeOp } from '../protocol/frames.js';
+import { AttributeOp } from '../protocol/vocabulary.js';
 import { attributeKeysProblem, attributesProblem, Limits, RateLimits, type LimitProblem } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';

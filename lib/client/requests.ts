@@ -15,9 +15,10 @@
  * answered and no caller waits on them.
  */
 import { Observable, type SchedulerLike } from 'rxjs';
-import { encodeFrame } from '../protocol/codec.js';
+import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
-import { MAX_FRAME_BYTES, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
+import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import { MAX_FRAME_BYTES } from '../protocol/vocabulary.js';
 import { RtmError } from '../protocol/rtm-error.js';
 
 export type RequestFrame = Extract<ClientFrame, { id: number }>;

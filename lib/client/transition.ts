@@ -4,7 +4,7 @@
  * clock, socket or promise is touched here; time arrives inside events.
  */
 import { ErrorCode } from '../protocol/error-code.js';
-import { KickReason } from '../protocol/frames.js';
+import { KickReason } from '../protocol/vocabulary.js';
 import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
 import { ConnectionChangeReason as Reason, ConnectionState as State, type ConnectionChangeReason, type ConnectionState } from './connection-state.js';
 

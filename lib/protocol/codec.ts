@@ -35,17 +35,4 @@ export const decodeClientFrame = decoderFor(ClientFrame);
 /** Decodes a frame a server sent. */
 export const decodeServerFrame = decoderFor(ServerFrame);
 
-/** Encodes a frame of either direction. */
-export function encodeFrame(frame: ClientFrame | ServerFrame): string {
-  return JSON.stringify(frame);
-}
-
-/** An event frame before its recipient's sequence number is known. */
-export type EventBody =
-  | Omit<Extract<ServerFrame, { t: 'member' }>, 'seq'>
-  | Omit<Extract<ServerFrame, { t: 'status' }>, 'seq'>;
-
-/** Encodes an event without `seq`, once for all its recipients; each adds its own `seq`. */
-export function encodeEventBody(event: EventBody): string {
-  return JSON.stringify(event);
-}
+export { encodeEventBody, encodeFrame, type EventBody } from './encode.js';

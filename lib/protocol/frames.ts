@@ -10,12 +10,9 @@
  */
 import * as v from 'valibot';
 import { ErrorCode } from './error-code.js';
+import { AttributeOp, KickReason, PeerStatus } from './vocabulary.js';
 
-/** WebSocket subprotocol naming this version; a server refuses others. */
-export const PROTOCOL = 'rx-rtm.v1';
-
-/** Longest text frame either side accepts, in bytes (a 32 KB message plus its envelope). */
-export const MAX_FRAME_BYTES = 40 * 1024;
+export { AttributeOp, KickReason, MAX_FRAME_BYTES, PeerStatus, PROTOCOL } from './vocabulary.js';
 
 const requestId = v.pipe(v.number(), v.integer(), v.minValue(0));
 const sequence = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -23,13 +20,6 @@ const errorCode = v.picklist(Object.values(ErrorCode));
 const names = v.array(v.string());
 const attributes = v.record(v.string(), v.string());
 
-/** A peer's online status as subscriptions report it (SPEC §4). */
-export const PeerStatus = { Online: 'ONLINE', Unreachable: 'UNREACHABLE', Offline: 'OFFLINE' } as const;
-export type PeerStatus = (typeof PeerStatus)[keyof typeof PeerStatus];
-
-/** How `attrs` changes the sender's attributes. */
-export const AttributeOp = { Set: 'set', Merge: 'merge', Delete: 'delete', Clear: 'clear' } as const;
-export type AttributeOp = (typeof AttributeOp)[keyof typeof AttributeOp];
 
 /** Frames a client sends. */
 export const ClientFrame = v.variant('t', [
@@ -80,9 +70,6 @@ export const ClientFrame = v.variant('t', [
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
-/** Why the server ended a session it will not let resume. */
-export const KickReason = { RemoteLogin: 'REMOTE_LOGIN', BannedByServer: 'BANNED_BY_SERVER' } as const;
-export type KickReason = (typeof KickReason)[keyof typeof KickReason];
 
 /** Frames a server sends. */
 export const ServerFrame = v.variant('t', [

@@ -6,13 +6,6 @@
 import { expect } from 'chai';
 import { GZIP_LIMIT_BYTES, measureBundle, measureRxRtm, measureSocketIo, problems, type BundleSize } from '../../scripts/bundle-size.js';
 
-/**
- * rx-rtm's gzipped size may not grow past this while it is over
- * {@link GZIP_LIMIT_BYTES} (11 814 B measured): a ratchet until valibot
- * leaves the browser bundle. Lower it whenever the bundle shrinks.
- */
-const CEILING_WHILE_OVER_BUDGET = 12_000;
-
 describe('scripts/bundle-size', () => {
   let rxRtm: BundleSize;
 
@@ -50,13 +43,8 @@ describe('scripts/bundle-size', () => {
     expect(problems({ ...fine, nodeOnly: ['ws'] })).to.have.length(1);
   });
 
-  it(`has not grown past ${CEILING_WHILE_OVER_BUDGET} bytes gzipped`, () => {
-    expect(rxRtm.gzipBytes).to.be.at.most(CEILING_WHILE_OVER_BUDGET);
-  });
-
-  it(`is within the ${GZIP_LIMIT_BYTES}-byte gzip budget (pending while over it: valibot, see the README)`, function () {
-    // Over budget is known and reported by `npm run size`; this turns into a hard check once the bundle fits.
-    if (rxRtm.gzipBytes > GZIP_LIMIT_BYTES) this.skip();
+  it(`is within the ${GZIP_LIMIT_BYTES}-byte gzip budget`, () => {
     expect(problems(rxRtm)).to.deep.equal([]);
+    expect(rxRtm.gzipBytes).to.be.at.most(GZIP_LIMIT_BYTES);
   });
 });
