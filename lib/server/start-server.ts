@@ -7,7 +7,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { encodeFrame } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/close-code.js';
 import { MAX_FRAME_BYTES, PROTOCOL } from '../protocol/frames.js';
@@ -17,6 +17,7 @@ import { noTelemetry, type Telemetry } from './telemetry.js';
 import { SessionRegistry, type ServerClock } from './session-registry.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { PresenceStore } from '../store/presence-store.js';
+import { LinkControl } from './demo-link-control.js';
 
 /**
  * Answers one plain HTTP request (not a WebSocket upgrade). A rejection or
@@ -65,6 +66,11 @@ export interface ServerOptions {
   routes?: Readonly<Record<string, HttpRoute>>;
   /** Clocks, for tests; default `performance.now()` and `Date.now()`. */
   clock?: ServerClock;
+  /**
+   * Demo only: enables {@link RtmServer.cutLink}, which freezes a user's
+   * sockets as a dark network would. Off by default; never in production.
+   */
+  linkControl?: boolean;
 }
 
 export interface RtmServer {
@@ -76,6 +82,12 @@ export interface RtmServer {
   /** Ends the uid's session with BANNED_BY_SERVER and refuses its logins until `unban`. */
   ban(appId: string, uid: string): Promise<void>;
   unban(appId: string, uid: string): void;
+  /**
+   * Demo only, with the `linkControl` option (throws otherwise): for `ms`,
+   * nothing passes between the server and the uid's sockets, both ways, and
+   * nothing is closed; then the held frames go through, in order.
+   */
+  cutLink(appId: string, uid: string, ms: number): void;
   /**
    * Stops accepting, tells every client to reconnect (`goaway`, close code
    * 1012), and resolves once all sockets are gone or `shutdownGraceMs` passed.
@@ -170,6 +182,8 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
   const apps = options.apps instanceof Map ? options.apps : new Map(Object.entries(options.apps));
   const store = options.store ?? new MemoryStore();
   const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError, telemetry });
+  // Demo only (linkControl): holds a cut user's frames both ways.
+  const links = options.linkControl ? new LinkControl() : undefined;
 
   let closing: Promise<void> | undefined;
 
@@ -205,15 +219,17 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
       socket.close(CloseCode.PolicyViolation, `subprotocol ${PROTOCOL} required`);
       return;
     }
-    const peer = peerOf(socket, telemetry);
+    const gate = links?.track(socket);
+    const peer = gate ? gate.wrap(peerOf(socket, telemetry)) : peerOf(socket, telemetry);
     const connection = new Connection(peer, registry, clock, onError);
     const loginWait = setTimeout(() => {
       if (!connection.loggedIn) socket.close(CloseCode.LoginWait, 'no login');
     }, loginWaitMs);
-    socket.on('message', (data, isBinary) => {
+    const receive = (data: RawData, isBinary: boolean) => {
       telemetry.frameIn();
       connection.receive(isBinary ? data : data.toString());
-    });
+    };
+    socket.on('message', gate ? gate.gated(receive) : receive);
     socket.on('close', () => {
       clearTimeout(loginWait);
       connection.closed();
@@ -242,8 +258,13 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
     },
     ban: (appId, uid) => registry.ban(appId, uid),
     unban: (appId, uid) => registry.unban(appId, uid),
+    cutLink(appId, uid, ms) {
+      if (!links) throw new Error('cutLink needs the linkControl option');
+      links.cut(appId, uid, ms);
+    },
     close() {
       closing ??= (async () => {
+        links?.close();
         clearInterval(ticker);
         http.close();
         for (const socket of wss.clients) {

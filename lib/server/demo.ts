@@ -1,0 +1,183 @@
+/**
+ * The demo behind `npm start`: the reference server with one development
+ * app, serving from the same port a page (demo/) that logs in, joins
+ * channels, reads attributes and presence, and shows every connection
+ * state as it happens.
+ *
+ * The page's script is bundled from `demo/demo.ts` and `lib/` with esbuild
+ * when the demo starts, in memory: nothing to build first, nothing written.
+ *
+ * Demo-only HTTP routes, beside the WebSockets:
+ *
+ * - `GET /demo/config`: `{"appId","presenceGraceMs"}`.
+ * - `GET /demo/token?uid=…`: `{"appId","uid","token","expiresInSeconds"}`,
+ *   a token minted here with the app secret (what a real app's backend
+ *   does; a browser never holds the secret).
+ * - `POST /demo/cut?uid=…&ms=…`: cuts that uid's link for `ms` (the
+ *   server's `linkControl`), answering `{"uid","ms"}`.
+ *
+ * Development only: anyone who can reach the port gets tokens for any uid.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { nameProblem } from '../protocol/names.js';
+import { MAX_CUT_MS } from './demo-link-control.js';
+import { operationsRoutes } from './operations.js';
+import { startServer, type HttpRoute, type RtmServer } from './start-server.js';
+import { createToken } from './token.js';
+
+export interface DemoOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default `demo`. */
+  appId?: string;
+  /** Default: made up now. */
+  appSecret?: string;
+  /** How long a session outlives its last frame; default 30 000 ms (the page's clock shows it). */
+  presenceGraceMs?: number;
+  /** Lifetime of the tokens the page gets; default 3600 s. */
+  tokenLifetimeSeconds?: number;
+  /** Failures no client caused; default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+export interface DemoServer {
+  readonly server: RtmServer;
+  /** The page: `http://host:port/`. */
+  readonly pageUrl: string;
+  readonly appId: string;
+  readonly appSecret: string;
+  /** Stops the server (clients are told to reconnect elsewhere, as by `RtmServer.close`). */
+  close(): Promise<void>;
+}
+
+const DEMO_DIR = new URL('../../demo/', import.meta.url);
+
+/** The page's script (demo/demo.ts and the client it imports, bundled for browsers) and its source map. */
+async function bundlePage(): Promise<{ script: string; sourceMap: string }> {
+  const esbuild = await import('esbuild').catch((error: unknown) => {
+    throw new Error('the demo bundles its page with esbuild, a dev dependency: run `npm install` first', { cause: error });
+  });
+  const result = await esbuild.build({
+    entryPoints: [fileURLToPath(new URL('demo.ts', DEMO_DIR))],
+    // Names the output (and its map, demo.js.map beside it); nothing is written.
+    outfile: fileURLToPath(new URL('demo.js', DEMO_DIR)),
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: 'linked',
+    logLevel: 'silent',
+  });
+  const output = (extension: string) => result.outputFiles.find((file) => file.path.endsWith(extension))!.text;
+  return { script: output('.js'), sourceMap: output('.js.map') };
+}
+
+function send(request: IncomingMessage, response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  response.end(request.method === 'HEAD' ? undefined : body);
+}
+
+const json = (request: IncomingMessage, response: ServerResponse, status: number, body: unknown) =>
+  send(request, response, status, 'application/json; charset=utf-8', JSON.stringify(body));
+
+/** A route answering `methods` only (405 for the others). */
+function only(methods: readonly string[], route: HttpRoute): HttpRoute {
+  return (request, response) => {
+    if (methods.includes(request.method ?? '')) return route(request, response);
+    response.writeHead(405, { allow: methods.join(', '), 'content-type': 'text/plain' }).end('method not allowed\n');
+  };
+}
+
+/** The `uid` query parameter if it is a valid uid; otherwise answers 400 and returns undefined. */
+function uidParameter(request: IncomingMessage, response: ServerResponse, query: URLSearchParams): string | undefined {
+  const uid = query.get('uid');
+  const problem = nameProblem(uid);
+  if (problem === undefined) return uid!;
+  json(request, response, 400, { error: `uid ${problem}` });
+  return undefined;
+}
+
+const queryOf = (request: IncomingMessage) => new URL(request.url ?? '/', 'http://demo').searchParams;
+
+/** Starts the server with the demo page and its routes; resolves once it listens. */
+export async function startDemo(options: DemoOptions): Promise<DemoServer> {
+  const { port, host = '127.0.0.1', appId = 'demo', presenceGraceMs = 30_000, tokenLifetimeSeconds = 3600, onError } = options;
+  const appSecret = options.appSecret ?? randomBytes(18).toString('base64url');
+  const [html, css, { script, sourceMap }] = await Promise.all([
+    readFile(new URL('index.html', DEMO_DIR), 'utf8'),
+    readFile(new URL('style.css', DEMO_DIR), 'utf8'),
+    bundlePage(),
+  ]);
+  const page = only(['GET', 'HEAD'], (request, response) => send(request, response, 200, 'text/html; charset=utf-8', html));
+  let server: RtmServer | undefined;
+  let closing = false;
+
+  const routes: Record<string, HttpRoute> = {
+    ...operationsRoutes({ sessions: () => server?.sessionCount ?? 0, shuttingDown: () => closing }),
+    '/': page,
+    '/index.html': page,
+    '/demo/style.css': only(['GET', 'HEAD'], (request, response) => send(request, response, 200, 'text/css; charset=utf-8', css)),
+    '/demo/demo.js': only(['GET', 'HEAD'], (request, response) =>
+      send(request, response, 200, 'text/javascript; charset=utf-8', script),
+    ),
+    '/demo/demo.js.map': only(['GET', 'HEAD'], (request, response) => send(request, response, 200, 'application/json; charset=utf-8', sourceMap)),
+    '/demo/config': only(['GET', 'HEAD'], (request, response) => json(request, response, 200, { appId, presenceGraceMs })),
+    '/demo/token': only(['GET'], (request, response) => {
+      const uid = uidParameter(request, response, queryOf(request));
+      if (uid === undefined) return;
+      const token = createToken({ appId, appSecret, uid, expiresInSeconds: tokenLifetimeSeconds });
+      json(request, response, 200, { appId, uid, token, expiresInSeconds: tokenLifetimeSeconds });
+    }),
+    '/demo/cut': only(['POST'], (request, response) => {
+      // Another site's page may not cut links: a browser names the page's origin on a POST.
+      const origin = request.headers.origin;
+      if (origin !== undefined && origin !== `http://${request.headers.host}`) {
+        json(request, response, 403, { error: 'origin not allowed' });
+        return;
+      }
+      const query = queryOf(request);
+      const uid = uidParameter(request, response, query);
+      if (uid === undefined) return;
+      const ms = Number(query.get('ms'));
+      if (!(Number.isInteger(ms) && ms > 0 && ms <= MAX_CUT_MS)) {
+        json(request, response, 400, { error: `ms must be an integer from 1 to ${MAX_CUT_MS}` });
+        return;
+      }
+      server!.cutLink(appId, uid, ms);
+      json(request, response, 200, { uid, ms });
+    }),
+  };
+
+  server = await startServer({
+    port,
+    host,
+    apps: { [appId]: appSecret },
+    presenceGraceMs,
+    routes,
+    linkControl: true,
+    ...(onError ? { onError } : {}),
+  });
+  const started = server;
+  const address = host.includes(':') ? `[${host}]` : host;
+  return {
+    server: started,
+    pageUrl: `http://${address}:${started.port}/`,
+    appId,
+    appSecret,
+    close: () => {
+      closing = true;
+      return started.close();
+    },
+  };
+}
