@@ -62,9 +62,11 @@ export function readServerFrame(data: unknown): ServerFrame | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(json) || typeof json.t !== 'string' || !Object.hasOwn(FRAMES, json.t)) return undefined;
-  const frame: Record<string, unknown> = { t: json.t };
-  for (const [key, field] of Object.entries(FRAMES[json.t as ServerFrame['t']] as Record<string, Field>)) {
+  if (!isObject(json)) return undefined;
+  const t = json['t'];
+  if (typeof t !== 'string' || !Object.hasOwn(FRAMES, t)) return undefined;
+  const frame: Record<string, unknown> = { t };
+  for (const [key, field] of Object.entries(FRAMES[t as ServerFrame['t']] as Record<string, Field>)) {
     const value = json[key];
     if (typeof field !== 'function') {
       if (value === undefined) continue;
