@@ -10,6 +10,10 @@
  * from a flag, where any user of the machine could read them in the
  * process list. Bad input prints one line to stderr and exits 2.
  *
+ * With `--redis-url` (`RTM_REDIS_URL`) the server is one node of a cluster
+ * sharing presence through that Redis (docs/CLUSTER.md); without it,
+ * sessions live in this process only.
+ *
  * The server logs JSON lines (pino) to stdout, serves `/healthz` and
  * `/metrics` (Prometheus) beside the WebSockets, and on SIGTERM or SIGINT
  * tells every client to reconnect and exits 0 within the shutdown grace;
@@ -29,6 +33,7 @@ import { nameProblem } from '../protocol/names.js';
 import { operationsRoutes } from './operations.js';
 import { PrometheusTelemetry } from './prometheus-telemetry.js';
 import { originOf, startServer, type RtmServer } from './start-server.js';
+import { redactRedisUrl, StoreUnavailableError } from '../store/redis-store.js';
 import { createToken } from './token.js';
 
 const NAME = 'rx-rtm-server';
@@ -64,6 +69,8 @@ export interface ServeConfig {
   allowedOrigins: readonly string[] | undefined;
   maxFrameBytes: number;
   shutdownGraceMs: number;
+  /** Present: run as a cluster node sharing presence through this Redis (it may hold a password: never log it whole). */
+  redisUrl?: string;
 }
 
 export interface TokenRequest {
@@ -217,6 +224,24 @@ function loadApps(flagPath: string | undefined, env: CliIo['env']): ReadonlyMap<
   return apps;
 }
 
+/**
+ * A Redis URL (`redis://` or `rediss://`). The value is never quoted in a
+ * message: it may carry a password.
+ */
+function redisUrl(value: Setting | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value.raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new UsageError(`${value.source} must be a URL like redis://[user:password@]host:6379[/db] or rediss://…`);
+  }
+  return value.raw;
+}
+
 interface ServeFlags {
   host?: string;
   port?: string;
@@ -226,6 +251,7 @@ interface ServeFlags {
   allowedOrigins?: string;
   maxFrameBytes?: string;
   shutdownGraceMs?: string;
+  redisUrl?: string;
 }
 
 interface TokenFlags {
@@ -236,6 +262,7 @@ interface TokenFlags {
 }
 
 function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
+  const redis = redisUrl(setting(flags.redisUrl, '--redis-url', env, 'RTM_REDIS_URL'));
   return {
     host: host(setting(flags.host, '--host', env, 'RTM_HOST')),
     port: integer(setting(flags.port, '--port', env, 'RTM_PORT'), 7600, 0, 65_535),
@@ -245,6 +272,7 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
     allowedOrigins: allowedOrigins(setting(flags.allowedOrigins, '--allowed-origins', env, 'RTM_ALLOWED_ORIGINS')),
     maxFrameBytes: integer(setting(flags.maxFrameBytes, '--max-frame-bytes', env, 'RTM_MAX_FRAME_BYTES'), MAX_FRAME_BYTES, 1024, 16_777_216),
     shutdownGraceMs: integer(setting(flags.shutdownGraceMs, '--shutdown-grace-ms', env, 'RTM_SHUTDOWN_GRACE_MS'), 2000, 0, 600_000),
+    ...(redis === undefined ? {} : { redisUrl: redis }),
   };
 }
 
@@ -289,6 +317,10 @@ export function parseCommandLine(io: CliIo): Invocation {
     .option('--allowed-origins <list>', 'browser origins allowed, comma-separated, or "*" (env RTM_ALLOWED_ORIGINS, default loopback only)')
     .option('--max-frame-bytes <bytes>', `largest frame accepted (env RTM_MAX_FRAME_BYTES, default ${MAX_FRAME_BYTES})`)
     .option('--shutdown-grace-ms <ms>', 'how long shutdown waits for clients to go (env RTM_SHUTDOWN_GRACE_MS, default 2000)')
+    .option(
+      '--redis-url <url>',
+      'run as one node of a cluster sharing presence through this Redis, redis://[user:password@]host:port[/db] (env RTM_REDIS_URL, better for a password; default none: this process only)',
+    )
     .action((flags: ServeFlags) => {
       invocation = { kind: 'serve', config: serveConfig(flags, io.env) };
     });
@@ -327,6 +359,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       maxFrameBytes: config.maxFrameBytes,
       shutdownGraceMs: config.shutdownGraceMs,
       allowedOrigins: config.allowedOrigins,
+      ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
       telemetry,
       onError: (error) => logger.error({ err: error }, 'server error'),
       routes: operationsRoutes({ sessions: () => server?.sessionCount ?? 0, shuttingDown: () => shuttingDown, metrics: telemetry }),
@@ -334,7 +367,8 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot start');
-    io.stderr.write(`${NAME}: cannot listen on ${config.host}:${config.port}: ${message}\n`);
+    // A StoreUnavailableError names the Redis (password hidden) and why.
+    io.stderr.write(`${NAME}: ${error instanceof StoreUnavailableError ? message : `cannot listen on ${config.host}:${config.port}: ${message}`}\n`);
     return { kind: 'exited', exitCode: ExitCode.Failure };
   }
   const started = server;
@@ -347,6 +381,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       allowedOrigins: config.allowedOrigins ?? 'loopback',
       maxFrameBytes: config.maxFrameBytes,
       shutdownGraceMs: config.shutdownGraceMs,
+      redis: config.redisUrl === undefined ? null : redactRedisUrl(config.redisUrl),
       version: version(),
     },
     'listening',

@@ -13,6 +13,8 @@ export class EventBuffer {
   private seq = 0;
   private readonly held: Array<{ seq: number; text: string }> = [];
   private bytes = 0;
+  /** Set by {@link markLost}: the next {@link since} reports a loss whatever it is asked. */
+  private lost = false;
 
   constructor(
     private readonly maxEvents: number,
@@ -39,10 +41,25 @@ export class EventBuffer {
     if (drop > 0) this.held.splice(0, drop);
   }
 
+  /**
+   * Events may have been lost without this buffer seeing them (the session
+   * moved here from another node, or the shared store lost its events):
+   * drops what it holds, makes the next {@link since} answer `undefined`,
+   * and numbers the next events after `seq` (the last one the client saw),
+   * so the client never takes a new event for one it has seen.
+   */
+  markLost(seq = 0): void {
+    this.seq = Math.max(this.seq, seq);
+    this.held.length = 0;
+    this.bytes = 0;
+    this.lost = true;
+  }
+
   /** Events after `seq`, in order; `undefined` if some of them were lost (or dropped by an ack past `seq`). */
   since(seq: number): string[] | undefined {
     // `held` is always the latest events, up to `this.seq`; anything older was lost or acknowledged.
-    if (seq < this.seq - this.held.length || seq > this.seq) {
+    if (this.lost || seq < this.seq - this.held.length || seq > this.seq) {
+      this.lost = false;
       // The client reconciles instead; what is held would never be asked for again.
       this.held.length = 0;
       this.bytes = 0;

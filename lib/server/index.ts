@@ -9,7 +9,8 @@ export { createToken, verifyToken, type CreateTokenOptions, type TokenCheck } fr
 export type { ServerClock } from './session-registry.js';
 export { noTelemetry, type LoginResult, type Telemetry } from './telemetry.js';
 export { MemoryStore } from '../store/memory-store.js';
-export type { PresenceStore, StoreEvent, ClaimResult, EndReason, StoreResult } from '../store/presence-store.js';
+export { RedisStore, StoreUnavailableError, type RedisStoreOptions } from '../store/redis-store.js';
+export type { PresenceStore, StoreEvent, ClaimResult, EndReason, StoreResult, Lease, Heard } from '../store/presence-store.js';
 export type { AttributeOp, KickReason } from '../protocol/frames.js';
 export { CloseCode } from '../protocol/close-code.js';
 export { ErrorCode } from '../protocol/error-code.js';

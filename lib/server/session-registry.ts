@@ -2,11 +2,16 @@
  * The sessions this node holds, from login to their end: logins and
  * resumes, the presence clock (ONLINE → UNREACHABLE → gone), kicks and bans.
  *
- * Ownership of a uid, channels and attributes live in the store, shared by
- * every node; sockets, timers and delivery stay here. A session outlives
- * its socket by the presence grace (SPEC §4, counted from the last frame
- * received), so a client back in time resumes it and gets the events it
- * missed.
+ * Ownership of a uid, channels, attributes and bans live in the store,
+ * shared by every node; sockets, timers and delivery stay here. A session
+ * outlives its socket by the presence grace (SPEC §4, counted from the last
+ * frame received), so a client back in time resumes it and gets the events
+ * it missed, on this node or, with a gap to reconcile, on another.
+ *
+ * A frame costs a number write and a set insertion, never a store call:
+ * the sessions heard are told to the store in one batch per refresh
+ * interval, so other nodes know they are alive (a cluster store needs it;
+ * see docs/CLUSTER.md).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '../protocol/close-code.js';
@@ -14,7 +19,7 @@ import { ErrorCode } from '../protocol/error-code.js';
 import { KickReason, PeerStatus } from '../protocol/frames.js';
 import { RateLimits, type RateLimit } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
-import { EndReason, type PresenceStore, type StoreEvent } from '../store/presence-store.js';
+import { EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent } from '../store/presence-store.js';
 import { ExpiryWheel } from './expiry-wheel.js';
 import { Fanout } from './fanout.js';
 import type { Peer } from './peer.js';
@@ -60,12 +65,37 @@ export interface SessionRegistryOptions {
 export type LimitedOp = Exclude<keyof typeof RateLimits, 'login'> | 'renew';
 const RENEW: RateLimit = RateLimits.login;
 const WHEEL_TICK_MS = 100;
+/** Most sessions told to the store in one refresh call. */
+const REFRESH_BATCH = 1000;
+
+/** What happened to a session while this node was claiming it (the store's events can overtake its answer). */
+interface ClaimNews {
+  /** Replaced or banned meanwhile: kicked right after its welcome. */
+  kicked?: KickReason;
+  /** Resumed on another node, or ended, meanwhile: told to reconnect right after its welcome. */
+  goaway?: boolean;
+}
+
+/**
+ * How often sessions heard are told to the store: a quarter of the
+ * shortest presence deadline, at most once a second, so a refresh always
+ * lands well before another node could take a live session for dead.
+ */
+export function refreshIntervalMs(presenceGraceMs: number, unreachableMs: number): number {
+  return Math.max(100, Math.min(1000, Math.round(Math.min(presenceGraceMs, unreachableMs) / 4)));
+}
 
 export class SessionRegistry {
   readonly fanout = new Fanout();
   private readonly sessions = new Map<string, ServerSession>();
   private readonly users = new Map<string, ServerSession>();
-  private readonly banned = new Set<string>();
+  /** Session ids being claimed now (the new id and the one resumed), with what the store said of them meanwhile. */
+  private readonly claiming = new Map<string, ClaimNews>();
+  /** Sessions heard since the last refresh. */
+  private heardSince = new Set<ServerSession>();
+  private lastRefreshAt: number;
+  private readonly refreshEveryMs: number;
+  private readonly lease: Lease;
   private readonly logins: RateLimiter;
   private readonly limiters: Record<LimitedOp, RateLimiter>;
   private readonly presence: ExpiryWheel<ServerSession>;
@@ -73,6 +103,12 @@ export class SessionRegistry {
 
   constructor(private readonly options: SessionRegistryOptions) {
     const now = options.clock.monotonic();
+    this.lastRefreshAt = now;
+    const unreachableMs = Math.min(options.unreachableMs, options.presenceGraceMs);
+    this.refreshEveryMs = refreshIntervalMs(options.presenceGraceMs, unreachableMs);
+    // Another node reports UNREACHABLE for this one only if it went quiet: a frame reaches the store up
+    // to a refresh interval (and a tick) after it arrived, so two intervals late, never early.
+    this.lease = { graceMs: options.presenceGraceMs, unreachableMs: unreachableMs + 2 * this.refreshEveryMs };
     const limiter = ({ limit, windowMs }: RateLimit) => new RateLimiter(limit, windowMs, now);
     this.logins = limiter(RateLimits.login);
     this.limiters = {
@@ -120,31 +156,56 @@ export class SessionRegistry {
     }
     const check = verifyToken(token, appId, uid, secret, this.options.clock.wall());
     if (!check.ok) return { ok: false, code: check.code, message: check.code === ErrorCode.TokenExpired ? 'token expired' : 'token invalid' };
-    if (this.banned.has(userKey(appId, uid))) return { ok: false, code: ErrorCode.NotAuthorized, message: 'uid is banned' };
 
     const fresh = randomBytes(12).toString('base64url');
-    const claim = await this.store.claim(appId, uid, fresh, resume);
-    if (claim.outcome === 'superseded') return { ok: false, kicked: KickReason.RemoteLogin };
-    const now = this.options.clock.monotonic();
-
-    if (claim.outcome === 'resumed') {
-      const id = resume!;
-      let session = this.sessions.get(id);
-      if (!session || session.uid !== uid || session.appId !== appId) {
-        // Held by a node that is gone: rebuild it here from the store; its events are lost.
-        session = this.adopt(new ServerSession(id, appId, uid, now, check.expiresAt));
-        session.events.since(Number.MAX_SAFE_INTEGER);
-        for (const channel of await this.store.channelsOf(appId, uid, id)) this.fanout.joined(session, channel);
+    const news: ClaimNews = {};
+    const ids = resume === undefined ? [fresh] : [fresh, resume];
+    for (const id of ids) this.claiming.set(id, news);
+    try {
+      const claim = await this.store.claim(appId, uid, fresh, resume, this.lease);
+      if (claim.outcome === 'banned') return { ok: false, code: ErrorCode.NotAuthorized, message: 'uid is banned' };
+      if (claim.outcome === 'superseded') return { ok: false, kicked: KickReason.RemoteLogin };
+      const now = this.options.clock.monotonic();
+      let session: ServerSession;
+      if (claim.outcome === 'resumed') {
+        const id = resume!;
+        const held = this.sessions.get(id);
+        if (held && held.uid === uid && held.appId === appId) {
+          session = held;
+        } else {
+          // Held by another node, or by one that is gone: rebuild it here from the store. Its
+          // events are lost, so the client reconciles; new ones are numbered after those it saw.
+          session = this.adopt(new ServerSession(id, appId, uid, now, check.expiresAt));
+          session.events.markLost(request.seq ?? 0);
+          for (const channel of await this.store.channelsOf(appId, uid, id)) this.fanout.joined(session, channel);
+        }
+        session.lastFrameAt = now;
+        session.tokenExpiresAt = check.expiresAt;
+        session.status = PeerStatus.Online;
+      } else {
+        session = this.adopt(new ServerSession(fresh, appId, uid, now, check.expiresAt));
       }
-      session.lastFrameAt = now;
-      session.tokenExpiresAt = check.expiresAt;
-      session.status = PeerStatus.Online;
       this.presence.schedule(session);
-      return { ok: true, session, resumed: true };
+      if (news.kicked !== undefined || news.goaway) this.afterWelcome(session, news);
+      return { ok: true, session, resumed: claim.outcome === 'resumed' };
+    } finally {
+      for (const id of ids) if (this.claiming.get(id) === news) this.claiming.delete(id);
     }
-    const session = this.adopt(new ServerSession(fresh, appId, uid, now, check.expiresAt));
-    this.presence.schedule(session);
-    return { ok: true, session, resumed: false };
+  }
+
+  /**
+   * The store's events overtook its answer to a claim: the session was
+   * replaced (a simultaneous login elsewhere won), banned, or taken over
+   * by another node while this one was claiming it. The client still gets
+   * its welcome (as a single server would have welcomed it before the
+   * later change), and then, once attached, is told.
+   */
+  private afterWelcome(session: ServerSession, news: ClaimNews): void {
+    setImmediate(() => {
+      if (!session.live) return;
+      if (news.kicked !== undefined) this.kick(session, news.kicked);
+      else this.sendAway(session);
+    });
   }
 
   /**
@@ -165,6 +226,7 @@ export class SessionRegistry {
   /** A frame arrived: the only per-frame work presence needs. */
   heard(session: ServerSession): void {
     session.lastFrameAt = this.options.clock.monotonic();
+    this.heardSince.add(session);
     if (session.status === PeerStatus.Online || !session.live) return;
     session.status = PeerStatus.Online;
     // Its wheel slot is the (later) expiry deadline; file it again for the unreachable one.
@@ -198,20 +260,35 @@ export class SessionRegistry {
     session.peer?.close(CloseCode.Normal, 'logged out');
   }
 
-  /** Operator action: ends the uid's session (BANNED_BY_SERVER) and refuses its logins until {@link unban}. */
+  /**
+   * Operator action: ends the uid's session (BANNED_BY_SERVER), wherever it
+   * is held, and refuses its logins on every node until {@link unban}.
+   */
   async ban(appId: string, uid: string): Promise<void> {
-    this.banned.add(userKey(appId, uid));
-    const session = this.users.get(userKey(appId, uid));
-    if (session) await this.store.end(appId, uid, session.id, EndReason.Banned);
+    await this.store.ban(appId, uid);
   }
 
-  unban(appId: string, uid: string): void {
-    this.banned.delete(userKey(appId, uid));
+  async unban(appId: string, uid: string): Promise<void> {
+    await this.store.unban(appId, uid);
   }
 
-  /** Moves the presence clock; called by one server-wide timer. */
+  /** Moves the presence clock and, once per refresh interval, tells the store who was heard; called by one server-wide timer. */
   tick(): void {
-    this.presence.advance(this.options.clock.monotonic());
+    const now = this.options.clock.monotonic();
+    this.presence.advance(now);
+    if (now - this.lastRefreshAt >= this.refreshEveryMs) this.refresh(now);
+  }
+
+  /** One batched store call for the sessions heard since the last one (none per frame). */
+  private refresh(now: number): void {
+    this.lastRefreshAt = now;
+    if (this.heardSince.size === 0) return;
+    const heard: Heard[] = [];
+    for (const session of this.heardSince) {
+      if (session.live) heard.push({ appId: session.appId, uid: session.uid, session: session.id, agoMs: Math.max(0, now - session.lastFrameAt) });
+    }
+    this.heardSince = new Set();
+    for (let i = 0; i < heard.length; i += REFRESH_BATCH) this.report(this.store.refresh(heard.slice(i, i + REFRESH_BATCH)));
   }
 
   /** Every attached peer, for a shutdown notice. */
@@ -263,13 +340,83 @@ export class SessionRegistry {
   }
 
   private heardFromStore(event: StoreEvent): void {
-    if (event.type !== 'kick') return this.fanout.deliver(event);
-    const session = this.sessions.get(event.session);
-    if (!session) return;
+    switch (event.type) {
+      case 'member':
+      case 'status':
+        return this.fanout.deliver(event);
+      case 'kick': {
+        const news = this.claiming.get(event.session);
+        if (news) news.kicked = event.reason;
+        const session = this.sessions.get(event.session);
+        if (session) this.kick(session, event.reason);
+        return;
+      }
+      case 'ended': {
+        const news = this.claiming.get(event.session);
+        if (news) news.goaway = true;
+        // This node forgets the sessions it ends itself; one still held here was ended by another
+        // node: its presence deadline passed (another node's sweep got there first) or, if this
+        // node heard it within the grace, this node was cut off from the store for longer.
+        const session = this.sessions.get(event.session);
+        if (!session) return;
+        if (event.reason === EndReason.Expired) this.options.telemetry.expired();
+        if (this.options.clock.monotonic() - session.lastFrameAt < this.options.presenceGraceMs) {
+          // The client is there: it reconnects at once and starts a new session, as after any expiry.
+          this.sendAway(session);
+        } else {
+          this.forget(session);
+          session.peer?.terminate();
+        }
+        return;
+      }
+      case 'moved': {
+        if (event.node === this.store.node) return;
+        const news = this.claiming.get(event.session);
+        if (news) news.goaway = true;
+        // Resumed on another node: this copy goes silently; its socket, if any, is a dead link.
+        const session = this.sessions.get(event.session);
+        if (!session) return;
+        this.forget(session);
+        session.peer?.terminate();
+        return;
+      }
+      case 'resync':
+        return this.resync(event.appId);
+    }
+  }
+
+  /** Ends the session here with a `kicked` frame (the client goes ABORTED). */
+  private kick(session: ServerSession, reason: KickReason): void {
     this.forget(session);
-    this.options.telemetry.kicked(event.reason);
-    session.peer?.send({ t: 'kicked', reason: event.reason });
-    session.peer?.close(CloseCode.Kicked, event.reason);
+    this.options.telemetry.kicked(reason);
+    session.peer?.send({ t: 'kicked', reason });
+    session.peer?.close(CloseCode.Kicked, reason);
+  }
+
+  /** Drops the session here and tells its client to reconnect at once (it resumes or starts over, on any node). */
+  private sendAway(session: ServerSession): void {
+    this.forget(session);
+    session.peer?.send({ t: 'goaway' });
+    session.peer?.close(CloseCode.ServiceRestart, 'session moved');
+  }
+
+  /**
+   * Events of the app may have been lost: every session of it here is
+   * resumed with `gap: true`, so its client reconciles (asks for its
+   * channels and peers again and emits just the differences). Attached
+   * clients are told to reconnect at once (`goaway`), which they do within
+   * half a second and without a state change.
+   */
+  private resync(appId: string): void {
+    for (const session of [...this.sessions.values()]) {
+      if (session.appId !== appId) continue;
+      session.events.markLost();
+      const peer = session.peer;
+      if (!peer) continue;
+      session.peer = undefined;
+      peer.send({ t: 'goaway' });
+      peer.close(CloseCode.ServiceRestart, 'resync');
+    }
   }
 
   private report(work: Promise<unknown>): void {

@@ -1,6 +1,7 @@
 /**
  * The reference server: an HTTP server carrying WebSocket connections that
- * speak `rx-rtm.v1`, with sessions held in memory.
+ * speak `rx-rtm.v1`, with sessions held in memory, or shared with other
+ * nodes through Redis (`redisUrl`, docs/CLUSTER.md).
  */
 import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,6 +18,7 @@ import { noTelemetry, type Telemetry } from './telemetry.js';
 import { SessionRegistry, type ServerClock } from './session-registry.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { PresenceStore } from '../store/presence-store.js';
+import { RedisStore } from '../store/redis-store.js';
 import { LinkControl } from './demo-link-control.js';
 
 /**
@@ -36,8 +38,16 @@ export interface ServerOptions {
   presenceGraceMs?: number;
   /** Silence after which subscribers see a user UNREACHABLE (SPEC §4); default 6 000 ms. */
   unreachableMs?: number;
-  /** Shared state; default an in-memory store (one server). */
+  /** Shared state; default an in-memory store (one server), or Redis with `redisUrl`. */
   store?: PresenceStore;
+  /**
+   * Runs this server as one node of a cluster: presence, channels,
+   * attributes, bans and cross-session events shared through the Redis at
+   * this URL (`redis://[user:password@]host:port[/db]`, or `rediss://`).
+   * Every node needs the same apps and should have the same timings.
+   * Ignored when `store` is given.
+   */
+  redisUrl?: string;
   /** Failures no client caused (a store error, a bug); default `console.error`. */
   onError?: (error: unknown) => void;
   /** Counters for monitoring; default none. */
@@ -81,7 +91,7 @@ export interface RtmServer {
   readonly sessionCount: number;
   /** Ends the uid's session with BANNED_BY_SERVER and refuses its logins until `unban`. */
   ban(appId: string, uid: string): Promise<void>;
-  unban(appId: string, uid: string): void;
+  unban(appId: string, uid: string): Promise<void>;
   /**
    * Demo only, with the `linkControl` option (throws otherwise): for `ms`,
    * nothing passes between the server and the uid's sockets, both ways, and
@@ -180,7 +190,10 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
   const originAllowed = originCheck(options.allowedOrigins);
   const routes = new Map(Object.entries(options.routes ?? {}));
   const apps = options.apps instanceof Map ? options.apps : new Map(Object.entries(options.apps));
-  const store = options.store ?? new MemoryStore();
+  const ownStore = !options.store;
+  // Connects (and fails the start) before anything listens.
+  const store =
+    options.store ?? (options.redisUrl !== undefined ? await RedisStore.connect({ url: options.redisUrl, apps: [...apps.keys()], onError }) : new MemoryStore());
   const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError, telemetry });
   // Demo only (linkControl): holds a cut user's frames both ways.
   const links = options.linkControl ? new LinkControl() : undefined;
@@ -245,7 +258,7 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
   } catch (error) {
     clearInterval(ticker);
     registry.close();
-    if (!options.store) await store.close();
+    if (ownStore) await store.close();
     throw error;
   }
   const bound = (http.address() as AddressInfo).port;
@@ -278,7 +291,7 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         http.closeAllConnections();
         registry.close();
-        if (!options.store) await store.close();
+        if (ownStore) await store.close();
       })();
       return closing;
     },

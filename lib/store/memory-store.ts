@@ -1,12 +1,13 @@
 /**
  * The store of a single server: plain maps, events delivered to listeners
  * synchronously, so a change and the events it causes are never
- * interleaved with another request.
+ * interleaved with another request. One node only: nothing is shared, so
+ * sessions never move and refreshes are not needed.
  */
-import { ErrorCode } from '../protocol/error-code.js';
+import { randomBytes } from 'node:crypto';
 import { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
-import type { ClaimResult, EndReason, PresenceStore, StoreEvent, StoreResult } from './presence-store.js';
+import { applyAttributeOp, Refusal, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
 
 /** The shared state of one online user: its live session and what belongs to it. */
 interface UserRecord {
@@ -23,14 +24,17 @@ const REPLACED_KEPT = 8;
 class AppState {
   readonly users = new Map<string, UserRecord>();
   readonly channels = new Map<string, Set<string>>();
+  readonly banned = new Set<string>();
 }
 
 export class MemoryStore implements PresenceStore {
+  readonly node = `memory-${randomBytes(4).toString('hex')}`;
   private readonly apps = new Map<string, AppState>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
 
-  async claim(appId: string, uid: string, session: string, resume: string | undefined): Promise<ClaimResult> {
+  async claim(appId: string, uid: string, session: string, resume: string | undefined, _lease?: Lease): Promise<ClaimResult> {
     const app = this.app(appId);
+    if (app.banned.has(uid)) return { outcome: 'banned' };
     const current = app.users.get(uid);
     if (current && current.session === resume) {
       this.changeStatus(appId, current, uid, PeerStatus.Online);
@@ -59,6 +63,7 @@ export class MemoryStore implements PresenceStore {
     this.leaveAll(appId, uid, user);
     app.users.delete(uid);
     if (reason === 'banned') this.emit({ type: 'kick', appId, uid, session, reason: KickReason.BannedByServer });
+    this.emit({ type: 'ended', appId, uid, session, reason });
     this.emit({ type: 'status', appId, uid, status: PeerStatus.Offline });
   }
 
@@ -67,14 +72,18 @@ export class MemoryStore implements PresenceStore {
     if (user) this.changeStatus(appId, user, uid, status);
   }
 
+  async refresh(_heard: readonly Heard[]): Promise<void> {
+    // Nobody else could act for this node: nothing to tell.
+  }
+
   async join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>> {
     const user = this.owned(appId, uid, session);
-    if (!user) return { ok: false, code: ErrorCode.NotLoggedIn, message: 'session is over' };
+    if (!user) return Refusal.sessionOver;
     const app = this.app(appId);
     let members = app.channels.get(channel);
     if (!user.channels.has(channel)) {
       if (user.channels.size >= Limits.joinedChannels) {
-        return { ok: false, code: ErrorCode.LimitExceeded, message: `already in ${Limits.joinedChannels} channels` };
+        return Refusal.tooManyChannels;
       }
       if (!members) app.channels.set(channel, (members = new Set()));
       members.add(uid);
@@ -106,11 +115,9 @@ export class MemoryStore implements PresenceStore {
     keys: readonly string[],
   ): Promise<StoreResult> {
     const user = this.owned(appId, uid, session);
-    if (!user) return { ok: false, code: ErrorCode.NotLoggedIn, message: 'session is over' };
-    const next = op === AttributeOp.Set || op === AttributeOp.Clear ? new Map<string, string>() : new Map(user.attributes);
-    if (op === AttributeOp.Set || op === AttributeOp.Merge) for (const [key, value] of Object.entries(attributes)) next.set(key, value);
-    if (op === AttributeOp.Delete) for (const key of keys) next.delete(key);
-    if (next.size > Limits.attributes) return { ok: false, code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributes} attributes` };
+    if (!user) return Refusal.sessionOver;
+    const next = applyAttributeOp(user.attributes, op, attributes, keys);
+    if (next.size > Limits.attributes) return Refusal.tooManyAttributes;
     user.attributes = next;
     return { ok: true };
   }
@@ -125,6 +132,16 @@ export class MemoryStore implements PresenceStore {
   async statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>> {
     const users = this.apps.get(appId)?.users;
     return Object.fromEntries(uids.map((uid) => [uid, users?.get(uid)?.status ?? PeerStatus.Offline]));
+  }
+
+  async ban(appId: string, uid: string): Promise<void> {
+    this.app(appId).banned.add(uid);
+    const user = this.apps.get(appId)?.users.get(uid);
+    if (user) await this.end(appId, uid, user.session, 'banned');
+  }
+
+  async unban(appId: string, uid: string): Promise<void> {
+    this.apps.get(appId)?.banned.delete(uid);
   }
 
   listen(listener: (event: StoreEvent) => void): () => void {

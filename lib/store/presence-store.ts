@@ -1,56 +1,124 @@
 /**
  * What server nodes share: which session owns each uid, who is in each
- * channel, users' attributes and online status, and the events that tell
- * every node about changes to them.
+ * channel, users' attributes and online status, bans, and the events that
+ * tell every node about changes to them.
  *
  * The server keeps sockets, timers and delivery local and asks the store
  * for everything another node could need. A single server uses
- * {@link MemoryStore}; several nodes use one backed by Redis. Every method
- * that changes state takes the acting session id and does nothing for a
- * session that no longer owns its uid, so a replaced or expired session can
- * never touch its successor's state.
+ * {@link MemoryStore}; several nodes use {@link RedisStore} (see
+ * docs/CLUSTER.md). Every method that changes state takes the acting
+ * session id and does nothing for a session that no longer owns its uid,
+ * so a replaced or expired session can never touch its successor's state.
+ *
+ * One store object serves one node (its {@link PresenceStore.node}). A
+ * method that changes state resolves only after the node's listeners have
+ * heard every event it caused (and every event before it), so a node sees
+ * a change and its events in the same order as a single server would.
  */
-import type { ErrorCode } from '../protocol/error-code.js';
-import type { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
+import { ErrorCode } from '../protocol/error-code.js';
+import { AttributeOp, type KickReason, type PeerStatus } from '../protocol/frames.js';
+import { Limits } from '../protocol/limits.js';
 
 /** A change every node hears about, whichever node made it. */
 export type StoreEvent =
   | { type: 'member'; appId: string; channel: string; uid: string; joined: boolean; count: number }
   | { type: 'status'; appId: string; uid: string; status: PeerStatus }
   /** The session must end now on the node that holds it. */
-  | { type: 'kick'; appId: string; uid: string; session: string; reason: KickReason };
+  | { type: 'kick'; appId: string; uid: string; session: string; reason: KickReason }
+  /** The session is over (whoever ended it); the node still holding it lets it go. */
+  | { type: 'ended'; appId: string; uid: string; session: string; reason: EndReason }
+  /** The session was resumed on `node`; any other node holding it drops its copy silently. */
+  | { type: 'moved'; appId: string; uid: string; session: string; node: string }
+  /**
+   * Heard only by this node's listeners: events of `appId` may have been
+   * lost on the way here (the shared state was lost and rebuilt, or this
+   * node fell too far behind), so every session of that app on this node
+   * must reconcile.
+   */
+  | { type: 'resync'; appId: string };
 
 export type ClaimResult =
-  /** The session asked for was still the uid's: it goes on. */
+  /** The session asked for was still the uid's: it goes on (on this node from now on). */
   | { outcome: 'resumed' }
   /** A new session owns the uid; `replaced` (if any) has been ended and told so by a kick event. */
   | { outcome: 'created'; replaced: string | undefined }
   /** The session asked for was replaced by a later login: its instance is to be kicked, not let back in. */
-  | { outcome: 'superseded' };
+  | { outcome: 'superseded' }
+  /** The uid is banned: nothing changed. */
+  | { outcome: 'banned' };
 
 /** Why a session ends. `replaced` keeps the uid online (its successor owns it). */
 export const EndReason = { Logout: 'logout', Expired: 'expired', Banned: 'banned' } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 
+/**
+ * How long other nodes wait before acting for a node that went silent: a
+ * session whose holder stops refreshing it ends `graceMs` after it was
+ * last heard, and is reported UNREACHABLE `unreachableMs` after.
+ */
+export interface Lease {
+  graceMs: number;
+  unreachableMs: number;
+}
+
+/** A session heard from since the last refresh, `agoMs` before the refresh was sent. */
+export interface Heard {
+  appId: string;
+  uid: string;
+  session: string;
+  agoMs: number;
+}
+
 export type StoreResult<T = void> = ({ ok: true } & (T extends void ? unknown : { value: T })) | { ok: false; code: ErrorCode; message: string };
 
+/** The refusals every store gives, worded alike. */
+export const Refusal = {
+  /** The acting session no longer owns its uid. */
+  sessionOver: { ok: false, code: ErrorCode.NotLoggedIn, message: 'session is over' },
+  tooManyChannels: { ok: false, code: ErrorCode.LimitExceeded, message: `already in ${Limits.joinedChannels} channels` },
+  tooManyAttributes: { ok: false, code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributes} attributes` },
+} as const;
+
+/** A user's attributes after `op` (a new map; `current` is left alone). */
+export function applyAttributeOp(
+  current: ReadonlyMap<string, string>,
+  op: AttributeOp,
+  attributes: Readonly<Record<string, string>>,
+  keys: readonly string[],
+): Map<string, string> {
+  const next = op === AttributeOp.Set || op === AttributeOp.Clear ? new Map<string, string>() : new Map(current);
+  if (op === AttributeOp.Set || op === AttributeOp.Merge) for (const [key, value] of Object.entries(attributes)) next.set(key, value);
+  if (op === AttributeOp.Delete) for (const key of keys) next.delete(key);
+  return next;
+}
+
 export interface PresenceStore {
+  /** This node's id, as `moved` events name it. */
+  readonly node: string;
   /**
-   * Makes `session` the owner of `uid` (status ONLINE): resumes `resume` if
-   * that is the live session, else replaces whatever session is live. Atomic:
-   * of concurrent claims of one uid exactly one owns it afterwards.
+   * Makes `session` the owner of `uid` (status ONLINE) on this node:
+   * resumes `resume` if that is the live session, else replaces whatever
+   * session is live. Atomic: of concurrent claims of one uid, on any nodes,
+   * exactly one owns it afterwards. `lease` is how long other nodes wait
+   * for this one (see {@link Lease}).
    */
-  claim(appId: string, uid: string, session: string, resume: string | undefined): Promise<ClaimResult>;
+  claim(appId: string, uid: string, session: string, resume: string | undefined, lease: Lease): Promise<ClaimResult>;
   /** Ends the session: leaves its channels, drops its attributes, reports OFFLINE. */
   end(appId: string, uid: string, session: string, reason: EndReason): Promise<void>;
   /** Records a live session's status (ONLINE or UNREACHABLE); reports it if it changed. */
   setStatus(appId: string, uid: string, session: string, status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable): Promise<void>;
+  /**
+   * Tells other nodes these sessions of this node are alive (called in
+   * batches, about once a second, never per frame). A single server needs
+   * none of it.
+   */
+  refresh(heard: readonly Heard[]): Promise<void>;
   /** Joins (idempotently) and answers the members, the joiner included. */
   join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>>;
   /** Leaves (idempotently). */
   leave(appId: string, uid: string, session: string, channel: string): Promise<void>;
   members(appId: string, channel: string): Promise<string[]>;
-  /** Channels the session has joined. */
+  /** Channels the session has joined, in the order it joined them. */
   channelsOf(appId: string, uid: string, session: string): Promise<string[]>;
   writeAttributes(
     appId: string,
@@ -64,6 +132,9 @@ export interface PresenceStore {
   readAttributes(appId: string, uid: string, keys: readonly string[] | undefined): Promise<Record<string, string>>;
   /** Current status of each uid. */
   statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>>;
+  /** Refuses the uid's logins from now on, on every node, and ends its session (kick BANNED_BY_SERVER). */
+  ban(appId: string, uid: string): Promise<void>;
+  unban(appId: string, uid: string): Promise<void>;
   /** Listens to every event of every app; returns the way to stop. */
   listen(listener: (event: StoreEvent) => void): () => void;
   close(): Promise<void>;

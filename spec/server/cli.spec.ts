@@ -11,6 +11,7 @@ import { main, parseCommandLine, SHUTDOWN_MARGIN_MS, type CliIo, type CliOutcome
 import { PROTOCOL } from '../../lib/protocol/frames.js';
 import { createToken, verifyToken } from '../../lib/server/index.js';
 import { RawClient } from './raw-client.js';
+import { freePort, RedisProcess, requireRedis } from '../support/redis-process.js';
 
 const SECRET = 'cli-spec-secret-0123456789';
 const OTHER_SECRET = 'cli-spec-other-secret-xyz';
@@ -149,11 +150,23 @@ describe('rx-rtm-server (cli.ts)', function () {
       });
     });
 
+    it('--redis-url or RTM_REDIS_URL runs a cluster node (the flag wins; an empty variable counts as unset); without either there is no redisUrl', () => {
+      const config = (argv: string[], env: Record<string, string>) => {
+        const invocation = parseCommandLine(io(argv, { RTM_APPS: APPS, ...env }).io);
+        return invocation.kind === 'serve' ? invocation.config.redisUrl : 'not serve';
+      };
+      expect(config(['--redis-url', 'redis://redis.internal:6379/2'], {})).to.equal('redis://redis.internal:6379/2');
+      expect(config([], { RTM_REDIS_URL: 'rediss://user:pw@redis.example.com:6380' })).to.equal('rediss://user:pw@redis.example.com:6380');
+      expect(config(['--redis-url', 'redis://flag:6379'], { RTM_REDIS_URL: 'redis://env:6379' })).to.equal('redis://flag:6379');
+      expect(config([], { RTM_REDIS_URL: '' })).to.equal(undefined);
+      expect(config([], {})).to.equal(undefined);
+    });
+
     it('--help and --version print to stdout and exit 0', async () => {
       const help = io(['--help']);
       expect(await main(help.io)).to.deep.equal({ kind: 'exited', exitCode: 0 });
       expect(help.stdout.text).to.match(/^Usage: rx-rtm-server \[options\] \[command\]/);
-      for (const flag of ['--host', '--port', '--apps-file', '--presence-grace-ms', '--log-level', '--allowed-origins', '--max-frame-bytes', '--shutdown-grace-ms']) {
+      for (const flag of ['--host', '--port', '--apps-file', '--presence-grace-ms', '--log-level', '--allowed-origins', '--max-frame-bytes', '--shutdown-grace-ms', '--redis-url']) {
         expect(help.stdout.text).to.include(flag);
       }
       const version = io(['--version']);
@@ -197,6 +210,9 @@ describe('rx-rtm-server (cli.ts)', function () {
       ['a misspelt flag', ['--prot', '80'], apps, "unknown option '--prot' (Did you mean --port?)"],
       ['a flag with no value', ['--port'], apps, "option '--port <port>' argument missing"],
       ['a stray argument', ['serve'], apps, 'too many arguments. Expected 0 arguments but got 1.'],
+      ['a Redis URL of another scheme (its text never shown: it may hold a password)', ['--redis-url', 'http://user:hunter2hunter2@redis:6379'], apps,
+        '--redis-url must be a URL like redis://[user:password@]host:6379[/db] or rediss://…'],
+      ['a Redis URL that is not a URL', [], { ...apps, RTM_REDIS_URL: 'redis-host:6379' }, 'RTM_REDIS_URL must be a URL like redis://[user:password@]host:6379[/db] or rediss://…'],
     ];
     for (const [what, argv, env, message] of cases) {
       it(what, () => expectUsageError(argv, env, message));
@@ -300,6 +316,49 @@ describe('rx-rtm-server (cli.ts)', function () {
       } finally {
         blocker.close();
       }
+    });
+  });
+
+  describe('as a cluster node (real redis-server)', function () {
+    const PASSWORD = 'cli-redis-password-42';
+    let redis: RedisProcess;
+    before(async function () {
+      requireRedis(this, 'rx-rtm-server --redis-url tests');
+      redis = await RedisProcess.start(undefined, ['--requirepass', PASSWORD]);
+    });
+    after(async () => {
+      await redis?.stop();
+    });
+
+    it('serves through Redis: the startup line names the Redis with its password hidden, and a client logs in', async () => {
+      const url = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
+      const run = io(['--port', '0'], { RTM_APPS: APPS, RTM_REDIS_URL: url });
+      const outcome = await main(run.io);
+      expect(outcome.kind, run.stderr.text).to.equal('serving');
+      const server = (outcome as Extract<CliOutcome, { kind: 'serving' }>).running;
+      running.push(server);
+      const [line] = run.stdout.text.trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+      expect(line).to.include({ msg: 'listening', redis: `redis://:***@127.0.0.1:${redis.port}` });
+      expect(run.stdout.text).not.to.include(PASSWORD);
+
+      const client = await RawClient.connect(server.server.url);
+      const welcome = await client.request({ t: 'login', app: 'demo', uid: 'alice', token: createToken({ appId: 'demo', appSecret: SECRET, uid: 'alice', expiresInSeconds: 60 }) });
+      expect(welcome.t).to.equal('welcome');
+      expect(await client.request({ t: 'join', id: 1, channel: 'room' })).to.deep.equal({ t: 'joined', id: 1, members: ['alice'] });
+      expect(server.server.sessionCount).to.equal(1);
+    });
+
+    it('a Redis that cannot be reached (or refuses the password): one line on stderr naming it without the password, exit 1', async () => {
+      const port = await freePort();
+      const unreachable = io(['--port', '0', '--log-level', 'silent', '--redis-url', `redis://127.0.0.1:${port}`], { RTM_APPS: APPS });
+      expect(await main(unreachable.io)).to.deep.equal({ kind: 'exited', exitCode: 1 });
+      expect(unreachable.stderr.text).to.match(new RegExp(`^rx-rtm-server: cannot use Redis at redis://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`));
+
+      const wrong = io(['--port', '0', '--log-level', 'silent'], { RTM_APPS: APPS, RTM_REDIS_URL: `redis://:not-the-${PASSWORD}@127.0.0.1:${redis.port}` });
+      expect(await main(wrong.io)).to.deep.equal({ kind: 'exited', exitCode: 1 });
+      expect(wrong.stderr.text).to.match(/^rx-rtm-server: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*\n$/);
+      expect(wrong.stderr.text).not.to.include(PASSWORD);
+      expect(wrong.stderr.text.split('\n')).to.have.length(2);
     });
   });
 

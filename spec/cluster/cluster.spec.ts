@@ -1,0 +1,349 @@
+/**
+ * Several rx-rtm nodes on one Redis, end to end: nodes are child processes
+ * (so one can be SIGKILLed), clients are the real client (lib/node.js)
+ * reaching each node through a fault proxy, Redis a real redis-server this
+ * suite starts, kills and restarts. Presence graces are shortened (3 s,
+ * UNREACHABLE after 1 s) except in the test about the default 30 s.
+ *
+ * Each test uses its own uids and channels, so the nodes are shared by the
+ * tests of a block.
+ */
+import { performance } from 'node:perf_hooks';
+import { RedisProcess, requireRedis } from '../support/redis-process.js';
+import { APP, Cluster, clusterFor, eventually, expect, sleep, token } from './cluster-harness.js';
+
+const GRACE_MS = 3000;
+const UNREACHABLE_MS = 1000;
+/** The client's heartbeat interval (its default). */
+const HEARTBEAT_MS = 1000;
+
+describe('cluster: several nodes sharing presence on Redis', function () {
+  this.timeout(60_000);
+  let redis: RedisProcess;
+
+  before(async function () {
+    requireRedis(this, 'cluster tests');
+    redis = await RedisProcess.start();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  describe('two nodes', () => {
+    const cluster = clusterFor(() => redis, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+
+    it('a login on node 2 kicks the same uid on node 1 within 1 s: ABORTED / REMOTE_LOGIN; it leaves its channels at once', async () => {
+      const first = await cluster().user('kick-a', 0);
+      const peer = await cluster().user('kick-peer', 0);
+      await Cluster.join(first, 'kick-room');
+      const { log } = await Cluster.join(peer, 'kick-room');
+      await sleep(600); // SPEC §5: at most 2 logins of a uid a second
+      const sent = performance.now();
+      const second = await cluster().user('kick-a', 1);
+      const aborted = await first.states.waitFor('ABORTED/REMOTE_LOGIN', 1000);
+      const left = await log.next('left', 'kick-a', 1000);
+      expect(second.client.connectionState.state).to.equal('CONNECTED');
+      console.log(`      kicked on the other node ${(aborted.at - sent).toFixed(0)} ms after the second login was sent; peers saw it leave after ${(left - sent).toFixed(0)} ms`);
+      expect(aborted.at - sent).to.be.below(1000);
+      await sleep(300);
+      expect(first.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS', 'ABORTED/REMOTE_LOGIN']);
+      expect(second.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+    });
+
+    it('two simultaneous logins of one uid on two nodes end with exactly one instance CONNECTED, 50 times out of 50', async function () {
+      this.timeout(90_000);
+      const outcomes = new Map<string, number>();
+      for (let i = 0; i < 50; i++) {
+        const uid = `race-${i}`;
+        const one = cluster().client(0);
+        const two = cluster().client(1);
+        await Promise.allSettled([one.login({ uid, token: token(uid) }), two.login({ uid, token: token(uid) })]);
+        const connected = () => [one, two].filter((client) => client.connectionState.state === 'CONNECTED').length;
+        await eventually(() => {
+          expect(connected(), `race ${i}`).to.equal(1);
+        }, 2000);
+        await sleep(100);
+        expect(connected(), `race ${i}, a moment later`).to.equal(1);
+        const loser = [one, two].find((client) => client.connectionState.state !== 'CONNECTED')!;
+        const pair = `${loser.connectionState.state}/${loser.connectionState.reason}`;
+        outcomes.set(pair, (outcomes.get(pair) ?? 0) + 1);
+        await cluster().dropClients();
+      }
+      console.log(`      the other instance ended ${JSON.stringify(Object.fromEntries(outcomes))}`);
+      for (const pair of outcomes.keys()) expect(['ABORTED/REMOTE_LOGIN', 'DISCONNECTED/LOGIN_FAILURE']).to.include(pair);
+    });
+
+    it('member events, online status and attributes reach every member whatever node it is on', async () => {
+      const bob = await cluster().user('x-bob', 1);
+      const { channel: bobRoom, log: bobLog } = await Cluster.join(bob, 'x-room');
+      const alice = await cluster().user('x-alice', 0);
+      const carol = await cluster().user('x-carol', 0);
+      const statuses: Array<Record<string, string>> = [];
+      carol.client.peersOnlineStatusChanged$.subscribe((change) => statuses.push(change));
+      await carol.client.subscribePeersOnlineStatus(['x-bob', 'x-alice']);
+
+      const { channel: aliceRoom, log: aliceLog } = await Cluster.join(alice, 'x-room');
+      expect((await aliceRoom.getMembers()).sort()).to.deep.equal(['x-alice', 'x-bob']);
+      await bobLog.next('joined', 'x-alice', 1000);
+      await alice.client.setLocalUserAttributes({ mood: 'curious', city: 'Lyon' });
+      expect(await bob.client.getUserAttributes('x-alice')).to.deep.equal({ mood: 'curious', city: 'Lyon' });
+      expect(await bob.client.getUserAttributesByKeys('x-alice', ['city'])).to.deep.equal({ city: 'Lyon' });
+      expect(await alice.client.queryPeersOnlineStatus(['x-bob', 'x-nobody'])).to.deep.equal({ 'x-bob': true, 'x-nobody': false });
+      expect((await bobRoom.getMembers()).sort()).to.deep.equal(['x-alice', 'x-bob']);
+
+      const logoutAt = performance.now();
+      await bob.client.logout();
+      const left = await aliceLog.next('left', 'x-bob', 1000);
+      expect(left - logoutAt).to.be.below(300);
+      await eventually(() => {
+        expect(statuses.at(-1)).to.deep.equal({ 'x-bob': 'OFFLINE' });
+      }, 1000);
+      expect(statuses).to.deep.equal([{ 'x-bob': 'ONLINE', 'x-alice': 'ONLINE' }, { 'x-bob': 'OFFLINE' }]);
+      expect(bobLog.of('x-alice')).to.deep.equal(['joined']);
+      expect(aliceLog.of('x-bob')).to.deep.equal(['left']);
+      expect(await alice.client.getUserAttributes('x-bob')).to.deep.equal({});
+    });
+
+    it('a client back within the grace on another node resumes its session: no state change, peers see nothing, it keeps its channels and attributes and hears what follows; the old node drops its copy', async () => {
+      const alice = await cluster().user('m-alice', 0);
+      const bob = await cluster().user('m-bob', 1);
+      const { log: bobLog } = await Cluster.join(bob, 'm-room');
+      const { channel: aliceRoom, log: aliceLog } = await Cluster.join(alice, 'm-room');
+      await alice.client.setLocalUserAttributes({ k: 'v' });
+      await bobLog.next('joined', 'm-alice', 1000);
+      const sessionsBefore = await cluster().nodes[0].sessions();
+
+      // The load balancer now sends alice to node 2, and her link breaks.
+      cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+      cluster().proxies[0].reset();
+      await eventually(async () => {
+        expect(await cluster().nodes[0].sessions()).to.equal(sessionsBefore - 1);
+      }, 4000);
+      await sleep(GRACE_MS + 500); // past the grace counted from the break: nothing may have expired
+      expect(alice.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+      expect(bobLog.of('m-alice')).to.deep.equal(['joined']);
+      expect(aliceLog.events).to.deep.equal([]);
+      expect(await bob.client.getUserAttributes('m-alice')).to.deep.equal({ k: 'v' });
+      expect((await aliceRoom.getMembers()).sort()).to.deep.equal(['m-alice', 'm-bob']);
+
+      const carol = await cluster().user('m-carol', 1);
+      await Cluster.join(carol, 'm-room');
+      await aliceLog.next('joined', 'm-carol', 1000);
+      expect(aliceLog.of('m-carol')).to.deep.equal(['joined']);
+      cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+    });
+
+    it('bans hold cluster-wide: banned on node 2, the user on node 1 is ABORTED / BANNED_BY_SERVER and no node lets it in until unbanned', async () => {
+      const mallory = await cluster().user('b-mallory', 0);
+      const peer = await cluster().user('b-peer', 1);
+      await Cluster.join(mallory, 'b-room');
+      const { log } = await Cluster.join(peer, 'b-room');
+      await cluster().nodes[1].request({ cmd: 'ban', appId: APP, uid: 'b-mallory' });
+      await mallory.states.waitFor('ABORTED/BANNED_BY_SERVER', 1000);
+      await log.next('left', 'b-mallory', 1000);
+      for (const index of [0, 1]) {
+        await sleep(600);
+        const refused = await cluster()
+          .client(index)
+          .login({ uid: 'b-mallory', token: token('b-mallory') })
+          .then(
+            () => 'logged in',
+            (error: { code?: string }) => error.code,
+          );
+        expect(refused, `on node ${index + 1}`).to.equal('NOT_AUTHORIZED');
+      }
+      await cluster().nodes[0].request({ cmd: 'unban', appId: APP, uid: 'b-mallory' });
+      await sleep(600);
+      await cluster().user('b-mallory', 1);
+    });
+
+    it('heartbeats cost Redis nothing: idle clients ping every second and the nodes send Redis the same few calls a second for 4 clients or 40', async () => {
+      async function idleCost(clients: number): Promise<{ scripts: number; reads: number; pings: number }> {
+        for (let i = 0; i < clients; i++) await cluster().user(`idle-${clients}-${i}`, i % 2);
+        await sleep(1500);
+        await cluster().commandsSince();
+        const seconds = 3;
+        await sleep(seconds * 1000);
+        const { scripts, reads } = await cluster().commandsSince();
+        await cluster().dropClients();
+        return { scripts: scripts / seconds, reads: reads / seconds, pings: (clients * 1000) / HEARTBEAT_MS };
+      }
+      const few = await idleCost(4);
+      const many = await idleCost(40);
+      console.log(
+        `      2 nodes, per second: 4 clients → ${few.pings} pings, ${few.scripts.toFixed(1)} script calls, ${few.reads.toFixed(1)} stream reads; ` +
+          `40 clients → ${many.pings} pings, ${many.scripts.toFixed(1)} script calls, ${many.reads.toFixed(1)} stream reads`,
+      );
+      // Per node and second at most: 4 refreshes (one per 250 ms interval, for all its sessions) and
+      // 5 sweeps (every 250 ms ± 20 %), whatever the number of clients; never one per ping.
+      for (const cost of [few, many]) expect(cost.scripts).to.be.at.most(2 * (4 + 5));
+      expect(many.scripts).to.be.below(many.pings / 2);
+    });
+  });
+
+  describe('three nodes', () => {
+    const cluster = clusterFor(() => redis, { nodes: 3, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+
+    /** alice on node 1, bob on node 2, carol on node 3, all in `room`; sam on node 3 watches alice's status. */
+    async function trio(prefix: string) {
+      const alice = await cluster().user(`${prefix}-alice`, 0);
+      const bob = await cluster().user(`${prefix}-bob`, 1);
+      const carol = await cluster().user(`${prefix}-carol`, 2);
+      const sam = await cluster().user(`${prefix}-sam`, 2);
+      const statuses: Array<Record<string, string>> = [];
+      sam.client.peersOnlineStatusChanged$.subscribe((change) => statuses.push(change));
+      await sam.client.subscribePeersOnlineStatus([alice.uid]);
+      const room = `${prefix}-room`;
+      const bobSide = await Cluster.join(bob, room);
+      const carolSide = await Cluster.join(carol, room);
+      await Cluster.join(alice, room);
+      await bobSide.log.next('joined', alice.uid, 1000);
+      await carolSide.log.next('joined', alice.uid, 1000);
+      await eventually(() => {
+        expect(statuses).to.deep.equal([{ [alice.uid]: 'ONLINE' }]);
+      }, 1000);
+      return { alice, bob, carol, sam, statuses, logs: [bobSide.log, carolSide.log] };
+    }
+
+    it('a dark link: every member, on every node, sees MemberLeft exactly once, 0–1 s after the grace counted from the last frame', async () => {
+      const { alice, logs, statuses } = await trio('dark');
+      proxyOf(0).blackhole();
+      const lastFrameAt = proxyOf(0).lastForwardedUpAt;
+      const delays: number[] = [];
+      for (const log of logs) delays.push((await log.next('left', alice.uid, GRACE_MS + 3000)) - (lastFrameAt + GRACE_MS));
+      await sleep(1500);
+      console.log(`      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms after the ${GRACE_MS} ms grace, on nodes 2 and 3`);
+      for (const delay of delays) expect(delay).to.be.within(0, 1000);
+      for (const log of logs) expect(log.of(alice.uid)).to.deep.equal(['joined', 'left']);
+      expect(statuses).to.deep.equal([{ [alice.uid]: 'ONLINE' }, { [alice.uid]: 'UNREACHABLE' }, { [alice.uid]: 'OFFLINE' }]);
+      await proxyOf(0).pass();
+    });
+
+    it('a node killed (SIGKILL): its users leave once for every peer by the grace plus one heartbeat; the other nodes\' users see nothing else', async () => {
+      const { alice, bob, carol, logs, statuses } = await trio('kill');
+      const killedAt = performance.now();
+      await cluster().nodes[0].kill();
+      const after: number[] = [];
+      for (const log of logs) after.push((await log.next('left', alice.uid, GRACE_MS + 3000)) - killedAt);
+      await sleep(1500);
+      console.log(`      after a SIGKILL, peers saw MemberLeft ${after.map((d) => d.toFixed(0)).join(' and ')} ms later (grace ${GRACE_MS} ms)`);
+      for (const delay of after) expect(delay).to.be.within(GRACE_MS - 1000, GRACE_MS + HEARTBEAT_MS);
+      for (const log of logs) expect(log.events.filter((e) => e.at > killedAt).map((e) => `${e.kind} ${e.uid}`)).to.deep.equal([`left ${alice.uid}`]);
+      expect(statuses).to.deep.equal([{ [alice.uid]: 'ONLINE' }, { [alice.uid]: 'UNREACHABLE' }, { [alice.uid]: 'OFFLINE' }]);
+      for (const user of [bob, carol]) expect(user.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+      expect(cluster().nodes.slice(1).every((node) => node.alive)).to.equal(true);
+      await cluster().restartNode(0);
+    });
+
+    function proxyOf(index: number) {
+      return cluster().proxies[index];
+    }
+  });
+
+  describe('three nodes with the default 30 s grace', () => {
+    const cluster = clusterFor(() => redis, { nodes: 3 });
+
+    it('MemberLeft at 30 s (within one second after), exactly once, on every node', async () => {
+      const alice = await cluster().user('d-alice', 0);
+      const bob = await cluster().user('d-bob', 1);
+      const carol = await cluster().user('d-carol', 2);
+      const logs = [];
+      for (const user of [bob, carol]) logs.push((await Cluster.join(user, 'd-room')).log);
+      await Cluster.join(alice, 'd-room');
+      for (const log of logs) await log.next('joined', 'd-alice', 1000);
+      cluster().proxies[0].blackhole();
+      const lastFrameAt = cluster().proxies[0].lastForwardedUpAt;
+      const delays: number[] = [];
+      for (const log of logs) delays.push((await log.next('left', 'd-alice', 33_000)) - (lastFrameAt + 30_000));
+      await sleep(1000);
+      console.log(`      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms after the 30 s mark, on nodes 2 and 3`);
+      for (const delay of delays) expect(delay).to.be.within(0, 1000);
+      for (const log of logs) expect(log.of('d-alice')).to.deep.equal(['joined', 'left']);
+      await cluster().proxies[0].pass();
+    });
+  });
+
+  describe('Redis unreachable or restarted', () => {
+    const cluster = clusterFor(() => redis, { nodes: 3, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+
+    it('Redis frozen for 2 s: heartbeats go on, a join made meanwhile completes after, peers hear it once, and no client notices anything else', async () => {
+      const alice = await cluster().user('f-alice', 0);
+      const bob = await cluster().user('f-bob', 1);
+      const { log: bobLog } = await Cluster.join(bob, 'f-room');
+      redis.pause(true);
+      let joined: string[] | undefined;
+      const aliceRoom = alice.client.createChannel('f-room');
+      const joining = aliceRoom.join().then(async () => (joined = (await aliceRoom.getMembers()).sort()));
+      await sleep(2000);
+      expect(joined).to.equal(undefined);
+      redis.pause(false);
+      await joining;
+      expect(joined).to.deep.equal(['f-alice', 'f-bob']);
+      await bobLog.next('joined', 'f-alice', 1000);
+      await sleep(GRACE_MS); // nothing expired meanwhile, no resync, no duplicate
+      expect(bobLog.of('f-alice')).to.deep.equal(['joined']);
+      for (const user of [alice, bob]) expect(user.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+      expect(await bob.client.queryPeersOnlineStatus(['f-alice'])).to.deep.equal({ 'f-alice': true });
+    });
+
+    it('nodes reconnect and converge: the living are all there, the gone are gone (each MemberLeft once), attributes and statuses are back, and no client changed state', async function () {
+      this.timeout(60_000);
+      const alice = await cluster().user('r-alice', 0);
+      const bob = await cluster().user('r-bob', 1);
+      const carol = await cluster().user('r-carol', 0);
+      const frank = await cluster().user('r-frank', 2); // on the node that dies during the outage
+      const sam = await cluster().user('r-sam', 1);
+      const statuses: Array<Record<string, string>> = [];
+      sam.client.peersOnlineStatusChanged$.subscribe((change) => statuses.push(change));
+      await sam.client.subscribePeersOnlineStatus(['r-alice', 'r-carol']);
+      const sides = new Map<string, Awaited<ReturnType<typeof Cluster.join>>>();
+      for (const user of [alice, bob, carol, frank]) sides.set(user.uid, await Cluster.join(user, 'r-room'));
+      await alice.client.setLocalUserAttributes({ k: 'alice' });
+      await eventually(async () => {
+        expect((await sides.get('r-bob')!.channel.getMembers()).length).to.equal(4);
+      }, 2000);
+
+      await redis.kill();
+      await carol.client.logout(); // during the outage
+      await cluster().nodes[2].kill(); // and frank's node dies with it
+      await sleep(800);
+      await redis.restart();
+
+      const living = ['r-alice', 'r-bob'];
+      const restartedAt = performance.now();
+      // (Watching the events only: getMembers is rate-limited.)
+      await eventually(() => {
+        for (const user of [alice, bob]) {
+          for (const gone of ['r-carol', 'r-frank']) expect(sides.get(user.uid)!.log.of(gone), `${user.uid} about ${gone}`).to.deep.equal(['joined', 'left']);
+        }
+      }, 10_000);
+      console.log(`      converged ${(performance.now() - restartedAt).toFixed(0)} ms after Redis was back`);
+      await sleep(GRACE_MS + 1000); // long enough for anything wrongly left over to expire
+      for (const user of [alice, bob]) {
+        const { channel, log } = sides.get(user.uid)!;
+        expect((await channel.getMembers()).sort(), user.uid).to.deep.equal(living);
+        // Each one gone left once; the living never left.
+        for (const gone of ['r-carol', 'r-frank']) expect(log.of(gone), `${user.uid} about ${gone}`).to.deep.equal(['joined', 'left']);
+        for (const other of living) expect(log.of(other), `${user.uid} about ${other}`).to.deep.equal(other === 'r-bob' && user === alice ? ['joined'] : []);
+        expect(user.states.pairs, user.uid).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+      }
+      expect(await bob.client.getUserAttributes('r-alice')).to.deep.equal({ k: 'alice' });
+      expect(await bob.client.queryPeersOnlineStatus(['r-alice', 'r-bob', 'r-carol', 'r-frank'])).to.deep.equal({
+        'r-alice': true,
+        'r-bob': true,
+        'r-carol': false,
+        'r-frank': false,
+      });
+      expect(statuses[0]).to.deep.equal({ 'r-alice': 'ONLINE', 'r-carol': 'ONLINE' });
+      expect(statuses.slice(1).filter((change) => 'r-alice' in change)).to.deep.equal([]);
+      expect(statuses.slice(1).filter((change) => 'r-carol' in change)).to.deep.equal([{ 'r-carol': 'OFFLINE' }]);
+      expect(cluster().nodes[0].alive && cluster().nodes[1].alive).to.equal(true);
+
+      // And the cluster works as before.
+      const erin = await cluster().user('r-erin', 1);
+      await Cluster.join(erin, 'r-room');
+      await sides.get('r-alice')!.log.next('joined', 'r-erin', 1000);
+      await cluster().restartNode(2);
+    });
+  });
+});
