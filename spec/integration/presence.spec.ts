@@ -7,36 +7,15 @@
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
 import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
-import type { RtmChannel } from '../../lib/client/rtm-channel.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { MemberLog } from '../support/member-log.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
 
 const APP = 'demo';
 const SECRET = 'demo-secret';
 const token = (uid: string) => createToken({ appId: APP, appSecret: SECRET, uid, expiresInSeconds: 3600 });
 const SLACK_MS = 600;
-
-/** Member events of one channel as one client saw them, with times. */
-class MemberLog {
-  readonly events: Array<{ kind: 'joined' | 'left'; uid: string; at: number }> = [];
-  constructor(channel: RtmChannel) {
-    channel.memberJoined$.subscribe((uid) => this.events.push({ kind: 'joined', uid, at: performance.now() }));
-    channel.memberLeft$.subscribe((uid) => this.events.push({ kind: 'left', uid, at: performance.now() }));
-  }
-  of(uid: string): string[] {
-    return this.events.filter((e) => e.uid === uid).map((e) => e.kind);
-  }
-  async next(kind: 'joined' | 'left', uid: string, timeoutMs: number, after = 0): Promise<number> {
-    const deadline = performance.now() + timeoutMs;
-    while (performance.now() < deadline) {
-      const found = this.events.find((e) => e.kind === kind && e.uid === uid && e.at > after);
-      if (found) return found.at;
-      await sleep(20);
-    }
-    throw new Error(`no ${kind}(${uid}) within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`);
-  }
-}
 
 describe('presence over real sockets (integration)', function () {
   this.timeout(90_000);
