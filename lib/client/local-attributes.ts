@@ -11,7 +11,7 @@
 import { firstValueFrom, map, type Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
 import { AttributeOp } from '../protocol/vocabulary.js';
-import { attributeKeysProblem, attributesProblem, Limits, RateLimits, type LimitProblem } from '../protocol/limits.js';
+import { attributeBytes, attributeKeysProblem, attributesProblem, Limits, RateLimits, type LimitProblem } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';
 import { RateWindow } from './rate-window.js';
@@ -21,15 +21,12 @@ import type { Requests } from './requests.js';
 export type AttributesMap = Record<string, string>;
 
 const asError = (problem: LimitProblem | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
-const encoder = new TextEncoder();
 
-/** LIMIT_EXCEEDED when the local attributes after a merge could not be written back in one call. */
+/** LIMIT_EXCEEDED when the local attributes after a merge would pass what a user may hold (and write back in one call). */
 function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefined {
   if (attributes.size > Limits.attributes) return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} local attributes`);
-  let bytes = 0;
-  for (const [key, value] of attributes) bytes += encoder.encode(key).length + encoder.encode(value).length;
-  if (bytes > Limits.attributeCallBytes) {
-    return new RtmError(ErrorCode.LimitExceeded, `local attributes over ${Limits.attributeCallBytes} bytes (they are written back in one call)`);
+  if (attributeBytes(attributes) > Limits.attributeTotalBytes) {
+    return new RtmError(ErrorCode.LimitExceeded, `local attributes over ${Limits.attributeTotalBytes} bytes in all`);
   }
   return undefined;
 }

@@ -15,6 +15,12 @@ export const Limits = {
   attributePairBytes: 8 * 1024,
   /** Bytes of keys and values one attribute call may carry. */
   attributeCallBytes: 16 * 1024,
+  /**
+   * Bytes of keys and values a user may hold in all: the same 16 KB, so
+   * that a client can always write its attributes back in one call after
+   * its session was lost.
+   */
+  attributeTotalBytes: 16 * 1024,
 } as const;
 
 /** A rate limit: at most `limit` calls in any `windowMs`. */
@@ -40,6 +46,13 @@ export interface LimitProblem {
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;
+
+/** Bytes of keys and values together, in UTF-8, as the limits count them. */
+export function attributeBytes(attributes: Iterable<readonly [string, string]>): number {
+  let total = 0;
+  for (const [key, value] of attributes) total += bytes(key) + bytes(value);
+  return total;
+}
 
 /** Checks attribute keys (for deletes and reads): strings of 1 to 32 bytes. */
 export function attributeKeysProblem(keys: unknown): LimitProblem | undefined {

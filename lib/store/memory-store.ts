@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
-import { Limits } from '../protocol/limits.js';
+import { attributeBytes, Limits } from '../protocol/limits.js';
 import { applyAttributeOp, Refusal, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
 
 /** The shared state of one online user: its live session and what belongs to it. */
@@ -118,6 +118,7 @@ export class MemoryStore implements PresenceStore {
     if (!user) return Refusal.sessionOver;
     const next = applyAttributeOp(user.attributes, op, attributes, keys);
     if (next.size > Limits.attributes) return Refusal.tooManyAttributes;
+    if (attributeBytes(next) > Limits.attributeTotalBytes) return Refusal.attributesTooLarge;
     user.attributes = next;
     return { ok: true };
   }

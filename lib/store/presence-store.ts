@@ -77,6 +77,7 @@ export const Refusal = {
   sessionOver: { ok: false, code: ErrorCode.NotLoggedIn, message: 'session is over' },
   tooManyChannels: { ok: false, code: ErrorCode.LimitExceeded, message: `already in ${Limits.joinedChannels} channels` },
   tooManyAttributes: { ok: false, code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributes} attributes` },
+  attributesTooLarge: { ok: false, code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributeTotalBytes} bytes of attributes` },
 } as const;
 
 /** A user's attributes after `op` (a new map; `current` is left alone). */

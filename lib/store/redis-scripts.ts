@@ -208,7 +208,7 @@ if owner(uid) ~= session then return {'gone', ''} end
 if redis.call('ZSCORE', P .. 'uc:' .. uid, ch) then leaveOne(uid, ch) end
 return {'ok', last}
 `,
-  /** ARGV 3.. uid, session, op, most attributes, attributes (JSON object), keys (JSON array). */
+  /** ARGV 3.. uid, session, op, most attributes, attributes (JSON object), keys (JSON array), most bytes in all. */
   rtmAttrs: `
 local uid, session, op, limit = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 if owner(uid) ~= session then return {'gone'} end
@@ -228,6 +228,16 @@ for key, _ in pairs(attrs) do
   if op == 'set' or redis.call('HEXISTS', ak, key) == 0 then count = count + 1 end
 end
 if count > limit then return {'limit'} end
+-- Bytes in all after the write (Redis strings are the UTF-8 bytes the client counted).
+local total = 0
+if op == 'merge' then
+  local current = redis.call('HGETALL', ak)
+  for i = 1, #current, 2 do
+    if attrs[current[i]] == nil then total = total + #current[i] + #current[i + 1] end
+  end
+end
+for key, value in pairs(attrs) do total = total + #key + #value end
+if total > tonumber(ARGV[9]) then return {'bytes'} end
 if op == 'set' then redis.call('DEL', ak) end
 for key, value in pairs(attrs) do redis.call('HSET', ak, key, value) end
 return {'ok'}

@@ -328,9 +328,10 @@ export class RedisStore implements PresenceStore {
     keys: readonly string[],
   ): Promise<StoreResult> {
     const app = this.app(appId);
-    const [outcome] = await this.run(app, 'rtmAttrs', [uid, session, op, Limits.attributes, JSON.stringify(attributes), JSON.stringify(keys)]);
+    const [outcome] = await this.run(app, 'rtmAttrs', [uid, session, op, Limits.attributes, JSON.stringify(attributes), JSON.stringify(keys), Limits.attributeTotalBytes]);
     if (outcome === 'gone') return Refusal.sessionOver;
     if (outcome === 'limit') return Refusal.tooManyAttributes;
+    if (outcome === 'bytes') return Refusal.attributesTooLarge;
     const held = this.held.get(heldKey(appId, session));
     if (held) held.attributes = applyAttributeOp(held.attributes, op, attributes, keys);
     return { ok: true };

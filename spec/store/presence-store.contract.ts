@@ -288,6 +288,18 @@ export function presenceStoreContract(stores: ContractStores): void {
       });
     });
 
+    it('more than 16 KB of attributes in all (after merges of calls within the per-call limit) → LIMIT_EXCEEDED and nothing changes', async () => {
+      const big = (prefix: string) => Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`${prefix}${i}`, 'é'.repeat(700)])); // 5 × 1402 bytes
+      await store.claim('app1', 'alice', 's1', undefined, lease);
+      expect((await store.writeAttributes('app1', 'alice', 's1', 'set', big('a'), [])).ok).to.equal(true);
+      expect((await store.writeAttributes('app1', 'alice', 's1', 'merge', big('b'), [])).ok).to.equal(true);
+      const over = await store.writeAttributes('app1', 'alice', 's1', 'merge', big('c'), []);
+      expect(!over.ok && over.code).to.equal('LIMIT_EXCEEDED');
+      expect(Object.keys(await store.readAttributes('app1', 'alice', undefined)).sort()).to.deep.equal([...Object.keys(big('a')), ...Object.keys(big('b'))].sort());
+      // Replacing keys already held counts their new size only.
+      expect((await store.writeAttributes('app1', 'alice', 's1', 'merge', big('a'), [])).ok).to.equal(true);
+    });
+
     describe('bans', () => {
       it('ban ends the live session (member left, kick BANNED_BY_SERVER, ended, OFFLINE) and refuses claims, resumes included, until unban', async () => {
         await store.claim('app1', 'mallory', 'm1', undefined, lease);
