@@ -1,0 +1,34 @@
+/**
+ * The usual choice: a socket.io 4.8 server at its defaults (polling and
+ * websocket transports, 25 s ping, 20 s timeout, no compression). It checks
+ * the same token as rx-rtm in a connection middleware (the socket.io way to
+ * log in), and answers a 1 s application heartbeat (`hb` with an ack), the
+ * same work rx-rtm's ping asks for; its own engine.io ping runs as well.
+ */
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+import { verifyToken } from '../../lib/server/token.js';
+import { childConfig, serveHarness } from './serve-child.js';
+
+const config = childConfig();
+const http = createServer();
+const io = new Server(http);
+io.use((socket, next) => {
+  const { uid, token } = (socket.handshake.auth ?? {}) as { uid?: unknown; token?: unknown };
+  const check = typeof uid === 'string' && typeof token === 'string' ? verifyToken(token, config.app, uid, config.secret) : undefined;
+  if (check?.ok) next();
+  else next(new Error(check ? check.code : 'INVALID_ARGUMENT'));
+});
+io.on('connection', (socket) => {
+  socket.on('hb', (ack: unknown) => {
+    if (typeof ack === 'function') (ack as () => void)();
+  });
+});
+http.listen(0, config.host);
+await new Promise<void>((resolve) => http.once('listening', resolve));
+const port = (http.address() as { port: number }).port;
+serveHarness(
+  port,
+  () => io.engine.clientsCount,
+  () => new Promise<void>((resolve) => void io.close(() => resolve())),
+);

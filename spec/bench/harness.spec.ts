@@ -1,0 +1,103 @@
+/**
+ * A smoke run of the benchmark harness (bench/), not a benchmark: 50
+ * sessions for 2 s against rx-rtm and a bare `ws` server, through the same
+ * code as `npm run bench`, checking that every figure is recorded and that
+ * no session was lost. The figures themselves are not judged here.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseOptions } from '../../bench/harness/options.js';
+import type { BenchResults } from '../../bench/harness/report.js';
+import { runBench } from '../../bench/run.js';
+
+const STEP_FIELDS = [
+  'server',
+  'sessions',
+  'heartbeatMs',
+  'pingsPerSecond',
+  'note',
+  'held',
+  'lost',
+  'lostReasons',
+  'rampSeconds',
+  'serverSessions',
+  'rssBaselineMiB',
+  'rssMiB',
+  'rssPerSessionKiB',
+  'heapPerSessionKiB',
+  'serverCpuPercent',
+  'generatorCpuPercent',
+  'othersCpuPercent',
+  'serverKernelShare',
+  'generatorLoopDelayP99Ms',
+  'generatorLoopDelayMaxMs',
+  'rttP50Ms',
+  'rttP99Ms',
+  'rttP99MedianOfThirdsMs',
+  'rttMaxMs',
+  'rttSamples',
+  'unanswered',
+  'serverLoopDelayP99Ms',
+  'serverLoopDelayMaxMs',
+  'serverLoopUtilization',
+  'loadAverage',
+];
+
+describe('benchmark harness (smoke run)', function () {
+  this.timeout(120_000);
+  let out: string;
+
+  before(() => {
+    out = mkdtempSync(join(tmpdir(), 'rx-rtm-bench-'));
+  });
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it('holds 50 sessions for 2 s on rx-rtm and bare ws, loses none, and writes every figure with the machine', async () => {
+    const options = parseOptions(['--only', 'sessions', '--servers', 'rx-rtm,ws', '--sizes', '50', '--settle', '0.5', '--window', '2'], out)!;
+    const lines: string[] = [];
+    const results = await runBench(options, (line) => lines.push(line));
+
+    const written = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
+    expect(written).to.deep.equal(JSON.parse(JSON.stringify(results)));
+    expect(written.schema).to.equal(1);
+    expect(written.machine).to.include.all.keys('cores', 'cpuModel', 'memoryGiB', 'node', 'date', 'openFilesLimit', 'loadAverage');
+    expect(written.machine.cores).to.be.greaterThan(0);
+    expect(written.machine.node).to.equal(process.version);
+    expect(written).to.include.all.keys('sessions', 'logins', 'fanout', 'timing', 'client', 'cluster', 'goals', 'options', 'durationSeconds');
+
+    const steps = written.sessions!.steps;
+    expect(steps.map((s) => s.server)).to.deep.equal(['rx-rtm', 'ws']);
+    for (const step of steps) {
+      expect(step).to.have.all.keys(...STEP_FIELDS);
+      for (const field of STEP_FIELDS) {
+        // At this load the server may use less than one clock tick of CPU: no kernel share to speak of.
+        if (field === 'serverKernelShare') continue;
+        expect(step[field as keyof typeof step], `${step.server} ${field}`).to.not.equal(null);
+      }
+      expect(step.held, `${step.server} held`).to.equal(50);
+      expect(step.lost, `${step.server} lost: ${JSON.stringify(step.lostReasons)}`).to.equal(0);
+      expect(step.serverSessions).to.equal(50);
+      // 50 sessions, one ping a second each, over a 2 s window.
+      expect(step.rttSamples).to.be.within(50, 150);
+    }
+    expect(written.sessions!.ratios).to.have.length(1);
+    expect(written.sessions!.ratios[0]).to.include({ sessions: 50, against: 'ws' });
+    expect(written.goals.map((g) => g.id)).to.include.members(['sessions', 'heartbeat-p99', 'memory-per-session']);
+
+    expect(readFileSync(join(out, 'latest.md'), 'utf8')).to.contain('## Sessions held').and.contain('| rx-rtm | 50 |');
+    expect(lines.some((l) => l.includes('sessions rx-rtm 50@1000ms: measuring'))).to.equal(true);
+  });
+
+  it('reads its options with parseArgs: --only, --max, and refuses what it does not know', () => {
+    const options = parseOptions(['--only', 'sessions,logins', '--max', '20000'], out)!;
+    expect(options.only).to.deep.equal(['sessions', 'logins']);
+    expect(options.sizes).to.deep.equal([5000, 10000, 20000]);
+    expect(options.fanoutSizes).to.deep.equal([1000, 10000]);
+    expect(parseOptions(['--help'], out)).to.equal(undefined);
+    expect(() => parseOptions(['--only', 'everything'], out)).to.throw(/--only: unknown "everything"/);
+    expect(() => parseOptions(['--sizes', '0'], out)).to.throw(/not a positive number/);
+    expect(() => parseOptions(['--bogus'], out)).to.throw();
+  });
+});
