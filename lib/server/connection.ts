@@ -29,6 +29,9 @@ class Refusal {
   ) {}
 }
 
+const BARE_PING = '{"t":"ping"}';
+const PONG = '{"t":"pong"}';
+
 const refuse = (code: ErrorCode, message: string) => new Refusal(code, message);
 
 export class Connection {
@@ -51,7 +54,14 @@ export class Connection {
 
   receive(data: unknown): void {
     if (this.closing) return;
-    if (this.session?.live) this.registry.heard(this.session);
+    if (this.session?.live) {
+      this.registry.heard(this.session);
+      // A quiet session's heartbeat is always this exact text: answered without decoding.
+      if (data === BARE_PING) {
+        this.peer.sendText(PONG);
+        return;
+      }
+    }
     const decoded = decodeClientFrame(data);
     if (!decoded.ok) {
       // A malformed request that still names its id gets a reply the sender can match.
@@ -65,7 +75,7 @@ export class Connection {
     const frame = decoded.frame;
     if (frame.t === 'ping' && this.session?.live) {
       if (frame.ack !== undefined) this.session.events.ack(frame.ack);
-      this.peer.send({ t: 'pong' });
+      this.peer.sendText(PONG);
       return;
     }
     this.queue = this.queue.then(() => this.handle(frame)).catch(this.onError);

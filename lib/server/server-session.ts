@@ -19,9 +19,17 @@ export class ServerSession {
   status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable = PeerStatus.Online;
   tokenExpiresAt: number;
   /** Channels joined, mirrored from the store so the node can index and clean up without asking it. */
-  readonly channels = new Set<string>();
+  private channelSet: Set<string> | undefined;
+  /** Created on first use: most sessions never join a channel. */
+  get channels(): Set<string> {
+    return (this.channelSet ??= new Set());
+  }
   /** Uids whose online status this session is subscribed to. */
-  readonly subscriptions = new Set<string>();
+  private subscriptionSet: Set<string> | undefined;
+  /** Created on first use: most sessions never subscribe. */
+  get subscriptions(): Set<string> {
+    return (this.subscriptionSet ??= new Set());
+  }
   readonly events = new EventBuffer(EVENT_BUFFER.maxEvents, EVENT_BUFFER.maxBytes);
   /** False once the session has ended on this node. */
   live = true;

@@ -13,7 +13,7 @@
  * interval, so other nodes know they are alive (a cluster store needs it;
  * see docs/CLUSTER.md).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { CloseCode } from '../protocol/close-code.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { KickReason, PeerStatus } from '../protocol/frames.js';
@@ -83,6 +83,21 @@ interface ClaimNews {
  */
 export function refreshIntervalMs(presenceGraceMs: number, unreachableMs: number): number {
   return Math.max(100, Math.min(1000, Math.round(Math.min(presenceGraceMs, unreachableMs) / 4)));
+}
+
+/** Random bytes for session ids, filled 512 ids at a time: one OpenSSL call per 512 logins instead of one each. */
+const ID_BYTES = 12;
+const idPool = Buffer.alloc(ID_BYTES * 512);
+let idAt = idPool.length;
+
+/** A new session id: 96 random bits, base64url. */
+function sessionId(): string {
+  if (idAt === idPool.length) {
+    randomFillSync(idPool);
+    idAt = 0;
+  }
+  idAt += ID_BYTES;
+  return idPool.toString('base64url', idAt - ID_BYTES, idAt);
 }
 
 export class SessionRegistry {
@@ -157,7 +172,7 @@ export class SessionRegistry {
     const check = verifyToken(token, appId, uid, secret, this.options.clock.wall());
     if (!check.ok) return { ok: false, code: check.code, message: check.code === ErrorCode.TokenExpired ? 'token expired' : 'token invalid' };
 
-    const fresh = randomBytes(12).toString('base64url');
+    const fresh = sessionId();
     const news: ClaimNews = {};
     const ids = resume === undefined ? [fresh] : [fresh, resume];
     for (const id of ids) this.claiming.set(id, news);

@@ -107,21 +107,31 @@ export interface RtmServer {
 
 const systemClock: ServerClock = { monotonic: () => performance.now(), wall: () => Date.now() };
 
-function peerOf(socket: WebSocket, telemetry: Telemetry): Peer {
-  const sendText = (text: string) => {
-    if (socket.readyState !== socket.OPEN) return;
-    socket.send(text);
-    telemetry.frameOut();
-  };
-  return {
-    send: (frame) => {
-      if (frame.t === 'fail' || frame.t === 'error' || frame.t === 'refused') telemetry.error(frame.code);
-      sendText(encodeFrame(frame));
-    },
-    sendText,
-    close: (code, reason) => socket.close(code, reason),
-    terminate: () => socket.terminate(),
-  };
+/** A socket as a {@link Peer}: methods on the prototype, not five closures per connection. */
+class SocketPeer implements Peer {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly telemetry: Telemetry,
+  ) {}
+
+  send(frame: Parameters<Peer['send']>[0]): void {
+    if (frame.t === 'fail' || frame.t === 'error' || frame.t === 'refused') this.telemetry.error(frame.code);
+    this.sendText(encodeFrame(frame));
+  }
+
+  sendText(text: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(text);
+    this.telemetry.frameOut();
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
 }
 
 const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -233,14 +243,20 @@ export async function startServer(options: ServerOptions): Promise<RtmServer> {
       return;
     }
     const gate = links?.track(socket);
-    const peer = gate ? gate.wrap(peerOf(socket, telemetry)) : peerOf(socket, telemetry);
+    const socketPeer = new SocketPeer(socket, telemetry);
+    const peer = gate ? gate.wrap(socketPeer) : socketPeer;
     const connection = new Connection(peer, registry, clock, onError);
-    const loginWait = setTimeout(() => {
+    // Dropped once logged in: the close listener would otherwise keep the Timeout for the connection's life.
+    let loginWait: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
       if (!connection.loggedIn) socket.close(CloseCode.LoginWait, 'no login');
     }, loginWaitMs);
     const receive = (data: RawData, isBinary: boolean) => {
       telemetry.frameIn();
       connection.receive(isBinary ? data : data.toString());
+      if (loginWait !== undefined && connection.loggedIn) {
+        clearTimeout(loginWait);
+        loginWait = undefined;
+      }
     };
     socket.on('message', gate ? gate.gated(receive) : receive);
     socket.on('close', () => {
