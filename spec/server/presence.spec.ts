@@ -5,8 +5,8 @@
  */
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
-import { createToken, startServer, type RtmServer, type ServerClock, type ServerOptions } from '../../lib/server/index.js';
-import { RawClient, type Frame } from './raw-client.js';
+import { createToken, type RtmServer, type ServerClock } from '../../lib/server/index.js';
+import { RawClient, serverFixture, type Frame } from './raw-client.js';
 
 const secrets: Record<string, string> = { app1: 'secret1', app2: 'secret2' };
 
@@ -101,13 +101,7 @@ async function quiet(ms: number, ...clients: RawClient[]): Promise<void> {
 
 describe('channels, presence, attributes and status (raw protocol)', function () {
   this.timeout(8000);
-  const servers: RtmServer[] = [];
-
-  async function start(options: Partial<ServerOptions> = {}): Promise<RtmServer> {
-    const server = await startServer({ port: 0, apps: secrets, ...options });
-    servers.push(server);
-    return server;
-  }
+  const start = serverFixture(secrets);
 
   /** Connects and logs in (or resumes); fails unless the answer is a welcome. */
   async function login(server: RtmServer, appId: string, uid: string, extra: { session?: string; seq?: number } = {}): Promise<User> {
@@ -134,11 +128,6 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
     user.client.close();
     await user.client.closed();
   }
-
-  afterEach(async () => {
-    RawClient.terminateAll();
-    await Promise.all(servers.splice(0).map((server) => server.close()));
-  });
 
   describe('channels', () => {
     it('join → joined with every member, the joiner included; each other member gets exactly one member event (count, seq counting up); the joiner hears nothing of itself', async () => {

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
 import { PROTOCOL } from '../../lib/protocol/frames.js';
+import { startServer, type RtmServer, type ServerOptions } from '../../lib/server/index.js';
 
 /** A frame the server sent, parsed from JSON. */
 export type Frame = { t: string } & Record<string, unknown>;
@@ -186,4 +187,22 @@ export class RawClient {
       this.listeners.add(listener);
     });
   }
+}
+
+/**
+ * For a describe block: a `start(options)` that starts a server on a free
+ * port with `apps`, and an afterEach that drops every raw client and closes
+ * every server the test started.
+ */
+export function serverFixture(apps: Record<string, string>): (options?: Partial<ServerOptions>) => Promise<RtmServer> {
+  const servers: RtmServer[] = [];
+  afterEach(async () => {
+    RawClient.terminateAll();
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return async (options = {}) => {
+    const server = await startServer({ port: 0, apps, ...options });
+    servers.push(server);
+    return server;
+  };
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
-import { createToken, startServer, type RtmServer, type ServerClock, type ServerOptions } from '../../lib/server/index.js';
-import { RawClient } from './raw-client.js';
+import { createToken, type RtmServer, type ServerClock } from '../../lib/server/index.js';
+import { RawClient, serverFixture } from './raw-client.js';
 
 const secrets: Record<string, string> = { app1: 'secret1', app2: 'secret2' };
 
@@ -38,13 +38,7 @@ async function until(read: () => unknown, expected: unknown, timeoutMs: number):
 
 describe('server (raw protocol)', function () {
   this.timeout(5000);
-  const servers: RtmServer[] = [];
-
-  async function start(options: Partial<ServerOptions> = {}): Promise<RtmServer> {
-    const server = await startServer({ port: 0, apps: secrets, ...options });
-    servers.push(server);
-    return server;
-  }
+  const start = serverFixture(secrets);
 
   /** Connects and logs in; fails the test unless the answer is a welcome. */
   async function login(server: RtmServer, appId: string, uid: string, extra: { token?: string; session?: string } = {}) {
@@ -67,11 +61,6 @@ describe('server (raw protocol)', function () {
     expect(await client.closed()).to.deep.equal({ code: 4001, reason: code });
     expect(client.pending).to.deep.equal([]);
   }
-
-  afterEach(async () => {
-    RawClient.terminateAll();
-    await Promise.all(servers.splice(0).map((server) => server.close()));
-  });
 
   describe('login', () => {
     it('a good login gets welcome (resumed: false, a session id, the token lifetime) and ping gets pong', async () => {
