@@ -15,8 +15,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ErrorCode } from '../protocol/error-code.js';
 import { Limits } from '../protocol/limits.js';
 
+function base64urlJson(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
 /** The header every token carries; `typ` may be left out (jose's `SignJWT` does unless asked). */
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const HEADER = base64urlJson({ alg: 'HS256', typ: 'JWT' });
+
+/** Headers as JWT libraries spell them, known good without decoding: most logins skip a JSON.parse. */
+const USUAL_HEADERS = new Set([HEADER, base64urlJson({ alg: 'HS256' })]);
 
 /**
  * How far ahead of the server's clock a token's `nbf` may be and still count
@@ -44,7 +51,7 @@ function sign(secret: string, body: string): Buffer {
 export function createToken({ appId, appSecret, uid, expiresInSeconds, now = Date.now() }: CreateTokenOptions): string {
   if (!Number.isFinite(expiresInSeconds)) throw new RangeError('expiresInSeconds must be a finite number');
   const claims = { sub: uid, aud: appId, iat: Math.floor(now / 1000), exp: Math.floor((now + expiresInSeconds * 1000) / 1000) };
-  const body = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const body = `${HEADER}.${base64urlJson(claims)}`;
   return `${body}.${sign(appSecret, body).toString('base64url')}`;
 }
 
@@ -76,8 +83,8 @@ function jsonObject(part: string): Record<string, unknown> | undefined {
 }
 
 /** HS256 and at most `typ: "JWT"` besides: no other algorithm, no key id, nothing we would have to act on. */
-function isOurHeader(header: Record<string, unknown>): boolean {
-  return header.alg === 'HS256' && Object.keys(header).every((key) => key === 'alg' || (key === 'typ' && header.typ === 'JWT'));
+function isOurHeader(header: Record<string, unknown> | undefined): boolean {
+  return header?.alg === 'HS256' && Object.keys(header).every((key) => key === 'alg' || (key === 'typ' && header.typ === 'JWT'));
 }
 
 /** A NumericDate: seconds since the epoch, fractions allowed. */
@@ -100,9 +107,10 @@ export function verifyToken(token: string, appId: string, uid: string, appSecret
   const expected = sign(appSecret, token.slice(0, payloadEnd));
   if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) return invalid;
 
-  const header = jsonObject(token.slice(0, headerEnd));
+  const header = token.slice(0, headerEnd);
+  if (!USUAL_HEADERS.has(header) && !isOurHeader(jsonObject(header))) return invalid;
   const claims = jsonObject(token.slice(headerEnd + 1, payloadEnd));
-  if (!header || !claims || !isOurHeader(header)) return invalid;
+  if (!claims) return invalid;
   const { sub, aud, exp, nbf, iat } = claims;
   if (sub !== uid || !(aud === appId || (Array.isArray(aud) && aud.includes(appId))) || !isNumericDate(exp)) return invalid;
   if (iat !== undefined && !isNumericDate(iat)) return invalid;

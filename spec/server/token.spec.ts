@@ -63,9 +63,10 @@ describe('token', () => {
   });
 
   describe('accepts what any JWT library mints', () => {
-    it('a header without typ (jose writes only alg unless asked)', () => {
+    it('a header without typ (jose writes only alg unless asked), or spelled another way', () => {
       expect(check(jwt({ alg: 'HS256' }, claims))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
       expect(check(jwt({ typ: 'JWT', alg: 'HS256' }, claims))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
+      expect(check(jwt('{ "alg": "HS256",\n  "typ": "JWT" }', claims))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
     });
 
     it('aud as an array holding the app id (golang-jwt writes one)', () => {
