@@ -31,7 +31,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
-import { RateLimits } from '../protocol/limits.js';
+import { Limits, RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { Channels } from './channels.js';
 import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
@@ -446,8 +446,8 @@ export class RtmClient {
   }
 
   private credentialProblem(token: unknown): RtmError | undefined {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 2048) {
-      return new RtmError(ErrorCode.InvalidArgument, 'token must be a non-empty string of at most 2048 characters');
+    if (typeof token !== 'string' || token.length === 0 || token.length > Limits.tokenChars) {
+      return new RtmError(ErrorCode.InvalidArgument, `token must be a non-empty string of at most ${Limits.tokenChars} characters`);
     }
     return undefined;
   }

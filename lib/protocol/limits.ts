@@ -21,6 +21,8 @@ export const Limits = {
    * its session was lost.
    */
   attributeTotalBytes: 16 * 1024,
+  /** Characters of a token (a JWT); longer ones are refused before any work. */
+  tokenChars: 2048,
 } as const;
 
 /** A rate limit: at most `limit` calls in any `windowMs`. */

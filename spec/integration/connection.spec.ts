@@ -183,10 +183,13 @@ describe('connection over real sockets (integration)', function () {
     const { client: alice } = client();
     let warnedAt = 0;
     alice.on('TokenPrivilegeWillExpire', () => (warnedAt = performance.now()));
+    // exp is in whole seconds: the warning is due 1 to 2 s after login, at exp − 30 s.
+    const minted = token('alice', 32);
+    const dueIn = JSON.parse(Buffer.from(minted.split('.')[1]!, 'base64url').toString('utf8')).exp * 1000 - 30_000 - Date.now();
     const loginAt = performance.now();
-    await alice.login({ uid: 'alice', token: token('alice', 31.5) });
-    await sleep(2500);
-    expect(warnedAt - loginAt).to.be.within(1400, 1500 + SLACK_MS);
+    await alice.login({ uid: 'alice', token: minted });
+    await sleep(2000 + SLACK_MS + 100);
+    expect(warnedAt - loginAt).to.be.within(dueIn - 100, dueIn + SLACK_MS);
   });
 
   it('renews the token on a live link; the server refuses a token for another uid with INVALID_TOKEN', async () => {

@@ -230,12 +230,17 @@ describe('rx-rtm-server (cli.ts)', function () {
       const run = io(['token', '--app', 'other', '--uid', 'alice', '--expires-in', '120'], { RTM_APPS: APPS });
       expect(await main(run.io)).to.deep.equal({ kind: 'exited', exitCode: 0 });
       expect(run.stderr.text).to.equal('');
-      expect(run.stdout.text).to.match(/^rtm1\.[\w-]+\.[\w-]+\n$/);
+      // A JWT: the header {"alg":"HS256","typ":"JWT"}, claims, an HMAC-SHA256 signature.
+      expect(run.stdout.text).to.match(/^eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9\.[\w-]+\.[\w-]{43}\n$/);
       const token = run.stdout.text.trim();
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+      expect(claims).to.include({ sub: 'alice', aud: 'other' });
+      expect(claims.exp - claims.iat).to.equal(120);
       const check = verifyToken(token, 'other', 'alice', OTHER_SECRET);
       expect(check.ok).to.equal(true);
       const expiresAt = (check as { expiresAt: number }).expiresAt;
-      expect(expiresAt).to.be.within(before + 120_000, Date.now() + 120_000);
+      // exp is in whole seconds, rounded down.
+      expect(expiresAt).to.be.within(before - (before % 1000) + 120_000, Date.now() + 120_000);
       expect(verifyToken(token, 'other', 'bob', OTHER_SECRET)).to.deep.equal({ ok: false, code: 'INVALID_TOKEN' });
       expect(verifyToken(token, 'demo', 'alice', SECRET)).to.deep.equal({ ok: false, code: 'INVALID_TOKEN' });
     });
@@ -252,7 +257,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         expect(await main(run.io), argv.join(' ')).to.deep.equal({ kind: 'exited', exitCode: 0 });
         const check = verifyToken(run.stdout.text.trim(), 'demo', 'bob', SECRET);
         expect(check.ok, argv.join(' ')).to.equal(true);
-        expect((check as { expiresAt: number }).expiresAt).to.be.within(before + 3_600_000, Date.now() + 3_600_000);
+        expect((check as { expiresAt: number }).expiresAt).to.be.within(before - (before % 1000) + 3_600_000, Date.now() + 3_600_000);
       }
     });
 
