@@ -210,15 +210,8 @@ export class RedisStore implements PresenceStore {
     keys: readonly string[],
   ): Promise<StoreResult> {
     const app = this.app(appId);
-    const outcome = await this.runner.run(app, attributesScript, {
-      uid,
-      session,
-      op,
-      mostAttributes: Limits.attributes,
-      attributes,
-      keys,
-      mostBytes: Limits.attributeTotalBytes,
-    });
+    const limits = { mostAttributes: Limits.attributes, mostBytes: Limits.attributeTotalBytes };
+    const outcome = await this.runner.run(app, attributesScript, { uid, session, op, attributes, keys, ...limits });
     if (outcome === 'gone') return Refusal.sessionOver;
     if (outcome === 'limit') return Refusal.tooManyAttributes;
     if (outcome === 'bytes') return Refusal.attributesTooLarge;

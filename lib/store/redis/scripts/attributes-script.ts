@@ -54,8 +54,10 @@ if op == 'set' then redis.call('DEL', ak) end
 for key, value in pairs(attrs) do redis.call('HSET', ak, key, value) end
 return {'ok'}
 `),
-  reply: v.pipe(
-    v.tuple([v.picklist(['ok', 'gone', 'limit', 'bytes'])]),
-    v.transform(([outcome]) => outcome),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.picklist(['ok', 'gone', 'limit', 'bytes'])]),
+      v.transform(([outcome]) => outcome),
+    ),
+  ],
 });

@@ -5,7 +5,7 @@ import { defineScript, StreamId } from './script.js';
 
 /** The stream position of the script's last event. */
 const Done = v.pipe(
-  v.tuple([v.literal('ok'), StreamId]),
+  v.strictTuple([v.literal('ok'), StreamId]),
   v.transform(([, position]) => ({ position })),
 );
 
@@ -22,7 +22,7 @@ local s = owner(uid)
 if s then finish(uid, s, 'banned') end
 return {'ok', lastId()}
 `),
-  reply: Done,
+  replies: [Done],
 });
 
 export const unbanScript = defineScript({
@@ -34,5 +34,5 @@ redis.call('SREM', P .. 'banned', ARGV[3])
 emit({type = 'ban', uid = ARGV[3], banned = false})
 return {'ok', lastId()}
 `),
-  reply: Done,
+  replies: [Done],
 });

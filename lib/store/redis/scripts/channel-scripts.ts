@@ -20,16 +20,16 @@ if not redis.call('ZSCORE', uc, ch) then
 end
 return {'ok', last, redis.call('ZRANGE', ck, 0, -1)}
 `),
-  reply: v.union([
+  replies: [
     v.pipe(
-      v.tuple([v.picklist(['gone', 'limit'])]),
+      v.strictTuple([v.picklist(['gone', 'limit'])]),
       v.transform(([outcome]) => ({ outcome })),
     ),
     v.pipe(
-      v.tuple([v.literal('ok'), Position, Strings]),
+      v.strictTuple([v.literal('ok'), Position, Strings]),
       v.transform(([outcome, position, members]) => ({ outcome, position, members })),
     ),
-  ]),
+  ],
 });
 
 export const leaveScript = defineScript({
@@ -42,10 +42,12 @@ if owner(uid) ~= session then return {'gone', ''} end
 if redis.call('ZSCORE', P .. 'uc:' .. uid, ch) then leaveOne(uid, ch) end
 return {'ok', last}
 `),
-  reply: v.pipe(
-    v.tuple([v.picklist(['ok', 'gone']), Position]),
-    v.transform(([outcome, position]) => ({ outcome, position })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.picklist(['ok', 'gone']), Position]),
+      v.transform(([outcome, position]) => ({ outcome, position })),
+    ),
+  ],
 });
 
 /** The session's channels in join order; none if it is not the live one. */
@@ -57,8 +59,10 @@ export const channelsScript = defineScript({
 if owner(ARGV[3]) ~= ARGV[4] then return {'ok', '', {}} end
 return {'ok', '', redis.call('ZRANGE', P .. 'uc:' .. ARGV[3], 0, -1)}
 `),
-  reply: v.pipe(
-    v.tuple([v.literal('ok'), v.literal(''), Strings]),
-    v.transform(([, , channels]) => channels),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), v.literal(''), Strings]),
+      v.transform(([, , channels]) => channels),
+    ),
+  ],
 });

@@ -24,11 +24,13 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%d', now), 'NX')
 return {redis.call('GET', KEYS[1]), string.format('%d', now)}
 `,
-  reply: v.pipe(
-    v.tuple([v.pipe(v.string(), v.regex(/^[^:]*:\d+$/)), v.pipe(v.string(), v.regex(/^\d+$/))]),
-    // `createdAt`: when the epoch was set, by Redis's clock as `now` is.
-    v.transform(([epoch, now]) => ({ epoch, createdAt: Number(epoch.split(':')[1]), now: Number(now) })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.pipe(v.string(), v.regex(/^[^:]*:\d+$/)), v.pipe(v.string(), v.regex(/^\d+$/))]),
+      // `createdAt`: when the epoch was set, by Redis's clock as `now` is.
+      v.transform(([epoch, now]) => ({ epoch, createdAt: Number(epoch.split(':')[1]), now: Number(now) })),
+    ),
+  ],
 });
 
 /** Writes back the bans this node knows of (after the data was lost). */
@@ -40,10 +42,12 @@ export const restoreBansScript = defineScript({
 for i = 3, #ARGV do redis.call('SADD', P .. 'banned', ARGV[i]) end
 return {'ok', ''}
 `),
-  reply: v.pipe(
-    v.tuple([v.literal('ok'), v.literal('')]),
-    v.transform(() => undefined),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), v.literal('')]),
+      v.transform(() => undefined),
+    ),
+  ],
 });
 
 /** A session as its node writes it back. */
@@ -117,8 +121,10 @@ for i = 4, #ARGV do
 end
 return {'ok', last, results}
 `),
-  reply: v.pipe(
-    v.tuple([v.literal('ok'), Position, v.array(v.picklist(['ok', 'conflict']))]),
-    v.transform(([, position, results]) => ({ position, results })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), Position, v.array(v.picklist(['ok', 'conflict']))]),
+      v.transform(([, position, results]) => ({ position, results })),
+    ),
+  ],
 });

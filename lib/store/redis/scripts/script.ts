@@ -30,14 +30,18 @@ export class MalformedReplyError extends Error {
   override readonly name = 'MalformedReplyError';
 }
 
-export function defineScript<Input, Reply extends v.GenericSchema>(definition: {
+/**
+ * `replies`: the shapes the script answers, each a tuple whose first item
+ * (a word) tells it from the others, read into a typed result.
+ */
+export function defineScript<Input, const Replies extends readonly v.GenericSchema[]>(definition: {
   name: string;
   lua: string;
   checksEpoch: boolean;
   args: (input: Input) => Array<string | number>;
-  reply: Reply;
-}): RedisScript<Input, v.InferOutput<Reply>> {
-  const { name, lua, checksEpoch, args, reply } = definition;
+  replies: Replies;
+}): RedisScript<Input, v.InferOutput<Replies[number]>> {
+  const { name, lua, checksEpoch, args, replies } = definition;
   return {
     name,
     lua,
@@ -45,11 +49,25 @@ export function defineScript<Input, Reply extends v.GenericSchema>(definition: {
     checksEpoch,
     args,
     decode(raw) {
-      const result = v.safeParse(reply, raw);
-      if (result.success) return result.output;
-      throw new MalformedReplyError(`Redis script ${name} answered ${JSON.stringify(raw)}: ${v.summarize(result.issues)}`);
+      let meant: readonly v.BaseIssue<unknown>[] | undefined;
+      for (const shape of replies) {
+        const result = v.safeParse(shape, raw);
+        if (result.success) return result.output as v.InferOutput<Replies[number]>;
+        if (!meant && !result.issues.some(isOtherShape)) meant = result.issues;
+      }
+      throw new MalformedReplyError(`Redis script ${name} answered ${JSON.stringify(raw)}: ${meant ? describe(meant) : 'none of its replies is of that shape'}`);
     },
   };
+}
+
+/** Problems in a reply, with where they are in it. */
+function describe(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues.map((issue) => (issue.path ? `${issue.message} at ${issue.path.map((item) => String(item.key)).join('.')}` : issue.message)).join('; ');
+}
+
+/** A problem with the reply's first word: the reply is not of this shape at all (rather than a malformed one of it). */
+function isOtherShape(issue: v.BaseIssue<unknown>): boolean {
+  return !issue.path || (issue.path.length === 1 && issue.path[0].key === 0);
 }
 
 /** The answer of an epoch-checked script run against data lost and rebuilt since the node read the epoch. */

@@ -56,25 +56,25 @@ redis.call('HSET', uk, 's', session, 't', session, 'n', node, 'r', replaced, 'g'
 online()
 return {'created', lastId(), cur[1] or '', replaced}
 `),
-  reply: v.union([
+  replies: [
     v.pipe(
-      v.tuple([v.literal('banned')]),
+      v.strictTuple([v.literal('banned')]),
       v.transform(() => ({ outcome: 'banned' as const })),
     ),
     v.pipe(
-      v.tuple([v.literal('superseded')]),
+      v.strictTuple([v.literal('superseded')]),
       v.transform(() => ({ outcome: 'superseded' as const })),
     ),
     v.pipe(
-      v.tuple([v.literal('created'), StreamId, v.string(), v.string()]),
+      v.strictTuple([v.literal('created'), StreamId, v.string(), v.string()]),
       // `previous`: the session this one replaced, if any; `replaced`: the ids the uid's sessions replaced, newest first.
       v.transform(([, position, previous, replaced]) => ({ outcome: 'created' as const, position, previous: previous === '' ? undefined : previous, replaced })),
     ),
     v.pipe(
-      v.tuple([v.literal('resumed'), StreamId, v.string(), Strings, FlatHash]),
+      v.strictTuple([v.literal('resumed'), StreamId, v.string(), Strings, FlatHash]),
       v.transform(([, position, replaced, channels, attributes]) => ({ outcome: 'resumed' as const, position, replaced, channels, attributes })),
     ),
-  ]),
+  ],
 });
 
 /** Outcomes `gone` (not the uid's session) and `moved` (held by another claim) change nothing. */
@@ -91,10 +91,12 @@ if token ~= '' and cur[2] ~= token then return {'moved', ''} end
 finish(uid, session, reason)
 return {'ok', lastId()}
 `),
-  reply: v.pipe(
-    v.tuple([v.picklist(['ok', 'gone', 'moved']), Position]),
-    v.transform(([outcome, position]) => ({ outcome, position })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.picklist(['ok', 'gone', 'moved']), Position]),
+      v.transform(([outcome, position]) => ({ outcome, position })),
+    ),
+  ],
 });
 
 export const statusScript = defineScript({
@@ -115,10 +117,12 @@ end
 setStatus(uid, status)
 return {'ok', lastId()}
 `),
-  reply: v.pipe(
-    v.tuple([v.picklist(['ok', 'gone']), Position]),
-    v.transform(([outcome, position]) => ({ outcome, position })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.picklist(['ok', 'gone']), Position]),
+      v.transform(([outcome, position]) => ({ outcome, position })),
+    ),
+  ],
 });
 
 /** Refreshes, in one call, the sessions this node heard (those it no longer holds are passed over). */
@@ -143,10 +147,12 @@ for i = 3, #ARGV, 4 do
 end
 return {'ok', last, refreshed}
 `),
-  reply: v.pipe(
-    v.tuple([v.literal('ok'), Position, v.number()]),
-    v.transform(([, position, refreshed]) => ({ position, refreshed })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), Position, v.number()]),
+      v.transform(([, position, refreshed]) => ({ position, refreshed })),
+    ),
+  ],
 });
 
 /** The uids' statuses (null: OFFLINE), with the stream position they were read at. */
@@ -159,8 +165,10 @@ local statuses = {}
 for i = 3, #ARGV do statuses[#statuses + 1] = redis.call('HGET', P .. 'status', ARGV[i]) end
 return {'ok', lastId(), statuses}
 `),
-  reply: v.pipe(
-    v.tuple([v.literal('ok'), StreamId, v.array(v.nullable(v.picklist([PeerStatus.Online, PeerStatus.Unreachable])))]),
-    v.transform(([, position, statuses]) => ({ position, statuses })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), StreamId, v.array(v.nullable(v.picklist([PeerStatus.Online, PeerStatus.Unreachable])))]),
+      v.transform(([, position, statuses]) => ({ position, statuses })),
+    ),
+  ],
 });

@@ -34,8 +34,10 @@ for _, uid in ipairs(redis.call('ZRANGEBYSCORE', P .. 'unreach', '-inf', now, 'L
 end
 return {'ok', last, ended}
 `),
-  reply: v.pipe(
-    v.tuple([v.literal('ok'), Position, Count]),
-    v.transform(([, position, ended]) => ({ position, ended })),
-  ),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), Position, Count]),
+      v.transform(([, position, ended]) => ({ position, ended })),
+    ),
+  ],
 });
