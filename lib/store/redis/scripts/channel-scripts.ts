@@ -1,7 +1,7 @@
 /** The scripts of a session's channels (see prelude.ts for what every one of them gets). */
 import * as v from 'valibot';
 import { withPrelude } from './prelude.js';
-import { defineScript, Position, Strings } from './script.js';
+import { defineScript, outcomeAndPosition, Position, Strings } from './script.js';
 
 /** Outcomes: `gone` (not the uid's session), `limit` (in the most channels already), or `ok` with the members, the joiner included. */
 export const joinScript = defineScript({
@@ -42,12 +42,7 @@ if owner(uid) ~= session then return {'gone', ''} end
 if redis.call('ZSCORE', P .. 'uc:' .. uid, ch) then leaveOne(uid, ch) end
 return {'ok', last}
 `),
-  replies: [
-    v.pipe(
-      v.strictTuple([v.picklist(['ok', 'gone']), Position]),
-      v.transform(([outcome, position]) => ({ outcome, position })),
-    ),
-  ],
+  replies: [outcomeAndPosition(['ok', 'gone'])],
 });
 
 /** The session's channels in join order; none if it is not the live one. */

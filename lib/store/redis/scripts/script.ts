@@ -86,6 +86,14 @@ export const StreamId = v.pipe(v.string(), v.regex(/^\d+-\d+$/));
 
 export const Strings = v.array(v.string());
 
+/** The reply `{outcome, position}` of a script that may have written events (`gone` and the like: it wrote none). */
+export function outcomeAndPosition<const Outcome extends string>(outcomes: readonly [Outcome, ...Outcome[]]) {
+  return v.pipe(
+    v.strictTuple([v.picklist(outcomes), Position]),
+    v.transform(([outcome, position]) => ({ outcome, position })),
+  );
+}
+
 /** A hash as Redis flattens it (`HGETALL`): name, value, name, value… */
 export const FlatHash = v.pipe(
   Strings,

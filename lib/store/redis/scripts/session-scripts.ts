@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { PeerStatus } from '../../../protocol/frames.js';
 import type { EndReason, Lease } from '../../presence-store.js';
 import { withPrelude } from './prelude.js';
-import { defineScript, FlatHash, Position, StreamId, Strings } from './script.js';
+import { defineScript, FlatHash, outcomeAndPosition, Position, StreamId, Strings } from './script.js';
 
 /** A live session's status as the store keeps it (OFFLINE is its absence). */
 export type LiveStatus = typeof PeerStatus.Online | typeof PeerStatus.Unreachable;
@@ -91,12 +91,7 @@ if token ~= '' and cur[2] ~= token then return {'moved', ''} end
 finish(uid, session, reason)
 return {'ok', lastId()}
 `),
-  replies: [
-    v.pipe(
-      v.strictTuple([v.picklist(['ok', 'gone', 'moved']), Position]),
-      v.transform(([outcome, position]) => ({ outcome, position })),
-    ),
-  ],
+  replies: [outcomeAndPosition(['ok', 'gone', 'moved'])],
 });
 
 export const statusScript = defineScript({
@@ -117,12 +112,7 @@ end
 setStatus(uid, status)
 return {'ok', lastId()}
 `),
-  replies: [
-    v.pipe(
-      v.strictTuple([v.picklist(['ok', 'gone']), Position]),
-      v.transform(([outcome, position]) => ({ outcome, position })),
-    ),
-  ],
+  replies: [outcomeAndPosition(['ok', 'gone'])],
 });
 
 /** Refreshes, in one call, the sessions this node heard (those it no longer holds are passed over). */
