@@ -1,0 +1,130 @@
+/**
+ * The scripts that find out whether Redis lost an app's data, and write
+ * back what a node holds when it did (see prelude.ts for what the
+ * epoch-checked ones get).
+ */
+import * as v from 'valibot';
+import type { Lease } from '../../presence-store.js';
+import { withPrelude } from './prelude.js';
+import { defineScript, Position } from './script.js';
+import type { LiveStatus } from './session-scripts.js';
+
+/**
+ * Not epoch-checked: KEYS[1] the epoch key, ARGV[1] a random candidate.
+ * Sets the epoch if it is missing (the data is new or was lost) and
+ * answers it with Redis's clock.
+ */
+export const epochScript = defineScript({
+  name: 'rtmEpoch',
+  checksEpoch: false,
+  args: (candidate: string) => [candidate],
+  lua: `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%d', now), 'NX')
+return {redis.call('GET', KEYS[1]), string.format('%d', now)}
+`,
+  replies: [
+    v.pipe(
+      v.strictTuple([v.pipe(v.string(), v.regex(/^[^:]*:\d+$/)), v.pipe(v.string(), v.regex(/^\d+$/))]),
+      // `createdAt`: when the epoch was set, by Redis's clock as `now` is.
+      v.transform(([epoch, now]) => ({ epoch, createdAt: Number(epoch.split(':')[1]), now: Number(now) })),
+    ),
+  ],
+});
+
+/** Writes back the bans this node knows of (after the data was lost). */
+export const restoreBansScript = defineScript({
+  name: 'rtmRestoreBans',
+  checksEpoch: true,
+  args: (uids: Iterable<string>) => [...uids],
+  lua: withPrelude(`
+for i = 3, #ARGV do redis.call('SADD', P .. 'banned', ARGV[i]) end
+return {'ok', ''}
+`),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), v.literal('')]),
+      v.transform(() => undefined),
+    ),
+  ],
+});
+
+/** A session as its node writes it back. */
+export interface RestoredSession {
+  uid: string;
+  session: string;
+  token: string;
+  node: string;
+  replaced: string;
+  status: LiveStatus;
+  /** How long ago its node last heard it. */
+  agoMs: number;
+  lease: Lease;
+  /** In join order. */
+  channels: readonly string[];
+  attributes: ReadonlyMap<string, string>;
+}
+
+/**
+ * Writes back sessions; `late`: peers may have reconciled already, so what
+ * is restored is announced as events. Each session's result is `conflict`
+ * if another session of its uid (or a ban) got there first.
+ */
+export const restoreScript = defineScript({
+  name: 'rtmRestore',
+  checksEpoch: true,
+  args: (input: { late: boolean; sessions: readonly RestoredSession[] }) => [
+    input.late ? '1' : '0',
+    ...input.sessions.map((held) =>
+      JSON.stringify({
+        uid: held.uid,
+        s: held.session,
+        t: held.token,
+        n: held.node,
+        r: held.replaced,
+        st: held.status,
+        ago: Math.max(0, Math.round(held.agoMs)),
+        g: held.lease.graceMs,
+        w: held.lease.unreachableMs,
+        ch: held.channels,
+        a: Object.fromEntries(held.attributes),
+      }),
+    ),
+  ],
+  lua: withPrelude(`
+local late = ARGV[3] == '1'
+local results = {}
+for i = 4, #ARGV do
+  local e = cjson.decode(ARGV[i])
+  local cur = owner(e.uid)
+  if cur == e.s then
+    results[#results + 1] = 'ok'
+  elseif cur or redis.call('SISMEMBER', P .. 'banned', e.uid) == 1 then
+    results[#results + 1] = 'conflict'
+  else
+    redis.call('HSET', P .. 'u:' .. e.uid, 's', e.s, 't', e.t, 'n', e.n, 'r', e.r, 'g', e.g, 'w', e.w)
+    local seen = now - e.ago
+    redis.call('ZADD', P .. 'expire', seen + e.g, e.uid)
+    if e.st == 'ONLINE' then redis.call('ZADD', P .. 'unreach', seen + e.w, e.uid) end
+    if late then setStatus(e.uid, e.st) else redis.call('HSET', P .. 'status', e.uid, e.st) end
+    for index, ch in ipairs(e.ch) do
+      redis.call('ZADD', P .. 'uc:' .. e.uid, index, ch)
+      local ck = P .. 'c:' .. ch
+      if append(ck, e.uid) == 1 and late then
+        emit({type = 'member', channel = ch, uid = e.uid, joined = true, count = redis.call('ZCARD', ck)})
+      end
+    end
+    for key, value in pairs(e.a) do redis.call('HSET', P .. 'ua:' .. e.uid, key, value) end
+    results[#results + 1] = 'ok'
+  end
+end
+return {'ok', last, results}
+`),
+  replies: [
+    v.pipe(
+      v.strictTuple([v.literal('ok'), Position, v.array(v.picklist(['ok', 'conflict']))]),
+      v.transform(([, position, results]) => ({ position, results })),
+    ),
+  ],
+});

@@ -1,0 +1,169 @@
+/**
+ * Reads apps' event streams on a connection of its own (the reads block),
+ * each from where this node stopped, for as long as it is open: a node
+ * that was cut off from Redis for a moment reads on and misses nothing.
+ * It also tells the operations that wait for their own events when those
+ * were delivered.
+ *
+ * One reader serves the streams it is given over one connection; a store
+ * whose streams live on several Redis shards would run one per shard.
+ */
+import type { Redis } from 'ioredis';
+import { compareStreamIds } from './stream-id.js';
+
+export interface StreamHandlers {
+  /** One entry, in stream order; at most once per entry. */
+  deliver(stream: string, id: string, fields: string[]): void;
+  /** Entries of `stream` this node had not read were trimmed away while its connection was down. */
+  fellBehind(stream: string): void;
+  onError(error: unknown): void;
+  /** True while the connection trouble is known (and reported) already: a failed read is not reported again. */
+  inOutage(): boolean;
+}
+
+/** Where this node is in a stream, and the operations waiting for it to get further. */
+interface Cursor {
+  lastId: string;
+  waiters: Array<{ id: string; resolve: () => void }>;
+}
+
+type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
+
+const READ_BLOCK_MS = 1000;
+const READ_COUNT = 1000;
+/** Longest an operation waits for the stream to deliver its own events. */
+const CATCH_UP_LIMIT_MS = 2000;
+
+export class StreamReader {
+  private readonly cursors = new Map<string, Cursor>();
+  private reading: Promise<void> | undefined;
+  /** Counts the lost connections, so a read that spanned one is checked for a gap first. */
+  private drops = 0;
+  private closed = false;
+
+  constructor(
+    private readonly connection: Redis,
+    streams: readonly string[],
+    private readonly handlers: StreamHandlers,
+  ) {
+    for (const stream of streams) this.cursors.set(stream, { lastId: '0-0', waiters: [] });
+    connection.on('close', () => {
+      this.drops++;
+    });
+  }
+
+  connect(): Promise<void> {
+    return this.connection.connect();
+  }
+
+  /** Starts every stream after its newest entry (before {@link start}). */
+  async seekToEnd(): Promise<void> {
+    for (const [stream, cursor] of this.cursors) {
+      const top = (await this.connection.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+      cursor.lastId = top[0]?.[0] ?? '0-0';
+    }
+  }
+
+  start(): void {
+    this.reading = this.readLoop();
+  }
+
+  /** Resolves once entry `id` of `stream` (and all before it) was delivered, or after a time limit. */
+  caughtUp(stream: string, id: string | undefined): Promise<void> {
+    const cursor = this.cursors.get(stream);
+    if (!cursor || !id || this.closed || compareStreamIds(id, cursor.lastId) <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        cursor.waiters = cursor.waiters.filter((waiter) => waiter.resolve !== done);
+        resolve();
+      }, CATCH_UP_LIMIT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      cursor.waiters.push({ id, resolve: done });
+    });
+  }
+
+  /** Stops reading (waiting operations go on) and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cursor of this.cursors.values()) for (const waiter of cursor.waiters.splice(0)) waiter.resolve();
+    this.connection.disconnect();
+    await this.reading;
+  }
+
+  private async readLoop(): Promise<void> {
+    const streams = [...this.cursors.keys()];
+    let drops = this.drops;
+    while (!this.closed) {
+      try {
+        // A read cut by a lost connection is sent again once the connection is back (ioredis does it).
+        const reply = (await this.connection.call(
+          'XREAD',
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          READ_BLOCK_MS,
+          'STREAMS',
+          ...streams,
+          ...streams.map((stream) => this.cursors.get(stream)!.lastId),
+        )) as StreamReply;
+        // The connection dropped since the last read: before delivering anything, see whether entries this
+        // node never read were trimmed away in the meantime.
+        if (this.drops !== drops && !this.closed) {
+          drops = this.drops;
+          await this.checkGaps();
+        }
+        for (const [stream, entries] of reply ?? []) {
+          const cursor = this.cursors.get(stream);
+          if (!cursor) continue;
+          for (const [id, fields] of entries) {
+            if (this.closed) return;
+            if (compareStreamIds(id, cursor.lastId) <= 0) continue;
+            cursor.lastId = id;
+            this.handlers.deliver(stream, id, fields);
+            if (this.release(cursor)) {
+              // Let the operation that waited for this entry finish (a join adds its session to the
+              // fan-out) before later entries are delivered, as on a single server.
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+          }
+        }
+      } catch (error) {
+        if (this.closed) return;
+        if (!this.handlers.inOutage()) this.handlers.onError(error);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  /** Resolves the operations waiting for entries up to the cursor; true if there were any. */
+  private release(cursor: Cursor): boolean {
+    if (cursor.waiters.length === 0) return false;
+    const ready = cursor.waiters.filter((waiter) => compareStreamIds(waiter.id, cursor.lastId) <= 0);
+    if (ready.length === 0) return false;
+    cursor.waiters = cursor.waiters.filter((waiter) => compareStreamIds(waiter.id, cursor.lastId) > 0);
+    for (const waiter of ready) waiter.resolve();
+    return true;
+  }
+
+  /** After a lost connection: reports each stream that trimmed entries this node had not read (it fell further behind than the stream keeps). */
+  private async checkGaps(): Promise<void> {
+    for (const [stream, cursor] of this.cursors) {
+      const info = await this.connection.call('XINFO', 'STREAM', stream).catch(() => undefined);
+      if (!Array.isArray(info)) continue;
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i + 1 < info.length; i += 2) fields.set(String(info[i]), info[i + 1]);
+      const first = fields.get('first-entry');
+      const added = fields.get('entries-added');
+      // Entries go oldest first, so some after this node's position are gone only if the oldest left is
+      // past it (over-estimated by one: the entry at the position itself may be the only one trimmed).
+      // Redis 7 also says whether anything was ever trimmed.
+      const trimmed = added === undefined || Number(added) > Number(fields.get('length'));
+      const lost = trimmed && Array.isArray(first) && typeof first[0] === 'string' && compareStreamIds(first[0], cursor.lastId) > 0;
+      if (lost) this.handlers.fellBehind(stream);
+    }
+  }
+}
