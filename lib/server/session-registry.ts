@@ -24,15 +24,11 @@ import { ExpiryWheel } from './expiry-wheel.js';
 import { Fanout } from './fanout.js';
 import type { Peer } from './peer.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { ServerClock } from './server-clock.js';
 import { ServerSession } from './server-session.js';
 import type { Telemetry } from './telemetry.js';
 import { verifyToken } from './token.js';
 
-/** Clocks the registry reads: monotonic for presence, wall for token expiry. */
-export interface ServerClock {
-  monotonic(): number;
-  wall(): number;
-}
 
 export interface LoginRequest {
   appId: string;
