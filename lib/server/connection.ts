@@ -17,7 +17,8 @@ import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { Peer } from './peer.js';
 import type { ServerSession } from './server-session.js';
-import type { LimitedOp, SessionRegistry } from './session-registry.js';
+import type { LimitedOp } from './request-limits.js';
+import type { SessionRegistry } from './session-registry.js';
 
 type Request = Exclude<ClientFrame, { t: 'login' | 'ping' | 'logout' }>;
 
@@ -108,7 +109,7 @@ export class Connection {
     switch (frame.t) {
       case 'renew': {
         const result = this.registry.renew(session, frame.token);
-        if (!result.ok) return refusal(result.code, `renewToken refused: ${result.code}`);
+        if (!result.ok) return result;
         return { t: 'renewed', id, tokenExpiresInMs: result.expiresAt - this.clock.wall() };
       }
       case 'join': {
