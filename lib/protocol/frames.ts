@@ -112,3 +112,6 @@ export const ServerFrame = v.variant('t', [
   v.object({ t: v.literal('error'), code: errorCode, message: v.string() }),
 ]);
 export type ServerFrame = v.InferOutput<typeof ServerFrame>;
+
+/** A server frame answering a request, matched to it by `id` (`fail` included). */
+export type ReplyFrame = Extract<ServerFrame, { id: number }>;

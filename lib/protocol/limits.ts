@@ -3,6 +3,7 @@
  * and the server (which refuses for certain), so both always agree.
  */
 import { ErrorCode } from './error-code.js';
+import { refusal, type Refusal } from './refusal.js';
 
 export const Limits = {
   /** Channels one client may have joined at once. */
@@ -41,10 +42,8 @@ export const RateLimits = {
   getAttributes: { limit: 40, windowMs: 5000 },
 } as const satisfies Record<string, RateLimit>;
 
-export interface LimitProblem {
-  readonly code: ErrorCode;
-  readonly message: string;
-}
+/** @deprecated The client's name for a {@link Refusal}, until lib/client imports `Refusal` itself. */
+export type LimitProblem = Refusal;
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;
@@ -57,38 +56,38 @@ export function attributeBytes(attributes: Iterable<readonly [string, string]>):
 }
 
 /** Checks attribute keys (for deletes and reads): strings of 1 to 32 bytes. */
-export function attributeKeysProblem(keys: unknown): LimitProblem | undefined {
-  if (!Array.isArray(keys)) return { code: ErrorCode.InvalidArgument, message: 'keys must be an array of strings' };
+export function attributeKeysProblem(keys: unknown): Refusal | undefined {
+  if (!Array.isArray(keys)) return refusal(ErrorCode.InvalidArgument, 'keys must be an array of strings');
   for (const key of keys) {
     if (typeof key !== 'string' || key.length === 0 || bytes(key) > Limits.attributeKeyBytes) {
-      return { code: ErrorCode.InvalidArgument, message: `attribute keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes` };
+      return refusal(ErrorCode.InvalidArgument, `attribute keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`);
     }
   }
   return undefined;
 }
 
 /** Checks the attributes one call writes: key and pair sizes, string values, the per-call total. */
-export function attributesProblem(attributes: unknown): LimitProblem | undefined {
+export function attributesProblem(attributes: unknown): Refusal | undefined {
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    return { code: ErrorCode.InvalidArgument, message: 'attributes must be an object of strings' };
+    return refusal(ErrorCode.InvalidArgument, 'attributes must be an object of strings');
   }
   const entries = Object.entries(attributes);
   const keys = attributeKeysProblem(entries.map(([key]) => key));
   if (keys) return keys;
   let total = 0;
   for (const [key, value] of entries) {
-    if (typeof value !== 'string') return { code: ErrorCode.InvalidArgument, message: `attribute ${key} must be a string` };
+    if (typeof value !== 'string') return refusal(ErrorCode.InvalidArgument, `attribute ${key} must be a string`);
     const pair = bytes(key) + bytes(value);
     if (pair > Limits.attributePairBytes) {
-      return { code: ErrorCode.InvalidArgument, message: `attribute ${key} is over ${Limits.attributePairBytes} bytes` };
+      return refusal(ErrorCode.InvalidArgument, `attribute ${key} is over ${Limits.attributePairBytes} bytes`);
     }
     total += pair;
   }
   if (total > Limits.attributeCallBytes) {
-    return { code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributeCallBytes} bytes of attributes in one call` };
+    return refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributeCallBytes} bytes of attributes in one call`);
   }
   if (entries.length > Limits.attributes) {
-    return { code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributes} attributes` };
+    return refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributes} attributes`);
   }
   return undefined;
 }

@@ -11,28 +11,19 @@
 import { decodeClientFrame, encodeEventBody } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/close-code.js';
 import { ErrorCode } from '../protocol/error-code.js';
-import { AttributeOp, PeerStatus, type ClientFrame, type ServerFrame } from '../protocol/frames.js';
-import { attributeKeysProblem, attributesProblem, Limits, type LimitProblem } from '../protocol/limits.js';
+import { AttributeOp, PeerStatus, type ClientFrame, type ReplyFrame } from '../protocol/frames.js';
+import { attributeKeysProblem, attributesProblem, Limits } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
+import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { Peer } from './peer.js';
 import type { ServerSession } from './server-session.js';
-import type { LimitedOp, SessionRegistry } from './session-registry.js';
+import type { LimitedOp } from './request-limits.js';
+import type { SessionRegistry } from './session-registry.js';
 
 type Request = Exclude<ClientFrame, { t: 'login' | 'ping' | 'logout' }>;
-type Reply = Extract<ServerFrame, { id: number }>;
-
-/** A request refused: the `fail` frame's code and message. */
-class Refusal {
-  constructor(
-    readonly code: ErrorCode,
-    readonly message: string,
-  ) {}
-}
 
 const BARE_PING = '{"t":"ping"}';
 const PONG = '{"t":"pong"}';
-
-const refuse = (code: ErrorCode, message: string) => new Refusal(code, message);
 
 export class Connection {
   private session: ServerSession | undefined;
@@ -100,87 +91,93 @@ export class Connection {
       await this.registry.logout(session);
       return;
     }
-    const reply = await this.request(session, frame).catch((error: unknown) => {
-      if (error instanceof Refusal) return error;
-      throw error;
-    });
-    if (reply instanceof Refusal) this.peer.send({ t: 'fail', id: frame.id, code: reply.code, message: reply.message });
+    const reply = await this.request(session, frame);
+    if ('ok' in reply) this.peer.send({ t: 'fail', id: frame.id, code: reply.code, message: reply.message });
     else this.peer.send(reply);
     // A subscription starts with the current status of its peers, as an event.
-    if (frame.t === 'subscribe' && !(reply instanceof Refusal) && frame.uids.length > 0) {
+    if (frame.t === 'subscribe' && !('ok' in reply) && frame.uids.length > 0) {
       const statuses = await this.registry.store.statuses(session.appId, frame.uids);
       session.deliver(encodeEventBody({ t: 'status', statuses }));
     }
   }
 
-  private async request(session: ServerSession, frame: Request): Promise<Reply> {
+  /** Carries out a request; a refusal changes nothing. */
+  private async request(session: ServerSession, frame: Request): Promise<ReplyFrame | Refusal> {
     const { store, fanout } = this.registry;
     const { appId, uid, id: sessionId } = session;
     const id = frame.id;
     switch (frame.t) {
       case 'renew': {
         const result = this.registry.renew(session, frame.token);
-        if (!result.ok) throw refuse(result.code, `renewToken refused: ${result.code}`);
+        if (!result.ok) return result;
         return { t: 'renewed', id, tokenExpiresInMs: result.expiresAt - this.clock.wall() };
       }
       case 'join': {
-        checkName('channel id', frame.channel);
-        this.limit('join', session);
+        const refused = checkName('channel id', frame.channel) ?? this.limit('join', session);
+        if (refused) return refused;
         const result = await store.join(appId, uid, sessionId, frame.channel);
-        if (!result.ok) throw refuse(result.code, result.message);
+        if (!result.ok) return result;
         if (session.live) fanout.joined(session, frame.channel);
         return { t: 'joined', id, members: result.value };
       }
-      case 'leave':
-        checkName('channel id', frame.channel);
+      case 'leave': {
+        const refused = checkName('channel id', frame.channel);
+        if (refused) return refused;
         await store.leave(appId, uid, sessionId, frame.channel);
         fanout.left(session, frame.channel);
         return { t: 'done', id };
-      case 'members':
-        checkName('channel id', frame.channel);
-        this.limit('getMembers', session);
-        if (!session.channels.has(frame.channel)) throw refuse(ErrorCode.NotJoined, `channel ${frame.channel} is not joined`);
+      }
+      case 'members': {
+        const refused = checkName('channel id', frame.channel) ?? this.limit('getMembers', session);
+        if (refused) return refused;
+        if (!session.channels.has(frame.channel)) return refusal(ErrorCode.NotJoined, `channel ${frame.channel} is not joined`);
         return { t: 'members', id, members: await store.members(appId, frame.channel) };
+      }
       case 'attrs': {
         const writes = frame.op === AttributeOp.Set || frame.op === AttributeOp.Merge;
-        check(writes ? attributesProblem(frame.attributes ?? {}) : undefined);
-        check(frame.op === AttributeOp.Delete ? attributeKeysProblem(frame.keys ?? []) : undefined);
-        this.limit('setAttributes', session);
+        const refused =
+          (writes ? attributesProblem(frame.attributes ?? {}) : undefined) ??
+          (frame.op === AttributeOp.Delete ? attributeKeysProblem(frame.keys ?? []) : undefined) ??
+          this.limit('setAttributes', session);
+        if (refused) return refused;
         // Checked above: an object of strings.
         const attributes = (writes ? frame.attributes : undefined) as Record<string, string> | undefined;
         const result = await store.writeAttributes(appId, uid, sessionId, frame.op, attributes ?? {}, frame.keys ?? []);
-        if (!result.ok) throw refuse(result.code, result.message);
+        if (!result.ok) return result;
         return { t: 'done', id };
       }
-      case 'getAttrs':
-        checkName('uid', frame.uid);
-        if (frame.keys) check(attributeKeysProblem(frame.keys));
-        this.limit('getAttributes', session);
+      case 'getAttrs': {
+        const refused = checkName('uid', frame.uid) ?? (frame.keys ? attributeKeysProblem(frame.keys) : undefined) ?? this.limit('getAttributes', session);
+        if (refused) return refused;
         return { t: 'attributes', id, attributes: await store.readAttributes(appId, frame.uid, frame.keys) };
+      }
       case 'query': {
-        checkPeers(frame.uids);
-        this.limit('queryOnline', session);
+        const refused = checkPeers(frame.uids) ?? this.limit('queryOnline', session);
+        if (refused) return refused;
         const statuses = await store.statuses(appId, frame.uids);
         return { t: 'online', id, online: Object.fromEntries(Object.entries(statuses).map(([peer, status]) => [peer, status !== PeerStatus.Offline])) };
       }
       case 'subscribe': {
-        checkPeers(frame.uids);
+        const refused = checkPeers(frame.uids);
+        if (refused) return refused;
         const added = frame.uids.filter((peer) => !session.subscriptions.has(peer));
         if (session.subscriptions.size + new Set(added).size > Limits.subscribedPeers) {
-          throw refuse(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`);
+          return refusal(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`);
         }
         for (const peer of added) fanout.subscribe(session, peer);
         return { t: 'done', id };
       }
-      case 'unsubscribe':
-        checkPeers(frame.uids);
+      case 'unsubscribe': {
+        const refused = checkPeers(frame.uids);
+        if (refused) return refused;
         for (const peer of frame.uids) fanout.unsubscribe(session, peer);
         return { t: 'done', id };
+      }
     }
   }
 
-  private limit(op: LimitedOp, session: ServerSession): void {
-    if (!this.registry.take(op, session)) throw refuse(ErrorCode.TooOften, `${op}: rate limit exceeded`);
+  private limit(op: LimitedOp, session: ServerSession): Refusal | undefined {
+    return this.registry.take(op, session) ? undefined : refusal(ErrorCode.TooOften, `${op}: rate limit exceeded`);
   }
 
   private async login(frame: Extract<ClientFrame, { t: 'login' }>): Promise<void> {
@@ -220,16 +217,16 @@ export class Connection {
   }
 }
 
-function check(problem: LimitProblem | undefined): void {
-  if (problem) throw refuse(problem.code, problem.message);
-}
-
-function checkName(what: string, name: string): void {
+function checkName(what: string, name: string): Refusal | undefined {
   const problem = nameProblem(name);
-  if (problem) throw refuse(ErrorCode.InvalidArgument, `${what} ${problem}`);
+  return problem ? refusal(ErrorCode.InvalidArgument, `${what} ${problem}`) : undefined;
 }
 
-function checkPeers(uids: readonly string[]): void {
-  if (uids.length > Limits.subscribedPeers) throw refuse(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} peers in one call`);
-  for (const peer of uids) checkName('uid', peer);
+function checkPeers(uids: readonly string[]): Refusal | undefined {
+  if (uids.length > Limits.subscribedPeers) return refusal(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} peers in one call`);
+  for (const peer of uids) {
+    const refused = checkName('uid', peer);
+    if (refused) return refused;
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 /**
- * Demo only (`startServer({ linkControl: true })`): cuts one user's link
- * for a while, the way a dark network does: nothing is closed, nothing
+ * Demo only (the demo composes the server with it, demo.ts; the production
+ * server has no such thing): cuts one user's link for a while, the way a dark network does: nothing is closed, nothing
  * gets through, and both ends find out only from the silence.
  *
  * While a uid's link is cut, each of its sockets is frozen:
@@ -23,15 +23,13 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import type { Peer } from './peer.js';
-
-/** What the server does with a frame a socket received. */
-export type Receive = (data: RawData, isBinary: boolean) => void;
+import type { Receive, SocketWrapper, WrappedSocket } from './socket-wrapper.js';
 
 /** The longest cut, ms: long enough to outlast any presence grace a demo would use. */
 export const MAX_CUT_MS = 10 * 60_000;
 
 /** One socket as the link control sees it. */
-export class LinkGate {
+export class LinkGate implements WrappedSocket {
   /** `app\nuid` once a login frame named it. */
   user: string | undefined;
   private frozen = false;
@@ -110,7 +108,7 @@ function userKey(appId: string, uid: string): string {
   return `${appId}\n${uid}`;
 }
 
-export class LinkControl {
+export class LinkControl implements SocketWrapper {
   private readonly gates = new Set<LinkGate>();
   private readonly cuts = new Map<string, { until: number; timer: NodeJS.Timeout }>();
 

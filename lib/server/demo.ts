@@ -13,8 +13,8 @@
  * - `GET /demo/token?uid=…`: `{"appId","uid","token","expiresInSeconds"}`,
  *   a token minted here with the app secret (what a real app's backend
  *   does; a browser never holds the secret).
- * - `POST /demo/cut?uid=…&ms=…`: cuts that uid's link for `ms` (the
- *   server's `linkControl`), answering `{"uid","ms"}`.
+ * - `POST /demo/cut?uid=…&ms=…`: cuts that uid's link for `ms`
+ *   ({@link DemoServer.cutLink}), answering `{"uid","ms"}`.
  *
  * Development only: anyone who can reach the port gets tokens for any uid.
  */
@@ -23,9 +23,10 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { nameProblem } from '../protocol/names.js';
-import { MAX_CUT_MS } from './demo-link-control.js';
+import { LinkControl, MAX_CUT_MS } from './demo-link-control.js';
 import { operationsRoutes } from './operations.js';
-import { startServer, type HttpRoute, type RtmServer } from './start-server.js';
+import { ServerDefaults } from './server-defaults.js';
+import { startServerWith, type HttpRoute, type RtmServer } from './start-server.js';
 import { createToken } from './token.js';
 
 export interface DemoOptions {
@@ -51,6 +52,11 @@ export interface DemoServer {
   readonly pageUrl: string;
   readonly appId: string;
   readonly appSecret: string;
+  /**
+   * For `ms`, nothing passes between the server and the uid's sockets, both
+   * ways, and nothing is closed; then the held frames go through, in order.
+   */
+  cutLink(uid: string, ms: number): void;
   /** Stops the server (clients are told to reconnect elsewhere, as by `RtmServer.close`). */
   close(): Promise<void>;
 }
@@ -112,7 +118,7 @@ const queryOf = (request: IncomingMessage) => new URL(request.url ?? '/', 'http:
 
 /** Starts the server with the demo page and its routes; resolves once it listens. */
 export async function startDemo(options: DemoOptions): Promise<DemoServer> {
-  const { port, host = '127.0.0.1', appId = 'demo', presenceGraceMs = 30_000, tokenLifetimeSeconds = 3600, onError } = options;
+  const { port, host = '127.0.0.1', appId = 'demo', presenceGraceMs = ServerDefaults.presenceGraceMs, tokenLifetimeSeconds = 3600, onError } = options;
   const appSecret = options.appSecret ?? randomBytes(18).toString('base64url');
   const [html, css, { script, sourceMap }] = await Promise.all([
     readFile(new URL('index.html', DEMO_DIR), 'utf8'),
@@ -122,6 +128,8 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
   const page = only(['GET', 'HEAD'], (request, response) => send(request, response, 200, 'text/html; charset=utf-8', html));
   let server: RtmServer | undefined;
   let closing = false;
+  // Holds a cut user's frames both ways, around every socket of the server.
+  const links = new LinkControl();
 
   const routes: Record<string, HttpRoute> = {
     ...operationsRoutes({ sessions: () => server?.sessionCount ?? 0, shuttingDown: () => closing }),
@@ -154,20 +162,22 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
         json(request, response, 400, { error: `ms must be an integer from 1 to ${MAX_CUT_MS}` });
         return;
       }
-      server!.cutLink(appId, uid, ms);
+      links.cut(appId, uid, ms);
       json(request, response, 200, { uid, ms });
     }),
   };
 
-  server = await startServer({
-    port,
-    host,
-    apps: { [appId]: appSecret },
-    presenceGraceMs,
-    routes,
-    linkControl: true,
-    ...(onError ? { onError } : {}),
-  });
+  server = await startServerWith(
+    {
+      port,
+      host,
+      apps: { [appId]: appSecret },
+      presenceGraceMs,
+      routes,
+      ...(onError ? { onError } : {}),
+    },
+    links,
+  );
   const started = server;
   const address = host.includes(':') ? `[${host}]` : host;
   return {
@@ -175,6 +185,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
     pageUrl: `http://${address}:${started.port}/`,
     appId,
     appSecret,
+    cutLink: (uid, ms) => links.cut(appId, uid, ms),
     close: () => {
       closing = true;
       return started.close();

@@ -3,7 +3,7 @@
  * served by the same HTTP server as the WebSockets.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpRoute } from './start-server.js';
+import type { HttpRoute } from './http-front.js';
 
 export interface OperationsRoutesOptions {
   /** Sessions alive now (the server's `sessionCount`). */

@@ -3,20 +3,20 @@
  * when it was last heard, what it receives events for, and the buffer that
  * makes those events survive a dropped link.
  */
-import { PeerStatus } from '../protocol/frames.js';
 import { EventBuffer } from './event-buffer.js';
 import type { Peer } from './peer.js';
+import { SessionPhase, type SessionSnapshot } from './session-life.js';
 
 /** How much a session may hold for a client whose link is down. */
 export const EVENT_BUFFER = { maxEvents: 1000, maxBytes: 256 * 1024 } as const;
 
-export class ServerSession {
+export class ServerSession implements SessionSnapshot {
   /** The socket carrying the session; attached only after the welcome went out. */
   peer: Peer | undefined;
   /** Monotonic time of the last frame received. */
   lastFrameAt: number;
-  /** ONLINE while heard from within the unreachable threshold, then UNREACHABLE. */
-  status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable = PeerStatus.Online;
+  /** Where the session is in its life (session-life.ts); only the registry moves it. */
+  phase: SessionPhase = SessionPhase.Online;
   tokenExpiresAt: number;
   /** Channels joined, mirrored from the store so the node can index and clean up without asking it. */
   private channelSet: Set<string> | undefined;
@@ -31,8 +31,6 @@ export class ServerSession {
     return (this.subscriptionSet ??= new Set());
   }
   readonly events = new EventBuffer(EVENT_BUFFER.maxEvents, EVENT_BUFFER.maxBytes);
-  /** False once the session has ended on this node. */
-  live = true;
 
   constructor(
     readonly id: string,
@@ -43,6 +41,11 @@ export class ServerSession {
   ) {
     this.lastFrameAt = now;
     this.tokenExpiresAt = tokenExpiresAt;
+  }
+
+  /** False once the session has ended on this node. */
+  get live(): boolean {
+    return this.phase !== SessionPhase.Ended;
   }
 
   /** Numbers and buffers an encoded event, and sends it if the socket is attached. */

@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { attributeBytes, Limits } from '../protocol/limits.js';
-import { applyAttributeOp, Refusal, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
+import { applyAttributeOp } from '../protocol/attribute-op.js';
+import { StoreRefusals, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
 
 /** The shared state of one online user: its live session and what belongs to it. */
 interface UserRecord {
@@ -78,12 +79,12 @@ export class MemoryStore implements PresenceStore {
 
   async join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>> {
     const user = this.owned(appId, uid, session);
-    if (!user) return Refusal.sessionOver;
+    if (!user) return StoreRefusals.sessionOver;
     const app = this.app(appId);
     let members = app.channels.get(channel);
     if (!user.channels.has(channel)) {
       if (user.channels.size >= Limits.joinedChannels) {
-        return Refusal.tooManyChannels;
+        return StoreRefusals.tooManyChannels;
       }
       if (!members) app.channels.set(channel, (members = new Set()));
       members.add(uid);
@@ -115,10 +116,10 @@ export class MemoryStore implements PresenceStore {
     keys: readonly string[],
   ): Promise<StoreResult> {
     const user = this.owned(appId, uid, session);
-    if (!user) return Refusal.sessionOver;
+    if (!user) return StoreRefusals.sessionOver;
     const next = applyAttributeOp(user.attributes, op, attributes, keys);
-    if (next.size > Limits.attributes) return Refusal.tooManyAttributes;
-    if (attributeBytes(next) > Limits.attributeTotalBytes) return Refusal.attributesTooLarge;
+    if (next.size > Limits.attributes) return StoreRefusals.tooManyAttributes;
+    if (attributeBytes(next) > Limits.attributeTotalBytes) return StoreRefusals.attributesTooLarge;
     user.attributes = next;
     return { ok: true };
   }

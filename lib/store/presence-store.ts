@@ -16,8 +16,12 @@
  * a change and its events in the same order as a single server would.
  */
 import { ErrorCode } from '../protocol/error-code.js';
-import { AttributeOp, type KickReason, type PeerStatus } from '../protocol/frames.js';
+import type { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
+import { refusal, type Refusal as RefusalShape } from '../protocol/refusal.js';
+
+// Until the Redis store imports it from lib/protocol itself.
+export { applyAttributeOp } from '../protocol/attribute-op.js';
 
 /** A change every node hears about, whichever node made it. */
 export type StoreEvent =
@@ -69,29 +73,19 @@ export interface Heard {
   agoMs: number;
 }
 
-export type StoreResult<T = void> = ({ ok: true } & (T extends void ? unknown : { value: T })) | { ok: false; code: ErrorCode; message: string };
+export type StoreResult<T = void> = ({ ok: true } & (T extends void ? unknown : { value: T })) | RefusalShape;
 
 /** The refusals every store gives, worded alike. */
-export const Refusal = {
+export const StoreRefusals = {
   /** The acting session no longer owns its uid. */
-  sessionOver: { ok: false, code: ErrorCode.NotLoggedIn, message: 'session is over' },
-  tooManyChannels: { ok: false, code: ErrorCode.LimitExceeded, message: `already in ${Limits.joinedChannels} channels` },
-  tooManyAttributes: { ok: false, code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributes} attributes` },
-  attributesTooLarge: { ok: false, code: ErrorCode.LimitExceeded, message: `more than ${Limits.attributeTotalBytes} bytes of attributes` },
-} as const;
+  sessionOver: refusal(ErrorCode.NotLoggedIn, 'session is over'),
+  tooManyChannels: refusal(ErrorCode.LimitExceeded, `already in ${Limits.joinedChannels} channels`),
+  tooManyAttributes: refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributes} attributes`),
+  attributesTooLarge: refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributeTotalBytes} bytes of attributes`),
+} as const satisfies Record<string, RefusalShape>;
 
-/** A user's attributes after `op` (a new map; `current` is left alone). */
-export function applyAttributeOp(
-  current: ReadonlyMap<string, string>,
-  op: AttributeOp,
-  attributes: Readonly<Record<string, string>>,
-  keys: readonly string[],
-): Map<string, string> {
-  const next = op === AttributeOp.Set || op === AttributeOp.Clear ? new Map<string, string>() : new Map(current);
-  if (op === AttributeOp.Set || op === AttributeOp.Merge) for (const [key, value] of Object.entries(attributes)) next.set(key, value);
-  if (op === AttributeOp.Delete) for (const key of keys) next.delete(key);
-  return next;
-}
+/** @deprecated The old name of {@link StoreRefusals}, until the Redis store follows the rename. */
+export const Refusal = StoreRefusals;
 
 export interface PresenceStore {
   /** This node's id, as `moved` events name it. */

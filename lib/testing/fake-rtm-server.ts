@@ -1,4 +1,7 @@
 /**
+ * (Over 300 lines: one class whose public hooks, each documented, are the
+ * testing kit's API; its sockets, sessions and request answers live apart.)
+ *
  * A scripted rx-rtm server living on an RxJS scheduler, for marble tests of
  * the client and of apps built on it. Its `WebSocket` class goes into
  * `createClient({ WebSocket })`; sockets open, answer and fail when the test
@@ -11,7 +14,9 @@
  * session, and channels, attributes and online status from its own
  * in-memory state, numbering each session's events from 1. Of the limits
  * it checks only what one attribute write carries (limits.ts); make any
- * request fail with {@link FakeRtmServer.failNext}.
+ * request fail with {@link FakeRtmServer.failNext}. Its parts: the sockets
+ * (fake-socket.ts), the sessions (fake-session.ts) and the answers to
+ * requests (fake-requests.ts).
  *
  * Other users are played by the test: {@link FakeRtmServer.memberJoined},
  * {@link FakeRtmServer.memberLeft}, {@link FakeRtmServer.setPeerStatus} and
@@ -26,15 +31,16 @@
  * `kick()`, `restart()`.
  */
 import type { SchedulerLike } from 'rxjs';
-import { decodeClientFrame, encodeFrame, type EventBody } from '../protocol/codec.js';
+import { decodeClientFrame } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-code.js';
-import { AttributeOp, PeerStatus, type ClientFrame, type KickReason, type ServerFrame } from '../protocol/frames.js';
-import { attributesProblem } from '../protocol/limits.js';
+import { PeerStatus, type ClientFrame, type KickReason } from '../protocol/frames.js';
+import { answerRequest } from './fake-requests.js';
+import { FakeSession } from './fake-session.js';
+import { FakeSocket } from './fake-socket.js';
 
-/** A {@link FakeSocket}'s `onopen`, `onmessage`, `onclose` or `onerror`, as the client sets it. */
-export type Handler = ((event: object) => void) | null;
-/** A numbered event frame (`member`, `status`), as a session sends it. */
-export type EventFrame = Extract<ServerFrame, { seq: number }>;
+export { FakeSession, type EventFrame } from './fake-session.js';
+export { FakeSocket, type Handler } from './fake-socket.js';
+
 /** Client frames that are requests, answered by `id`. */
 export type RequestType = Extract<ClientFrame, { id: number }>['t'];
 
@@ -44,116 +50,6 @@ export type LoginAnswer =
   | { type: 'refuse'; code: ErrorCode }
   /** Say nothing: a server that accepted TCP but never logs anyone in. */
   | { type: 'ignore' };
-
-/** One socket as the fake server sees it. */
-export class FakeSocket {
-  onopen: Handler = null;
-  onclose: Handler = null;
-  onmessage: Handler = null;
-  onerror: Handler = null;
-  /** Every frame the client sent on this socket, decoded. */
-  readonly received: ClientFrame[] = [];
-  open = false;
-  closed = false;
-  /** The id of the session logged in on this socket. */
-  session: string | undefined;
-  private readonly held: Array<() => void> = [];
-
-  constructor(
-    private readonly server: FakeRtmServer,
-    readonly url: string,
-    readonly protocols: string | string[],
-  ) {}
-
-  /** Called by the client. */
-  send(data: string): void {
-    if (this.closed) return;
-    this.deliver(() => this.server.handle(this, data));
-  }
-
-  /** Called by the client. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.open = false;
-    this.server.forget(this);
-  }
-
-  /** Server side: sends a frame to the client. */
-  push(frame: ServerFrame): void {
-    if (this.closed) return;
-    this.deliver(() => this.fire('onmessage', { data: encodeFrame(frame) }));
-  }
-
-  /** Server side: closes the socket as a server or a network would. */
-  drop(code = 1006, reason = 'connection lost'): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.open = false;
-    this.server.forget(this);
-    this.fire('onclose', { code, reason, wasClean: false });
-  }
-
-  /** @internal */
-  connect(): void {
-    if (this.closed) return;
-    if (this.server.refuseConnections) {
-      this.closed = true;
-      this.server.forget(this);
-      this.fire('onerror', { message: 'connection refused' });
-      return;
-    }
-    this.open = true;
-    this.fire('onopen', {});
-  }
-
-  /** @internal Delivers what a blackhole held, in order. */
-  flush(): void {
-    for (const deliver of this.held.splice(0)) deliver();
-  }
-
-  private deliver(action: () => void): void {
-    if (this.server.dark) this.held.push(action);
-    else this.server.scheduler.schedule(action, this.server.latencyMs);
-  }
-
-  private fire(name: 'onopen' | 'onclose' | 'onmessage' | 'onerror', event: object): void {
-    (this[name] as ((event: object) => void) | null)?.(event);
-  }
-}
-
-/** A session as the fake server holds it: it outlives its socket until it ends. */
-export class FakeSession {
-  /** The socket it is logged in on, while there is one. */
-  socket: FakeSocket | undefined;
-  /** Peers whose status it receives. */
-  readonly subscriptions = new Set<string>();
-  /** Events sent and not yet acknowledged by a ping, kept for a resume. */
-  readonly unacknowledged: EventFrame[] = [];
-  private seq = 0;
-
-  constructor(
-    readonly id: string,
-    readonly uid: string,
-  ) {}
-
-  /**
-   * Sends an event as the server would: numbered, kept for a replay, and
-   * pushed if a socket is there. For events the hooks of
-   * {@link FakeRtmServer} do not make (a repeat, a stray channel).
-   */
-  deliver(body: EventBody): void {
-    const frame = { ...body, seq: ++this.seq } as EventFrame;
-    this.unacknowledged.push(frame);
-    this.socket?.push(frame);
-  }
-
-  /** @internal The client saw every event up to `seq`. */
-  acknowledge(seq: number): void {
-    const seen = this.unacknowledged.findIndex((event) => event.seq > seq);
-    this.unacknowledged.splice(0, seen === -1 ? this.unacknowledged.length : seen);
-  }
-}
 
 /** How fast the fake network is. */
 export interface FakeRtmServerOptions {
@@ -363,51 +259,7 @@ export class FakeRtmServer {
       socket.push({ t: 'fail', id: frame.id, code, message: `${frame.t} failed (scripted)` });
       return;
     }
-    this.request(socket, session, frame);
-  }
-
-  private request(socket: FakeSocket, session: FakeSession, frame: Extract<ClientFrame, { id: number }>): void {
-    const { id } = frame;
-    switch (frame.t) {
-      case 'renew':
-        return socket.push({ t: 'renewed', id, tokenExpiresInMs: 3_600_000 });
-      case 'join':
-        this.memberJoined(frame.channel, session.uid);
-        return socket.push({ t: 'joined', id, members: this.membersOf(frame.channel) });
-      case 'leave':
-        this.memberLeft(frame.channel, session.uid);
-        return socket.push({ t: 'done', id });
-      case 'members':
-        if (!this.channels.get(frame.channel)?.has(session.uid)) {
-          return socket.push({ t: 'fail', id, code: ErrorCode.NotJoined, message: `channel ${frame.channel} is not joined` });
-        }
-        return socket.push({ t: 'members', id, members: this.membersOf(frame.channel) });
-      case 'attrs': {
-        const problem = attributesProblem(frame.attributes ?? {});
-        if (problem) return socket.push({ t: 'fail', id, ...problem });
-        const current = frame.op === AttributeOp.Set || frame.op === AttributeOp.Clear ? new Map<string, string>() : new Map(this.attributeStore.get(session.uid));
-        for (const [key, value] of Object.entries(frame.attributes ?? {})) current.set(key, String(value));
-        for (const key of frame.keys ?? []) current.delete(key);
-        this.attributeStore.set(session.uid, current);
-        return socket.push({ t: 'done', id });
-      }
-      case 'getAttrs': {
-        const attributes = this.attributesOf(frame.uid);
-        const keys = frame.keys ?? Object.keys(attributes);
-        return socket.push({ t: 'attributes', id, attributes: Object.fromEntries(keys.filter((key) => key in attributes).map((key) => [key, attributes[key]])) });
-      }
-      case 'query':
-        return socket.push({ t: 'online', id, online: Object.fromEntries(frame.uids.map((uid) => [uid, this.statusOf(uid) !== PeerStatus.Offline])) });
-      case 'subscribe':
-        for (const uid of frame.uids) session.subscriptions.add(uid);
-        socket.push({ t: 'done', id });
-        // A subscription starts with the peers' current status.
-        if (frame.uids.length > 0) session.deliver({ t: 'status', statuses: Object.fromEntries(frame.uids.map((uid) => [uid, this.statusOf(uid)])) });
-        return;
-      case 'unsubscribe':
-        for (const uid of frame.uids) session.subscriptions.delete(uid);
-        return socket.push({ t: 'done', id });
-    }
+    answerRequest(this, socket, session, frame);
   }
 
   private login(socket: FakeSocket, frame: Extract<ClientFrame, { t: 'login' }>): void {
@@ -454,7 +306,8 @@ export class FakeRtmServer {
     return socket.session === undefined ? undefined : this.heldSessions.get(socket.session);
   }
 
-  private statusOf(uid: string): PeerStatus {
+  /** A user's status on the server now. */
+  statusOf(uid: string): PeerStatus {
     return this.statuses.get(uid) ?? PeerStatus.Offline;
   }
 

@@ -1,0 +1,91 @@
+/**
+ * One setting of the command each: read from its flag or else its
+ * environment variable, checked, and turned into the value the server
+ * takes. Bad input throws a {@link UsageError} naming the flag or variable.
+ */
+import { isIP } from 'node:net';
+import type { LevelWithSilent } from 'pino';
+import { originOf } from '../origins.js';
+import { UsageError, type CliIo } from './io.js';
+
+export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** An environment variable; empty counts as unset (as container tools often pass it). */
+export function envValue(env: CliIo['env'], name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export interface Setting {
+  /** The flag or the variable it came from, to name in a message. */
+  source: string;
+  raw: string;
+}
+
+/** The flag's value if given, else the variable's, else undefined. */
+export function setting(flagValue: string | undefined, flag: string, env: CliIo['env'], variable: string): Setting | undefined {
+  if (flagValue !== undefined) return { source: flag, raw: flagValue };
+  const raw = envValue(env, variable);
+  return raw === undefined ? undefined : { source: variable, raw };
+}
+
+export function integer(value: Setting | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const parsed = /^\d{1,16}$/.test(value.raw) ? Number(value.raw) : Number.NaN;
+  if (!(parsed >= min && parsed <= max)) {
+    throw new UsageError(`${value.source} must be an integer from ${min} to ${max}, got ${JSON.stringify(value.raw)}`);
+  }
+  return parsed;
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+export function host(value: Setting | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (isIP(value.raw) === 0 && !HOST_NAME.test(value.raw)) {
+    throw new UsageError(`${value.source} must be an IP address or a host name, got ${JSON.stringify(value.raw)}`);
+  }
+  return value.raw;
+}
+
+export function logLevel(value: Setting | undefined): LevelWithSilent {
+  if (value === undefined) return 'info';
+  const level = LOG_LEVELS.find((candidate) => candidate === value.raw);
+  if (level === undefined) throw new UsageError(`${value.source} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value.raw)}`);
+  return level;
+}
+
+export function allowedOrigins(value: Setting | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const entries = value.raw.split(',').map((entry) => entry.trim());
+  if (entries.includes('*')) {
+    if (entries.length > 1) throw new UsageError(`${value.source}: "*" allows every origin and must stand alone`);
+    return ['*'];
+  }
+  for (const entry of entries) {
+    if (originOf(entry) !== entry) {
+      throw new UsageError(
+        `${value.source}: ${JSON.stringify(entry)} is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"`,
+      );
+    }
+  }
+  return entries;
+}
+
+/**
+ * A Redis URL (`redis://` or `rediss://`). The value is never quoted in a
+ * message: it may carry a password.
+ */
+export function redisUrl(value: Setting | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value.raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new UsageError(`${value.source} must be a URL like redis://[user:password@]host:6379[/db] or rediss://…`);
+  }
+  return value.raw;
+}
