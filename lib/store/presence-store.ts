@@ -18,10 +18,7 @@
 import { ErrorCode } from '../protocol/error-code.js';
 import type { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
-import { refusal, type Refusal as RefusalShape } from '../protocol/refusal.js';
-
-// Until the Redis store imports it from lib/protocol itself.
-export { applyAttributeOp } from '../protocol/attribute-op.js';
+import { refusal, type Refusal } from '../protocol/refusal.js';
 
 /** A change every node hears about, whichever node made it. */
 export type StoreEvent =
@@ -73,7 +70,7 @@ export interface Heard {
   agoMs: number;
 }
 
-export type StoreResult<T = void> = ({ ok: true } & (T extends void ? unknown : { value: T })) | RefusalShape;
+export type StoreResult<T = void> = ({ ok: true } & (T extends void ? unknown : { value: T })) | Refusal;
 
 /** The refusals every store gives, worded alike. */
 export const StoreRefusals = {
@@ -82,10 +79,7 @@ export const StoreRefusals = {
   tooManyChannels: refusal(ErrorCode.LimitExceeded, `already in ${Limits.joinedChannels} channels`),
   tooManyAttributes: refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributes} attributes`),
   attributesTooLarge: refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributeTotalBytes} bytes of attributes`),
-} as const satisfies Record<string, RefusalShape>;
-
-/** @deprecated The old name of {@link StoreRefusals}, until the Redis store follows the rename. */
-export const Refusal = StoreRefusals;
+} as const satisfies Record<string, Refusal>;
 
 export interface PresenceStore {
   /** This node's id, as `moved` events name it. */

@@ -24,7 +24,8 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { AttributeOp, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
-import { applyAttributeOp, Refusal, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
+import { applyAttributeOp } from '../protocol/attribute-op.js';
+import { StoreRefusals, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
 import { commandConnection, readerConnection, redactRedisUrl, StoreUnavailableError, withTimeout, type RedisStoreOptions } from './redis/connection.js';
 import { HeldSessions } from './redis/held-sessions.js';
 import { NodeEvents } from './redis/node-events.js';
@@ -176,7 +177,7 @@ export class RedisStore implements PresenceStore {
   async join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>> {
     const app = this.app(appId);
     const reply = await this.runner.run(app, joinScript, { uid, session, channel, mostChannels: Limits.joinedChannels });
-    if (reply.outcome !== 'ok') return reply.outcome === 'gone' ? Refusal.sessionOver : Refusal.tooManyChannels;
+    if (reply.outcome !== 'ok') return reply.outcome === 'gone' ? StoreRefusals.sessionOver : StoreRefusals.tooManyChannels;
     await this.caughtUp(app, reply.position);
     const held = this.held.get(appId, session);
     if (held && !held.channels.includes(channel)) held.channels.push(channel);
@@ -212,9 +213,9 @@ export class RedisStore implements PresenceStore {
     const app = this.app(appId);
     const limits = { mostAttributes: Limits.attributes, mostBytes: Limits.attributeTotalBytes };
     const outcome = await this.runner.run(app, attributesScript, { uid, session, op, attributes, keys, ...limits });
-    if (outcome === 'gone') return Refusal.sessionOver;
-    if (outcome === 'limit') return Refusal.tooManyAttributes;
-    if (outcome === 'bytes') return Refusal.attributesTooLarge;
+    if (outcome === 'gone') return StoreRefusals.sessionOver;
+    if (outcome === 'limit') return StoreRefusals.tooManyAttributes;
+    if (outcome === 'bytes') return StoreRefusals.attributesTooLarge;
     const held = this.held.get(appId, session);
     if (held) held.attributes = applyAttributeOp(held.attributes, op, attributes, keys);
     return { ok: true };
