@@ -39,6 +39,11 @@ export type ConnectionEvent =
   /** Timer: the token expiring at `tokenExpiresAt` is within its warning time. */
   | { type: 'TOKEN_WARNING'; epoch: number; tokenExpiresAt: number };
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** What a login's link reports: the transition's events less the epoch, which the client adds. */
+export type LinkStatusEvent = DistributiveOmit<Extract<ConnectionEvent, { type: 'LINK_UP' | 'LINK_DOWN' | 'LINK_RESTORED' | 'LOGIN_REFUSED' | 'KICKED' }>, 'epoch'>;
+
 /** Effects a transition asks for; the client carries them out, in order. */
 export type ConnectionAction =
   /** Settle the promise of `request`: resolve, or reject with `error`. */

@@ -15,14 +15,12 @@ import {
   BehaviorSubject,
   distinctUntilChanged,
   EMPTY,
-  filter,
   map,
   merge,
   type Observable,
   observeOn,
   queueScheduler,
   scan,
-  share,
   Subject,
   type Subscription,
   switchMap,
@@ -31,7 +29,7 @@ import {
 import { RtmError } from '../protocol/rtm-error.js';
 import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
 import { ConnectionState, type ConnectionStatePair } from './connection-state.js';
-import { link, type LinkEvent, type LinkFrame } from './link.js';
+import { link, type LinkLogin } from './link.js';
 import type { ClientSettings } from './options.js';
 import type { Session } from './session.js';
 import { deadlines, initialSnapshot, transition, type ConnectionSnapshot, type Deadline, type Step } from './transition.js';
@@ -42,27 +40,6 @@ interface Pending {
 }
 
 const LINKED: ReadonlySet<ConnectionState> = new Set([ConnectionState.Connecting, ConnectionState.Connected, ConnectionState.Reconnecting]);
-
-type LinkEventOf<T extends LinkEvent['type']> = Extract<LinkEvent, { type: T }>;
-const isFrame = (event: LinkEvent): event is LinkEventOf<'FRAME'> => event.type === 'FRAME';
-
-/** What the link of login `epoch` reports, as the transition's event (frames go to the session instead). */
-function fromLink(epoch: number, event: Exclude<LinkEvent, LinkEventOf<'FRAME'>>): ConnectionEvent {
-  switch (event.type) {
-    case 'UP': {
-      const { session, resumed, gap, tokenExpiresAt, write } = event;
-      return { type: 'LINK_UP', epoch, session, resumed, gap, tokenExpiresAt, write };
-    }
-    case 'DOWN':
-      return { type: 'LINK_DOWN', epoch, since: event.since };
-    case 'RESTORED':
-      return { type: 'LINK_RESTORED', epoch };
-    case 'REFUSED':
-      return { type: 'LOGIN_REFUSED', epoch, code: event.code };
-    case 'KICKED':
-      return { type: 'KICKED', epoch, reason: event.reason };
-  }
-}
 
 export class Connection {
   /** Every snapshot, the current one first. */
@@ -82,31 +59,21 @@ export class Connection {
     private readonly nextId: () => number,
     wake$: Observable<unknown>,
   ) {
-    const linkEvents$ = this.snapshot$.pipe(
+    const login: LinkLogin = {
+      credentials: () => this.linkCredentials(),
+      lastSeq: () => session.lastSeq,
+      received: (frame) => session.received(frame),
+    };
+    // What the link says goes to the transition, stamped with its login; frames go to the session.
+    const fromLink$ = this.snapshot$.pipe(
       map((s) => (LINKED.has(s.state) ? s.epoch : 0)),
       distinctUntilChanged(),
-      switchMap((epoch) =>
-        epoch === 0
-          ? EMPTY
-          : link(settings, () => this.linkCredentials(), () => session.lastSeq, wake$).pipe(map((event) => ({ epoch, event }))),
-      ),
-      share(),
-    );
-    const frames$: Observable<LinkFrame> = linkEvents$.pipe(
-      map(({ event }) => event),
-      filter(isFrame),
-      map(({ frame }) => frame),
-    );
-    const fromLink$ = linkEvents$.pipe(
-      filter((e): e is { epoch: number; event: Exclude<LinkEvent, LinkEventOf<'FRAME'>> } => !isFrame(e.event)),
-      map(({ epoch, event }) => fromLink(epoch, event)),
+      switchMap((epoch) => (epoch === 0 ? EMPTY : link(settings, login, wake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))))),
     );
     const plans = (s: ConnectionSnapshot) => deadlines(s, settings);
     const timers$ = merge(this.timer((s) => plans(s).login), this.timer((s) => plans(s).interruption), this.timer((s) => plans(s).tokenWarning));
 
-    this.running = frames$.subscribe((frame) => session.received(frame));
-    this.running.add(
-      merge(this.commands, fromLink$, timers$)
+    this.running = merge(this.commands, fromLink$, timers$)
         .pipe(
           // Trampoline: an event raised while another is being handled waits its turn.
           observeOn(queueScheduler),
@@ -117,8 +84,7 @@ export class Connection {
           const { state, reason } = step.snapshot;
           this.snapshot$.next(step.snapshot);
           if (state !== this.pair$.value.state) this.pair$.next({ state, reason });
-        }),
-    );
+        });
   }
 
   /** Hands `event` to the transition; for commands without a promise. */
