@@ -7,8 +7,9 @@ import { interval, Observable, type SchedulerLike, type Subscription } from 'rxj
 import { heartbeat, nextCheck, type Heartbeat, type HeartbeatInput, type HeartbeatTiming, type HeartbeatVerdict } from './heartbeat.js';
 
 /**
- * Emits the verdicts of one socket's heartbeat from subscription on:
- * `heard$` emits for every frame (true for a pong), `ping` sends one.
+ * Emits the verdicts of one socket's heartbeat from subscription on,
+ * completing after DEAD: `heard$` emits for every frame (true for a pong),
+ * `ping` sends one.
  */
 export function runHeartbeat(
   heard$: Observable<boolean>,
@@ -23,6 +24,8 @@ export function runHeartbeat(
       const step = heartbeat(state, input, timing);
       state = step.heartbeat;
       if (step.verdict) subscriber.next(step.verdict);
+      // Dead is final: nothing more to ping or check.
+      if (step.verdict?.type === 'DEAD') return subscriber.complete();
       const at = nextCheck(state, timing);
       if (subscriber.closed || at === check?.at) return;
       check?.timer.unsubscribe();
