@@ -74,17 +74,17 @@ export class Connection {
     const timers$ = merge(this.timer((s) => plans(s).login), this.timer((s) => plans(s).interruption), this.timer((s) => plans(s).tokenWarning));
 
     this.running = merge(this.commands, fromLink$, timers$)
-        .pipe(
-          // Trampoline: an event raised while another is being handled waits its turn.
-          observeOn(queueScheduler),
-          scan((step: Step, event: ConnectionEvent) => transition(step.snapshot, event), { snapshot: initialSnapshot, actions: [] }),
-        )
-        .subscribe((step) => {
-          for (const action of step.actions) this.run(action);
-          const { state, reason } = step.snapshot;
-          this.snapshot$.next(step.snapshot);
-          if (state !== this.pair$.value.state) this.pair$.next({ state, reason });
-        });
+      .pipe(
+        // Trampoline: an event raised while another is being handled waits its turn.
+        observeOn(queueScheduler),
+        scan((step: Step, event: ConnectionEvent) => transition(step.snapshot, event), { snapshot: initialSnapshot, actions: [] }),
+      )
+      .subscribe((step) => {
+        for (const action of step.actions) this.run(action);
+        const { state, reason } = step.snapshot;
+        this.snapshot$.next(step.snapshot);
+        if (state !== this.pair$.value.state) this.pair$.next({ state, reason });
+      });
   }
 
   /** Hands `event` to the transition; for commands without a promise. */
