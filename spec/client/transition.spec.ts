@@ -10,6 +10,10 @@ import { ErrorCode } from '../../lib/protocol/error-code.js';
 import { KickReason } from '../../lib/protocol/frames.js';
 
 const epoch = 3;
+/** The new link's writer; the transition only hands it on. */
+const write = () => {};
+const resume = { type: 'RESUME_SESSION', write, resumed: false, gap: false } as const;
+const forget = { type: 'FORGET_SESSION' } as const;
 const loggedIn = { epoch, credentials: { uid: 'alice', token: 't1' }, session: 's1', tokenExpiresAt: 100_000 };
 const snapshots: Record<ConnectionState, ConnectionSnapshot> = {
   DISCONNECTED: { state: S.Disconnected, reason: R.Logout, epoch },
@@ -24,7 +28,7 @@ function events(e: number): ConnectionEvent[] {
     { type: 'LOGIN', request: 1, uid: 'bob', token: 't', at: 0 },
     { type: 'LOGOUT', request: 2 },
     { type: 'TOKEN_RENEWED', token: 't2', tokenExpiresAt: 200_000 },
-    { type: 'LINK_UP', epoch: e, session: 's2', resumed: false, tokenExpiresAt: 300_000 },
+    { type: 'LINK_UP', epoch: e, session: 's2', resumed: false, gap: false, tokenExpiresAt: 300_000, write },
     { type: 'LINK_DOWN', epoch: e, since: 50 },
     { type: 'LINK_RESTORED', epoch: e },
     { type: 'LOGIN_REFUSED', epoch: e, code: ErrorCode.TokenExpired },
@@ -75,21 +79,21 @@ describe('transition', () => {
       expect(next.snapshot).to.deep.include({ state: S.Connecting, reason: R.Login, epoch: epoch + 1, pendingLogin: { request: 1, since: 5 } });
       expect(next.actions).to.deep.equal([]);
     });
-    it('CONNECTING + accepted → CONNECTED / LOGIN_SUCCESS, login resolves', () => {
-      expect(step(S.Connecting, events(epoch)[3])).to.deep.equal({ state: S.Connected, reason: R.LoginSuccess, actions: [{ type: 'SETTLE', request: 7 }] });
+    it('CONNECTING + accepted → CONNECTED / LOGIN_SUCCESS, the session takes the link, login resolves', () => {
+      expect(step(S.Connecting, events(epoch)[3])).to.deep.equal({ state: S.Connected, reason: R.LoginSuccess, actions: [resume, { type: 'SETTLE', request: 7 }] });
     });
-    it('CONNECTING + refused → DISCONNECTED / LOGIN_FAILURE, login rejects with the code', () => {
+    it('CONNECTING + refused → DISCONNECTED / LOGIN_FAILURE, login rejects with the code, the session is forgotten', () => {
       expect(step(S.Connecting, { type: 'LOGIN_REFUSED', epoch, code: ErrorCode.InvalidToken })).to.deep.equal({
         state: S.Disconnected,
         reason: R.LoginFailure,
-        actions: [{ type: 'SETTLE', request: 7, error: ErrorCode.InvalidToken }],
+        actions: [{ type: 'SETTLE', request: 7, error: ErrorCode.InvalidToken }, forget],
       });
     });
-    it('CONNECTING + 6 s → DISCONNECTED / LOGIN_TIMEOUT, login rejects TIMEOUT', () => {
+    it('CONNECTING + 6 s → DISCONNECTED / LOGIN_TIMEOUT, login rejects TIMEOUT, the session is forgotten', () => {
       expect(step(S.Connecting, { type: 'LOGIN_TIMED_OUT', epoch })).to.deep.equal({
         state: S.Disconnected,
         reason: R.LoginTimeout,
-        actions: [{ type: 'SETTLE', request: 7, error: ErrorCode.Timeout }],
+        actions: [{ type: 'SETTLE', request: 7, error: ErrorCode.Timeout }, forget],
       });
     });
     it('CONNECTED + link down past the threshold → RECONNECTING / INTERRUPTED', () => {
@@ -105,15 +109,15 @@ describe('transition', () => {
     it('CONNECTED + remote login → ABORTED / REMOTE_LOGIN', () => {
       expect(step(S.Connected, { type: 'KICKED', epoch, reason: KickReason.RemoteLogin })).to.deep.include({ state: S.Aborted, reason: R.RemoteLogin });
     });
-    it('CONNECTED + logout → DISCONNECTED / LOGOUT, the server is told, logout resolves', () => {
+    it('CONNECTED + logout → DISCONNECTED / LOGOUT, the server is told, logout resolves, the session is forgotten', () => {
       expect(step(S.Connected, { type: 'LOGOUT', request: 9 })).to.deep.equal({
         state: S.Disconnected,
         reason: R.Logout,
-        actions: [{ type: 'SEND_LOGOUT' }, { type: 'SETTLE', request: 9 }],
+        actions: [{ type: 'SEND_LOGOUT' }, { type: 'SETTLE', request: 9 }, forget],
       });
     });
-    it('RECONNECTING + re-login → CONNECTED / LOGIN_SUCCESS, no promise settled', () => {
-      expect(step(S.Reconnecting, events(epoch)[3])).to.deep.equal({ state: S.Connected, reason: R.LoginSuccess, actions: [] });
+    it('RECONNECTING + re-login → CONNECTED / LOGIN_SUCCESS, the session takes the link, no promise settled', () => {
+      expect(step(S.Reconnecting, events(epoch)[3])).to.deep.equal({ state: S.Connected, reason: R.LoginSuccess, actions: [resume] });
     });
     it('RECONNECTING + logout → DISCONNECTED / LOGOUT', () => {
       expect(step(S.Reconnecting, { type: 'LOGOUT', request: 9 })).to.deep.include({ state: S.Disconnected, reason: R.Logout });
@@ -154,7 +158,7 @@ describe('transition', () => {
       expect(step(S.Connecting, { type: 'LOGOUT', request: 13 })).to.deep.equal({
         state: S.Disconnected,
         reason: R.Logout,
-        actions: [{ type: 'SETTLE', request: 7, error: ErrorCode.Canceled }, { type: 'SEND_LOGOUT' }, { type: 'SETTLE', request: 13 }],
+        actions: [{ type: 'SETTLE', request: 7, error: ErrorCode.Canceled }, { type: 'SEND_LOGOUT' }, { type: 'SETTLE', request: 13 }, forget],
       });
     });
   });

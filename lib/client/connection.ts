@@ -1,0 +1,145 @@
+/**
+ * The connection running: the app's commands, the link's events and the
+ * snapshot's deadlines merged, one at a time, through the pure
+ * {@link transition} into a `BehaviorSubject` of snapshots, whose (state,
+ * reason) pairs are what apps observe; the actions of each step are
+ * carried out here, before the new snapshot is published.
+ *
+ * Timers are derived from the snapshot ({@link deadlines}) rather than
+ * started by hand: a timer that is no longer wanted is cancelled by the same
+ * `switchMap` that would start the next one, so no timer can outlive the
+ * state that asked for it. The link, likewise, runs while the snapshot says
+ * a login is live, one per login.
+ */
+import {
+  BehaviorSubject,
+  distinctUntilChanged,
+  EMPTY,
+  map,
+  merge,
+  type Observable,
+  observeOn,
+  queueScheduler,
+  scan,
+  Subject,
+  type Subscription,
+  switchMap,
+  timer,
+} from 'rxjs';
+import { RtmError } from '../protocol/rtm-error.js';
+import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
+import { ConnectionState, type ConnectionStatePair } from './connection-state.js';
+import { link, type LinkLogin } from './link.js';
+import type { ClientSettings } from './options.js';
+import type { Session } from './session.js';
+import { deadlines, initialSnapshot, transition, type ConnectionSnapshot, type Deadline, type Step } from './transition.js';
+
+interface Pending {
+  resolve(): void;
+  reject(error: RtmError): void;
+}
+
+const LINKED: ReadonlySet<ConnectionState> = new Set([ConnectionState.Connecting, ConnectionState.Connected, ConnectionState.Reconnecting]);
+
+export class Connection {
+  /** Every snapshot, the current one first. */
+  readonly snapshot$ = new BehaviorSubject<ConnectionSnapshot>(initialSnapshot);
+  /** The (state, reason) pair, on every change of state. */
+  readonly pair$ = new BehaviorSubject<ConnectionStatePair>({ state: initialSnapshot.state, reason: initialSnapshot.reason });
+  readonly tokenExpired = new Subject<void>();
+  readonly tokenWillExpire = new Subject<void>();
+  private readonly commands = new Subject<ConnectionEvent>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly running: Subscription;
+
+  /** `wake$` cuts a reconnect's wait short (a renewed token, the network back). */
+  constructor(
+    private readonly settings: ClientSettings,
+    private readonly session: Session,
+    private readonly nextId: () => number,
+    wake$: Observable<unknown>,
+  ) {
+    const login: LinkLogin = {
+      credentials: () => this.linkCredentials(),
+      lastSeq: () => session.lastSeq,
+      received: (frame) => session.received(frame),
+    };
+    // What the link says goes to the transition, stamped with its login; frames go to the session.
+    const fromLink$ = this.snapshot$.pipe(
+      map((s) => (LINKED.has(s.state) ? s.epoch : 0)),
+      distinctUntilChanged(),
+      switchMap((epoch) => (epoch === 0 ? EMPTY : link(settings, login, wake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))))),
+    );
+    const plans = (s: ConnectionSnapshot) => deadlines(s, settings);
+    const timers$ = merge(this.timer((s) => plans(s).login), this.timer((s) => plans(s).interruption), this.timer((s) => plans(s).tokenWarning));
+
+    this.running = merge(this.commands, fromLink$, timers$)
+      .pipe(
+        // Trampoline: an event raised while another is being handled waits its turn.
+        observeOn(queueScheduler),
+        scan((step: Step, event: ConnectionEvent) => transition(step.snapshot, event), { snapshot: initialSnapshot, actions: [] }),
+      )
+      .subscribe((step) => {
+        for (const action of step.actions) this.run(action);
+        const { state, reason } = step.snapshot;
+        this.snapshot$.next(step.snapshot);
+        if (state !== this.pair$.value.state) this.pair$.next({ state, reason });
+      });
+  }
+
+  /** Hands `event` to the transition; for commands without a promise. */
+  dispatch(event: ConnectionEvent): void {
+    this.commands.next(event);
+  }
+
+  /** Hands the command to the transition; the promise settles when a step settles its request. */
+  call(command: (request: number) => ConnectionEvent): Promise<void> {
+    const request = this.nextId();
+    const settled = new Promise<void>((resolve, reject) => this.pending.set(request, { resolve, reject }));
+    this.commands.next(command(request));
+    return settled;
+  }
+
+  /** Stops for good: no more events; every stream completes. */
+  stop(): void {
+    this.running.unsubscribe();
+    for (const subject of [this.pair$, this.tokenExpired, this.tokenWillExpire, this.snapshot$]) subject.complete();
+  }
+
+  /** Emits the planned event when its time comes; a new plan (or none) cancels the old one. */
+  private timer(plan: (s: ConnectionSnapshot) => Deadline | undefined): Observable<ConnectionEvent> {
+    const { scheduler } = this.settings;
+    return this.snapshot$.pipe(
+      map(plan),
+      distinctUntilChanged((a, b) => a?.at === b?.at && a?.event.type === b?.event.type),
+      switchMap((d) => (d ? timer(Math.max(0, d.at - scheduler.now()), scheduler).pipe(map(() => d.event)) : EMPTY)),
+    );
+  }
+
+  private linkCredentials() {
+    const { credentials, session } = this.snapshot$.value;
+    return { uid: credentials?.uid ?? '', token: credentials?.token ?? '', session };
+  }
+
+  private run(action: ConnectionAction): void {
+    switch (action.type) {
+      case 'SETTLE': {
+        const pending = this.pending.get(action.request);
+        this.pending.delete(action.request);
+        if (action.error) pending?.reject(new RtmError(action.error));
+        else pending?.resolve();
+        return;
+      }
+      case 'SEND_LOGOUT':
+        return this.session.sendLogout();
+      case 'RESUME_SESSION':
+        return this.session.resume(action);
+      case 'FORGET_SESSION':
+        return this.session.forget();
+      case 'EMIT_TOKEN_EXPIRED':
+        return this.tokenExpired.next();
+      case 'EMIT_TOKEN_WILL_EXPIRE':
+        return this.tokenWillExpire.next();
+    }
+  }
+}

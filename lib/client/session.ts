@@ -1,0 +1,104 @@
+/**
+ * What a login builds up with the server, and the effects of
+ * {@link ConnectionAction}s on it: the requests in flight, the channels,
+ * peer subscriptions and attributes to restore on a new link, the events
+ * already seen, and the socket to write on. The transition decides when a
+ * link is taken or the session forgotten; this carries it out.
+ */
+import type { SchedulerLike } from 'rxjs';
+import { Channels } from './channels.js';
+import type { ConnectionAction } from './connection-event.js';
+import { EventSequence } from './event-sequence.js';
+import type { LinkFrame, Writer } from './link.js';
+import { LocalAttributes } from './local-attributes.js';
+import { OnlineStatus } from './online-status.js';
+import { Requests } from './requests.js';
+
+export interface SessionSettings {
+  readonly scheduler: SchedulerLike;
+  readonly requestTimeoutMs: number;
+  /** The next request id (shared with the client's other requests). */
+  readonly nextId: () => number;
+  /** True while requests may be made (CONNECTED or RECONNECTING). */
+  readonly accepting: () => boolean;
+  /** The uid logged in, or '' before any login. */
+  readonly self: () => string;
+}
+
+export class Session {
+  readonly requests: Requests;
+  readonly channels: Channels;
+  readonly onlineStatus: OnlineStatus;
+  readonly attributes: LocalAttributes;
+  private readonly sequence = new EventSequence();
+  /** Sends on the socket of the last login; drops frames once that socket is gone. */
+  private writer: Writer | undefined;
+
+  constructor({ scheduler, requestTimeoutMs, nextId, accepting, self }: SessionSettings) {
+    const now = () => scheduler.now();
+    this.requests = new Requests({ scheduler, timeoutMs: requestTimeoutMs, nextId, accepting });
+    this.channels = new Channels(this.requests, self, now);
+    this.onlineStatus = new OnlineStatus(this.requests, now);
+    this.attributes = new LocalAttributes(this.requests, now);
+  }
+
+  /** The last event seen; logins that resume and every ping carry it. */
+  get lastSeq(): number {
+    return this.sequence.lastSeq;
+  }
+
+  /**
+   * A new link (SPEC §4). Resumed without a gap, the server kept
+   * everything and replays the events missed. Resumed with a gap, events
+   * were lost: channels and subscriptions are asked for again and compared.
+   * A new session lost everything: the same, and the attributes are
+   * written back. Then every pending request goes out again.
+   */
+  resume({ write, resumed, gap }: Extract<ConnectionAction, { type: 'RESUME_SESSION' }>): void {
+    this.writer = write;
+    if (!resumed) this.sequence.reset();
+    this.requests.resume(write, () => {
+      if (resumed && !gap) return;
+      this.channels.restore();
+      this.onlineStatus.restore();
+      if (!resumed) this.attributes.restore();
+    });
+  }
+
+  /** Logged out or ABORTED: a new login starts with no channel, subscription, attribute or pending request. */
+  forget(): void {
+    this.writer = undefined;
+    this.requests.cancelAll();
+    this.channels.reset();
+    this.onlineStatus.reset();
+    this.attributes.reset();
+    this.sequence.reset();
+  }
+
+  /** Tells the server the session ends, if a socket is open. */
+  sendLogout(): void {
+    this.writer?.({ t: 'logout' });
+  }
+
+  /** A frame the link passed on: an event (each once, in order) or a reply. */
+  received(frame: LinkFrame): void {
+    switch (frame.t) {
+      case 'member':
+        if (this.sequence.accept(frame.seq)) this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
+        return;
+      case 'status':
+        if (this.sequence.accept(frame.seq)) this.onlineStatus.statusEvent(frame.statuses);
+        return;
+      case 'error':
+        return; // A frame of ours refused outside any request: nothing waits for it.
+      default:
+        this.requests.settle(frame);
+    }
+  }
+
+  /** The client is destroyed: channel and status streams complete. */
+  complete(): void {
+    this.channels.complete();
+    this.onlineStatus.complete();
+  }
+}
