@@ -11,7 +11,8 @@
 import { firstValueFrom, map, type Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
 import { AttributeOp } from '../protocol/vocabulary.js';
-import { attributeBytes, attributeKeysProblem, attributesProblem, Limits, RateLimits, type LimitProblem } from '../protocol/limits.js';
+import { attributeBytes, attributeKeysProblem, attributesProblem, Limits, RateLimits } from '../protocol/limits.js';
+import type { Refusal } from '../protocol/refusal.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';
 import { RateWindow } from './rate-window.js';
@@ -20,7 +21,7 @@ import type { Requests } from './requests.js';
 /** User attributes: keys of 1 to 32 bytes, string values. */
 export type AttributesMap = Record<string, string>;
 
-const asError = (problem: LimitProblem | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
+const asError = (problem: Refusal | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
 
 /** LIMIT_EXCEEDED when the local attributes after a merge would pass what a user may hold (and write back in one call). */
 function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefined {

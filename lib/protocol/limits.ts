@@ -42,8 +42,6 @@ export const RateLimits = {
   getAttributes: { limit: 40, windowMs: 5000 },
 } as const satisfies Record<string, RateLimit>;
 
-/** @deprecated The client's name for a {@link Refusal}, until lib/client imports `Refusal` itself. */
-export type LimitProblem = Refusal;
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;
