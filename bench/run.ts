@@ -25,7 +25,10 @@ import { judgeGoals, renderMarkdown, RESULTS_SCHEMA, writeResults, type BenchRes
 export const DEFAULT_RESULTS_DIR = join(BENCH_DIR, 'results');
 
 /** Runs what `options` asks for and returns every figure (written to `options.outDir` unless `write` is off). */
-export async function runBench(options: BenchOptions, log: (line: string) => void = progressLog()): Promise<BenchResults> {
+export async function runBench(
+  options: BenchOptions,
+  log: (line: string) => void = progressLog(),
+): Promise<BenchResults> {
   const started = performance.now();
   const bundles = await buildChildren(options.libDir);
   try {

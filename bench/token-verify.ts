@@ -29,7 +29,9 @@ async function rate(name: string, run: (n: number) => void | Promise<void>): Pro
   const started = performance.now();
   await run(count);
   const ms = performance.now() - started;
-  console.log(`${name.padEnd(34)} ${String(Math.round((count / ms) * 1000)).padStart(9)} /s  (${((ms * 1000) / count).toFixed(2)} µs each)`);
+  console.log(
+    `${name.padEnd(34)} ${String(Math.round((count / ms) * 1000)).padStart(9)} /s  (${((ms * 1000) / count).toFixed(2)} µs each)`,
+  );
 }
 
 const runs = {
@@ -40,7 +42,8 @@ const runs = {
     for (let i = 0; i < n; i++) await jose(i);
   },
   'jose jwtVerify, 64 in flight': async (n: number) => {
-    for (let i = 0; i < n; i += 64) await Promise.all(Array.from({ length: Math.min(64, n - i) }, (_, j) => jose(i + j)));
+    for (let i = 0; i < n; i += 64)
+      await Promise.all(Array.from({ length: Math.min(64, n - i) }, (_, j) => jose(i + j)));
   },
 };
 

@@ -127,7 +127,10 @@ function addToTimeline(row: HTMLLIElement, at: number): void {
   row.dataset.t = String(Math.round(at));
   const delta = lastEntryAt === undefined ? '' : `+${seconds(at - lastEntryAt)} s`;
   lastEntryAt = at;
-  row.prepend(h('time', { datetime: new Date(performance.timeOrigin + at).toISOString() }, clockTime(at)), h('span', { class: 'delta' }, delta));
+  row.prepend(
+    h('time', { datetime: new Date(performance.timeOrigin + at).toISOString() }, clockTime(at)),
+    h('span', { class: 'delta' }, delta),
+  );
   const follow = ui.timeline.scrollTop + ui.timeline.clientHeight >= ui.timeline.scrollHeight - 8;
   ui.timeline.append(row);
   if (follow) ui.timeline.scrollTop = ui.timeline.scrollHeight;
@@ -137,13 +140,25 @@ function timelinePair({ state, reason }: ConnectionStatePair, at: number): void 
   const row = h(
     'li',
     { 'data-testid': 'timeline-entry', 'data-state': state, 'data-reason': reason },
-    h('span', { class: 'pair' }, h('span', { class: 'pill', 'data-state': state }, state), h('span', { class: 'reason' }, reason)),
+    h(
+      'span',
+      { class: 'pair' },
+      h('span', { class: 'pill', 'data-state': state }, state),
+      h('span', { class: 'reason' }, reason),
+    ),
   );
   addToTimeline(row, at);
 }
 
 function timelineNote(text: string, kind: string, at: number): void {
-  addToTimeline(h('li', { class: `note ${kind}`, 'data-testid': 'timeline-note', 'data-kind': kind }, h('span', { class: 'what' }, text)), at);
+  addToTimeline(
+    h(
+      'li',
+      { class: `note ${kind}`, 'data-testid': 'timeline-note', 'data-kind': kind },
+      h('span', { class: 'what' }, text),
+    ),
+    at,
+  );
 }
 
 ui.timelineClear.addEventListener('click', () => {
@@ -185,7 +200,13 @@ function clock(id: string): Clock {
 const clocks = { cut: clock('clock-cut'), threshold: clock('clock-threshold'), grace: clock('clock-grace') };
 
 /** Shows one clock: its text, how full its bar is (0 to 1), whether it still runs, and how the outcome reads. */
-function showClock(target: Clock, text: string, fraction: number, running: boolean, verdict: 'good' | 'warn' | 'bad' | '' = ''): void {
+function showClock(
+  target: Clock,
+  text: string,
+  fraction: number,
+  running: boolean,
+  verdict: 'good' | 'warn' | 'bad' | '' = '',
+): void {
   target.value.textContent = text;
   target.fill.style.width = `${Math.round(Math.min(1, Math.max(0, fraction)) * 1000) / 10}%`;
   target.root.dataset.running = String(running);
@@ -200,7 +221,9 @@ function showBanner(phase: string, text: string): void {
 
 /** A cut that healed before the threshold: the client never saw it. */
 function quietBlip(o: Outage, now: number): boolean {
-  return o.healAt !== undefined && o.reconnectingAt === undefined && o.healAt - o.since < THRESHOLD_MS && now >= o.healAt;
+  return (
+    o.healAt !== undefined && o.reconnectingAt === undefined && o.healAt - o.since < THRESHOLD_MS && now >= o.healAt
+  );
 }
 
 /** Draws the clocks for `now`; false once nothing about the outage can change any more. */
@@ -219,10 +242,13 @@ function renderOutage(now: number): boolean {
 
   // The client's 4 s threshold.
   if (o.reconnectingAt !== undefined) {
-    const text = o.estimated ? 'RECONNECTING (link down ≥ 4 s)' : `RECONNECTING after ${seconds(o.reconnectingAt - o.since)} s`;
+    const text = o.estimated
+      ? 'RECONNECTING (link down ≥ 4 s)'
+      : `RECONNECTING after ${seconds(o.reconnectingAt - o.since)} s`;
     showClock(clocks.threshold, text, 1, false, 'warn');
   } else if (o.endedBy) showClock(clocks.threshold, o.endedBy, 0, false);
-  else if (quietBlip(o, now)) showClock(clocks.threshold, 'under 4 s: nothing announced', (o.healAt! - o.since) / THRESHOLD_MS, false, 'good');
+  else if (quietBlip(o, now))
+    showClock(clocks.threshold, 'under 4 s: nothing announced', (o.healAt! - o.since) / THRESHOLD_MS, false, 'good');
   else if (elapsed < THRESHOLD_MS) {
     showClock(clocks.threshold, `${seconds(THRESHOLD_MS - elapsed)} s`, elapsed / THRESHOLD_MS, true);
     running = true;
@@ -235,12 +261,19 @@ function renderOutage(now: number): boolean {
   const graceText = (ms: number) => `${seconds(ms)} s`;
   if (o.backAt !== undefined) {
     const away = o.backAt - o.since;
-    if (away < presenceGraceMs) showClock(clocks.grace, `back after ${graceText(away)}: inside the grace`, away / presenceGraceMs, false, 'good');
+    if (away < presenceGraceMs)
+      showClock(clocks.grace, `back after ${graceText(away)}: inside the grace`, away / presenceGraceMs, false, 'good');
     else showClock(clocks.grace, `back after ${graceText(away)}: past it, new session`, 1, false, 'bad');
   } else if (o.endedBy) showClock(clocks.grace, o.endedBy, 0, false);
-  else if (quietBlip(o, now)) showClock(clocks.grace, `not needed: heard again after ${seconds(o.healAt! - o.since)} s`, 0, false, 'good');
+  else if (quietBlip(o, now))
+    showClock(clocks.grace, `not needed: heard again after ${seconds(o.healAt! - o.since)} s`, 0, false, 'good');
   else if (elapsed < presenceGraceMs) {
-    showClock(clocks.grace, `${o.estimated ? '≤ ' : ''}${graceText(presenceGraceMs - elapsed)}`, elapsed / presenceGraceMs, true);
+    showClock(
+      clocks.grace,
+      `${o.estimated ? '≤ ' : ''}${graceText(presenceGraceMs - elapsed)}`,
+      elapsed / presenceGraceMs,
+      true,
+    );
     running = true;
   } else {
     showClock(clocks.grace, 'over: the server ended the session (peers saw MemberLeft)', 1, true, 'bad');
@@ -249,12 +282,16 @@ function renderOutage(now: number): boolean {
 
   // The banner: what a person should take from it.
   if (o.endedBy) showBanner('lost', `Outage ended by ${o.endedBy}.`);
-  else if (o.backAt !== undefined) showBanner('back', `back: CONNECTED again ${seconds(o.backAt - o.since)} s after the link went dark.`);
-  else if (o.reconnectingAt !== undefined) showBanner('reconnecting', 'RECONNECTING: the link was silent past the 4 s threshold; retrying.');
-  else if (quietBlip(o, now)) showBanner('quiet', `Healed after ${seconds(o.healAt! - o.since)} s: under 4 s, so no state change.`);
+  else if (o.backAt !== undefined)
+    showBanner('back', `back: CONNECTED again ${seconds(o.backAt - o.since)} s after the link went dark.`);
+  else if (o.reconnectingAt !== undefined)
+    showBanner('reconnecting', 'RECONNECTING: the link was silent past the 4 s threshold; retrying.');
+  else if (quietBlip(o, now))
+    showBanner('quiet', `Healed after ${seconds(o.healAt! - o.since)} s: under 4 s, so no state change.`);
   else showBanner('cut', "Link cut: frames are held both ways; the client hasn't said anything yet.");
 
-  const settled = o.endedBy !== undefined || o.backAt !== undefined || (quietBlip(o, now) && now >= o.healAt! + QUIET_MARGIN_MS);
+  const settled =
+    o.endedBy !== undefined || o.backAt !== undefined || (quietBlip(o, now) && now >= o.healAt! + QUIET_MARGIN_MS);
   return running || !settled;
 }
 
@@ -270,7 +307,12 @@ function startTicking(): void {
 }
 
 function outageOngoing(): boolean {
-  return outage !== undefined && outage.backAt === undefined && outage.endedBy === undefined && !quietBlip(outage, performance.now());
+  return (
+    outage !== undefined &&
+    outage.backAt === undefined &&
+    outage.endedBy === undefined &&
+    !quietBlip(outage, performance.now())
+  );
 }
 
 /** The page cut its link at `at` for `ms`. */
@@ -286,10 +328,18 @@ function outageState({ state, reason }: ConnectionStatePair, at: number): void {
     if (!outage || !outageOngoing()) outage = { since: at - THRESHOLD_MS, estimated: true };
     outage.reconnectingAt = at;
     startTicking();
-  } else if (state === ConnectionState.Connected && outage?.reconnectingAt !== undefined && outage.backAt === undefined) {
+  } else if (
+    state === ConnectionState.Connected &&
+    outage?.reconnectingAt !== undefined &&
+    outage.backAt === undefined
+  ) {
     outage.backAt = at;
     startTicking();
-  } else if ((state === ConnectionState.Disconnected || state === ConnectionState.Aborted) && outage && outageOngoing()) {
+  } else if (
+    (state === ConnectionState.Disconnected || state === ConnectionState.Aborted) &&
+    outage &&
+    outageOngoing()
+  ) {
     outage.endedBy = `${state} / ${reason}`;
     startTicking();
   }
@@ -314,13 +364,23 @@ function renderChannelList(): void {
 function renderMembers(view: ChannelView): void {
   const list = byTestId('members', view.card);
   const sorted = [...view.members].sort((a, b) => a.localeCompare(b));
-  list.replaceChildren(...sorted.map((uid) => h('li', { 'data-testid': 'member', class: uid === me ? 'self' : '' }, uid)));
+  list.replaceChildren(
+    ...sorted.map((uid) => h('li', { 'data-testid': 'member', class: uid === me ? 'self' : '' }, uid)),
+  );
 }
 
 function memberEvent(view: ChannelView, uid: string, kind: 'joined' | 'left'): void {
   const log = byTestId('member-events', view.card);
   const at = performance.now();
-  log.append(h('li', { class: kind }, h('time', {}, clockTime(at)), ' ', h('span', { 'data-testid': 'member-event' }, `${uid} ${kind}`)));
+  log.append(
+    h(
+      'li',
+      { class: kind },
+      h('time', {}, clockTime(at)),
+      ' ',
+      h('span', { 'data-testid': 'member-event' }, `${uid} ${kind}`),
+    ),
+  );
   log.scrollTop = log.scrollHeight;
 }
 
@@ -340,7 +400,14 @@ async function joinChannel(id: string): Promise<void> {
   const card = h(
     'article',
     { class: 'channel', 'data-testid': 'channel', 'data-channel': id, 'aria-label': `channel ${id}` },
-    h('div', { class: 'channel-head' }, h('span', { class: 'channel-name' }, `# ${id}`), count, h('span', { class: 'muted' }, 'members'), leave),
+    h(
+      'div',
+      { class: 'channel-head' },
+      h('span', { class: 'channel-name' }, `# ${id}`),
+      count,
+      h('span', { class: 'muted' }, 'members'),
+      leave,
+    ),
     h('ul', { class: 'members', 'data-testid': 'members', 'aria-label': 'members' }),
     h('ol', { class: 'member-events', 'data-testid': 'member-events', 'aria-label': 'member events' }),
   );
@@ -360,11 +427,13 @@ async function joinChannel(id: string): Promise<void> {
       count.textContent = String(n);
     }),
   );
-  leave.addEventListener('click', () =>
-    void attempt(ui.channelError, async () => {
-      dropChannelView(id);
-      await channel.leave();
-    }),
+  leave.addEventListener(
+    'click',
+    () =>
+      void attempt(ui.channelError, async () => {
+        dropChannelView(id);
+        await channel.leave();
+      }),
   );
   channelViews.set(id, view);
   renderChannelList();
@@ -391,7 +460,14 @@ function showAttributes(uid: string, attributes: AttributesMap): void {
   const keys = Object.keys(attributes).sort();
   caption.textContent = `${uid}: ${keys.length === 0 ? 'no attributes' : `${keys.length} attribute${keys.length === 1 ? '' : 's'}`} (read ${clockTime(performance.now())})`;
   ui.attrResult.tBodies[0].replaceChildren(
-    ...keys.map((key) => h('tr', { 'data-testid': 'attr-row', 'data-key': key }, h('th', { scope: 'row' }, key), h('td', {}, attributes[key]))),
+    ...keys.map((key) =>
+      h(
+        'tr',
+        { 'data-testid': 'attr-row', 'data-key': key },
+        h('th', { scope: 'row' }, key),
+        h('td', {}, attributes[key]),
+      ),
+    ),
   );
 }
 
@@ -407,11 +483,13 @@ ui.attrForm.addEventListener('submit', (event) => {
   });
 });
 
-ui.attrClear.addEventListener('click', () =>
-  void attempt(ui.attrError, async () => {
-    await client.clearLocalUserAttributes();
-    if (me) await readAttributes(me);
-  }),
+ui.attrClear.addEventListener(
+  'click',
+  () =>
+    void attempt(ui.attrError, async () => {
+      await client.clearLocalUserAttributes();
+      if (me) await readAttributes(me);
+    }),
 );
 
 ui.attrReadForm.addEventListener('submit', (event) => {
@@ -443,12 +521,14 @@ async function subscribePeer(uid: string): Promise<void> {
     h('span', { class: 'since' }),
     unsubscribe,
   );
-  unsubscribe.addEventListener('click', () =>
-    void attempt(ui.peerError, async () => {
-      peerRows.delete(uid);
-      row.remove();
-      await client.unsubscribePeersOnlineStatus([uid]);
-    }),
+  unsubscribe.addEventListener(
+    'click',
+    () =>
+      void attempt(ui.peerError, async () => {
+        peerRows.delete(uid);
+        row.remove();
+        await client.unsubscribePeersOnlineStatus([uid]);
+      }),
   );
   peerRows.set(uid, row);
   ui.peerList.append(row);
@@ -489,7 +569,8 @@ function renderState({ state, reason }: ConnectionStatePair): void {
   ui.login.disabled = state !== ConnectionState.Disconnected;
   ui.uid.disabled = state !== ConnectionState.Disconnected;
   ui.logout.disabled = state === ConnectionState.Disconnected;
-  for (const button of [...ui.cutButtons, ui.secondPage, ui.join, ui.attrSet, ui.attrClear, ui.attrRead, ui.subscribe]) button.disabled = !linked;
+  for (const button of [...ui.cutButtons, ui.secondPage, ui.join, ui.attrSet, ui.attrClear, ui.attrRead, ui.subscribe])
+    button.disabled = !linked;
   document.title = `${state} · rx-rtm demo`;
 }
 
@@ -565,7 +646,10 @@ async function cutLink(ms: number): Promise<void> {
   await fetchJson(`/demo/cut?uid=${encodeURIComponent(me)}&ms=${ms}`, { method: 'POST' });
   timelineNote(`✂ link cut for ${ms / 1000} s`, 'cut', at);
   linkCut(at, ms);
-  setTimeout(() => timelineNote('link healed: held frames delivered', 'healed', performance.now()), at + ms - performance.now());
+  setTimeout(
+    () => timelineNote('link healed: held frames delivered', 'healed', performance.now()),
+    at + ms - performance.now(),
+  );
 }
 
 ui.loginForm.addEventListener('submit', (event) => {
@@ -586,7 +670,8 @@ ui.secondPage.addEventListener('click', () => {
 async function start(): Promise<void> {
   const config = await fetchJson<{ appId: string; presenceGraceMs: number }>('/demo/config');
   presenceGraceMs = config.presenceGraceMs;
-  for (const label of document.querySelectorAll('[data-testid="clock-grace"] b')) label.textContent = `${presenceGraceMs / 1000} s`;
+  for (const label of document.querySelectorAll('[data-testid="clock-grace"] b'))
+    label.textContent = `${presenceGraceMs / 1000} s`;
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
   client = createClient({ url, appId: config.appId, interruptionThresholdMs: THRESHOLD_MS });
   // For the console: try `client.connectionState` or `client.createChannel('lobby')`.

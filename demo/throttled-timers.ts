@@ -65,7 +65,13 @@ export function installTimerThrottle(host: TimerHost, now: () => number = Date.n
     if (typeof handler !== 'function') throw new TypeError('string timer handlers are not supported here');
     const delay = Math.max(0, Number(timeout) || 0);
     const id = nextId++;
-    const timer: Timer = { handler: () => (handler as (...a: unknown[]) => void)(...args), delay, repeat, due: now() + delay, native: 0 };
+    const timer: Timer = {
+      handler: () => (handler as (...a: unknown[]) => void)(...args),
+      delay,
+      repeat,
+      due: now() + delay,
+      native: 0,
+    };
     timers.set(id, timer);
     arm(id, timer);
     return id;

@@ -69,7 +69,9 @@ export async function measureBundle(name: string, contents: string, external: st
 const builtins = new Set(builtinModules);
 
 function nodeOnly(metafile: Metafile, imports: string[]): string[] {
-  const found = imports.filter((path) => path === 'ws' || path.startsWith('ws/') || path.startsWith('node:') || builtins.has(path));
+  const found = imports.filter(
+    (path) => path === 'ws' || path.startsWith('ws/') || path.startsWith('node:') || builtins.has(path),
+  );
   for (const path of Object.keys(metafile.inputs)) {
     if (/(^|\/)node_modules\/ws\//.test(path)) found.push(path);
   }
@@ -92,14 +94,18 @@ export function problems(size: BundleSize): string[] {
   if (size.gzipBytes > GZIP_LIMIT_BYTES) {
     found.push(`${size.name} is ${size.gzipBytes} bytes gzipped, over the ${GZIP_LIMIT_BYTES}-byte budget`);
   }
-  if (size.nodeOnly.length > 0) found.push(`${size.name}'s browser bundle has Node-only code: ${size.nodeOnly.join(', ')}`);
+  if (size.nodeOnly.length > 0)
+    found.push(`${size.name}'s browser bundle has Node-only code: ${size.nodeOnly.join(', ')}`);
   return found;
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 function report(sizes: BundleSize[]): string {
-  const rows = sizes.map((s) => `${s.name.padEnd(18)} ${String(s.minBytes).padStart(7)} B  ${kb(s.minBytes).padStart(8)}   ${String(s.gzipBytes).padStart(6)} B  ${kb(s.gzipBytes).padStart(7)}`);
+  const rows = sizes.map(
+    (s) =>
+      `${s.name.padEnd(18)} ${String(s.minBytes).padStart(7)} B  ${kb(s.minBytes).padStart(8)}   ${String(s.gzipBytes).padStart(6)} B  ${kb(s.gzipBytes).padStart(7)}`,
+  );
   const [rxRtm] = sizes;
   const largest = rxRtm!.inputs.slice(0, 8).map(({ path, bytes }) => `  ${String(bytes).padStart(6)} B  ${path}`);
   return [

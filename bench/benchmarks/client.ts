@@ -63,7 +63,8 @@ export async function runClient(ctx: BenchContext): Promise<ClientResult> {
     heapPerIdleClientKiB: round(result.heapPerIdleClientBytes / 1024, 2),
     rssPerIdleClientKiB: round(result.rssPerIdleClientBytes / 1024, 2),
     bundles,
-    bundleMethod: 'scripts/bundle-size.ts (npm run size): esbuild, platform browser, esm, minify, tree-shaking; gzip level 9',
+    bundleMethod:
+      'scripts/bundle-size.ts (npm run size): esbuild, platform browser, esm, minify, tree-shaking; gzip level 9',
   };
   ctx.log(
     `client: ${figures.transitionsPerCpuSecond} transitions per CPU second; ${figures.heapPerIdleClientKiB} KiB heap per idle client; ` +

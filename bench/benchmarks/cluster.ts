@@ -16,7 +16,14 @@
 import { Redis } from 'ioredis';
 import { redisAvailable, RedisProcess } from '../../spec/support/redis-process.js';
 import { sleep, type BenchContext } from '../harness/context.js';
-import { openSessions, shares, startGenerators, startServerChild, stopGenerators, stopServerChild } from '../harness/fleet.js';
+import {
+  openSessions,
+  shares,
+  startGenerators,
+  startServerChild,
+  stopGenerators,
+  stopServerChild,
+} from '../harness/fleet.js';
 import { cpuSeconds } from '../harness/proc.js';
 import { concatSamples, round, rounded, summarize } from '../harness/stats.js';
 import { CHANNEL, trial } from './fanout.js';
@@ -80,10 +87,15 @@ async function crossNode(ctx: BenchContext, redisUrl: string, members: number): 
     const [subject] = await startGenerators(ctx, nodeA, 1, DEFAULT_HEARTBEAT_MS, 'csubject');
     try {
       const opened = await openSessions(ctx, memberGenerators, members, `${label} members on B`);
-      if (opened.failed > 0) throw new Error(`${label}: ${opened.failed} members failed to log in (${opened.firstFailure})`);
+      if (opened.failed > 0)
+        throw new Error(`${label}: ${opened.failed} members failed to log in (${opened.firstFailure})`);
       await openSessions(ctx, [subject], 1, `${label} subject on A`);
       const counts = shares(ctx.options.rampConcurrency, memberGenerators.length);
-      const joins = await Promise.all(memberGenerators.map((g, i) => g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000)));
+      const joins = await Promise.all(
+        memberGenerators.map((g, i) =>
+          g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
+        ),
+      );
       if (joins.some((j) => j.failed > 0)) throw new Error(`${label}: joins failed`);
       await sleep(2000);
       const joined: Float64Array[] = [];
@@ -109,7 +121,9 @@ async function crossNode(ctx: BenchContext, redisUrl: string, members: number): 
         lastMemberJoined: rounded(summarize(last)),
         missed,
       };
-      ctx.log(`${label}: MemberJoined A → B p50 ${result.joined.p50} ms p99 ${result.joined.p99} ms; MemberLeft p50 ${result.left.p50} ms p99 ${result.left.p99} ms; missed ${missed}`);
+      ctx.log(
+        `${label}: MemberJoined A → B p50 ${result.joined.p50} ms p99 ${result.joined.p99} ms; MemberLeft p50 ${result.left.p50} ms p99 ${result.left.p99} ms; missed ${missed}`,
+      );
       return result;
     } finally {
       await stopGenerators([...memberGenerators, subject]);
@@ -174,7 +188,11 @@ export async function runCluster(ctx: BenchContext): Promise<ClusterResult> {
       `cluster: ${perSecond} Redis commands/s, ${perHeartbeat} per heartbeat (${scriptsPerHeartbeat} script calls), redis-server CPU ${redisCpu}% (${JSON.stringify(top)})`,
     );
     await redis.flushall();
-    const cross = await crossNode(ctx, redisProcess.url, Math.min(ctx.options.clusterMembers, ctx.maxSessionsPerProcess));
+    const cross = await crossNode(
+      ctx,
+      redisProcess.url,
+      Math.min(ctx.options.clusterMembers, ctx.maxSessionsPerProcess),
+    );
     return {
       status: 'measured',
       sessionsPerNode: sessions,

@@ -7,7 +7,15 @@
  */
 import { loadavg } from 'node:os';
 import { sleep, type BenchContext } from '../harness/context.js';
-import { openSessions, shares, startGenerators, startServerChild, stopGenerators, stopServerChild, type GeneratorChild } from '../harness/fleet.js';
+import {
+  openSessions,
+  shares,
+  startGenerators,
+  startServerChild,
+  stopGenerators,
+  stopServerChild,
+  type GeneratorChild,
+} from '../harness/fleet.js';
 import { concatSamples, round, rounded, summarize } from '../harness/stats.js';
 import { DEFAULT_HEARTBEAT_MS } from './sessions.js';
 
@@ -46,7 +54,9 @@ export async function trial(
   action: 'join' | 'leave',
   expected: number,
 ): Promise<{ latencies: Float64Array; reply: number; missed: number }> {
-  await Promise.all(members.map((g) => g.ask({ type: 'expect', uid: subjectUid, joined: action === 'join' }, 'expecting')));
+  await Promise.all(
+    members.map((g) => g.ask({ type: 'expect', uid: subjectUid, joined: action === 'join' }, 'expecting')),
+  );
   const { sentAt, repliedAt } = await subject.ask({ type: 'act', action, channel: CHANNEL }, 'acted');
   const parts: Float64Array[] = [];
   let heard = 0;
@@ -71,17 +81,26 @@ async function runSize(ctx: BenchContext, size: number): Promise<FanoutRun> {
     const [subject] = await startGenerators(ctx, server, 1, DEFAULT_HEARTBEAT_MS, 'subject');
     try {
       const opened = await openSessions(ctx, members, size, label);
-      if (opened.failed > 0) throw new Error(`${label}: ${opened.failed} members failed to log in (${opened.firstFailure})`);
+      if (opened.failed > 0)
+        throw new Error(`${label}: ${opened.failed} members failed to log in (${opened.firstFailure})`);
       await openSessions(ctx, [subject], 1, `${label} subject`);
-      ctx.log(`${label}: ${size} members logged in; joining them to the channel (about ${Math.round((size * size) / 2).toLocaleString('en')} member events)`);
+      ctx.log(
+        `${label}: ${size} members logged in; joining them to the channel (about ${Math.round((size * size) / 2).toLocaleString('en')} member events)`,
+      );
       const started = performance.now();
       const counts = shares(ctx.options.rampConcurrency, members.length);
-      const joins = await Promise.all(members.map((g, i) => g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000)));
+      const joins = await Promise.all(
+        members.map((g, i) =>
+          g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
+        ),
+      );
       const buildSeconds = (performance.now() - started) / 1000;
       const failed = joins.reduce((n, j) => n + j.failed, 0);
       if (failed > 0) throw new Error(`${label}: ${failed} joins failed`);
       const buildEvents = joins.reduce((n, j) => n + j.events, 0);
-      ctx.log(`${label}: channel built in ${buildSeconds.toFixed(1)} s (${buildEvents.toLocaleString('en')} events heard so far)`);
+      ctx.log(
+        `${label}: channel built in ${buildSeconds.toFixed(1)} s (${buildEvents.toLocaleString('en')} events heard so far)`,
+      );
       // Let the tail of the build drain before timing anything.
       await sleep(3000);
       const stats = await server.child.ask({ type: 'stats', gc: true }, 'stats', 120_000);

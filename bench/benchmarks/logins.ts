@@ -50,7 +50,11 @@ async function runOne(ctx: BenchContext, kind: ServerKind): Promise<LoginRun> {
     try {
       ctx.log(`${label}: ${loginSeconds} s, ${loginConcurrency} in flight`);
       const cpu = new CpuWindow([server.child.pid, generator.pid]);
-      const result = await generator.ask({ type: 'logins', ms: loginSeconds * 1000, concurrency: loginConcurrency }, 'logins', loginSeconds * 1000 + 120_000);
+      const result = await generator.ask(
+        { type: 'logins', ms: loginSeconds * 1000, concurrency: loginConcurrency },
+        'logins',
+        loginSeconds * 1000 + 120_000,
+      );
       const [serverCpu, generatorCpu] = cpu.percent();
       const othersCpu = cpu.othersPercent();
       const [serverKernel] = cpu.kernelShare();

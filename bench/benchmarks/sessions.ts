@@ -120,18 +120,28 @@ export function planSteps(ctx: BenchContext): { plans: Plan[]; skipped: SkippedS
       sessions: n,
       reason: `a server process may open at most ${cap + 100} files here (hard limit; raising it needs CAP_SYS_RESOURCE), and each session is one socket`,
     });
-    if (!capped && !plans.some((p) => p.sessions === cap)) plans.push({ sessions: cap, heartbeatMs: DEFAULT_HEARTBEAT_MS, note: `${cap} (the open-files limit)` });
+    if (!capped && !plans.some((p) => p.sessions === cap))
+      plans.push({ sessions: cap, heartbeatMs: DEFAULT_HEARTBEAT_MS, note: `${cap} (the open-files limit)` });
     capped = true;
   }
   if (capped && ctx.options.sizes.some((n) => n >= GOAL_SESSIONS)) {
     // The goal's heartbeat load at the sessions we can hold: the same pings per second as 50 000 sessions.
     const heartbeatMs = Math.round((DEFAULT_HEARTBEAT_MS * cap) / GOAL_SESSIONS);
-    plans.push({ sessions: cap, heartbeatMs, note: `${cap} pinging every ${heartbeatMs} ms = the ping rate of ${GOAL_SESSIONS}` });
+    plans.push({
+      sessions: cap,
+      heartbeatMs,
+      note: `${cap} pinging every ${heartbeatMs} ms = the ping rate of ${GOAL_SESSIONS}`,
+    });
   }
   return { plans, skipped };
 }
 
-export async function runStep(ctx: BenchContext, kind: ServerKind, plan: Plan, hooks: StepOptions = {}): Promise<SessionStep> {
+export async function runStep(
+  ctx: BenchContext,
+  kind: ServerKind,
+  plan: Plan,
+  hooks: StepOptions = {},
+): Promise<SessionStep> {
   const { options } = ctx;
   const label = hooks.label ?? `sessions ${kind} ${plan.sessions}@${plan.heartbeatMs}ms`;
   const server = await startServerChild(ctx, kind, label, hooks.server);
@@ -149,7 +159,11 @@ export async function runStep(ctx: BenchContext, kind: ServerKind, plan: Plan, h
       if (options.heapSnapshot) {
         const dir = join(options.outDir, 'heap');
         mkdirSync(dir, { recursive: true });
-        const { path } = await server.child.ask({ type: 'heap-snapshot', path: join(dir, `${label.replace(/[^\w.-]+/g, '_')}.heapsnapshot`) }, 'heap-snapshot', 300_000);
+        const { path } = await server.child.ask(
+          { type: 'heap-snapshot', path: join(dir, `${label.replace(/[^\w.-]+/g, '_')}.heapsnapshot`) },
+          'heap-snapshot',
+          300_000,
+        );
         ctx.log(`${label}: heap snapshot ${path}`);
       }
       // Let the collection's pause pass out of the window, and start the loop-delay histogram afresh.
@@ -161,7 +175,13 @@ export async function runStep(ctx: BenchContext, kind: ServerKind, plan: Plan, h
       // Thirds of the window, so one burst of other work on the machine shows as one bad third, not as the p99.
       const parts: Measured[][] = [];
       for (let i = 0; i < WINDOW_PARTS; i++) {
-        parts.push(await Promise.all(generators.map((g) => g.ask({ type: 'measure', ms: (options.windowSeconds * 1000) / WINDOW_PARTS }, 'measured'))));
+        parts.push(
+          await Promise.all(
+            generators.map((g) =>
+              g.ask({ type: 'measure', ms: (options.windowSeconds * 1000) / WINDOW_PARTS }, 'measured'),
+            ),
+          ),
+        );
       }
       const [serverCpu, ...generatorCpu] = cpu.percent();
       const othersCpu = cpu.othersPercent();
@@ -173,7 +193,8 @@ export async function runStep(ctx: BenchContext, kind: ServerKind, plan: Plan, h
       const last = parts[parts.length - 1];
       const rtt = summarize(concatSamples(measured.map((m) => m.rtt)));
       const lostReasons: Record<string, number> = {};
-      for (const m of last) for (const [why, n] of Object.entries(m.lostReasons)) lostReasons[why] = (lostReasons[why] ?? 0) + n;
+      for (const m of last)
+        for (const [why, n] of Object.entries(m.lostReasons)) lostReasons[why] = (lostReasons[why] ?? 0) + n;
       if (ramp.failed) lostReasons[`failed to open: ${ramp.firstFailure}`] = ramp.failed;
       const held = last.reduce((n, m) => n + m.held, 0);
       const lost = last.reduce((n, m) => n + m.lost + m.failed, 0);
@@ -196,7 +217,10 @@ export async function runStep(ctx: BenchContext, kind: ServerKind, plan: Plan, h
         rssPerSessionKiB: perSession(settled.memory.rss - baseline.memory.rss),
         heapPerSessionKiB: perSession(settled.memory.heapUsed - baseline.memory.heapUsed),
         serverCpuPercent: round(serverCpu, 1),
-        generatorCpuPercent: round(generatorCpu.reduce((a, b) => a + b, 0), 1),
+        generatorCpuPercent: round(
+          generatorCpu.reduce((a, b) => a + b, 0),
+          1,
+        ),
         othersCpuPercent: round(othersCpu, 1),
         serverKernelShare: round(serverKernel, 2),
         generatorLoopDelayP99Ms: round(Math.max(...measured.map((m) => m.loopDelayP99Ms)), 1),
@@ -237,7 +261,8 @@ export async function runSessions(ctx: BenchContext): Promise<SessionsResult> {
   for (const step of steps) {
     if (step.server !== 'rx-rtm') continue;
     for (const other of steps) {
-      if (other.server === 'rx-rtm' || other.sessions !== step.sessions || other.heartbeatMs !== step.heartbeatMs) continue;
+      if (other.server === 'rx-rtm' || other.sessions !== step.sessions || other.heartbeatMs !== step.heartbeatMs)
+        continue;
       ratios.push({
         sessions: step.sessions,
         heartbeatMs: step.heartbeatMs,

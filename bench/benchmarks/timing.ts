@@ -74,11 +74,18 @@ let nextUid = 0;
 
 async function rtmTrial(server: RtmServer, heartbeatIntervalMs: number | undefined): Promise<TimingTrial> {
   const proxy = await startFaultProxy({ target: { port: server.port } });
-  const client = createClient({ url: `ws://127.0.0.1:${proxy.port}/`, appId: BENCH_APP, ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}) });
+  const client = createClient({
+    url: `ws://127.0.0.1:${proxy.port}/`,
+    appId: BENCH_APP,
+    ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}),
+  });
   const states = new StateRecorder(client);
   const uid = `timing-${process.pid}-${nextUid++}`;
   try {
-    await client.login({ uid, token: createToken({ appId: BENCH_APP, appSecret: BENCH_SECRET, uid, expiresInSeconds: 3600 }) });
+    await client.login({
+      uid,
+      token: createToken({ appId: BENCH_APP, appSecret: BENCH_SECRET, uid, expiresInSeconds: 3600 }),
+    });
     // A random moment of the heartbeat cycle, after a few round trips.
     await sleep(random(1500, 3500));
     const from = states.seen.length;
@@ -131,7 +138,13 @@ async function socketIoTrial(port: number): Promise<TimingTrial> {
   }
 }
 
-async function inBatches(ctx: BenchContext, label: string, trials: number, parallel: number, trial: () => Promise<TimingTrial>): Promise<TimingTrial[]> {
+async function inBatches(
+  ctx: BenchContext,
+  label: string,
+  trials: number,
+  parallel: number,
+  trial: () => Promise<TimingTrial>,
+): Promise<TimingTrial[]> {
   const results: TimingTrial[] = [];
   while (results.length < trials) {
     const batch = Math.min(parallel, trials - results.length);
@@ -157,11 +170,17 @@ function summarizeRun(client: TimingClient, heartbeatMs: number, parallel: numbe
     failed: samples.length - ok.length,
     down: rounded(summarize(down), 0),
     up: rounded(summarize(ok.map((s) => s.upMs!)), 0),
-    withinGoal: rtm ? down.filter((d) => d >= INTERRUPTION_GOAL_MS.earliest && d <= INTERRUPTION_GOAL_MS.latest).length : null,
+    withinGoal: rtm
+      ? down.filter((d) => d >= INTERRUPTION_GOAL_MS.earliest && d <= INTERRUPTION_GOAL_MS.latest).length
+      : null,
     early: rtm ? down.filter((d) => d < INTERRUPTION_GOAL_MS.earliest).length : null,
     reasons,
     parallel,
-    samples: samples.map((s) => ({ ...s, downMs: round(s.downMs ?? Number.NaN, 1), upMs: round(s.upMs ?? Number.NaN, 1) })),
+    samples: samples.map((s) => ({
+      ...s,
+      downMs: round(s.downMs ?? Number.NaN, 1),
+      upMs: round(s.upMs ?? Number.NaN, 1),
+    })),
   };
 }
 
@@ -175,9 +194,18 @@ export async function runTiming(ctx: BenchContext): Promise<TimingResult> {
       http.listen(0, '127.0.0.1');
       await new Promise<void>((resolve) => http.once('listening', resolve));
       const port = (http.address() as AddressInfo).port;
-      ctx.log(`timing socket.io-client: ${trials} trials, ${sioParallel} at once (each up to ~80 s: ping 25 s + timeout 20 s)`);
+      ctx.log(
+        `timing socket.io-client: ${trials} trials, ${sioParallel} at once (each up to ~80 s: ping 25 s + timeout 20 s)`,
+      );
       try {
-        runs.push(summarizeRun(client, 25_000, sioParallel, await inBatches(ctx, 'timing socket.io-client', trials, sioParallel, () => socketIoTrial(port))));
+        runs.push(
+          summarizeRun(
+            client,
+            25_000,
+            sioParallel,
+            await inBatches(ctx, 'timing socket.io-client', trials, sioParallel, () => socketIoTrial(port)),
+          ),
+        );
       } finally {
         await new Promise<void>((resolve) => void io.close(() => resolve()));
       }
@@ -187,7 +215,9 @@ export async function runTiming(ctx: BenchContext): Promise<TimingResult> {
     const server = await startServer({ port: 0, apps: { [BENCH_APP]: BENCH_SECRET } });
     ctx.log(`timing ${client} (heartbeat ${heartbeatMs} ms): ${trials} trials, ${parallel} at once`);
     try {
-      const samples = await inBatches(ctx, `timing ${client}`, trials, parallel, () => rtmTrial(server, client === 'rx-rtm-400' ? 400 : undefined));
+      const samples = await inBatches(ctx, `timing ${client}`, trials, parallel, () =>
+        rtmTrial(server, client === 'rx-rtm-400' ? 400 : undefined),
+      );
       const run = summarizeRun(client, heartbeatMs, parallel, samples);
       ctx.log(
         `timing ${client}: down p50 ${run.down.p50} ms, max ${run.down.max} ms, within [4.0, 4.5] s: ${run.withinGoal}/${run.trials - run.failed}, early ${run.early}; up p50 ${run.up.p50} ms max ${run.up.max} ms`,

@@ -89,7 +89,12 @@ class Session {
     private readonly onLost: (session: Session, why: string) => void,
   ) {
     const token = createToken({ appId: config.app, appSecret: config.secret, uid, expiresInSeconds: 24 * 3600 });
-    this.ws = new WebSocket(url, protocols, { localAddress, perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 60_000 });
+    this.ws = new WebSocket(url, protocols, {
+      localAddress,
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      handshakeTimeout: 60_000,
+    });
     const ws = this.ws;
     // A server too busy to answer must not hold the ramp up for ever: a login not answered in time failed.
     this.loginDeadline = setTimeout(() => this.fail('no welcome within 30 s'), LOGIN_DEADLINE_MS);
@@ -326,7 +331,8 @@ function logins(ms: number, concurrency: number): Promise<FromGenerator> {
     const end = monotonicMs() + ms;
     const next = () => {
       if (monotonicMs() >= end) {
-        if (active === 0) resolve({ type: 'logins', count, failed: bad, latencies: latencies.take(), firstFailure: failure });
+        if (active === 0)
+          resolve({ type: 'logins', count, failed: bad, latencies: latencies.take(), firstFailure: failure });
         return;
       }
       active++;
@@ -362,7 +368,8 @@ function logins(ms: number, concurrency: number): Promise<FromGenerator> {
         if (!upgraded) {
           const headEnd = pending.indexOf('\r\n\r\n');
           if (headEnd < 0) return;
-          if (!pending.subarray(0, 13).toString().startsWith('HTTP/1.1 101')) return settle(`handshake: ${pending.subarray(0, pending.indexOf('\r\n')).toString()}`);
+          if (!pending.subarray(0, 13).toString().startsWith('HTTP/1.1 101'))
+            return settle(`handshake: ${pending.subarray(0, pending.indexOf('\r\n')).toString()}`);
           upgraded = true;
           pending = pending.subarray(headEnd + 4);
           if (!sio) socket.write(clientFrame(JSON.stringify({ t: 'login', app: config.app, uid, token })));
@@ -389,7 +396,8 @@ function logins(ms: number, concurrency: number): Promise<FromGenerator> {
 function clientFrame(text: string): Buffer {
   const payload = Buffer.from(text);
   const n = payload.length;
-  const header = n < 126 ? Buffer.from([0x81, 0x80 | n, 0, 0, 0, 0]) : Buffer.from([0x81, 0x80 | 126, n >> 8, n & 0xff, 0, 0, 0, 0]);
+  const header =
+    n < 126 ? Buffer.from([0x81, 0x80 | n, 0, 0, 0, 0]) : Buffer.from([0x81, 0x80 | 126, n >> 8, n & 0xff, 0, 0, 0, 0]);
   return Buffer.concat([header, payload]);
 }
 
@@ -457,7 +465,18 @@ async function handle(message: ToGenerator): Promise<void> {
       const held = sessions.reduce((n, s) => n + (s.phase === 'up' ? 1 : 0), 0);
       const loopDelayP99Ms = Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS);
       const loopDelayMaxMs = Math.max(0, loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS);
-      send({ type: 'measured', rtt: rtt.take(), pings: pings - pings0, pongs: pongs - pongs0, held, lost, failed, lostReasons, loopDelayP99Ms, loopDelayMaxMs });
+      send({
+        type: 'measured',
+        rtt: rtt.take(),
+        pings: pings - pings0,
+        pongs: pongs - pongs0,
+        held,
+        lost,
+        failed,
+        lostReasons,
+        loopDelayP99Ms,
+        loopDelayMaxMs,
+      });
       return;
     }
     case 'logins':
@@ -466,7 +485,12 @@ async function handle(message: ToGenerator): Promise<void> {
     case 'join': {
       const started = monotonicMs();
       const result = await joinAll(message.channel, message.concurrency);
-      send({ type: 'joined', ...result, ms: monotonicMs() - started, events: sessions.reduce((n, s) => n + s.events, 0) });
+      send({
+        type: 'joined',
+        ...result,
+        ms: monotonicMs() - started,
+        events: sessions.reduce((n, s) => n + s.events, 0),
+      });
       return;
     }
     case 'expect':

@@ -16,4 +16,8 @@ const server = await startServer({
   // Cluster hook: startServer's `redisUrl` makes this process one node sharing state through Redis.
   ...(config.store === 'redis' ? { redisUrl: config.redisUrl } : {}),
 });
-serveHarness(server.port, () => server.sessionCount, () => server.close());
+serveHarness(
+  server.port,
+  () => server.sessionCount,
+  () => server.close(),
+);

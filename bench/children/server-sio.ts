@@ -15,7 +15,10 @@ const http = createServer();
 const io = new Server(http);
 io.use((socket, next) => {
   const { uid, token } = (socket.handshake.auth ?? {}) as { uid?: unknown; token?: unknown };
-  const check = typeof uid === 'string' && typeof token === 'string' ? verifyToken(token, config.app, uid, config.secret) : undefined;
+  const check =
+    typeof uid === 'string' && typeof token === 'string'
+      ? verifyToken(token, config.app, uid, config.secret)
+      : undefined;
   if (check?.ok) next();
   else next(new Error(check ? check.code : 'INVALID_ARGUMENT'));
 });

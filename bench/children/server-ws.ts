@@ -22,7 +22,8 @@ wss.on('connection', (socket: WebSocket) => {
       return;
     }
     if (frame.t === 'ping') socket.send(PONG);
-    else if (frame.t === 'login') socket.send(`{"t":"welcome","session":"s${++next}","resumed":false,"tokenExpiresInMs":3600000}`);
+    else if (frame.t === 'login')
+      socket.send(`{"t":"welcome","session":"s${++next}","resumed":false,"tokenExpiresInMs":3600000}`);
   });
 });
 const port = (wss.address() as { port: number }).port;

@@ -6,13 +6,25 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildName } from './build.js';
 import { BENCH_APP, BENCH_SECRET, localAddresses, type BenchContext } from './context.js';
-import type { FromGenerator, FromServer, GeneratorConfig, ServerChildConfig, ServerKind, ToGenerator, ToServer } from './ipc.js';
+import type {
+  FromGenerator,
+  FromServer,
+  GeneratorConfig,
+  ServerChildConfig,
+  ServerKind,
+  ToGenerator,
+  ToServer,
+} from './ipc.js';
 import { Child } from './proc.js';
 
 export type ServerChild = Child<ToServer, FromServer>;
 export type GeneratorChild = Child<ToGenerator, FromGenerator>;
 
-const SERVER_ENTRY: Record<ServerKind, ChildName> = { 'rx-rtm': 'server-rtm', ws: 'server-ws', 'socket.io': 'server-sio' };
+const SERVER_ENTRY: Record<ServerKind, ChildName> = {
+  'rx-rtm': 'server-rtm',
+  ws: 'server-ws',
+  'socket.io': 'server-sio',
+};
 
 export interface StartedServer {
   child: ServerChild;
@@ -20,12 +32,21 @@ export interface StartedServer {
   kind: ServerKind;
 }
 
-export async function startServerChild(ctx: BenchContext, kind: ServerKind, label: string, extra: Partial<ServerChildConfig> = {}): Promise<StartedServer> {
+export async function startServerChild(
+  ctx: BenchContext,
+  kind: ServerKind,
+  label: string,
+  extra: Partial<ServerChildConfig> = {},
+): Promise<StartedServer> {
   const nodeArgs = ['--expose-gc', ...ctx.options.serverNodeArgs];
   if (ctx.options.profile) {
     const dir = join(ctx.options.outDir, 'profiles');
     mkdirSync(dir, { recursive: true });
-    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label.replace(/[^\w.-]+/g, '_')}.cpuprofile`);
+    nodeArgs.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      `--cpu-prof-name=${label.replace(/[^\w.-]+/g, '_')}.cpuprofile`,
+    );
   }
   const config: ServerChildConfig = { host: '127.0.0.1', app: BENCH_APP, secret: BENCH_SECRET, ...extra };
   const child: ServerChild = new Child(`server ${kind}`, ctx.bundles.path(SERVER_ENTRY[kind]), {
@@ -77,7 +98,12 @@ export function shares(total: number, parts: number): number[] {
 }
 
 /** Opens `total` sessions over the generators, reporting progress every few seconds. */
-export async function openSessions(ctx: BenchContext, generators: GeneratorChild[], total: number, what: string): Promise<{ open: number; failed: number; seconds: number; firstFailure: string | undefined }> {
+export async function openSessions(
+  ctx: BenchContext,
+  generators: GeneratorChild[],
+  total: number,
+  what: string,
+): Promise<{ open: number; failed: number; seconds: number; firstFailure: string | undefined }> {
   const progress = generators.map(() => ({ open: 0, failed: 0 }));
   let lastReport = performance.now();
   generators.forEach((g, i) =>
@@ -95,7 +121,11 @@ export async function openSessions(ctx: BenchContext, generators: GeneratorChild
   const counts = shares(total, generators.length);
   const concurrency = Math.max(1, Math.round(ctx.options.rampConcurrency / generators.length));
   const deadlineMs = ctx.options.rampTimeoutSeconds * 1000;
-  const results = await Promise.all(generators.map((g, i) => g.ask({ type: 'open', count: counts[i], concurrency, deadlineMs }, 'opened', deadlineMs + 60_000)));
+  const results = await Promise.all(
+    generators.map((g, i) =>
+      g.ask({ type: 'open', count: counts[i], concurrency, deadlineMs }, 'opened', deadlineMs + 60_000),
+    ),
+  );
   return {
     open: results.reduce((n, r) => n + r.open, 0),
     failed: results.reduce((n, r) => n + r.failed, 0),

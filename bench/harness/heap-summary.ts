@@ -28,7 +28,8 @@ export function heapCensus(path: string): HeapCensus {
   for (let i = 0; i < snap.nodes.length; i += width) {
     const type = types[snap.nodes[i + typeAt]];
     // Strings and numbers by type only; objects by constructor name.
-    const name = type === 'object' || type === 'closure' || type === 'native' ? snap.strings[snap.nodes[i + nameAt]] : '';
+    const name =
+      type === 'object' || type === 'closure' || type === 'native' ? snap.strings[snap.nodes[i + nameAt]] : '';
     const key = `${type}:${name}`;
     const entry = census.get(key) ?? { count: 0, bytes: 0 };
     entry.count++;

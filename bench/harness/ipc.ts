@@ -43,7 +43,15 @@ export type ToServer =
 
 export type FromServer =
   | { type: 'ready'; port: number }
-  | { type: 'stats'; memory: MemoryFigures; sessions: number; loopDelayP50Ms: number; loopDelayP99Ms: number; loopDelayMaxMs: number; loopUtilization: number }
+  | {
+      type: 'stats';
+      memory: MemoryFigures;
+      sessions: number;
+      loopDelayP50Ms: number;
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
+      loopUtilization: number;
+    }
   | { type: 'heap-snapshot'; path: string };
 
 /** What a generator is started with (in `BENCH_GENERATOR`, as JSON). */

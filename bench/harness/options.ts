@@ -110,7 +110,9 @@ function positive(text: string | undefined, name: string, fallback?: number): nu
 }
 
 function oneOf<T extends string>(values: string[], allowed: readonly T[], name: string): T[] {
-  for (const v of values) if (!allowed.includes(v as T)) throw new Error(`--${name}: unknown ${JSON.stringify(v)} (one of ${allowed.join(', ')})`);
+  for (const v of values)
+    if (!allowed.includes(v as T))
+      throw new Error(`--${name}: unknown ${JSON.stringify(v)} (one of ${allowed.join(', ')})`);
   return values as T[];
 }
 

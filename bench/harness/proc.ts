@@ -97,7 +97,10 @@ export function openFilesLimit(): { soft: number; hard: number } {
     const line = readFileSync('/proc/self/limits', 'utf8')
       .split('\n')
       .find((l) => l.startsWith('Max open files'));
-    const [soft, hard] = (line ?? '').split(/\s+/).slice(3, 5).map((v) => (v === 'unlimited' ? Infinity : Number(v)));
+    const [soft, hard] = (line ?? '')
+      .split(/\s+/)
+      .slice(3, 5)
+      .map((v) => (v === 'unlimited' ? Infinity : Number(v)));
     if (Number.isFinite(soft)) return { soft, hard };
   } catch {
     // not Linux
@@ -149,7 +152,8 @@ export class Child<In extends { type: string }, Out extends { type: string }> {
     options: SpawnOptions = {},
   ) {
     const args = [...(options.nodeArgs ?? []), script];
-    const [command, argv] = options.cpus && TASKSET ? [TASKSET, ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
+    const [command, argv] =
+      options.cpus && TASKSET ? [TASKSET, ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
     this.process = spawn(command, argv, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',

@@ -34,7 +34,10 @@ export function inclusiveTimes(profile: CpuProfile, names: readonly string[]): R
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const out: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(names.map((n) => [n, 0])));
+  const out: Record<string, number> = Object.assign(
+    Object.create(null) as Record<string, number>,
+    Object.fromEntries(names.map((n) => [n, 0])),
+  );
   profile.samples.forEach((id, i) => {
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
@@ -48,7 +51,11 @@ export function inclusiveTimes(profile: CpuProfile, names: readonly string[]): R
 }
 
 /** Self time per function and per file, largest first. */
-export function summarizeProfile(profile: CpuProfile): { totalMs: number; functions: ProfileLine[]; files: ProfileLine[] } {
+export function summarizeProfile(profile: CpuProfile): {
+  totalMs: number;
+  functions: ProfileLine[];
+  files: ProfileLine[];
+} {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -66,7 +73,11 @@ export function summarizeProfile(profile: CpuProfile): { totalMs: number; functi
   const lines = (map: Map<string, number>) =>
     [...map]
       .sort((a, b) => b[1] - a[1])
-      .map(([name, us]) => ({ name, selfMs: Math.round(us / 100) / 10, percent: Math.round((us / total) * 1000) / 10 }));
+      .map(([name, us]) => ({
+        name,
+        selfMs: Math.round(us / 100) / 10,
+        percent: Math.round((us / total) * 1000) / 10,
+      }));
   return { totalMs: Math.round(total / 1000), functions: lines(functions), files: lines(files) };
 }
 
@@ -79,12 +90,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
   console.log(`total ${summary.totalMs} ms sampled`);
   console.log('\nself time by function:');
-  for (const line of summary.functions.slice(0, Number(top))) console.log(`${String(line.percent).padStart(5)}%  ${String(line.selfMs).padStart(9)} ms  ${line.name}`);
+  for (const line of summary.functions.slice(0, Number(top)))
+    console.log(`${String(line.percent).padStart(5)}%  ${String(line.selfMs).padStart(9)} ms  ${line.name}`);
   if (inclusive) {
     console.log('\ninclusive time:');
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    for (const [name, ms] of Object.entries(inclusiveTimes(profile, inclusive.split(',')))) console.log(`${String(ms).padStart(9)} ms  ${name}`);
+    for (const [name, ms] of Object.entries(inclusiveTimes(profile, inclusive.split(','))))
+      console.log(`${String(ms).padStart(9)} ms  ${name}`);
   }
   console.log('\nself time by file:');
-  for (const line of summary.files.slice(0, 15)) console.log(`${String(line.percent).padStart(5)}%  ${String(line.selfMs).padStart(9)} ms  ${line.name}`);
+  for (const line of summary.files.slice(0, 15))
+    console.log(`${String(line.percent).padStart(5)}%  ${String(line.selfMs).padStart(9)} ms  ${line.name}`);
 }

@@ -38,13 +38,17 @@ export interface BenchResults {
   goals: Goal[];
 }
 
-const fmt = (value: number | null | undefined, unit = '') => (value === null || value === undefined ? '–' : `${value.toLocaleString('en')}${unit}`);
+const fmt = (value: number | null | undefined, unit = '') =>
+  value === null || value === undefined ? '–' : `${value.toLocaleString('en')}${unit}`;
 
 export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
   const goals: Goal[] = [];
   const rtmSteps = results.sessions?.steps.filter((s) => s.server === 'rx-rtm') ?? [];
   const plain = rtmSteps.filter((s) => s.heartbeatMs === DEFAULT_HEARTBEAT_MS);
-  const largest = plain.reduce<(typeof plain)[number] | undefined>((a, s) => (!a || s.sessions > a.sessions ? s : a), undefined);
+  const largest = plain.reduce<(typeof plain)[number] | undefined>(
+    (a, s) => (!a || s.sessions > a.sessions ? s : a),
+    undefined,
+  );
   const equivalent = rtmSteps.find((s) => s.heartbeatMs < DEFAULT_HEARTBEAT_MS);
 
   if (results.sessions) {
@@ -58,11 +62,18 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
     } else {
       measured = skipped
         ? `not measurable here: ${skipped.reason}. Held ${fmt(largest?.held)} (lost ${fmt(largest?.lost)})` +
-          (equivalent ? `; at the ping rate of ${fmt(GOAL_SESSIONS)} sessions: lost ${equivalent.lost}, CPU ${fmt(equivalent.serverCpuPercent, '%')}, p99 ${fmt(equivalent.rttP99Ms, ' ms')}` : '')
+          (equivalent
+            ? `; at the ping rate of ${fmt(GOAL_SESSIONS)} sessions: lost ${equivalent.lost}, CPU ${fmt(equivalent.serverCpuPercent, '%')}, p99 ${fmt(equivalent.rttP99Ms, ' ms')}`
+            : '')
         : `not run (largest size ${fmt(largest?.sessions)})`;
       met = null;
     }
-    goals.push({ id: 'sessions', goal: `${GOAL_SESSIONS.toLocaleString('en')} concurrent sessions on one server process`, measured, met });
+    goals.push({
+      id: 'sessions',
+      goal: `${GOAL_SESSIONS.toLocaleString('en')} concurrent sessions on one server process`,
+      measured,
+      met,
+    });
 
     const judged = [largest, equivalent].filter((s) => s !== undefined);
     goals.push({
@@ -72,8 +83,16 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
       met: judged.length ? judged.every((s) => s.rttP99Ms !== null && s.rttP99Ms < 100) : null,
     });
 
-    const ratio = largest ? results.sessions.ratios.find((r) => r.against === 'ws' && r.sessions === largest.sessions && r.heartbeatMs === DEFAULT_HEARTBEAT_MS) : undefined;
-    const ws = largest ? results.sessions.steps.find((s) => s.server === 'ws' && s.sessions === largest.sessions && s.heartbeatMs === DEFAULT_HEARTBEAT_MS) : undefined;
+    const ratio = largest
+      ? results.sessions.ratios.find(
+          (r) => r.against === 'ws' && r.sessions === largest.sessions && r.heartbeatMs === DEFAULT_HEARTBEAT_MS,
+        )
+      : undefined;
+    const ws = largest
+      ? results.sessions.steps.find(
+          (s) => s.server === 'ws' && s.sessions === largest.sessions && s.heartbeatMs === DEFAULT_HEARTBEAT_MS,
+        )
+      : undefined;
     goals.push({
       id: 'memory-per-session',
       goal: 'server memory per session at most 1.5 × bare ws',
@@ -92,7 +111,10 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
     goals.push({
       id: 'login-rate',
       goal: 'login rate at least 70 % of bare ws',
-      measured: rtm && ws ? `${Math.round((ratio ?? 0) * 100)} % (${fmt(rtm.perSecond)}/s against ${fmt(ws.perSecond)}/s, medians of ${results.options.loginRepeat} runs)` : 'not run',
+      measured:
+        rtm && ws
+          ? `${Math.round((ratio ?? 0) * 100)} % (${fmt(rtm.perSecond)}/s against ${fmt(ws.perSecond)}/s, medians of ${results.options.loginRepeat} runs)`
+          : 'not run',
       met: ratio === null ? null : ratio >= 0.7,
     });
   }
@@ -111,7 +133,8 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
 }
 
 function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  const line = (cells: Array<string | number | null | undefined>) => `| ${cells.map((c) => (c === null || c === undefined ? '–' : String(c))).join(' | ')} |`;
+  const line = (cells: Array<string | number | null | undefined>) =>
+    `| ${cells.map((c) => (c === null || c === undefined ? '–' : String(c))).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
@@ -126,14 +149,39 @@ export function renderMarkdown(results: BenchResults): string {
       `load average ${m.loadAverage.start} at the start, ${fmt(m.loadAverage.end)} at the end. Run took ${Math.round(results.durationSeconds)} s.`,
     '',
   );
-  out.push('## Goals', '', table(['goal', 'measured', 'met'], results.goals.map((g) => [g.goal, g.measured, g.met === null ? 'n/a' : g.met ? 'yes' : '**no**'])), '');
+  out.push(
+    '## Goals',
+    '',
+    table(
+      ['goal', 'measured', 'met'],
+      results.goals.map((g) => [g.goal, g.measured, g.met === null ? 'n/a' : g.met ? 'yes' : '**no**']),
+    ),
+    '',
+  );
 
   if (results.sessions) {
     const s = results.sessions;
     out.push('## Sessions held', '');
     out.push(
       table(
-        ['server', 'sessions', 'heartbeat', 'held', 'lost', 'RSS/session', 'heap/session', 'server CPU', 'generators CPU', 'others CPU', 'RTT p50', 'RTT p99', 'p99 (median of thirds)', 'RTT max', 'generator delay p99', 'loop busy'],
+        [
+          'server',
+          'sessions',
+          'heartbeat',
+          'held',
+          'lost',
+          'RSS/session',
+          'heap/session',
+          'server CPU',
+          'generators CPU',
+          'others CPU',
+          'RTT p50',
+          'RTT p99',
+          'p99 (median of thirds)',
+          'RTT max',
+          'generator delay p99',
+          'loop busy',
+        ],
         s.steps.map((x) => [
           x.server,
           x.note,
@@ -171,10 +219,25 @@ export function renderMarkdown(results: BenchResults): string {
   }
 
   if (results.logins) {
-    out.push('## Login rate', '', `The median of ${results.options.loginRepeat} runs per server (all runs in the JSON):`, '');
+    out.push(
+      '## Login rate',
+      '',
+      `The median of ${results.options.loginRepeat} runs per server (all runs in the JSON):`,
+      '',
+    );
     out.push(
       table(
-        ['server', 'in flight', 'logins/s', 'failed', 'latency p50', 'latency p99', 'server CPU', 'generator CPU', 'others CPU'],
+        [
+          'server',
+          'in flight',
+          'logins/s',
+          'failed',
+          'latency p50',
+          'latency p99',
+          'server CPU',
+          'generator CPU',
+          'others CPU',
+        ],
         results.logins.median.map((r) => [
           r.server,
           r.concurrency,
@@ -197,7 +260,19 @@ export function renderMarkdown(results: BenchResults): string {
     out.push('## Fan-out (rx-rtm)', '');
     out.push(
       table(
-        ['members', 'trials', 'MemberJoined p50', 'p99', 'MemberLeft p50', 'p99', 'last member p50', 'last member max', 'join answered p50', 'missed', 'channel built in'],
+        [
+          'members',
+          'trials',
+          'MemberJoined p50',
+          'p99',
+          'MemberLeft p50',
+          'p99',
+          'last member p50',
+          'last member max',
+          'join answered p50',
+          'missed',
+          'channel built in',
+        ],
         results.fanout.runs.map((r) => [
           fmt(r.members),
           r.trials,
@@ -220,7 +295,21 @@ export function renderMarkdown(results: BenchResults): string {
     out.push('## Timing through the fault proxy', '');
     out.push(
       table(
-        ['client', 'heartbeat', 'trials', 'failed', 'dark → noticed: min', 'p50', 'p99', 'max', 'within 4.0–4.5 s', 'early', 'back → connected: p50', 'p99', 'max'],
+        [
+          'client',
+          'heartbeat',
+          'trials',
+          'failed',
+          'dark → noticed: min',
+          'p50',
+          'p99',
+          'max',
+          'within 4.0–4.5 s',
+          'early',
+          'back → connected: p50',
+          'p99',
+          'max',
+        ],
         results.timing.runs.map((r) => [
           r.client,
           `${r.heartbeatMs} ms`,
@@ -250,7 +339,12 @@ export function renderMarkdown(results: BenchResults): string {
       '',
       table(
         ['bundle', 'left out', 'minified', 'gzip -9'],
-        c.bundles.map((b) => [b.name, b.external.join(', ') || 'nothing', `${(b.minifiedBytes / 1024).toFixed(1)} KiB`, `${(b.gzipBytes / 1024).toFixed(1)} KiB`]),
+        c.bundles.map((b) => [
+          b.name,
+          b.external.join(', ') || 'nothing',
+          `${(b.minifiedBytes / 1024).toFixed(1)} KiB`,
+          `${(b.gzipBytes / 1024).toFixed(1)} KiB`,
+        ]),
       ),
       '',
       `(${c.bundleMethod})`,
@@ -283,12 +377,23 @@ export function renderMarkdown(results: BenchResults): string {
         ),
         '',
         `Redis during the heartbeat window: ${fmt(c.redisCommandsPerSecond)} commands/s (inside scripts included), ${fmt(c.redisCommandsPerHeartbeat)} per heartbeat, ` +
-          `${fmt(c.redisScriptCallsPerHeartbeat)} script calls (round trips) per heartbeat, redis-server at ${fmt(c.redisCpuPercent, ' %')} of a core (${Object.entries(c.redisTopCommands)
-          .map(([name, n]) => `${name} ${n}`)
-          .join(', ')}).`,
+          `${fmt(c.redisScriptCallsPerHeartbeat)} script calls (round trips) per heartbeat, redis-server at ${fmt(c.redisCpuPercent, ' %')} of a core (${Object.entries(
+            c.redisTopCommands,
+          )
+            .map(([name, n]) => `${name} ${n}`)
+            .join(', ')}).`,
         '',
         table(
-          ['two nodes: subject on A, members on B', 'trials', 'MemberJoined p50', 'p99', 'MemberLeft p50', 'p99', 'last member p50', 'missed'],
+          [
+            'two nodes: subject on A, members on B',
+            'trials',
+            'MemberJoined p50',
+            'p99',
+            'MemberLeft p50',
+            'p99',
+            'last member p50',
+            'missed',
+          ],
           [
             [
               `${fmt(c.crossNode.members)} members`,

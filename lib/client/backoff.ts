@@ -20,7 +20,11 @@ export interface BackoffBounds {
 }
 
 /** The wait before the next attempt after `failures` attempts failed in a row. */
-export function backoffDelay(failures: number, { minDelayMs, maxDelayMs }: BackoffBounds, random: RandomSource): number {
+export function backoffDelay(
+  failures: number,
+  { minDelayMs, maxDelayMs }: BackoffBounds,
+  random: RandomSource,
+): number {
   const ceiling = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(failures + 1, 52));
   return Math.round(minDelayMs + random() * (ceiling - minDelayMs));
 }

@@ -23,7 +23,15 @@ export type ConnectionEvent =
    * on it. `resumed`: the server still had the session; `gap`: it had, but
    * lost some of its events. Times are the scheduler's.
    */
-  | { type: 'LINK_UP'; epoch: number; session: string; resumed: boolean; gap: boolean; tokenExpiresAt: number; write: Writer }
+  | {
+      type: 'LINK_UP';
+      epoch: number;
+      session: string;
+      resumed: boolean;
+      gap: boolean;
+      tokenExpiresAt: number;
+      write: Writer;
+    }
   /** The link is down, surely since `since`; the link keeps trying to restore it. */
   | { type: 'LINK_DOWN'; epoch: number; since: number }
   /** Frames came through again on a socket that had gone silent. */
@@ -42,7 +50,10 @@ export type ConnectionEvent =
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** What a login's link reports: the transition's events less the epoch, which the client adds. */
-export type LinkStatusEvent = DistributiveOmit<Extract<ConnectionEvent, { type: 'LINK_UP' | 'LINK_DOWN' | 'LINK_RESTORED' | 'LOGIN_REFUSED' | 'KICKED' }>, 'epoch'>;
+export type LinkStatusEvent = DistributiveOmit<
+  Extract<ConnectionEvent, { type: 'LINK_UP' | 'LINK_DOWN' | 'LINK_RESTORED' | 'LOGIN_REFUSED' | 'KICKED' }>,
+  'epoch'
+>;
 
 /** Effects a transition asks for; the client carries them out, in order. */
 export type ConnectionAction =

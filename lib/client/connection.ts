@@ -32,20 +32,34 @@ import { ConnectionState, type ConnectionStatePair } from './connection-state.js
 import { link, type LinkLogin } from './link.js';
 import type { ClientSettings } from './options.js';
 import type { Session } from './session.js';
-import { deadlines, initialSnapshot, transition, type ConnectionSnapshot, type Deadline, type Step } from './transition.js';
+import {
+  deadlines,
+  initialSnapshot,
+  transition,
+  type ConnectionSnapshot,
+  type Deadline,
+  type Step,
+} from './transition.js';
 
 interface Pending {
   resolve(): void;
   reject(error: RtmError): void;
 }
 
-const LINKED: ReadonlySet<ConnectionState> = new Set([ConnectionState.Connecting, ConnectionState.Connected, ConnectionState.Reconnecting]);
+const LINKED: ReadonlySet<ConnectionState> = new Set([
+  ConnectionState.Connecting,
+  ConnectionState.Connected,
+  ConnectionState.Reconnecting,
+]);
 
 export class Connection {
   /** Every snapshot, the current one first. */
   readonly snapshot$ = new BehaviorSubject<ConnectionSnapshot>(initialSnapshot);
   /** The (state, reason) pair, on every change of state. */
-  readonly pair$ = new BehaviorSubject<ConnectionStatePair>({ state: initialSnapshot.state, reason: initialSnapshot.reason });
+  readonly pair$ = new BehaviorSubject<ConnectionStatePair>({
+    state: initialSnapshot.state,
+    reason: initialSnapshot.reason,
+  });
   readonly tokenExpired = new Subject<void>();
   readonly tokenWillExpire = new Subject<void>();
   private readonly commands = new Subject<ConnectionEvent>();
@@ -68,16 +82,25 @@ export class Connection {
     const fromLink$ = this.snapshot$.pipe(
       map((s) => (LINKED.has(s.state) ? s.epoch : 0)),
       distinctUntilChanged(),
-      switchMap((epoch) => (epoch === 0 ? EMPTY : link(settings, login, wake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))))),
+      switchMap((epoch) =>
+        epoch === 0 ? EMPTY : link(settings, login, wake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))),
+      ),
     );
     const plans = (s: ConnectionSnapshot) => deadlines(s, settings);
-    const timers$ = merge(this.timer((s) => plans(s).login), this.timer((s) => plans(s).interruption), this.timer((s) => plans(s).tokenWarning));
+    const timers$ = merge(
+      this.timer((s) => plans(s).login),
+      this.timer((s) => plans(s).interruption),
+      this.timer((s) => plans(s).tokenWarning),
+    );
 
     this.running = merge(this.commands, fromLink$, timers$)
       .pipe(
         // Trampoline: an event raised while another is being handled waits its turn.
         observeOn(queueScheduler),
-        scan((step: Step, event: ConnectionEvent) => transition(step.snapshot, event), { snapshot: initialSnapshot, actions: [] }),
+        scan((step: Step, event: ConnectionEvent) => transition(step.snapshot, event), {
+          snapshot: initialSnapshot,
+          actions: [],
+        }),
       )
       .subscribe((step) => {
         for (const action of step.actions) this.run(action);

@@ -30,7 +30,8 @@ export class EventBridge<E extends { [K in keyof E]: (...args: never[]) => void 
 
   /** Drops every registration. */
   clear(): void {
-    for (const byHandler of this.registrations.values()) for (const subscription of byHandler.values()) subscription.unsubscribe();
+    for (const byHandler of this.registrations.values())
+      for (const subscription of byHandler.values()) subscription.unsubscribe();
     this.registrations.clear();
   }
 }

@@ -45,7 +45,10 @@ export type HeartbeatInput =
   | { readonly type: 'NOW'; readonly at: number };
 
 /** Down and restored are what the link reports as they are; dead ends the socket. */
-export type HeartbeatVerdict = { readonly type: 'LINK_DOWN'; readonly since: number } | { readonly type: 'LINK_RESTORED' } | { readonly type: 'DEAD' };
+export type HeartbeatVerdict =
+  | { readonly type: 'LINK_DOWN'; readonly since: number }
+  | { readonly type: 'LINK_RESTORED' }
+  | { readonly type: 'DEAD' };
 
 export interface HeartbeatStep {
   readonly heartbeat: Heartbeat;
@@ -71,12 +74,21 @@ export function heartbeat(h: Heartbeat, input: HeartbeatInput, t: HeartbeatTimin
     case 'HEARD': {
       const sample = input.pong && h.lastPingAt !== undefined ? input.at - h.lastPingAt : undefined;
       const smoothedRttMs =
-        sample === undefined ? h.smoothedRttMs : h.smoothedRttMs === undefined ? sample : h.smoothedRttMs * (1 - RTT_GAIN) + sample * RTT_GAIN;
+        sample === undefined
+          ? h.smoothedRttMs
+          : h.smoothedRttMs === undefined
+            ? sample
+            : h.smoothedRttMs * (1 - RTT_GAIN) + sample * RTT_GAIN;
       const next = { ...h, awaitingSince: undefined, linkDownSince: undefined, smoothedRttMs };
-      return h.linkDownSince === undefined ? { heartbeat: next } : { heartbeat: next, verdict: { type: 'LINK_RESTORED' } };
+      return h.linkDownSince === undefined
+        ? { heartbeat: next }
+        : { heartbeat: next, verdict: { type: 'LINK_RESTORED' } };
     }
     case 'NOW':
-      if (h.linkDownSince !== undefined) return input.at - h.linkDownSince >= t.interruptionThresholdMs ? { heartbeat: h, verdict: { type: 'DEAD' } } : { heartbeat: h };
+      if (h.linkDownSince !== undefined)
+        return input.at - h.linkDownSince >= t.interruptionThresholdMs
+          ? { heartbeat: h, verdict: { type: 'DEAD' } }
+          : { heartbeat: h };
       if (h.awaitingSince !== undefined && input.at - h.awaitingSince >= pongAllowance(h, t)) {
         return { heartbeat: { ...h, linkDownSince: input.at }, verdict: { type: 'LINK_DOWN', since: input.at } };
       }

@@ -6,7 +6,11 @@ import { RtmError } from '../protocol/rtm-error.js';
  * The error for a uid, channel id or app id that breaks the shared name
  * rule (SPEC §5), or `undefined` for a valid one; `what` starts the message.
  */
-export function invalidName(what: string, name: unknown, code: ErrorCode = ErrorCode.InvalidArgument): RtmError | undefined {
+export function invalidName(
+  what: string,
+  name: unknown,
+  code: ErrorCode = ErrorCode.InvalidArgument,
+): RtmError | undefined {
   const problem = nameProblem(name);
   return problem ? new RtmError(code, `${what} ${problem}`) : undefined;
 }

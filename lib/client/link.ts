@@ -155,7 +155,14 @@ function attempt(settings: LinkSettings, login: LinkLogin): Observable<LinkStatu
           subscriber.add(getResponses(input).subscribe(received));
           const { uid, token, session } = credentials;
           acknowledged = session === undefined ? 0 : login.lastSeq();
-          send({ t: 'login', app: settings.appId, uid, token, session, seq: session === undefined ? undefined : acknowledged });
+          send({
+            t: 'login',
+            app: settings.appId,
+            uid,
+            token,
+            session,
+            seq: session === undefined ? undefined : acknowledged,
+          });
         },
         error: () => end('closed'),
         complete: () => end('closed'),
@@ -179,7 +186,11 @@ function attempt(settings: LinkSettings, login: LinkLogin): Observable<LinkStatu
  * coming back) cuts the wait short; a server going away is rejoined within
  * the shortest backoff.
  */
-export function link(settings: LinkSettings, login: LinkLogin, wake$: Observable<unknown>): Observable<LinkStatusEvent> {
+export function link(
+  settings: LinkSettings,
+  login: LinkLogin,
+  wake$: Observable<unknown>,
+): Observable<LinkStatusEvent> {
   return defer(() => {
     let failures = 0;
     return defer(() => attempt(settings, login)).pipe(

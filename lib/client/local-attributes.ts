@@ -25,7 +25,8 @@ const asError = (problem: Refusal | undefined) => (problem ? new RtmError(proble
 
 /** LIMIT_EXCEEDED when the local attributes after a merge would pass what a user may hold (and write back in one call). */
 function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefined {
-  if (attributes.size > Limits.attributes) return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} local attributes`);
+  if (attributes.size > Limits.attributes)
+    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} local attributes`);
   if (attributeBytes(attributes) > Limits.attributeTotalBytes) {
     return new RtmError(ErrorCode.LimitExceeded, `local attributes over ${Limits.attributeTotalBytes} bytes in all`);
   }
@@ -51,7 +52,10 @@ export class LocalAttributes {
     const refused = asError(attributesProblem(attributes)) ?? this.admitWrite();
     if (refused) return Promise.reject(refused);
     const entries = Object.entries(attributes);
-    return this.write({ op: AttributeOp.Set, attributes: Object.fromEntries(entries) }, () => (this.local = new Map(entries)));
+    return this.write(
+      { op: AttributeOp.Set, attributes: Object.fromEntries(entries) },
+      () => (this.local = new Map(entries)),
+    );
   }
 
   /** Adds or updates the given attributes, keeping the others. */
@@ -61,7 +65,9 @@ export class LocalAttributes {
     const entries = Object.entries(attributes);
     const refused = oversized(new Map([...this.local, ...entries])) ?? this.admitWrite();
     if (refused) return Promise.reject(refused);
-    return this.write({ op: AttributeOp.Merge, attributes: Object.fromEntries(entries) }, () => entries.forEach(([key, value]) => this.local.set(key, value)));
+    return this.write({ op: AttributeOp.Merge, attributes: Object.fromEntries(entries) }, () =>
+      entries.forEach(([key, value]) => this.local.set(key, value)),
+    );
   }
 
   delete(keys: readonly string[]): Promise<void> {
@@ -80,7 +86,10 @@ export class LocalAttributes {
   /** `uid`'s attributes, all of them or those of `keys`; an offline user has none. */
   read(uid: string, keys?: readonly string[]): Promise<AttributesMap> {
     const refused =
-      invalidName('uid', uid) ?? (keys === undefined ? undefined : asError(attributeKeysProblem(keys))) ?? this.requests.refusal() ?? this.reads.take();
+      invalidName('uid', uid) ??
+      (keys === undefined ? undefined : asError(attributeKeysProblem(keys))) ??
+      this.requests.refusal() ??
+      this.reads.take();
     if (refused) return Promise.reject(refused);
     const request$ = this.requests.request$({ t: 'getAttrs', uid, keys: keys && [...keys] });
     return firstValueFrom(request$.pipe(map(({ attributes }) => attributes)));
@@ -107,7 +116,10 @@ export class LocalAttributes {
   }
 
   /** Sends an `attrs` write; `confirmed` updates the local copy once the server did. */
-  private write(body: { op: AttributeOp; attributes?: AttributesMap; keys?: string[] }, confirmed: () => void): Promise<void> {
+  private write(
+    body: { op: AttributeOp; attributes?: AttributesMap; keys?: string[] },
+    confirmed: () => void,
+  ): Promise<void> {
     return firstValueFrom(this.requests.request$({ t: 'attrs', ...body }).pipe(map(() => confirmed())));
   }
 }

@@ -27,7 +27,8 @@ function invalidUids(uids: unknown): RtmError | undefined {
     const invalid = invalidName('uid', uid);
     if (invalid) return invalid;
   }
-  if (uids.length > Limits.subscribedPeers) return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} uids in one call`);
+  if (uids.length > Limits.subscribedPeers)
+    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} uids in one call`);
   return undefined;
 }
 
@@ -60,7 +61,9 @@ export class OnlineStatus {
     if (invalid) return Promise.reject(invalid);
     const added = [...new Set(uids)].filter((uid) => !this.known.has(uid));
     if (this.known.size + added.length > Limits.subscribedPeers) {
-      return Promise.reject(new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`));
+      return Promise.reject(
+        new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`),
+      );
     }
     // Known at once, so the status event that follows the answer is reported.
     for (const uid of added) this.known.set(uid, undefined);

@@ -62,15 +62,20 @@ function duration(name: string, value: number | undefined, fallback: number): nu
 }
 
 /** Fills in defaults and refuses settings that could not work, before anything starts. */
-export function clientSettings(options: RtmClientOptions, platformWebSocket: WebSocketConstructor | undefined): ClientSettings {
+export function clientSettings(
+  options: RtmClientOptions,
+  platformWebSocket: WebSocketConstructor | undefined,
+): ClientSettings {
   if (typeof options.url !== 'string' || !/^wss?:\/\//.test(options.url)) {
     throw new RtmError(ErrorCode.InvalidArgument, 'url must be a ws:// or wss:// URL');
   }
   const WebSocket = options.WebSocket ?? platformWebSocket;
-  if (!WebSocket) throw new RtmError(ErrorCode.InvalidArgument, 'no WebSocket on this platform: pass the WebSocket option');
+  if (!WebSocket)
+    throw new RtmError(ErrorCode.InvalidArgument, 'no WebSocket on this platform: pass the WebSocket option');
   const minDelayMs = duration('reconnectMinDelayMs', options.reconnectMinDelayMs, 500);
   const maxDelayMs = duration('reconnectMaxDelayMs', options.reconnectMaxDelayMs, 15_000);
-  if (maxDelayMs < minDelayMs) throw new RtmError(ErrorCode.InvalidArgument, 'reconnectMaxDelayMs must not be below reconnectMinDelayMs');
+  if (maxDelayMs < minDelayMs)
+    throw new RtmError(ErrorCode.InvalidArgument, 'reconnectMaxDelayMs must not be below reconnectMinDelayMs');
   return {
     url: options.url,
     appId: options.appId,

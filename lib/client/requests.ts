@@ -89,7 +89,9 @@ export class Requests {
       const frame = { ...body, id } as RequestFrame;
       // A frame the server would close the socket for would be resent on every link, forever.
       if (encoder.encode(encodeFrame(frame)).length > MAX_FRAME_BYTES) {
-        subscriber.error(new RtmError(ErrorCode.LimitExceeded, `${frame.t} would not fit in one ${MAX_FRAME_BYTES}-byte frame`));
+        subscriber.error(
+          new RtmError(ErrorCode.LimitExceeded, `${frame.t} would not fit in one ${MAX_FRAME_BYTES}-byte frame`),
+        );
         return;
       }
       this.pending.set(id, {
@@ -104,7 +106,10 @@ export class Requests {
       if (!restore) {
         const { scheduler, timeoutMs } = this.settings;
         subscriber.add(
-          scheduler.schedule(() => subscriber.error(new RtmError(ErrorCode.Timeout, `${frame.t} not answered within ${timeoutMs} ms`)), timeoutMs),
+          scheduler.schedule(
+            () => subscriber.error(new RtmError(ErrorCode.Timeout, `${frame.t} not answered within ${timeoutMs} ms`)),
+            timeoutMs,
+          ),
         );
       }
       this.write?.(frame);
@@ -118,7 +123,8 @@ export class Requests {
     if (!pending) return;
     this.pending.delete(reply.id);
     if (reply.t === 'fail') pending.fail(new RtmError(reply.code, reply.message));
-    else if (reply.t !== ANSWER[pending.frame.t]) pending.fail(new RtmError(ErrorCode.ProtocolError, `${pending.frame.t} answered by ${reply.t}`));
+    else if (reply.t !== ANSWER[pending.frame.t])
+      pending.fail(new RtmError(ErrorCode.ProtocolError, `${pending.frame.t} answered by ${reply.t}`));
     else pending.answer(reply);
   }
 
@@ -132,7 +138,8 @@ export class Requests {
     restore();
     this.write = write;
     const pending = [...this.pending.values()];
-    for (const request of [...pending.filter((p) => p.restore), ...pending.filter((p) => !p.restore)]) write(request.frame);
+    for (const request of [...pending.filter((p) => p.restore), ...pending.filter((p) => !p.restore)])
+      write(request.frame);
   }
 
   /** The session ended (logout, ABORTED): every pending request rejects CANCELED and nothing is sent any more. */

@@ -136,17 +136,23 @@ export class RtmChannel {
     const refused = this.host.requests.refusal();
     if (refused) return Promise.reject(refused);
     this.reset();
-    return firstValueFrom(this.host.requests.request$({ t: 'leave', channel: this.channelId }).pipe(map(() => undefined)));
+    return firstValueFrom(
+      this.host.requests.request$({ t: 'leave', channel: this.channelId }).pipe(map(() => undefined)),
+    );
   }
 
   /** The members' uids, this client's included. Rejects NOT_JOINED unless joined, TOO_OFTEN past 5 calls in 2 s. */
   getMembers(): Promise<string[]> {
     const refused =
       this.host.requests.refusal() ??
-      (this.phase === Phase.Joined ? undefined : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`)) ??
+      (this.phase === Phase.Joined
+        ? undefined
+        : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`)) ??
       this.host.admitGetMembers();
     if (refused) return Promise.reject(refused);
-    return firstValueFrom(this.host.requests.request$({ t: 'members', channel: this.channelId }).pipe(map(({ members }) => members)));
+    return firstValueFrom(
+      this.host.requests.request$({ t: 'members', channel: this.channelId }).pipe(map(({ members }) => members)),
+    );
   }
 
   /** Adds a handler in the original SDK's event style; the observables above are the same events. */

@@ -69,11 +69,12 @@ export class RtmClient {
       scheduler,
       requestTimeoutMs: this.settings.requestTimeoutMs,
       nextId,
-      accepting: () => this.connectionState.state === ConnectionState.Connected || this.connectionState.state === ConnectionState.Reconnecting,
+      accepting: () =>
+        this.connectionState.state === ConnectionState.Connected ||
+        this.connectionState.state === ConnectionState.Reconnecting,
       self: () => this.connection.snapshot$.value.credentials?.uid ?? '',
     });
-    const online$ =
-      options.networkOnline$ ?? (typeof window === 'undefined' ? NEVER : fromEvent(window, 'online'));
+    const online$ = options.networkOnline$ ?? (typeof window === 'undefined' ? NEVER : fromEvent(window, 'online'));
     this.connection = new Connection(this.settings, this.session, nextId, merge(this.renewedToken, online$));
 
     const { pair$, tokenExpired, tokenWillExpire } = this.connection;
@@ -103,14 +104,23 @@ export class RtmClient {
    * arguments were bad or the client was not DISCONNECTED.
    */
   login({ uid, token }: { uid: string; token: string }): Promise<void> {
-    const invalid = this.credentialProblem(token) ?? invalidName('app id', this.settings.appId, ErrorCode.InvalidAppId) ?? invalidName('uid', uid);
+    const invalid =
+      this.credentialProblem(token) ??
+      invalidName('app id', this.settings.appId, ErrorCode.InvalidAppId) ??
+      invalidName('uid', uid);
     if (invalid) return Promise.reject(invalid);
     if (this.connectionState.state !== ConnectionState.Disconnected) {
       return Promise.reject(new RtmError(ErrorCode.AlreadyLogin, `login while ${this.connectionState.state}`));
     }
     const limited = this.credentialCalls.take();
     if (limited) return Promise.reject(limited);
-    return this.connection.call((request) => ({ type: 'LOGIN', request, uid, token, at: this.settings.scheduler.now() }));
+    return this.connection.call((request) => ({
+      type: 'LOGIN',
+      request,
+      uid,
+      token,
+      at: this.settings.scheduler.now(),
+    }));
   }
 
   /** Logs out from any state, promptly even on a dead link; resolves once DISCONNECTED. */
@@ -141,7 +151,10 @@ export class RtmClient {
           race(
             this.session.requests.request$({ t: 'renew', token }),
             // Losing the race withdraws the request: the next attempt logs in with the token instead.
-            snapshot$.pipe(filter(linkLost), map(() => undefined)),
+            snapshot$.pipe(
+              filter(linkLost),
+              map(() => undefined),
+            ),
           ),
         );
     const tokenExpiresAt = reply ? this.settings.scheduler.now() + reply.tokenExpiresInMs : undefined;
@@ -239,9 +252,11 @@ export class RtmClient {
 
   private credentialProblem(token: unknown): RtmError | undefined {
     if (typeof token !== 'string' || token.length === 0 || token.length > Limits.tokenChars) {
-      return new RtmError(ErrorCode.InvalidArgument, `token must be a non-empty string of at most ${Limits.tokenChars} characters`);
+      return new RtmError(
+        ErrorCode.InvalidArgument,
+        `token must be a non-empty string of at most ${Limits.tokenChars} characters`,
+      );
     }
     return undefined;
   }
-
 }

@@ -4,7 +4,14 @@
  * (a check that fires early or late is judged by the time it really is).
  */
 import { interval, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { heartbeat, nextCheck, type Heartbeat, type HeartbeatInput, type HeartbeatTiming, type HeartbeatVerdict } from './heartbeat.js';
+import {
+  heartbeat,
+  nextCheck,
+  type Heartbeat,
+  type HeartbeatInput,
+  type HeartbeatTiming,
+  type HeartbeatVerdict,
+} from './heartbeat.js';
 
 /**
  * Emits the verdicts of one socket's heartbeat from subscription on,

@@ -84,7 +84,8 @@ export class Session {
   received(frame: LinkFrame): void {
     switch (frame.t) {
       case 'member':
-        if (this.sequence.accept(frame.seq)) this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
+        if (this.sequence.accept(frame.seq))
+          this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
         return;
       case 'status':
         if (this.sequence.accept(frame.seq)) this.onlineStatus.statusEvent(frame.statuses);

@@ -13,7 +13,12 @@
 import { ErrorCode } from '../protocol/error-code.js';
 import { KickReason } from '../protocol/vocabulary.js';
 import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
-import { ConnectionChangeReason as Reason, ConnectionState as State, type ConnectionChangeReason, type ConnectionState } from './connection-state.js';
+import {
+  ConnectionChangeReason as Reason,
+  ConnectionState as State,
+  type ConnectionChangeReason,
+  type ConnectionState,
+} from './connection-state.js';
 
 /** Everything the connection knows; the (state, reason) pair is what apps see. */
 export interface ConnectionSnapshot {
@@ -84,55 +89,163 @@ const LOGGED_IN = [Connected, Reconnecting];
 /** Every state with a login (credentials) in it. */
 const AFTER_LOGIN = [Connecting, Connected, Reconnecting, Aborted];
 
-const settle = (request: number, error?: ErrorCode): ConnectionAction => (error ? { type: 'SETTLE', request, error } : { type: 'SETTLE', request });
+const settle = (request: number, error?: ErrorCode): ConnectionAction =>
+  error ? { type: 'SETTLE', request, error } : { type: 'SETTLE', request };
 /** Settles the waiting `login`, if any. */
-const settleLogin = (s: ConnectionSnapshot, error?: ErrorCode): ConnectionAction[] => (s.pendingLogin ? [settle(s.pendingLogin.request, error)] : []);
+const settleLogin = (s: ConnectionSnapshot, error?: ErrorCode): ConnectionAction[] =>
+  s.pendingLogin ? [settle(s.pendingLogin.request, error)] : [];
 const sendLogout: ConnectionAction = { type: 'SEND_LOGOUT' };
 const forget: ConnectionAction = { type: 'FORGET_SESSION' };
-const resume = ({ write, resumed, gap }: EventOf<'LINK_UP'>): ConnectionAction => ({ type: 'RESUME_SESSION', write, resumed, gap });
+const resume = ({ write, resumed, gap }: EventOf<'LINK_UP'>): ConnectionAction => ({
+  type: 'RESUME_SESSION',
+  write,
+  resumed,
+  gap,
+});
 /** What a new link tells the snapshot: it is up, and which session and token expiry it has. */
-const linkUp = (e: EventOf<'LINK_UP'>): Partial<ConnectionSnapshot> => ({ session: e.session, tokenExpiresAt: e.tokenExpiresAt, linkDownSince: undefined, pendingLogin: undefined });
+const linkUp = (e: EventOf<'LINK_UP'>): Partial<ConnectionSnapshot> => ({
+  session: e.session,
+  tokenExpiresAt: e.tokenExpiresAt,
+  linkDownSince: undefined,
+  pendingLogin: undefined,
+});
 const linkIsDown = (s: ConnectionSnapshot) => s.linkDownSince !== undefined;
 
 export const rows: readonly Row[] = [
   // The app's commands.
-  row({ from: [Disconnected], on: 'LOGIN', to: enter(Connecting, Reason.Login),
-    then: (s, e) => ({ learn: { epoch: s.epoch + 1, credentials: { uid: e.uid, token: e.token }, pendingLogin: { request: e.request, since: e.at } } }) }),
-  row({ from: AFTER_LOGIN, on: 'LOGIN', to: unchanged, then: (_, e) => ({ actions: [settle(e.request, ErrorCode.AlreadyLogin)] }) }),
+  row({
+    from: [Disconnected],
+    on: 'LOGIN',
+    to: enter(Connecting, Reason.Login),
+    then: (s, e) => ({
+      learn: {
+        epoch: s.epoch + 1,
+        credentials: { uid: e.uid, token: e.token },
+        pendingLogin: { request: e.request, since: e.at },
+      },
+    }),
+  }),
+  row({
+    from: AFTER_LOGIN,
+    on: 'LOGIN',
+    to: unchanged,
+    then: (_, e) => ({ actions: [settle(e.request, ErrorCode.AlreadyLogin)] }),
+  }),
   row({ from: [Disconnected], on: 'LOGOUT', to: unchanged, then: (_, e) => ({ actions: [settle(e.request)] }) }),
-  row({ from: AFTER_LOGIN, on: 'LOGOUT', to: enter(Disconnected, Reason.Logout),
-    then: (s, e) => ({ actions: [...settleLogin(s, ErrorCode.Canceled), sendLogout, settle(e.request), forget] }) }),
-  row({ from: [Connecting, Connected, Reconnecting], on: 'TOKEN_RENEWED', to: unchanged,
-    then: (s, e) => ({ learn: { credentials: s.credentials && { ...s.credentials, token: e.token }, tokenExpiresAt: e.tokenExpiresAt ?? s.tokenExpiresAt } }) }),
+  row({
+    from: AFTER_LOGIN,
+    on: 'LOGOUT',
+    to: enter(Disconnected, Reason.Logout),
+    then: (s, e) => ({ actions: [...settleLogin(s, ErrorCode.Canceled), sendLogout, settle(e.request), forget] }),
+  }),
+  row({
+    from: [Connecting, Connected, Reconnecting],
+    on: 'TOKEN_RENEWED',
+    to: unchanged,
+    then: (s, e) => ({
+      learn: {
+        credentials: s.credentials && { ...s.credentials, token: e.token },
+        tokenExpiresAt: e.tokenExpiresAt ?? s.tokenExpiresAt,
+      },
+    }),
+  }),
 
   // What the link of this login reports.
-  row({ from: [Connecting], on: 'LINK_UP', to: enter(Connected, Reason.LoginSuccess), then: (s, e) => ({ learn: linkUp(e), actions: [resume(e), ...settleLogin(s)] }) }),
-  row({ from: [Reconnecting], on: 'LINK_UP', to: enter(Connected, Reason.LoginSuccess), then: (_, e) => ({ learn: linkUp(e), actions: [resume(e)] }) }),
-  row({ from: [Connected], on: 'LINK_UP', to: unchanged, then: (_, e) => ({ learn: linkUp(e), actions: [resume(e)] }) }),
-  row({ from: [Connected], on: 'LINK_DOWN', when: (s) => !linkIsDown(s), to: unchanged, then: (_, e) => ({ learn: { linkDownSince: e.since } }) }),
+  row({
+    from: [Connecting],
+    on: 'LINK_UP',
+    to: enter(Connected, Reason.LoginSuccess),
+    then: (s, e) => ({ learn: linkUp(e), actions: [resume(e), ...settleLogin(s)] }),
+  }),
+  row({
+    from: [Reconnecting],
+    on: 'LINK_UP',
+    to: enter(Connected, Reason.LoginSuccess),
+    then: (_, e) => ({ learn: linkUp(e), actions: [resume(e)] }),
+  }),
+  row({
+    from: [Connected],
+    on: 'LINK_UP',
+    to: unchanged,
+    then: (_, e) => ({ learn: linkUp(e), actions: [resume(e)] }),
+  }),
+  row({
+    from: [Connected],
+    on: 'LINK_DOWN',
+    when: (s) => !linkIsDown(s),
+    to: unchanged,
+    then: (_, e) => ({ learn: { linkDownSince: e.since } }),
+  }),
   row({ from: [Connected], on: 'LINK_RESTORED', to: unchanged, then: () => ({ learn: { linkDownSince: undefined } }) }),
-  row({ from: [Connecting], on: 'LOGIN_REFUSED', to: enter(Disconnected, Reason.LoginFailure), then: (s, e) => ({ actions: [...settleLogin(s, e.code), forget] }) }),
+  row({
+    from: [Connecting],
+    on: 'LOGIN_REFUSED',
+    to: enter(Disconnected, Reason.LoginFailure),
+    then: (s, e) => ({ actions: [...settleLogin(s, e.code), forget] }),
+  }),
   // A re-login refused: the client keeps trying (SPEC §2), except when it is banned.
-  row({ from: LOGGED_IN, on: 'LOGIN_REFUSED', when: (_, e) => e.code === ErrorCode.NotAuthorized, to: enter(Aborted, Reason.BannedByServer),
-    then: () => ({ actions: [forget] }) }),
-  row({ from: LOGGED_IN, on: 'LOGIN_REFUSED', when: (s, e) => e.code === ErrorCode.TokenExpired && s.tokenExpiredReported !== s.credentials?.token, to: unchanged,
-    then: (s) => ({ learn: { tokenExpiredReported: s.credentials?.token }, actions: [{ type: 'EMIT_TOKEN_EXPIRED' }] }) }),
-  row({ from: [Connecting], on: 'KICKED', to: enter(Disconnected, Reason.LoginFailure), then: (s) => ({ actions: [...settleLogin(s, ErrorCode.NotAuthorized), forget] }) }),
-  row({ from: LOGGED_IN, on: 'KICKED', when: (_, e) => e.reason === KickReason.BannedByServer, to: enter(Aborted, Reason.BannedByServer),
-    then: () => ({ learn: { linkDownSince: undefined }, actions: [forget] }) }),
-  row({ from: LOGGED_IN, on: 'KICKED', to: enter(Aborted, Reason.RemoteLogin), then: () => ({ learn: { linkDownSince: undefined }, actions: [forget] }) }),
+  row({
+    from: LOGGED_IN,
+    on: 'LOGIN_REFUSED',
+    when: (_, e) => e.code === ErrorCode.NotAuthorized,
+    to: enter(Aborted, Reason.BannedByServer),
+    then: () => ({ actions: [forget] }),
+  }),
+  row({
+    from: LOGGED_IN,
+    on: 'LOGIN_REFUSED',
+    when: (s, e) => e.code === ErrorCode.TokenExpired && s.tokenExpiredReported !== s.credentials?.token,
+    to: unchanged,
+    then: (s) => ({ learn: { tokenExpiredReported: s.credentials?.token }, actions: [{ type: 'EMIT_TOKEN_EXPIRED' }] }),
+  }),
+  row({
+    from: [Connecting],
+    on: 'KICKED',
+    to: enter(Disconnected, Reason.LoginFailure),
+    then: (s) => ({ actions: [...settleLogin(s, ErrorCode.NotAuthorized), forget] }),
+  }),
+  row({
+    from: LOGGED_IN,
+    on: 'KICKED',
+    when: (_, e) => e.reason === KickReason.BannedByServer,
+    to: enter(Aborted, Reason.BannedByServer),
+    then: () => ({ learn: { linkDownSince: undefined }, actions: [forget] }),
+  }),
+  row({
+    from: LOGGED_IN,
+    on: 'KICKED',
+    to: enter(Aborted, Reason.RemoteLogin),
+    then: () => ({ learn: { linkDownSince: undefined }, actions: [forget] }),
+  }),
 
   // The timers of this login, from {@link deadlines}.
-  row({ from: [Connecting], on: 'LOGIN_TIMED_OUT', to: enter(Disconnected, Reason.LoginTimeout), then: (s) => ({ actions: [...settleLogin(s, ErrorCode.Timeout), forget] }) }),
-  row({ from: [Connected], on: 'INTERRUPTION_THRESHOLD', when: linkIsDown, to: enter(Reconnecting, Reason.Interrupted) }),
-  row({ from: [Connected], on: 'TOKEN_WARNING', when: (s, e) => s.tokenExpiresAt === e.tokenExpiresAt && s.tokenWarnedFor !== e.tokenExpiresAt, to: unchanged,
-    then: (_, e) => ({ learn: { tokenWarnedFor: e.tokenExpiresAt }, actions: [{ type: 'EMIT_TOKEN_WILL_EXPIRE' }] }) }),
+  row({
+    from: [Connecting],
+    on: 'LOGIN_TIMED_OUT',
+    to: enter(Disconnected, Reason.LoginTimeout),
+    then: (s) => ({ actions: [...settleLogin(s, ErrorCode.Timeout), forget] }),
+  }),
+  row({
+    from: [Connected],
+    on: 'INTERRUPTION_THRESHOLD',
+    when: linkIsDown,
+    to: enter(Reconnecting, Reason.Interrupted),
+  }),
+  row({
+    from: [Connected],
+    on: 'TOKEN_WARNING',
+    when: (s, e) => s.tokenExpiresAt === e.tokenExpiresAt && s.tokenWarnedFor !== e.tokenExpiresAt,
+    to: unchanged,
+    then: (_, e) => ({ learn: { tokenWarnedFor: e.tokenExpiresAt }, actions: [{ type: 'EMIT_TOKEN_WILL_EXPIRE' }] }),
+  }),
 ];
 
 export function transition(s: ConnectionSnapshot, event: ConnectionEvent): Step {
   // Link and timer events of another login are stale.
   const stale = 'epoch' in event && event.epoch !== s.epoch;
-  const match = stale ? undefined : rows.find((r) => r.on === event.type && r.from.includes(s.state) && (r.when?.(s, event) ?? true));
+  const match = stale
+    ? undefined
+    : rows.find((r) => r.on === event.type && r.from.includes(s.state) && (r.when?.(s, event) ?? true));
   if (!match) return { snapshot: s, actions: [] };
   const { learn, actions = [] } = match.then?.(s, event) ?? {};
   const { to } = match;
@@ -158,17 +271,26 @@ export interface Deadline {
  * it stays the same and cancels it once it is gone, so no timer outlives
  * the state that asked for it.
  */
-export function deadlines(s: ConnectionSnapshot, t: Timings): Record<'login' | 'interruption' | 'tokenWarning', Deadline | undefined> {
+export function deadlines(
+  s: ConnectionSnapshot,
+  t: Timings,
+): Record<'login' | 'interruption' | 'tokenWarning', Deadline | undefined> {
   const connected = s.state === Connected;
   return {
-    login: s.pendingLogin && { at: s.pendingLogin.since + t.loginTimeoutMs, event: { type: 'LOGIN_TIMED_OUT', epoch: s.epoch } },
+    login: s.pendingLogin && {
+      at: s.pendingLogin.since + t.loginTimeoutMs,
+      event: { type: 'LOGIN_TIMED_OUT', epoch: s.epoch },
+    },
     interruption:
       connected && s.linkDownSince !== undefined
         ? { at: s.linkDownSince + t.interruptionThresholdMs, event: { type: 'INTERRUPTION_THRESHOLD', epoch: s.epoch } }
         : undefined,
     tokenWarning:
       connected && s.tokenExpiresAt !== undefined && s.tokenWarnedFor !== s.tokenExpiresAt
-        ? { at: s.tokenExpiresAt - t.tokenWarningMs, event: { type: 'TOKEN_WARNING', epoch: s.epoch, tokenExpiresAt: s.tokenExpiresAt } }
+        ? {
+            at: s.tokenExpiresAt - t.tokenWarningMs,
+            event: { type: 'TOKEN_WARNING', epoch: s.epoch, tokenExpiresAt: s.tokenExpiresAt },
+          }
         : undefined,
   };
 }

@@ -12,7 +12,8 @@ export function applyAttributeOp(
   keys: readonly string[],
 ): Map<string, string> {
   const next = op === AttributeOp.Set || op === AttributeOp.Clear ? new Map<string, string>() : new Map(current);
-  if (op === AttributeOp.Set || op === AttributeOp.Merge) for (const [key, value] of Object.entries(attributes)) next.set(key, value);
+  if (op === AttributeOp.Set || op === AttributeOp.Merge)
+    for (const [key, value] of Object.entries(attributes)) next.set(key, value);
   if (op === AttributeOp.Delete) for (const key of keys) next.delete(key);
   return next;
 }

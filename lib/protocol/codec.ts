@@ -26,7 +26,9 @@ function decoderFor<S extends typeof ClientFrame | typeof ServerFrame>(schema: S
     const path = issue.path?.map((p) => String(p.key)).join('.');
     const problem = path ? `${path}: ${issue.message}` : issue.message;
     const id = (json as { id?: unknown } | null)?.id;
-    return Number.isSafeInteger(id) && (id as number) >= 0 ? { ok: false, problem, id: id as number } : { ok: false, problem };
+    return Number.isSafeInteger(id) && (id as number) >= 0
+      ? { ok: false, problem, id: id as number }
+      : { ok: false, problem };
   };
 }
 

@@ -20,7 +20,6 @@ const errorCode = v.picklist(Object.values(ErrorCode));
 const names = v.array(v.string());
 const attributes = v.record(v.string(), v.string());
 
-
 /** Frames a client sends. */
 export const ClientFrame = v.variant('t', [
   /**
@@ -70,7 +69,6 @@ export const ClientFrame = v.variant('t', [
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
-
 /** Frames a server sends. */
 export const ServerFrame = v.variant('t', [
   /**
@@ -104,8 +102,19 @@ export const ServerFrame = v.variant('t', [
    * Events. `seq` counts the session's events from 1, so a resumed client
    * can say what it last saw and drop what it saw twice.
    */
-  v.object({ t: v.literal('member'), seq: sequence, channel: v.string(), uid: v.string(), joined: v.boolean(), count: v.number() }),
-  v.object({ t: v.literal('status'), seq: sequence, statuses: v.record(v.string(), v.picklist(Object.values(PeerStatus))) }),
+  v.object({
+    t: v.literal('member'),
+    seq: sequence,
+    channel: v.string(),
+    uid: v.string(),
+    joined: v.boolean(),
+    count: v.number(),
+  }),
+  v.object({
+    t: v.literal('status'),
+    seq: sequence,
+    statuses: v.record(v.string(), v.picklist(Object.values(PeerStatus))),
+  }),
   /** A request failed; nothing it asked for was done. */
   v.object({ t: v.literal('fail'), id: requestId, code: errorCode, message: v.string() }),
   /** A frame not tied to a request was refused (malformed, unknown, before login). */

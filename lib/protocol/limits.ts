@@ -42,7 +42,6 @@ export const RateLimits = {
   getAttributes: { limit: 40, windowMs: 5000 },
 } as const satisfies Record<string, RateLimit>;
 
-
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;
 
@@ -58,7 +57,10 @@ export function attributeKeysProblem(keys: unknown): Refusal | undefined {
   if (!Array.isArray(keys)) return refusal(ErrorCode.InvalidArgument, 'keys must be an array of strings');
   for (const key of keys) {
     if (typeof key !== 'string' || key.length === 0 || bytes(key) > Limits.attributeKeyBytes) {
-      return refusal(ErrorCode.InvalidArgument, `attribute keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`);
+      return refusal(
+        ErrorCode.InvalidArgument,
+        `attribute keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`,
+      );
     }
   }
   return undefined;

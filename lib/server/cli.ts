@@ -75,7 +75,12 @@ function executedDirectly(): boolean {
 }
 
 if (executedDirectly()) {
-  const outcome = await main({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr });
+  const outcome = await main({
+    argv: process.argv.slice(2),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
   if (outcome.kind === 'serving') handleSignals(outcome.running);
   else process.exitCode = outcome.exitCode;
 }

@@ -130,7 +130,8 @@ export class Connection {
       case 'members': {
         const refused = checkName('channel id', frame.channel) ?? this.limit('getMembers', session);
         if (refused) return refused;
-        if (!session.channels.has(frame.channel)) return refusal(ErrorCode.NotJoined, `channel ${frame.channel} is not joined`);
+        if (!session.channels.has(frame.channel))
+          return refusal(ErrorCode.NotJoined, `channel ${frame.channel} is not joined`);
         return { t: 'members', id, members: await store.members(appId, frame.channel) };
       }
       case 'attrs': {
@@ -147,7 +148,10 @@ export class Connection {
         return { t: 'done', id };
       }
       case 'getAttrs': {
-        const refused = checkName('uid', frame.uid) ?? (frame.keys ? attributeKeysProblem(frame.keys) : undefined) ?? this.limit('getAttributes', session);
+        const refused =
+          checkName('uid', frame.uid) ??
+          (frame.keys ? attributeKeysProblem(frame.keys) : undefined) ??
+          this.limit('getAttributes', session);
         if (refused) return refused;
         return { t: 'attributes', id, attributes: await store.readAttributes(appId, frame.uid, frame.keys) };
       }
@@ -155,7 +159,13 @@ export class Connection {
         const refused = checkPeers(frame.uids) ?? this.limit('queryOnline', session);
         if (refused) return refused;
         const statuses = await store.statuses(appId, frame.uids);
-        return { t: 'online', id, online: Object.fromEntries(Object.entries(statuses).map(([peer, status]) => [peer, status !== PeerStatus.Offline])) };
+        return {
+          t: 'online',
+          id,
+          online: Object.fromEntries(
+            Object.entries(statuses).map(([peer, status]) => [peer, status !== PeerStatus.Offline]),
+          ),
+        };
       }
       case 'subscribe': {
         const refused = checkPeers(frame.uids);
@@ -223,7 +233,8 @@ function checkName(what: string, name: string): Refusal | undefined {
 }
 
 function checkPeers(uids: readonly string[]): Refusal | undefined {
-  if (uids.length > Limits.subscribedPeers) return refusal(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} peers in one call`);
+  if (uids.length > Limits.subscribedPeers)
+    return refusal(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} peers in one call`);
   for (const peer of uids) {
     const refused = checkName('uid', peer);
     if (refused) return refused;

@@ -125,7 +125,8 @@ export class LinkControl implements SocketWrapper {
    * later of its end and this one's).
    */
   cut(appId: string, uid: string, ms: number): void {
-    if (!(Number.isFinite(ms) && ms > 0 && ms <= MAX_CUT_MS)) throw new RangeError(`cutLink: ms must be in (0, ${MAX_CUT_MS}]`);
+    if (!(Number.isFinite(ms) && ms > 0 && ms <= MAX_CUT_MS))
+      throw new RangeError(`cutLink: ms must be in (0, ${MAX_CUT_MS}]`);
     const user = userKey(appId, uid);
     const now = Date.now();
     const running = this.cuts.get(user);

@@ -66,7 +66,9 @@ const DEMO_DIR = new URL('../../demo/', import.meta.url);
 /** The page's script (demo/demo.ts and the client it imports, bundled for browsers) and its source map. */
 async function bundlePage(): Promise<{ script: string; sourceMap: string }> {
   const esbuild = await import('esbuild').catch((error: unknown) => {
-    throw new Error('the demo bundles its page with esbuild, a dev dependency: run `npm install` first', { cause: error });
+    throw new Error('the demo bundles its page with esbuild, a dev dependency: run `npm install` first', {
+      cause: error,
+    });
   });
   const result = await esbuild.build({
     entryPoints: [fileURLToPath(new URL('demo.ts', DEMO_DIR))],
@@ -84,7 +86,13 @@ async function bundlePage(): Promise<{ script: string; sourceMap: string }> {
   return { script: output('.js'), sourceMap: output('.js.map') };
 }
 
-function send(request: IncomingMessage, response: ServerResponse, status: number, contentType: string, body: string): void {
+function send(
+  request: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+): void {
   response.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
@@ -118,14 +126,23 @@ const queryOf = (request: IncomingMessage) => new URL(request.url ?? '/', 'http:
 
 /** Starts the server with the demo page and its routes; resolves once it listens. */
 export async function startDemo(options: DemoOptions): Promise<DemoServer> {
-  const { port, host = '127.0.0.1', appId = 'demo', presenceGraceMs = ServerDefaults.presenceGraceMs, tokenLifetimeSeconds = 3600, onError } = options;
+  const {
+    port,
+    host = '127.0.0.1',
+    appId = 'demo',
+    presenceGraceMs = ServerDefaults.presenceGraceMs,
+    tokenLifetimeSeconds = 3600,
+    onError,
+  } = options;
   const appSecret = options.appSecret ?? randomBytes(18).toString('base64url');
   const [html, css, { script, sourceMap }] = await Promise.all([
     readFile(new URL('index.html', DEMO_DIR), 'utf8'),
     readFile(new URL('style.css', DEMO_DIR), 'utf8'),
     bundlePage(),
   ]);
-  const page = only(['GET', 'HEAD'], (request, response) => send(request, response, 200, 'text/html; charset=utf-8', html));
+  const page = only(['GET', 'HEAD'], (request, response) =>
+    send(request, response, 200, 'text/html; charset=utf-8', html),
+  );
   let server: RtmServer | undefined;
   let closing = false;
   // Holds a cut user's frames both ways, around every socket of the server.
@@ -135,12 +152,18 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
     ...operationsRoutes({ sessions: () => server?.sessionCount ?? 0, shuttingDown: () => closing }),
     '/': page,
     '/index.html': page,
-    '/demo/style.css': only(['GET', 'HEAD'], (request, response) => send(request, response, 200, 'text/css; charset=utf-8', css)),
+    '/demo/style.css': only(['GET', 'HEAD'], (request, response) =>
+      send(request, response, 200, 'text/css; charset=utf-8', css),
+    ),
     '/demo/demo.js': only(['GET', 'HEAD'], (request, response) =>
       send(request, response, 200, 'text/javascript; charset=utf-8', script),
     ),
-    '/demo/demo.js.map': only(['GET', 'HEAD'], (request, response) => send(request, response, 200, 'application/json; charset=utf-8', sourceMap)),
-    '/demo/config': only(['GET', 'HEAD'], (request, response) => json(request, response, 200, { appId, presenceGraceMs })),
+    '/demo/demo.js.map': only(['GET', 'HEAD'], (request, response) =>
+      send(request, response, 200, 'application/json; charset=utf-8', sourceMap),
+    ),
+    '/demo/config': only(['GET', 'HEAD'], (request, response) =>
+      json(request, response, 200, { appId, presenceGraceMs }),
+    ),
     '/demo/token': only(['GET'], (request, response) => {
       const uid = uidParameter(request, response, queryOf(request));
       if (uid === undefined) return;

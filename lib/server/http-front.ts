@@ -12,7 +12,10 @@ import type { Duplex } from 'node:stream';
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 /** Answers plain requests from `routes` (the query ignored); a WebSocket server's 426 otherwise. */
-export function routeRequests(routes: Readonly<Record<string, HttpRoute>>, onError: (error: unknown) => void): RequestListener {
+export function routeRequests(
+  routes: Readonly<Record<string, HttpRoute>>,
+  onError: (error: unknown) => void,
+): RequestListener {
   const byPath = new Map(Object.entries(routes));
   return (request, response) => {
     const route = byPath.get((request.url ?? '/').split('?', 1)[0]);

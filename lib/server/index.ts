@@ -10,7 +10,15 @@ export type { ServerClock } from './server-clock.js';
 export { noTelemetry, type LoginResult, type Telemetry } from './telemetry.js';
 export { MemoryStore } from '../store/memory-store.js';
 export { RedisStore, StoreUnavailableError, type RedisStoreOptions } from '../store/redis-store.js';
-export type { PresenceStore, StoreEvent, ClaimResult, EndReason, StoreResult, Lease, Heard } from '../store/presence-store.js';
+export type {
+  PresenceStore,
+  StoreEvent,
+  ClaimResult,
+  EndReason,
+  StoreResult,
+  Lease,
+  Heard,
+} from '../store/presence-store.js';
 export type { AttributeOp, KickReason } from '../protocol/frames.js';
 export { CloseCode } from '../protocol/close-code.js';
 export { ErrorCode } from '../protocol/error-code.js';

@@ -36,7 +36,8 @@ export function originCheck(allowedOrigins: readonly string[] | undefined): (ori
   const allowed = new Set(
     allowedOrigins.map((entry) => {
       const origin = originOf(entry);
-      if (origin === undefined) throw new TypeError(`allowedOrigins: ${JSON.stringify(entry)} is not an origin like https://app.example.com`);
+      if (origin === undefined)
+        throw new TypeError(`allowedOrigins: ${JSON.stringify(entry)} is not an origin like https://app.example.com`);
       return origin;
     }),
   );

@@ -87,9 +87,16 @@ export class PresenceClock {
     if (this.heardSince.size === 0) return;
     const heard: Heard[] = [];
     for (const session of this.heardSince) {
-      if (session.live) heard.push({ appId: session.appId, uid: session.uid, session: session.id, agoMs: Math.max(0, now - session.lastFrameAt) });
+      if (session.live)
+        heard.push({
+          appId: session.appId,
+          uid: session.uid,
+          session: session.id,
+          agoMs: Math.max(0, now - session.lastFrameAt),
+        });
     }
     this.heardSince = new Set();
-    for (let i = 0; i < heard.length; i += REFRESH_BATCH) this.report(this.store.refresh(heard.slice(i, i + REFRESH_BATCH)));
+    for (let i = 0; i < heard.length; i += REFRESH_BATCH)
+      this.report(this.store.refresh(heard.slice(i, i + REFRESH_BATCH)));
   }
 }

@@ -38,7 +38,9 @@ export class SessionEffects {
           this.forget(session);
           break;
         case 'END':
-          return this.store.end(session.appId, session.uid, session.id, action.reason).then(() => this.run(session, actions, i + 1));
+          return this.store
+            .end(session.appId, session.uid, session.id, action.reason)
+            .then(() => this.run(session, actions, i + 1));
         case 'COUNT_EXPIRED':
           this.telemetry.expired();
           break;

@@ -104,21 +104,34 @@ const MOVED_AWAY: SessionAction = { type: 'SEND_AWAY', reason: 'session moved' }
 
 // The common steps, made once: a transition allocates only for a kick.
 const UNCHANGED_ENDED: SessionStep = { phase: SessionPhase.Ended, actions: [] };
-const BACK_ONLINE: SessionStep = { phase: SessionPhase.Online, actions: [RESCHEDULE, { type: 'REPORT_STATUS', status: PeerStatus.Online }] };
+const BACK_ONLINE: SessionStep = {
+  phase: SessionPhase.Online,
+  actions: [RESCHEDULE, { type: 'REPORT_STATUS', status: PeerStatus.Online }],
+};
 const ONLINE: SessionStep = { phase: SessionPhase.Online, actions: [] };
 const GONE_UNREACHABLE: SessionStep = {
   phase: SessionPhase.Unreachable,
   actions: [RESCHEDULE, { type: 'REPORT_STATUS', status: PeerStatus.Unreachable }],
 };
-const EXPIRED: SessionStep = { phase: SessionPhase.Ended, actions: [COUNT_EXPIRED, FORGET, { type: 'END', reason: EndReason.Expired }, TERMINATE] };
-const LOGGED_OUT: SessionStep = { phase: SessionPhase.Ended, actions: [FORGET, { type: 'END', reason: EndReason.Logout }, { type: 'CLOSE_LOGGED_OUT' }] };
+const EXPIRED: SessionStep = {
+  phase: SessionPhase.Ended,
+  actions: [COUNT_EXPIRED, FORGET, { type: 'END', reason: EndReason.Expired }, TERMINATE],
+};
+const LOGGED_OUT: SessionStep = {
+  phase: SessionPhase.Ended,
+  actions: [FORGET, { type: 'END', reason: EndReason.Logout }, { type: 'CLOSE_LOGGED_OUT' }],
+};
 const CLOSE_AFTER_LOGOUT: SessionStep = { phase: SessionPhase.Ended, actions: [{ type: 'CLOSE_LOGGED_OUT' }] };
 const REPLACED: SessionStep = { phase: SessionPhase.Ended, actions: [FORGET] };
 const SENT_AWAY: SessionStep = { phase: SessionPhase.Ended, actions: [FORGET, MOVED_AWAY] };
 const DROPPED: SessionStep = { phase: SessionPhase.Ended, actions: [FORGET, TERMINATE] };
 const EXPIRED_ELSEWHERE_HERE: SessionStep = { phase: SessionPhase.Ended, actions: [COUNT_EXPIRED, FORGET, MOVED_AWAY] };
 const EXPIRED_ELSEWHERE_GONE: SessionStep = { phase: SessionPhase.Ended, actions: [COUNT_EXPIRED, FORGET, TERMINATE] };
-const RESYNC_ACTIONS: readonly SessionAction[] = [{ type: 'MARK_LOST' }, { type: 'SEND_AWAY', reason: 'resync' }, { type: 'DETACH' }];
+const RESYNC_ACTIONS: readonly SessionAction[] = [
+  { type: 'MARK_LOST' },
+  { type: 'SEND_AWAY', reason: 'resync' },
+  { type: 'DETACH' },
+];
 
 /** When the presence clock next looks at a live session: the unreachable threshold, then the end of the grace. */
 export function presenceDeadline(session: SessionSnapshot, times: PresenceTimes): number {
@@ -133,11 +146,20 @@ export function sessionTransition(session: SessionSnapshot, event: SessionEvent,
     case 'RESUMED':
       return ONLINE;
     case 'SILENT':
-      return session.phase === SessionPhase.Online && event.now < session.lastFrameAt + times.graceMs ? GONE_UNREACHABLE : EXPIRED;
+      return session.phase === SessionPhase.Online && event.now < session.lastFrameAt + times.graceMs
+        ? GONE_UNREACHABLE
+        : EXPIRED;
     case 'LOGGED_OUT':
       return LOGGED_OUT;
     case 'KICKED':
-      return { phase: SessionPhase.Ended, actions: [FORGET, { type: 'COUNT_KICKED', reason: event.reason }, { type: 'SEND_KICKED', reason: event.reason }] };
+      return {
+        phase: SessionPhase.Ended,
+        actions: [
+          FORGET,
+          { type: 'COUNT_KICKED', reason: event.reason },
+          { type: 'SEND_KICKED', reason: event.reason },
+        ],
+      };
     case 'REPLACED':
       return REPLACED;
     case 'SENT_AWAY':

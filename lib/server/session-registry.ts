@@ -57,7 +57,6 @@ export interface SessionRegistryOptions {
   telemetry: Telemetry;
 }
 
-
 const HEARD: SessionEvent = { type: 'HEARD' };
 const RESUMED: SessionEvent = { type: 'RESUMED' };
 const LOGGED_OUT: SessionEvent = { type: 'LOGGED_OUT' };
@@ -79,10 +78,21 @@ export class SessionRegistry {
 
   constructor(private readonly options: SessionRegistryOptions) {
     const now = options.clock.monotonic();
-    const times = { graceMs: options.presenceGraceMs, unreachableMs: Math.min(options.unreachableMs, options.presenceGraceMs) };
-    this.presence = new PresenceClock(times, options.store, (session, at) => this.apply(session, { type: 'SILENT', now: at }), this.report, now);
+    const times = {
+      graceMs: options.presenceGraceMs,
+      unreachableMs: Math.min(options.unreachableMs, options.presenceGraceMs),
+    };
+    this.presence = new PresenceClock(
+      times,
+      options.store,
+      (session, at) => this.apply(session, { type: 'SILENT', now: at }),
+      this.report,
+      now,
+    );
     this.limits = new RequestLimits(now);
-    this.effects = new SessionEffects(options.store, this.presence, options.telemetry, this.report, (session) => this.forget(session));
+    this.effects = new SessionEffects(options.store, this.presence, options.telemetry, this.report, (session) =>
+      this.forget(session),
+    );
     const target: StoreEventTarget = {
       store: options.store,
       fanout: this.fanout,
@@ -106,7 +116,9 @@ export class SessionRegistry {
   /** Checks a login and, if it passes, claims a new or resumed session; {@link attach} then binds the socket. */
   async login(request: LoginRequest): Promise<LoginOutcome> {
     const outcome = await this.tryLogin(request);
-    this.options.telemetry.login(outcome.ok ? (outcome.resumed ? 'resumed' : 'created') : 'kicked' in outcome ? 'superseded' : outcome.code);
+    this.options.telemetry.login(
+      outcome.ok ? (outcome.resumed ? 'resumed' : 'created') : 'kicked' in outcome ? 'superseded' : outcome.code,
+    );
     return outcome;
   }
 
@@ -120,7 +132,8 @@ export class SessionRegistry {
       return refusal(ErrorCode.TooOften, `more than ${RateLimits.login.limit} logins a second`);
     }
     const check = verifyToken(token, appId, uid, secret, this.options.clock.wall());
-    if (!check.ok) return refusal(check.code, check.code === ErrorCode.TokenExpired ? 'token expired' : 'token invalid');
+    if (!check.ok)
+      return refusal(check.code, check.code === ErrorCode.TokenExpired ? 'token expired' : 'token invalid');
 
     const fresh = sessionId();
     const news: ClaimNews = {};
@@ -166,7 +179,9 @@ export class SessionRegistry {
    * later change), and then, once attached, is told.
    */
   private afterWelcome(session: ServerSession, news: ClaimNews): void {
-    setImmediate(() => this.apply(session, news.kicked !== undefined ? { type: 'KICKED', reason: news.kicked } : SENT_AWAY));
+    setImmediate(() =>
+      this.apply(session, news.kicked !== undefined ? { type: 'KICKED', reason: news.kicked } : SENT_AWAY),
+    );
   }
 
   /**

@@ -123,7 +123,10 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
   const ownStore = !options.store;
   // Connects (and fails the start) before anything listens.
   const store =
-    options.store ?? (options.redisUrl !== undefined ? await RedisStore.connect({ url: options.redisUrl, apps: [...apps.keys()], onError }) : new MemoryStore());
+    options.store ??
+    (options.redisUrl !== undefined
+      ? await RedisStore.connect({ url: options.redisUrl, apps: [...apps.keys()], onError })
+      : new MemoryStore());
   const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError, telemetry });
   const sockets = { registry, clock, telemetry, onError, loginWaitMs, wrapper };
 
@@ -139,7 +142,8 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     if (closing) return refuseUpgrade(socket, 503, 'shutting down\n');
     // Version 8 of the handshake, which ws also accepts, named the header Sec-WebSocket-Origin.
     const origin = request.headers.origin ?? request.headers['sec-websocket-origin'];
-    if (!originAllowed(Array.isArray(origin) ? origin[0] : origin)) return refuseUpgrade(socket, 403, 'origin not allowed\n');
+    if (!originAllowed(Array.isArray(origin) ? origin[0] : origin))
+      return refuseUpgrade(socket, 403, 'origin not allowed\n');
     wss.handleUpgrade(request, socket, head, (socket) => acceptSocket(socket, sockets));
   });
 

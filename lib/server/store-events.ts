@@ -68,7 +68,8 @@ export function handleStoreEvent(event: StoreEvent, target: StoreEventTarget): v
     case 'resync':
       // Its clients reconcile (ask for their channels and peers again and emit just the differences);
       // attached ones are told to reconnect at once, which they do within half a second and without a state change.
-      for (const session of [...target.sessions.values()]) if (session.appId === event.appId) target.apply(session, RESYNC);
+      for (const session of [...target.sessions.values()])
+        if (session.appId === event.appId) target.apply(session, RESYNC);
       return;
   }
 }

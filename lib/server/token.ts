@@ -50,14 +50,18 @@ function sign(secret: string, body: string): Buffer {
 /** Mints a token for `uid` of `appId`, valid for `expiresInSeconds`. */
 export function createToken({ appId, appSecret, uid, expiresInSeconds, now = Date.now() }: CreateTokenOptions): string {
   if (!Number.isFinite(expiresInSeconds)) throw new RangeError('expiresInSeconds must be a finite number');
-  const claims = { sub: uid, aud: appId, iat: Math.floor(now / 1000), exp: Math.floor((now + expiresInSeconds * 1000) / 1000) };
+  const claims = {
+    sub: uid,
+    aud: appId,
+    iat: Math.floor(now / 1000),
+    exp: Math.floor((now + expiresInSeconds * 1000) / 1000),
+  };
   const body = `${HEADER}.${base64urlJson(claims)}`;
   return `${body}.${sign(appSecret, body).toString('base64url')}`;
 }
 
 export type TokenCheck =
-  | { ok: true; expiresAt: number }
-  | { ok: false; code: typeof ErrorCode.InvalidToken | typeof ErrorCode.TokenExpired };
+  { ok: true; expiresAt: number } | { ok: false; code: typeof ErrorCode.InvalidToken | typeof ErrorCode.TokenExpired };
 
 const invalid: TokenCheck = { ok: false, code: ErrorCode.InvalidToken };
 
@@ -76,7 +80,9 @@ function jsonObject(part: string): Record<string, unknown> | undefined {
   if (!bytes) return undefined;
   try {
     const value: unknown = JSON.parse(bytes.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -84,7 +90,10 @@ function jsonObject(part: string): Record<string, unknown> | undefined {
 
 /** HS256 and at most `typ: "JWT"` besides: no other algorithm, no key id, nothing we would have to act on. */
 function isOurHeader(header: Record<string, unknown> | undefined): boolean {
-  return header?.alg === 'HS256' && Object.keys(header).every((key) => key === 'alg' || (key === 'typ' && header.typ === 'JWT'));
+  return (
+    header?.alg === 'HS256' &&
+    Object.keys(header).every((key) => key === 'alg' || (key === 'typ' && header.typ === 'JWT'))
+  );
 }
 
 /** A NumericDate: seconds since the epoch, fractions allowed. */
@@ -97,7 +106,13 @@ function isNumericDate(value: unknown): value is number {
  * constant time before the header or claims are even parsed: until then
  * they are anyone's bytes. `expiresAt` is `exp` in ms since the epoch.
  */
-export function verifyToken(token: string, appId: string, uid: string, appSecret: string, now = Date.now()): TokenCheck {
+export function verifyToken(
+  token: string,
+  appId: string,
+  uid: string,
+  appSecret: string,
+  now = Date.now(),
+): TokenCheck {
   if (token.length > Limits.tokenChars) return invalid;
   const headerEnd = token.indexOf('.');
   const payloadEnd = token.lastIndexOf('.');
@@ -112,7 +127,8 @@ export function verifyToken(token: string, appId: string, uid: string, appSecret
   const claims = jsonObject(token.slice(headerEnd + 1, payloadEnd));
   if (!claims) return invalid;
   const { sub, aud, exp, nbf, iat } = claims;
-  if (sub !== uid || !(aud === appId || (Array.isArray(aud) && aud.includes(appId))) || !isNumericDate(exp)) return invalid;
+  if (sub !== uid || !(aud === appId || (Array.isArray(aud) && aud.includes(appId))) || !isNumericDate(exp))
+    return invalid;
   if (iat !== undefined && !isNumericDate(iat)) return invalid;
   if (nbf !== undefined && (!isNumericDate(nbf) || nbf * 1000 > now + NOT_BEFORE_LEEWAY_MS)) return invalid;
   const expiresAt = Math.round(exp * 1000);

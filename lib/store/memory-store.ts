@@ -8,7 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { attributeBytes, Limits } from '../protocol/limits.js';
 import { applyAttributeOp } from '../protocol/attribute-op.js';
-import { StoreRefusals, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
+import {
+  StoreRefusals,
+  type ClaimResult,
+  type EndReason,
+  type Heard,
+  type Lease,
+  type PresenceStore,
+  type StoreEvent,
+  type StoreResult,
+} from './presence-store.js';
 
 /** The shared state of one online user: its live session and what belongs to it. */
 interface UserRecord {
@@ -33,7 +42,13 @@ export class MemoryStore implements PresenceStore {
   private readonly apps = new Map<string, AppState>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
 
-  async claim(appId: string, uid: string, session: string, resume: string | undefined, _lease?: Lease): Promise<ClaimResult> {
+  async claim(
+    appId: string,
+    uid: string,
+    session: string,
+    resume: string | undefined,
+    _lease?: Lease,
+  ): Promise<ClaimResult> {
     const app = this.app(appId);
     if (app.banned.has(uid)) return { outcome: 'banned' };
     const current = app.users.get(uid);
@@ -53,7 +68,8 @@ export class MemoryStore implements PresenceStore {
       channels: new Set(),
       attributes: new Map(),
     });
-    if (!current || current.status !== PeerStatus.Online) this.emit({ type: 'status', appId, uid, status: PeerStatus.Online });
+    if (!current || current.status !== PeerStatus.Online)
+      this.emit({ type: 'status', appId, uid, status: PeerStatus.Online });
     return { outcome: 'created', replaced: current?.session };
   }
 
@@ -68,7 +84,12 @@ export class MemoryStore implements PresenceStore {
     this.emit({ type: 'status', appId, uid, status: PeerStatus.Offline });
   }
 
-  async setStatus(appId: string, uid: string, session: string, status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable): Promise<void> {
+  async setStatus(
+    appId: string,
+    uid: string,
+    session: string,
+    status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable,
+  ): Promise<void> {
     const user = this.owned(appId, uid, session);
     if (user) this.changeStatus(appId, user, uid, status);
   }
@@ -124,7 +145,11 @@ export class MemoryStore implements PresenceStore {
     return { ok: true };
   }
 
-  async readAttributes(appId: string, uid: string, keys: readonly string[] | undefined): Promise<Record<string, string>> {
+  async readAttributes(
+    appId: string,
+    uid: string,
+    keys: readonly string[] | undefined,
+  ): Promise<Record<string, string>> {
     const attributes = this.apps.get(appId)?.users.get(uid)?.attributes;
     if (!attributes) return {};
     const wanted = keys ?? [...attributes.keys()];

@@ -95,7 +95,12 @@ export interface PresenceStore {
   /** Ends the session: leaves its channels, drops its attributes, reports OFFLINE. */
   end(appId: string, uid: string, session: string, reason: EndReason): Promise<void>;
   /** Records a live session's status (ONLINE or UNREACHABLE); reports it if it changed. */
-  setStatus(appId: string, uid: string, session: string, status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable): Promise<void>;
+  setStatus(
+    appId: string,
+    uid: string,
+    session: string,
+    status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable,
+  ): Promise<void>;
   /**
    * Tells other nodes these sessions of this node are alive (called in
    * batches, about once a second, never per frame). A single server needs

@@ -25,8 +25,24 @@ import type { Redis } from 'ioredis';
 import { AttributeOp, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
 import { applyAttributeOp } from '../protocol/attribute-op.js';
-import { StoreRefusals, type ClaimResult, type EndReason, type Heard, type Lease, type PresenceStore, type StoreEvent, type StoreResult } from './presence-store.js';
-import { commandConnection, readerConnection, redactRedisUrl, StoreUnavailableError, withTimeout, type RedisStoreOptions } from './redis/connection.js';
+import {
+  StoreRefusals,
+  type ClaimResult,
+  type EndReason,
+  type Heard,
+  type Lease,
+  type PresenceStore,
+  type StoreEvent,
+  type StoreResult,
+} from './presence-store.js';
+import {
+  commandConnection,
+  readerConnection,
+  redactRedisUrl,
+  StoreUnavailableError,
+  withTimeout,
+  type RedisStoreOptions,
+} from './redis/connection.js';
 import { HeldSessions } from './redis/held-sessions.js';
 import { NodeEvents } from './redis/node-events.js';
 import { Recovery } from './redis/recovery.js';
@@ -34,7 +50,14 @@ import { ScriptRunner } from './redis/script-runner.js';
 import { attributesScript } from './redis/scripts/attributes-script.js';
 import { banScript, unbanScript } from './redis/scripts/ban-scripts.js';
 import { channelsScript, joinScript, leaveScript } from './redis/scripts/channel-scripts.js';
-import { claimScript, endScript, refreshScript, statusesScript, statusScript, type LiveStatus } from './redis/scripts/session-scripts.js';
+import {
+  claimScript,
+  endScript,
+  refreshScript,
+  statusesScript,
+  statusScript,
+  type LiveStatus,
+} from './redis/scripts/session-scripts.js';
 import { servedApp, type ServedApp } from './redis/served-app.js';
 import { StreamReader } from './redis/stream-reader.js';
 import { Sweeper } from './redis/sweeper.js';
@@ -73,7 +96,10 @@ export class RedisStore implements PresenceStore {
       const error = store.lastConnectionError ?? failure;
       await store.close();
       const where = options.url ? redactRedisUrl(options.url) : 'the configured Redis';
-      throw new StoreUnavailableError(`cannot use Redis at ${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new StoreUnavailableError(
+        `cannot use Redis at ${where}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     return store;
   }
@@ -105,8 +131,17 @@ export class RedisStore implements PresenceStore {
       onError: (error) => this.onError(error),
       inOutage: () => this.outage,
     });
-    const recovery = new Recovery({ node: this.node, held: this.held, settleMs: options.restoreSettleMs ?? 1500, now: clock, emit: (event) => this.events.emit(event), onError: this.onError });
-    this.runner = new ScriptRunner(this.redis, options.streamMaxLength ?? 20_000, (app, reading) => recovery.recover(this.runner, app, reading));
+    const recovery = new Recovery({
+      node: this.node,
+      held: this.held,
+      settleMs: options.restoreSettleMs ?? 1500,
+      now: clock,
+      emit: (event) => this.events.emit(event),
+      onError: this.onError,
+    });
+    this.runner = new ScriptRunner(this.redis, options.streamMaxLength ?? 20_000, (app, reading) =>
+      recovery.recover(this.runner, app, reading),
+    );
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
       runner: this.runner,
@@ -121,14 +156,40 @@ export class RedisStore implements PresenceStore {
     return this.events.listen(listener);
   }
 
-  async claim(appId: string, uid: string, session: string, resume: string | undefined, lease: Lease): Promise<ClaimResult> {
+  async claim(
+    appId: string,
+    uid: string,
+    session: string,
+    resume: string | undefined,
+    lease: Lease,
+  ): Promise<ClaimResult> {
     const app = this.app(appId);
-    const reply = await this.runner.run(app, claimScript, { uid, session, resume, node: this.node, lease, replacedKept: REPLACED_KEPT });
+    const reply = await this.runner.run(app, claimScript, {
+      uid,
+      session,
+      resume,
+      node: this.node,
+      lease,
+      replacedKept: REPLACED_KEPT,
+    });
     if (reply.outcome === 'banned' || reply.outcome === 'superseded') return { outcome: reply.outcome };
     await this.caughtUp(app, reply.position);
-    const held = { appId, uid, token: session, replaced: reply.replaced, status: PeerStatus.Online, lease, heardAt: clock() };
+    const held = {
+      appId,
+      uid,
+      token: session,
+      replaced: reply.replaced,
+      status: PeerStatus.Online,
+      lease,
+      heardAt: clock(),
+    };
     if (reply.outcome === 'resumed') {
-      this.held.hold(reply.position, { ...held, session: resume!, channels: reply.channels, attributes: reply.attributes });
+      this.held.hold(reply.position, {
+        ...held,
+        session: resume!,
+        channels: reply.channels,
+        attributes: reply.attributes,
+      });
       return { outcome: 'resumed' };
     }
     this.held.hold(reply.position, { ...held, session, channels: [], attributes: new Map() });
@@ -176,8 +237,14 @@ export class RedisStore implements PresenceStore {
 
   async join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>> {
     const app = this.app(appId);
-    const reply = await this.runner.run(app, joinScript, { uid, session, channel, mostChannels: Limits.joinedChannels });
-    if (reply.outcome !== 'ok') return reply.outcome === 'gone' ? StoreRefusals.sessionOver : StoreRefusals.tooManyChannels;
+    const reply = await this.runner.run(app, joinScript, {
+      uid,
+      session,
+      channel,
+      mostChannels: Limits.joinedChannels,
+    });
+    if (reply.outcome !== 'ok')
+      return reply.outcome === 'gone' ? StoreRefusals.sessionOver : StoreRefusals.tooManyChannels;
     await this.caughtUp(app, reply.position);
     const held = this.held.get(appId, session);
     if (held && !held.channels.includes(channel)) held.channels.push(channel);
@@ -221,7 +288,11 @@ export class RedisStore implements PresenceStore {
     return { ok: true };
   }
 
-  async readAttributes(appId: string, uid: string, keys: readonly string[] | undefined): Promise<Record<string, string>> {
+  async readAttributes(
+    appId: string,
+    uid: string,
+    keys: readonly string[] | undefined,
+  ): Promise<Record<string, string>> {
     const key = this.app(appId).keys.attributes(uid);
     if (keys === undefined) return this.redis.hgetall(key);
     if (keys.length === 0) return {};
@@ -303,6 +374,8 @@ export class RedisStore implements PresenceStore {
     this.lastConnectionError = error;
     if (this.closed || this.outage || !this.started) return;
     this.outage = true;
-    this.onError(new Error(`Redis connection trouble (reconnecting): ${error instanceof Error ? error.message : String(error)}`));
+    this.onError(
+      new Error(`Redis connection trouble (reconnecting): ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 }

@@ -12,7 +12,12 @@ import type { FakeSession } from './fake-session.js';
 import type { FakeSocket } from './fake-socket.js';
 
 /** Answers `frame` on `socket`, changing the server's state as the real one would. */
-export function answerRequest(server: FakeRtmServer, socket: FakeSocket, session: FakeSession, frame: Extract<ClientFrame, { id: number }>): void {
+export function answerRequest(
+  server: FakeRtmServer,
+  socket: FakeSocket,
+  session: FakeSession,
+  frame: Extract<ClientFrame, { id: number }>,
+): void {
   const { id } = frame;
   switch (frame.t) {
     case 'renew':
@@ -25,7 +30,12 @@ export function answerRequest(server: FakeRtmServer, socket: FakeSocket, session
       return socket.push({ t: 'done', id });
     case 'members':
       if (!server.membersOf(frame.channel).includes(session.uid)) {
-        return socket.push({ t: 'fail', id, code: ErrorCode.NotJoined, message: `channel ${frame.channel} is not joined` });
+        return socket.push({
+          t: 'fail',
+          id,
+          code: ErrorCode.NotJoined,
+          message: `channel ${frame.channel} is not joined`,
+        });
       }
       return socket.push({ t: 'members', id, members: server.membersOf(frame.channel) });
     case 'attrs': {
@@ -34,21 +44,36 @@ export function answerRequest(server: FakeRtmServer, socket: FakeSocket, session
       // Checked above: an object of strings.
       const attributes = (frame.attributes ?? {}) as Record<string, string>;
       const current = new Map(Object.entries(server.attributesOf(session.uid)));
-      server.setAttributes(session.uid, Object.fromEntries(applyAttributeOp(current, frame.op, attributes, frame.keys ?? [])));
+      server.setAttributes(
+        session.uid,
+        Object.fromEntries(applyAttributeOp(current, frame.op, attributes, frame.keys ?? [])),
+      );
       return socket.push({ t: 'done', id });
     }
     case 'getAttrs': {
       const attributes = server.attributesOf(frame.uid);
       const keys = frame.keys ?? Object.keys(attributes);
-      return socket.push({ t: 'attributes', id, attributes: Object.fromEntries(keys.filter((key) => key in attributes).map((key) => [key, attributes[key]])) });
+      return socket.push({
+        t: 'attributes',
+        id,
+        attributes: Object.fromEntries(keys.filter((key) => key in attributes).map((key) => [key, attributes[key]])),
+      });
     }
     case 'query':
-      return socket.push({ t: 'online', id, online: Object.fromEntries(frame.uids.map((uid) => [uid, server.statusOf(uid) !== PeerStatus.Offline])) });
+      return socket.push({
+        t: 'online',
+        id,
+        online: Object.fromEntries(frame.uids.map((uid) => [uid, server.statusOf(uid) !== PeerStatus.Offline])),
+      });
     case 'subscribe':
       for (const uid of frame.uids) session.subscriptions.add(uid);
       socket.push({ t: 'done', id });
       // A subscription starts with the peers' current status.
-      if (frame.uids.length > 0) session.deliver({ t: 'status', statuses: Object.fromEntries(frame.uids.map((uid) => [uid, server.statusOf(uid)])) });
+      if (frame.uids.length > 0)
+        session.deliver({
+          t: 'status',
+          statuses: Object.fromEntries(frame.uids.map((uid) => [uid, server.statusOf(uid)])),
+        });
       return;
     case 'unsubscribe':
       for (const uid of frame.uids) session.subscriptions.delete(uid);

@@ -123,7 +123,9 @@ export class FakeRtmServer {
 
   /** Every frame of type `t` the server received, on any socket, in order; handy for `expect(...).to.deep.equal`. */
   framesOfType<T extends ClientFrame['t']>(t: T): Array<Extract<ClientFrame, { t: T }>> {
-    return this.sockets.flatMap((socket) => socket.received.filter((frame): frame is Extract<ClientFrame, { t: T }> => frame.t === t));
+    return this.sockets.flatMap((socket) =>
+      socket.received.filter((frame): frame is Extract<ClientFrame, { t: T }> => frame.t === t),
+    );
   }
 
   /** The uids in a channel now, in the order they joined. */

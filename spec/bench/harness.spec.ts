@@ -55,17 +55,38 @@ describe('benchmark harness (smoke run)', function () {
   after(() => rmSync(out, { recursive: true, force: true }));
 
   it('holds 50 sessions for 2 s on rx-rtm and bare ws, loses none, and writes every figure with the machine', async () => {
-    const options = parseOptions(['--only', 'sessions', '--servers', 'rx-rtm,ws', '--sizes', '50', '--settle', '0.5', '--window', '2'], out)!;
+    const options = parseOptions(
+      ['--only', 'sessions', '--servers', 'rx-rtm,ws', '--sizes', '50', '--settle', '0.5', '--window', '2'],
+      out,
+    )!;
     const lines: string[] = [];
     const results = await runBench(options, (line) => lines.push(line));
 
     const written = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResults;
     expect(written).to.deep.equal(JSON.parse(JSON.stringify(results)));
     expect(written.schema).to.equal(1);
-    expect(written.machine).to.include.all.keys('cores', 'cpuModel', 'memoryGiB', 'node', 'date', 'openFilesLimit', 'loadAverage');
+    expect(written.machine).to.include.all.keys(
+      'cores',
+      'cpuModel',
+      'memoryGiB',
+      'node',
+      'date',
+      'openFilesLimit',
+      'loadAverage',
+    );
     expect(written.machine.cores).to.be.greaterThan(0);
     expect(written.machine.node).to.equal(process.version);
-    expect(written).to.include.all.keys('sessions', 'logins', 'fanout', 'timing', 'client', 'cluster', 'goals', 'options', 'durationSeconds');
+    expect(written).to.include.all.keys(
+      'sessions',
+      'logins',
+      'fanout',
+      'timing',
+      'client',
+      'cluster',
+      'goals',
+      'options',
+      'durationSeconds',
+    );
 
     const steps = written.sessions!.steps;
     expect(steps.map((s) => s.server)).to.deep.equal(['rx-rtm', 'ws']);
@@ -86,7 +107,9 @@ describe('benchmark harness (smoke run)', function () {
     expect(written.sessions!.ratios[0]).to.include({ sessions: 50, against: 'ws' });
     expect(written.goals.map((g) => g.id)).to.include.members(['sessions', 'heartbeat-p99', 'memory-per-session']);
 
-    expect(readFileSync(join(out, 'latest.md'), 'utf8')).to.contain('## Sessions held').and.contain('| rx-rtm | 50 |');
+    expect(readFileSync(join(out, 'latest.md'), 'utf8'))
+      .to.contain('## Sessions held')
+      .and.contain('| rx-rtm | 50 |');
     expect(lines.some((l) => l.includes('sessions rx-rtm 50@1000ms: measuring'))).to.equal(true);
   });
 

@@ -40,13 +40,19 @@ describe('the demo server', function () {
     expect(await page.text()).to.contain('<script type="module" src="/demo/demo.js"></script>');
     const script = await http('/demo/demo.js');
     expect(script.headers.get('content-type')).to.equal('text/javascript; charset=utf-8');
-    expect(await script.text()).to.contain('connectionState$').and.to.contain('//# sourceMappingURL=demo.js.map');
+    expect(await script.text())
+      .to.contain('connectionState$')
+      .and.to.contain('//# sourceMappingURL=demo.js.map');
     expect((await http('/demo/style.css')).status).to.equal(200);
     expect(await (await http('/demo/config')).json()).to.deep.equal({ appId: 'demo', presenceGraceMs: 30_000 });
   });
 
   it('mints a token for a valid uid, signed with the app secret, and refuses an invalid one', async () => {
-    const answer = (await (await http('/demo/token?uid=alice')).json()) as { appId: string; uid: string; token: string };
+    const answer = (await (await http('/demo/token?uid=alice')).json()) as {
+      appId: string;
+      uid: string;
+      token: string;
+    };
     expect([answer.appId, answer.uid]).to.deep.equal(['demo', 'alice']);
     expect(verifyToken(answer.token, 'demo', 'alice', demo.appSecret, Date.now()).ok).to.equal(true);
     const refused = await http('/demo/token?uid=null');
@@ -58,9 +64,15 @@ describe('the demo server', function () {
     expect((await http('/demo/cut?uid=alice&ms=1000')).status).to.equal(405);
     expect((await http('/demo/cut?uid=alice&ms=0', { method: 'POST' })).status).to.equal(400);
     expect((await http('/demo/cut?ms=1000', { method: 'POST' })).status).to.equal(400);
-    const foreign = await http('/demo/cut?uid=alice&ms=1000', { method: 'POST', headers: { origin: 'http://evil.example' } });
+    const foreign = await http('/demo/cut?uid=alice&ms=1000', {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+    });
     expect(foreign.status).to.equal(403);
-    const own = await http('/demo/cut?uid=nobody&ms=10', { method: 'POST', headers: { origin: new URL(demo.pageUrl).origin } });
+    const own = await http('/demo/cut?uid=nobody&ms=10', {
+      method: 'POST',
+      headers: { origin: new URL(demo.pageUrl).origin },
+    });
     expect(await own.json()).to.deep.equal({ uid: 'nobody', ms: 10 });
   });
 

@@ -90,8 +90,12 @@ describe('the demo page in Chromium', function () {
     ]);
     expect(await headerState(page)).to.equal('CONNECTED/LOGIN_SUCCESS');
     expect(await page.getByTestId('link-status').getAttribute('data-phase')).to.equal('back');
-    expect(await page.getByTestId('link-status').textContent()).to.match(/^back: CONNECTED again [6-9]\.\d\d s after the link went dark\.$/);
-    expect(await page.getByTestId('clock-grace-value').textContent()).to.match(/^back after [6-9]\.\d\d s: inside the grace$/);
+    expect(await page.getByTestId('link-status').textContent()).to.match(
+      /^back: CONNECTED again [6-9]\.\d\d s after the link went dark\.$/,
+    );
+    expect(await page.getByTestId('clock-grace-value').textContent()).to.match(
+      /^back after [6-9]\.\d\d s: inside the grace$/,
+    );
     // Back within the grace: the same session, still in the channel.
     expect(await channelShows(page, 'lobby')).to.deep.equal({ count: '1', members: ['alice'], events: [] });
     await screenshot(page, 'link-cut');
@@ -109,7 +113,9 @@ describe('the demo page in Chromium', function () {
 
     expect(await pairs(page)).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
     expect(await headerState(page)).to.equal('CONNECTED/LOGIN_SUCCESS');
-    expect(await page.getByTestId('link-status').textContent()).to.match(/^Healed after 3\.\d\d s: under 4 s, so no state change\.$/);
+    expect(await page.getByTestId('link-status').textContent()).to.match(
+      /^Healed after 3\.\d\d s: under 4 s, so no state change\.$/,
+    );
     expect(await page.getByTestId('clock-threshold-value').textContent()).to.equal('under 4 s: nothing announced');
     expect(await channelShows(page, 'lobby')).to.deep.equal({ count: '1', members: ['alice'], events: [] });
     await screenshot(page, 'link-blip');
@@ -125,9 +131,16 @@ describe('the demo page in Chromium', function () {
     await waitForRow(second, 'CONNECTED/LOGIN_SUCCESS', 5000);
     await waitForRow(first, 'ABORTED/REMOTE_LOGIN', 5000);
 
-    expect(await pairs(first)).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS', 'ABORTED/REMOTE_LOGIN']);
+    expect(await pairs(first)).to.deep.equal([
+      'DISCONNECTED/LOGOUT',
+      'CONNECTING/LOGIN',
+      'CONNECTED/LOGIN_SUCCESS',
+      'ABORTED/REMOTE_LOGIN',
+    ]);
     expect(await headerState(first)).to.equal('ABORTED/REMOTE_LOGIN');
-    expect(await first.getByTestId('login-note').textContent()).to.match(/^Another page logged in as alice, so this one stopped/);
+    expect(await first.getByTestId('login-note').textContent()).to.match(
+      /^Another page logged in as alice, so this one stopped/,
+    );
     expect(await pairs(second)).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
     expect(await headerState(second)).to.equal('CONNECTED/LOGIN_SUCCESS');
     expect(await second.getByTestId('self').textContent()).to.equal('alice');
@@ -145,10 +158,18 @@ describe('the demo page in Chromium', function () {
     await logIn(alice, 'alice');
     await join(alice, 'lobby');
     expect(await channelShows(alice, 'lobby')).to.deep.equal({ count: '2', members: ['alice', 'bob'], events: [] });
-    await eventually(() => channelShows(bob, 'lobby'), { count: '2', members: ['alice', 'bob'], events: ['alice joined'] });
+    await eventually(() => channelShows(bob, 'lobby'), {
+      count: '2',
+      members: ['alice', 'bob'],
+      events: ['alice joined'],
+    });
 
     await channelCard(alice, 'lobby').getByTestId('leave-button').click();
-    await eventually(() => channelShows(bob, 'lobby'), { count: '1', members: ['bob'], events: ['alice joined', 'alice left'] });
+    await eventually(() => channelShows(bob, 'lobby'), {
+      count: '1',
+      members: ['bob'],
+      events: ['alice joined', 'alice left'],
+    });
     expect(await channelCard(alice, 'lobby').count()).to.equal(0);
     await screenshot(bob, 'members');
   });
@@ -167,7 +188,10 @@ describe('the demo page in Chromium', function () {
     await bob.getByTestId('attr-read').click();
     const row = bob.locator('[data-testid="attr-row"][data-key="mood"]');
     await row.waitFor({ timeout: 5000 });
-    expect([await row.locator('th').textContent(), await row.locator('td').textContent()]).to.deep.equal(['mood', 'curious']);
+    expect([await row.locator('th').textContent(), await row.locator('td').textContent()]).to.deep.equal([
+      'mood',
+      'curious',
+    ]);
 
     await bob.getByTestId('peer-input').fill('alice');
     await bob.getByTestId('subscribe-button').click();

@@ -21,7 +21,9 @@ const SCREENSHOTS = new URL('../../artifacts/screenshots/', import.meta.url);
 export function skipWithoutChromium(context: Mocha.Context): void {
   if (existsSync(CHROMIUM_PATH)) return;
   const line = '!'.repeat(78);
-  console.warn(`\n${line}\n!! browser tests SKIPPED: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH to one)\n${line}\n`);
+  console.warn(
+    `\n${line}\n!! browser tests SKIPPED: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH to one)\n${line}\n`,
+  );
   context.skip();
 }
 
@@ -128,7 +130,10 @@ export function channelCard(page: Page, channel: string) {
 }
 
 /** A channel card's count and members, read from the DOM. */
-export async function channelShows(page: Page, channel: string): Promise<{ count: string | null; members: string[]; events: string[] }> {
+export async function channelShows(
+  page: Page,
+  channel: string,
+): Promise<{ count: string | null; members: string[]; events: string[] }> {
   const card = channelCard(page, channel);
   return {
     count: await card.getByTestId('member-count').textContent(),
@@ -144,7 +149,8 @@ export async function eventually<T>(read: () => Promise<T>, expected: T, timeout
   for (;;) {
     last = await read();
     if (JSON.stringify(last) === JSON.stringify(expected)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${JSON.stringify(expected)}, still ${JSON.stringify(last)} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`expected ${JSON.stringify(expected)}, still ${JSON.stringify(last)} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

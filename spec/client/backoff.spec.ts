@@ -13,7 +13,9 @@ describe('backoffDelay', () => {
 
   it('grows exponentially: the ceiling of attempt n is min(max, floor · 2^(n+1))', () => {
     const top = () => 0.999999;
-    expect([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, bounds, top))).to.deep.equal([1000, 2000, 4000, 8000, 15_000, 15_000]);
+    expect([0, 1, 2, 3, 4, 5].map((n) => backoffDelay(n, bounds, top))).to.deep.equal([
+      1000, 2000, 4000, 8000, 15_000, 15_000,
+    ]);
     expect(backoffDelay(0, bounds, () => 0)).to.equal(500);
   });
 
@@ -27,6 +29,8 @@ describe('backoffDelay', () => {
   it('replays: the same seed gives the same delays', () => {
     const a = seededRandom(5);
     const b = seededRandom(5);
-    expect(Array.from({ length: 20 }, () => backoffDelay(3, bounds, a))).to.deep.equal(Array.from({ length: 20 }, () => backoffDelay(3, bounds, b)));
+    expect(Array.from({ length: 20 }, () => backoffDelay(3, bounds, a))).to.deep.equal(
+      Array.from({ length: 20 }, () => backoffDelay(3, bounds, b)),
+    );
   });
 });

@@ -16,24 +16,42 @@ describe('heartbeat', () => {
     it('a ping sent starts the wait, and a later ping does not move it', () => {
       const first = heartbeat({}, { type: 'PING_SENT', at: 1000 }, timing);
       expect(first).to.deep.equal({ heartbeat: { lastPingAt: 1000, awaitingSince: 1000 } });
-      expect(heartbeat(first.heartbeat, { type: 'PING_SENT', at: 2000 }, timing)).to.deep.equal({ heartbeat: { lastPingAt: 2000, awaitingSince: 1000 } });
+      expect(heartbeat(first.heartbeat, { type: 'PING_SENT', at: 2000 }, timing)).to.deep.equal({
+        heartbeat: { lastPingAt: 2000, awaitingSince: 1000 },
+      });
     });
     it('a pong heard while up ends the wait and is an RTT sample, smoothed by 1/8', () => {
-      const heard = heartbeat({ lastPingAt: 1000, awaitingSince: 1000 }, { type: 'HEARD', at: 1080, pong: true }, timing);
-      expect(heard).to.deep.equal({ heartbeat: { lastPingAt: 1000, awaitingSince: undefined, linkDownSince: undefined, smoothedRttMs: 80 } });
+      const heard = heartbeat(
+        { lastPingAt: 1000, awaitingSince: 1000 },
+        { type: 'HEARD', at: 1080, pong: true },
+        timing,
+      );
+      expect(heard).to.deep.equal({
+        heartbeat: { lastPingAt: 1000, awaitingSince: undefined, linkDownSince: undefined, smoothedRttMs: 80 },
+      });
       const again = heartbeat({ lastPingAt: 2000, smoothedRttMs: 80 }, { type: 'HEARD', at: 2160, pong: true }, timing);
       expect(again.heartbeat.smoothedRttMs).to.equal(90);
     });
     it('any other frame ends the wait too, without a sample', () => {
-      expect(heartbeat({ lastPingAt: 1000, awaitingSince: 1000 }, { type: 'HEARD', at: 1500, pong: false }, timing)).to.deep.equal({
+      expect(
+        heartbeat({ lastPingAt: 1000, awaitingSince: 1000 }, { type: 'HEARD', at: 1500, pong: false }, timing),
+      ).to.deep.equal({
         heartbeat: { lastPingAt: 1000, awaitingSince: undefined, linkDownSince: undefined, smoothedRttMs: undefined },
       });
     });
     it('a frame heard while down restores the link', () => {
-      expect(heartbeat({ lastPingAt: 1000, awaitingSince: 1000, linkDownSince: 1100 }, { type: 'HEARD', at: 1200, pong: false }, timing).verdict).to.deep.equal({ type: 'LINK_RESTORED' });
+      expect(
+        heartbeat(
+          { lastPingAt: 1000, awaitingSince: 1000, linkDownSince: 1100 },
+          { type: 'HEARD', at: 1200, pong: false },
+          timing,
+        ).verdict,
+      ).to.deep.equal({ type: 'LINK_RESTORED' });
     });
     it('a ping unanswered for the pong allowance (100 ms at least, 3 RTTs, the interval at most): down since now', () => {
-      expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 1099 }, timing)).to.deep.equal({ heartbeat: { awaitingSince: 1000 } });
+      expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 1099 }, timing)).to.deep.equal({
+        heartbeat: { awaitingSince: 1000 },
+      });
       expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 1100 }, timing)).to.deep.equal({
         heartbeat: { awaitingSince: 1000, linkDownSince: 1100 },
         verdict: { type: 'LINK_DOWN', since: 1100 },
@@ -42,7 +60,10 @@ describe('heartbeat', () => {
       expect(nextCheck({ awaitingSince: 1000, smoothedRttMs: 900 }, timing)).to.equal(2000);
     });
     it('a check that runs late judges by the time it really is', () => {
-      expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 61_000 }, timing).verdict).to.deep.equal({ type: 'LINK_DOWN', since: 61_000 });
+      expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 61_000 }, timing).verdict).to.deep.equal({
+        type: 'LINK_DOWN',
+        since: 61_000,
+      });
     });
     it('down for the interruption threshold: dead', () => {
       const down: Heartbeat = { awaitingSince: 1000, linkDownSince: 1100 };
@@ -52,12 +73,18 @@ describe('heartbeat', () => {
     });
     it('nothing awaited: no check, and "now" changes nothing', () => {
       expect(nextCheck({ lastPingAt: 1000 }, timing)).to.equal(undefined);
-      expect(heartbeat({ lastPingAt: 1000 }, { type: 'NOW', at: 9000 }, timing)).to.deep.equal({ heartbeat: { lastPingAt: 1000 } });
+      expect(heartbeat({ lastPingAt: 1000 }, { type: 'NOW', at: 9000 }, timing)).to.deep.equal({
+        heartbeat: { lastPingAt: 1000 },
+      });
     });
   });
 
   describe('run on a scheduler (marbles)', () => {
-    const values: Record<string, HeartbeatVerdict> = { d: { type: 'LINK_DOWN', since: 1100 }, x: { type: 'DEAD' }, r: { type: 'LINK_RESTORED' } };
+    const values: Record<string, HeartbeatVerdict> = {
+      d: { type: 'LINK_DOWN', since: 1100 },
+      x: { type: 'DEAD' },
+      r: { type: 'LINK_RESTORED' },
+    };
 
     it('pings every interval; nothing heard: LINK_DOWN 100 ms after the first ping, DEAD 4 s later', () => {
       const scheduler = testScheduler();
@@ -73,7 +100,10 @@ describe('heartbeat', () => {
       const scheduler = testScheduler();
       scheduler.run(({ cold, expectObservable }) => {
         const pongs$ = cold<boolean>('1050ms a 999ms a 999ms a', { a: true });
-        expectObservable(runHeartbeat(pongs$, () => {}, scheduler, timing), '^ 3500ms !').toBe('');
+        expectObservable(
+          runHeartbeat(pongs$, () => {}, scheduler, timing),
+          '^ 3500ms !',
+        ).toBe('');
       });
     });
 
@@ -81,7 +111,10 @@ describe('heartbeat', () => {
       const scheduler = testScheduler();
       scheduler.run(({ cold, expectObservable }) => {
         const heard$ = cold<boolean>('2500ms a', { a: false });
-        expectObservable(runHeartbeat(heard$, () => {}, scheduler, timing), '^ 3050ms !').toBe('1100ms d 1399ms r', values);
+        expectObservable(
+          runHeartbeat(heard$, () => {}, scheduler, timing),
+          '^ 3050ms !',
+        ).toBe('1100ms d 1399ms r', values);
       });
     });
   });

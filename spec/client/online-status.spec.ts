@@ -52,13 +52,22 @@ describe('peers online status (marbles)', () => {
         expect(server.framesOfType('unsubscribe')).to.deep.equal([{ t: 'unsubscribe', id: 3, uids: ['bob'] }]);
         void client.logout();
       });
-      expectObservable(client.peersOnlineStatusChanged$).toBe(marble([[120, 'f'], [210, 'u'], [310, 'o'], [410, 'x'], [610, 'c']]), {
-        f: { bob: Online, carol: Offline },
-        u: { bob: Unreachable },
-        o: { bob: Online },
-        x: { bob: Offline },
-        c: { carol: Online },
-      });
+      expectObservable(client.peersOnlineStatusChanged$).toBe(
+        marble([
+          [120, 'f'],
+          [210, 'u'],
+          [310, 'o'],
+          [410, 'x'],
+          [610, 'c'],
+        ]),
+        {
+          f: { bob: Online, carol: Offline },
+          u: { bob: Unreachable },
+          o: { bob: Online },
+          x: { bob: Offline },
+          c: { carol: Online },
+        },
+      );
     });
     expect(heard).to.have.length(5);
   });
@@ -123,7 +132,11 @@ describe('peers online status (marbles)', () => {
       at(scheduler, 5300, () => (loggedOut = outcome(client.unsubscribePeersOnlineStatus(['bob']))));
     });
     await flushMicrotasks();
-    expect(queries.map((q) => q.value)).to.deep.equal([...Array(10).fill('resolved'), 'rejected TOO_OFTEN', 'resolved']);
+    expect(queries.map((q) => q.value)).to.deep.equal([
+      ...Array(10).fill('resolved'),
+      'rejected TOO_OFTEN',
+      'resolved',
+    ]);
     expect(invalid.value).to.equal('rejected INVALID_ARGUMENT');
     expect(loggedOut.value).to.equal('rejected NOT_LOGGED_IN');
   });

@@ -54,14 +54,33 @@ function meanwhile(server: FakeRtmServer): void {
 }
 
 /** What {@link meanwhile} looks like to alice once reconciled at `time`: carol left, erin and gina joined, 5 members, dave online. */
-function expectDifferenceAt(time: number, expectObservable: RunHelpers['expectObservable'], client: RtmClient, room: RtmChannel): void {
+function expectDifferenceAt(
+  time: number,
+  expectObservable: RunHelpers['expectObservable'],
+  client: RtmClient,
+  room: RtmChannel,
+): void {
   expectObservable(room.memberLeft$).toBe(marble([[time, 'c']]), { c: 'carol' });
   expectObservable(room.memberJoined$).toBe(marble([[time, '(eg)']]), { e: 'erin', g: 'gina' });
-  expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 'f'], [time, 'v'], [3000, 'z']]), { z: 0, f: 4, v: 5 });
-  expectObservable(client.peersOnlineStatusChanged$).toBe(marble([[120, 's'], [time, 'd']]), {
-    s: { bob: Online, dave: Offline },
-    d: { dave: Online },
-  });
+  expectObservable(room.memberCount$).toBe(
+    marble([
+      [0, 'z'],
+      [120, 'f'],
+      [time, 'v'],
+      [3000, 'z'],
+    ]),
+    { z: 0, f: 4, v: 5 },
+  );
+  expectObservable(client.peersOnlineStatusChanged$).toBe(
+    marble([
+      [120, 's'],
+      [time, 'd'],
+    ]),
+    {
+      s: { bob: Online, dave: Offline },
+      d: { dave: Online },
+    },
+  );
 }
 
 describe('re-sync after the link comes back (marbles)', () => {
@@ -73,14 +92,27 @@ describe('re-sync after the link comes back (marbles)', () => {
       at(scheduler, 1100, () => server.memberJoined('room', 'erin'));
       // Reconnect after the 500 ms floor: login at 1510, welcome (resumed) and the missed event at 1520.
       at(scheduler, 3000, () => {
-        expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([[undefined, undefined], ['s1', 1]]);
+        expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([
+          [undefined, undefined],
+          ['s1', 1],
+        ]);
         expect(resyncFrames(server.sockets.slice(1))).to.deep.equal([]);
         void client.logout();
       });
-      expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [3000, 'o']]), pairValues);
+      expectObservable(client.connectionState$).toBe(
+        marble([
+          [0, 'i'],
+          [10, 'g'],
+          [30, 'c'],
+          [3000, 'o'],
+        ]),
+        pairValues,
+      );
       expectObservable(room.memberJoined$).toBe(marble([[1520, 'e']]), { e: 'erin' });
       expectObservable(room.memberLeft$).toBe('');
-      expectObservable(client.peersOnlineStatusChanged$).toBe(marble([[120, 's']]), { s: { bob: Online, dave: Offline } });
+      expectObservable(client.peersOnlineStatusChanged$).toBe(marble([[120, 's']]), {
+        s: { bob: Online, dave: Offline },
+      });
     });
   });
 
@@ -98,7 +130,10 @@ describe('re-sync after the link comes back (marbles)', () => {
       at(scheduler, 2000, () => (server.refuseConnections = false));
       // Attempts at 1010 and 1510 are refused; the one at 2010 logs in as a new session at 2030; answers at 2050.
       at(scheduler, 3000, () => {
-        expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([[undefined, undefined], ['s1', 1]]);
+        expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([
+          [undefined, undefined],
+          ['s1', 1],
+        ]);
         expect(resyncFrames(server.sockets.slice(1))).to.deep.equal([
           { t: 'join', id: 9, channel: 'room' },
           { t: 'join', id: 10, channel: 'hall' },
@@ -112,7 +147,14 @@ describe('re-sync after the link comes back (marbles)', () => {
         void client.logout();
       });
       expectDifferenceAt(2050, expectObservable, client, room);
-      expectObservable(hall.memberCount$).toBe(marble([[0, 'z'], [120, 'o'], [3000, 'z']]), { z: 0, o: 1 });
+      expectObservable(hall.memberCount$).toBe(
+        marble([
+          [0, 'z'],
+          [120, 'o'],
+          [3000, 'z'],
+        ]),
+        { z: 0, o: 1 },
+      );
     });
   });
 
@@ -152,13 +194,34 @@ describe('re-sync after the link comes back (marbles)', () => {
       // The attempt at 5630 is held until the heal at 6000; welcome and the replay arrive at 6010.
       at(scheduler, 6000, () => server.heal());
       at(scheduler, 7000, () => {
-        expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([[undefined, undefined], ['s1', 0]]);
+        expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([
+          [undefined, undefined],
+          ['s1', 0],
+        ]);
         void client.logout();
       });
-      expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [5130, 'r'], [6010, 'c'], [7000, 'o']]), pairValues);
+      expectObservable(client.connectionState$).toBe(
+        marble([
+          [0, 'i'],
+          [10, 'g'],
+          [30, 'c'],
+          [5130, 'r'],
+          [6010, 'c'],
+          [7000, 'o'],
+        ]),
+        pairValues,
+      );
       expectObservable(room.memberJoined$).toBe(marble([[6010, '(de)']]), { d: 'dave', e: 'erin' });
       expectObservable(room.memberLeft$).toBe(marble([[6010, 'b']]), { b: 'bob' });
-      expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 't'], [6010, '(hth)'], [7000, 'z']]), { z: 0, t: 2, h: 3 });
+      expectObservable(room.memberCount$).toBe(
+        marble([
+          [0, 'z'],
+          [120, 't'],
+          [6010, '(hth)'],
+          [7000, 'z'],
+        ]),
+        { z: 0, t: 2, h: 3 },
+      );
     });
   });
   describe("a peer's view (SPEC §4), alice and bob on one server", () => {
@@ -169,7 +232,13 @@ describe('re-sync after the link comes back (marbles)', () => {
      */
     function twoInRoom(scheduler: TestScheduler) {
       const { client: alice, server, room } = inRoom(scheduler, []);
-      const bob = new RtmClient({ url: 'ws://rtm.test/', appId: 'app', WebSocket: server.WebSocket, scheduler, random: () => 0 });
+      const bob = new RtmClient({
+        url: 'ws://rtm.test/',
+        appId: 'app',
+        WebSocket: server.WebSocket,
+        scheduler,
+        random: () => 0,
+      });
       const bobsRoom = bob.createChannel('room');
       at(scheduler, 10, () => void bob.login({ uid: 'bob', token: 't' }));
       at(scheduler, 100, () => void room.join());
@@ -200,9 +269,32 @@ describe('re-sync after the link comes back (marbles)', () => {
         at(scheduler, 1200, () => server.expire('s2'));
         // Bob logs in again at 1500 as a new session (welcome at 1520) and rejoins: alice hears it at 1540.
         at(scheduler, 2000, () => expect(server.attributesOf('bob')).to.deep.equal({ hat: 'red' }));
-        expectObservable(room.memberLeft$).toBe(marble([[1210, 'b'], [2920, 'b']]), { b: 'bob' });
-        expectObservable(room.memberJoined$).toBe(marble([[220, 'b'], [1540, 'b']]), { b: 'bob' });
-        expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 'o'], [220, 't'], [1210, 'o'], [1540, 't'], [2920, 'o'], [3000, 'z']]), { z: 0, o: 1, t: 2 });
+        expectObservable(room.memberLeft$).toBe(
+          marble([
+            [1210, 'b'],
+            [2920, 'b'],
+          ]),
+          { b: 'bob' },
+        );
+        expectObservable(room.memberJoined$).toBe(
+          marble([
+            [220, 'b'],
+            [1540, 'b'],
+          ]),
+          { b: 'bob' },
+        );
+        expectObservable(room.memberCount$).toBe(
+          marble([
+            [0, 'z'],
+            [120, 'o'],
+            [220, 't'],
+            [1210, 'o'],
+            [1540, 't'],
+            [2920, 'o'],
+            [3000, 'z'],
+          ]),
+          { z: 0, o: 1, t: 2 },
+        );
         // Bob's own picture (alice) was right all along.
         expectObservable(bobsRoom.memberJoined$).toBe('');
         expectObservable(bobsRoom.memberLeft$).toBe('');

@@ -9,7 +9,18 @@ import { expect } from 'chai';
 import { ErrorCode } from '../../lib/protocol/error-code.js';
 import { KickReason } from '../../lib/protocol/frames.js';
 import { RtmError } from '../../lib/protocol/rtm-error.js';
-import { advanceTo, alice, at, clientAndServer, flushMicrotasks, inRoom, loggedIn, marble, outcome, testScheduler } from '../support/marbles.js';
+import {
+  advanceTo,
+  alice,
+  at,
+  clientAndServer,
+  flushMicrotasks,
+  inRoom,
+  loggedIn,
+  marble,
+  outcome,
+  testScheduler,
+} from '../support/marbles.js';
 
 describe('RtmChannel (marbles)', () => {
   describe('join and member events', () => {
@@ -32,7 +43,16 @@ describe('RtmChannel (marbles)', () => {
         at(scheduler, 600, () => server.memberJoined('room', 'erin')); // not joined any more: nothing
         at(scheduler, 800, () => void client.logout());
         // Replies at 120 (join), 420 (members); events at 210 and 310; leave empties the picture at once.
-        expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 'c'], [210, 'd'], [310, 'c'], [500, 'z']]), { z: 0, c: 3, d: 4 });
+        expectObservable(room.memberCount$).toBe(
+          marble([
+            [0, 'z'],
+            [120, 'c'],
+            [210, 'd'],
+            [310, 'c'],
+            [500, 'z'],
+          ]),
+          { z: 0, c: 3, d: 4 },
+        );
         expectObservable(room.memberJoined$).toBe(marble([[210, 'd']]), { d: 'dave' });
         expectObservable(room.memberLeft$).toBe(marble([[310, 'c']]), { c: 'carol' });
         at(scheduler, 700, () => {
@@ -74,12 +94,21 @@ describe('RtmChannel (marbles)', () => {
         at(scheduler, 300, () => server.memberLeft('room', 'bob'));
         at(scheduler, 400, () => void room.leave());
         at(scheduler, 500, () => void client.logout());
-        expectObservable(room.members$).toBe(marble([[0, 'e'], [120, 'a'], [210, 'b'], [310, 'c'], [400, 'e']]), {
-          e: [],
-          a: ['bob', 'carol'],
-          b: ['bob', 'carol', 'dave'],
-          c: ['carol', 'dave'],
-        });
+        expectObservable(room.members$).toBe(
+          marble([
+            [0, 'e'],
+            [120, 'a'],
+            [210, 'b'],
+            [310, 'c'],
+            [400, 'e'],
+          ]),
+          {
+            e: [],
+            a: ['bob', 'carol'],
+            b: ['bob', 'carol', 'dave'],
+            c: ['carol', 'dave'],
+          },
+        );
       });
     });
 
@@ -93,14 +122,29 @@ describe('RtmChannel (marbles)', () => {
         // The same event again, seq and all, as a replay after a lost ack would send it.
         at(scheduler, 300, () => session().socket!.push(session().unacknowledged.at(-1)!));
         // A join of bob, already in the picture, under a new seq.
-        at(scheduler, 400, () => session().deliver({ t: 'member', channel: 'room', uid: 'bob', joined: true, count: 3 }));
-        at(scheduler, 500, () => session().deliver({ t: 'member', channel: 'room', uid: 'bob', joined: false, count: 2 }));
-        at(scheduler, 600, () => session().deliver({ t: 'member', channel: 'room', uid: 'bob', joined: false, count: 2 }));
+        at(scheduler, 400, () =>
+          session().deliver({ t: 'member', channel: 'room', uid: 'bob', joined: true, count: 3 }),
+        );
+        at(scheduler, 500, () =>
+          session().deliver({ t: 'member', channel: 'room', uid: 'bob', joined: false, count: 2 }),
+        );
+        at(scheduler, 600, () =>
+          session().deliver({ t: 'member', channel: 'room', uid: 'bob', joined: false, count: 2 }),
+        );
         at(scheduler, 700, () => void room.leave());
         at(scheduler, 800, () => void client.logout());
         expectObservable(room.memberJoined$).toBe(marble([[210, 'd']]), { d: 'dave' });
         expectObservable(room.memberLeft$).toBe(marble([[510, 'b']]), { b: 'bob' });
-        expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 'b'], [210, 'c'], [510, 'b'], [700, 'z']]), { z: 0, b: 2, c: 3 });
+        expectObservable(room.memberCount$).toBe(
+          marble([
+            [0, 'z'],
+            [120, 'b'],
+            [210, 'c'],
+            [510, 'b'],
+            [700, 'z'],
+          ]),
+          { z: 0, b: 2, c: 3 },
+        );
       });
     });
 
@@ -112,7 +156,14 @@ describe('RtmChannel (marbles)', () => {
         at(scheduler, 100, () => void room.join());
         at(scheduler, 200, () => server.memberLeft('room', 'bob'));
         at(scheduler, 300, () => void client.logout());
-        expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 't'], [210, 'z']]), { z: 0, t: 2 });
+        expectObservable(room.memberCount$).toBe(
+          marble([
+            [0, 'z'],
+            [120, 't'],
+            [210, 'z'],
+          ]),
+          { z: 0, t: 2 },
+        );
       });
     });
 
@@ -120,7 +171,9 @@ describe('RtmChannel (marbles)', () => {
       const { client } = clientAndServer(testScheduler());
       expect(client.createChannel('room')).to.equal(client.createChannel('room'));
       for (const bad of ['', 'a/b', 'null', 'x'.repeat(65), 7 as unknown as string]) {
-        expect(() => client.createChannel(bad)).to.throw(RtmError).with.property('code', ErrorCode.InvalidArgument);
+        expect(() => client.createChannel(bad))
+          .to.throw(RtmError)
+          .with.property('code', ErrorCode.InvalidArgument);
       }
     });
 
@@ -151,13 +204,23 @@ describe('RtmChannel (marbles)', () => {
         // The server joins at 110, but its reply finds the socket closed.
         at(scheduler, 105, () => server.dropAll());
         // Reconnect after the 500 ms floor: login at 605, welcome (resumed) at 625, join again, answered at 645.
-        expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [645, 'b'], [700, 'z']]), { z: 0, b: 2 });
+        expectObservable(room.memberCount$).toBe(
+          marble([
+            [0, 'z'],
+            [645, 'b'],
+            [700, 'z'],
+          ]),
+          { z: 0, b: 2 },
+        );
         at(scheduler, 700, () => {
           expect(server.framesOfType('join')).to.deep.equal([
             { t: 'join', id: 2, channel: 'room' },
             { t: 'join', id: 2, channel: 'room' },
           ]);
-          expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([[undefined, undefined], ['s1', 0]]);
+          expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([
+            [undefined, undefined],
+            ['s1', 0],
+          ]);
           void room.leave();
           void client.logout();
         });
@@ -247,7 +310,14 @@ describe('RtmChannel (marbles)', () => {
         at(scheduler, 200, () => (join = outcome(hall.join())));
         at(scheduler, 205, () => server.kick(KickReason.RemoteLogin)); // kicked arrives at 215, before the answer
         at(scheduler, 300, () => void client.logout());
-        expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 'b'], [215, 'z']]), { z: 0, b: 2 });
+        expectObservable(room.memberCount$).toBe(
+          marble([
+            [0, 'z'],
+            [120, 'b'],
+            [215, 'z'],
+          ]),
+          { z: 0, b: 2 },
+        );
       });
       await flushMicrotasks();
       expect(join.value).to.equal('rejected CANCELED');
@@ -259,7 +329,14 @@ describe('RtmChannel (marbles)', () => {
         const { client, room } = inRoom(scheduler, ['bob']);
         at(scheduler, 100, () => void room.join());
         at(scheduler, 300, () => void client.logout());
-        expectObservable(room.memberCount$).toBe(marble([[0, 'z'], [120, 'b'], [300, 'z']]), { z: 0, b: 2 });
+        expectObservable(room.memberCount$).toBe(
+          marble([
+            [0, 'z'],
+            [120, 'b'],
+            [300, 'z'],
+          ]),
+          { z: 0, b: 2 },
+        );
         expectObservable(room.memberLeft$).toBe('');
       });
     });
@@ -330,7 +407,11 @@ describe('RtmChannel (marbles)', () => {
         at(scheduler, 3200, () => void client.logout());
       });
       await flushMicrotasks();
-      expect([limit.value, rate.value, later.value]).to.deep.equal(['rejected LIMIT_EXCEEDED', 'rejected TOO_OFTEN', 'resolved']);
+      expect([limit.value, rate.value, later.value]).to.deep.equal([
+        'rejected LIMIT_EXCEEDED',
+        'rejected TOO_OFTEN',
+        'resolved',
+      ]);
     });
   });
 });

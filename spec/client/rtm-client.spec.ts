@@ -9,7 +9,15 @@ import { KickReason } from '../../lib/protocol/frames.js';
 import { seededRandom } from '../../lib/client/backoff.js';
 import { RtmClient } from '../../lib/client/rtm-client.js';
 import { FakeRtmServer } from '../../lib/testing/fake-rtm-server.js';
-import { at, clientAndServer, flushMicrotasks, marble, outcome, pairValues as values, testScheduler } from '../support/marbles.js';
+import {
+  at,
+  clientAndServer,
+  flushMicrotasks,
+  marble,
+  outcome,
+  pairValues as values,
+  testScheduler,
+} from '../support/marbles.js';
 
 const credentials = { uid: 'alice', token: 'token-1' };
 
@@ -22,14 +30,31 @@ describe('RtmClient (marbles)', () => {
         const { client, server } = clientAndServer(scheduler, {}, { latencyMs: 10 });
         at(scheduler, 5, () => (login = outcome(client.login(credentials))));
         at(scheduler, 100, () => void client.logout());
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [5, 'g'], [25, 'c'], [100, 'o']]), values);
-        at(scheduler, 99, () => expect(server.framesOfType('login')).to.deep.equal([{ t: 'login', app: 'app', uid: 'alice', token: 'token-1' }]));
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [5, 'g'],
+            [25, 'c'],
+            [100, 'o'],
+          ]),
+          values,
+        );
+        at(scheduler, 99, () =>
+          expect(server.framesOfType('login')).to.deep.equal([
+            { t: 'login', app: 'app', uid: 'alice', token: 'token-1' },
+          ]),
+        );
       });
       await flushMicrotasks();
       expect(login.value).to.equal('resolved');
     });
 
-    for (const code of [ErrorCode.InvalidToken, ErrorCode.TokenExpired, ErrorCode.InvalidAppId, ErrorCode.NotAuthorized]) {
+    for (const code of [
+      ErrorCode.InvalidToken,
+      ErrorCode.TokenExpired,
+      ErrorCode.InvalidAppId,
+      ErrorCode.NotAuthorized,
+    ]) {
       it(`goes DISCONNECTED / LOGIN_FAILURE when the server refuses with ${code}; login rejects with ${code}`, async () => {
         const scheduler = testScheduler();
         let login = outcome(Promise.resolve());
@@ -39,7 +64,14 @@ describe('RtmClient (marbles)', () => {
           server.loginAnswer = { type: 'refuse', code };
           at(scheduler, 5, () => (login = outcome(client.login(credentials))));
           at(scheduler, 10_000, () => (sockets = server.sockets.length));
-          expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [5, 'g'], [25, 'f']]), values);
+          expectObservable(client.connectionState$).toBe(
+            marble([
+              [0, 'i'],
+              [5, 'g'],
+              [25, 'f'],
+            ]),
+            values,
+          );
         });
         await flushMicrotasks();
         expect(login.value).to.equal(`rejected ${code}`);
@@ -54,7 +86,14 @@ describe('RtmClient (marbles)', () => {
         const { client, server } = clientAndServer(scheduler, {}, { latencyMs: 10 });
         server.loginAnswer = { type: 'ignore' };
         at(scheduler, 5, () => (login = outcome(client.login(credentials))));
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [5, 'g'], [6005, 't']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [5, 'g'],
+            [6005, 't'],
+          ]),
+          values,
+        );
       });
       await flushMicrotasks();
       expect(login.value).to.equal('rejected TIMEOUT');
@@ -69,7 +108,15 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 2000, () => (server.refuseConnections = false));
         at(scheduler, 9000, () => void client.logout());
         // Jitter pinned to the floor: attempts every 500 ms from 5; the one at 2005 gets through.
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [5, 'g'], [2025, 'c'], [9000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [5, 'g'],
+            [2025, 'c'],
+            [9000, 'o'],
+          ]),
+          values,
+        );
       });
     });
 
@@ -82,7 +129,15 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 50, () => (second = outcome(client.login({ uid: 'bob', token: 'x' }))));
         at(scheduler, 100, () => void client.logout());
         at(scheduler, 99, () => expect(server.sockets).to.have.length(1));
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [5, 'g'], [25, 'c'], [100, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [5, 'g'],
+            [25, 'c'],
+            [100, 'o'],
+          ]),
+          values,
+        );
       });
       await flushMicrotasks();
       expect(second.value).to.equal('rejected ALREADY_LOGIN');
@@ -101,7 +156,17 @@ describe('RtmClient (marbles)', () => {
         // Pings at 1030, 2030, 3030; the 3030 ping's pong is 100 ms late at 3130: down since 3130, RECONNECTING at 7130.
         // The silent socket is abandoned at 7130; the next attempt (7630) is held by the outage, and its login,
         // in flight when the link heals at 9000, is answered at 9010.
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [7130, 'r'], [9010, 'c'], [9500, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [7130, 'r'],
+            [9010, 'c'],
+            [9500, 'o'],
+          ]),
+          values,
+        );
       });
     });
 
@@ -132,7 +197,15 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 6000, () => server.heal()); // 3.5 s dark
         at(scheduler, 20_000, () => void client.logout());
         at(scheduler, 19_999, () => expect(server.sockets, 'the same socket carried on').to.have.length(1));
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [20_000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [20_000, 'o'],
+          ]),
+          values,
+        );
       });
     });
 
@@ -147,7 +220,15 @@ describe('RtmClient (marbles)', () => {
           expect(server.sockets).to.have.length(2);
           expect(server.framesOfType('login').map((f) => f.session)).to.deep.equal([undefined, 's1']);
         });
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [10_000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [10_000, 'o'],
+          ]),
+          values,
+        );
       });
     });
 
@@ -163,7 +244,17 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 8000, () => (server.refuseConnections = false));
         at(scheduler, 12_000, () => void client.logout());
         // Jitter pinned to the floor: retries every 500 ms from 3000 are refused until the one at 8000.
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [6500, 'r'], [8020, 'c'], [12_000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [6500, 'r'],
+            [8020, 'c'],
+            [12_000, 'o'],
+          ]),
+          values,
+        );
       });
     });
 
@@ -179,7 +270,13 @@ describe('RtmClient (marbles)', () => {
             attempts.push(scheduler.now());
           }
         };
-        const client = new RtmClient({ url: 'ws://rtm.test/', appId: 'app', WebSocket: Counted, scheduler, random: seededRandom(7) });
+        const client = new RtmClient({
+          url: 'ws://rtm.test/',
+          appId: 'app',
+          WebSocket: Counted,
+          scheduler,
+          random: seededRandom(7),
+        });
         at(scheduler, 10, () => void client.login(credentials));
         at(scheduler, 1000, () => {
           server.refuseConnections = true;
@@ -216,7 +313,16 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 60_010, () => void client.login(credentials));
         at(scheduler, 61_000, () => void client.logout());
         expectObservable(client.connectionState$).toBe(
-          marble([[0, 'i'], [10, 'g'], [30, 'c'], [1010, 'a'], [60_000, 'o'], [60_010, 'g'], [60_030, 'c'], [61_000, 'o']]),
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [1010, 'a'],
+            [60_000, 'o'],
+            [60_010, 'g'],
+            [60_030, 'c'],
+            [61_000, 'o'],
+          ]),
           values,
         );
       });
@@ -229,7 +335,16 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 10, () => void client.login(credentials));
         at(scheduler, 1000, () => server.kick(KickReason.BannedByServer));
         at(scheduler, 2000, () => void client.logout());
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [1010, 'b'], [2000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [1010, 'b'],
+            [2000, 'o'],
+          ]),
+          values,
+        );
       });
     });
 
@@ -244,7 +359,16 @@ describe('RtmClient (marbles)', () => {
         });
         at(scheduler, 3000, () => void client.logout());
         // Reconnect at 1500 refused at 1520.
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [1520, 'b'], [3000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [1520, 'b'],
+            [3000, 'o'],
+          ]),
+          values,
+        );
       });
     });
   });
@@ -258,7 +382,15 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 10, () => void client.login(credentials));
         at(scheduler, 500, () => (logout = outcome(client.logout())));
         at(scheduler, 600, () => expect(server.framesOfType('logout')).to.have.length(1));
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [500, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [500, 'o'],
+          ]),
+          values,
+        );
       });
       await flushMicrotasks();
       expect(logout.value).to.equal('resolved');
@@ -275,7 +407,16 @@ describe('RtmClient (marbles)', () => {
         let socketsAtLogout = 0;
         at(scheduler, 8000, () => (socketsAtLogout = server.sockets.length));
         at(scheduler, 60_000, () => expect(server.sockets).to.have.length(socketsAtLogout));
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [7130, 'r'], [8000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [7130, 'r'],
+            [8000, 'o'],
+          ]),
+          values,
+        );
       });
       await flushMicrotasks();
       expect(logout.value).to.equal('resolved');
@@ -290,7 +431,14 @@ describe('RtmClient (marbles)', () => {
         server.loginAnswer = { type: 'ignore' };
         at(scheduler, 10, () => (login = outcome(client.login(credentials))));
         at(scheduler, 1000, () => (logout = outcome(client.logout())));
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [1000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [1000, 'o'],
+          ]),
+          values,
+        );
       });
       await flushMicrotasks();
       expect(login.value).to.equal('rejected CANCELED');
@@ -334,7 +482,17 @@ describe('RtmClient (marbles)', () => {
         });
         // Refused at 1520; then a refused credential waits the longest backoff (15 s): 16 520, 31 520.
         // renewToken at 40 000 wakes the waiting link: logged in at 40 020.
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [5000, 'r'], [40_020, 'c'], [41_000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [5000, 'r'],
+            [40_020, 'c'],
+            [41_000, 'o'],
+          ]),
+          values,
+        );
       });
       await flushMicrotasks();
       expect(expired).to.equal(1);
@@ -385,7 +543,15 @@ describe('RtmClient (marbles)', () => {
           expect(server.sockets).to.have.length(2);
           void client.logout();
         });
-        expectObservable(client.connectionState$).toBe(marble([[0, 'i'], [10, 'g'], [30, 'c'], [3000, 'o']]), values);
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [3000, 'o'],
+          ]),
+          values,
+        );
       });
     });
   });

@@ -10,12 +10,15 @@ import { rows, unchanged, type Row } from '../../lib/client/transition.js';
 /** README's words for what happens, by row (`on` from `from` → state reason). */
 const words: Record<string, string> = {
   'LOGIN from DISCONNECTED → CONNECTING LOGIN': '`login()`',
-  'LOGOUT from CONNECTING, CONNECTED, RECONNECTING, ABORTED → DISCONNECTED LOGOUT': '`logout()` (a pending `login` rejects `CANCELED`)',
+  'LOGOUT from CONNECTING, CONNECTED, RECONNECTING, ABORTED → DISCONNECTED LOGOUT':
+    '`logout()` (a pending `login` rejects `CANCELED`)',
   'LINK_UP from CONNECTING → CONNECTED LOGIN_SUCCESS': 'server accepts (`login` resolves)',
   'LINK_UP from RECONNECTING → CONNECTED LOGIN_SUCCESS': 'automatic re-login succeeds',
   'LOGIN_REFUSED from CONNECTING → DISCONNECTED LOGIN_FAILURE': 'server refuses (`login` rejects with the code)',
-  'LOGIN_REFUSED from CONNECTED, RECONNECTING → ABORTED BANNED_BY_SERVER': 'a re-login is refused `NOT_AUTHORIZED` (banned)',
-  'KICKED from CONNECTING → DISCONNECTED LOGIN_FAILURE': 'kicked before the login is accepted (`login` rejects `NOT_AUTHORIZED`)',
+  'LOGIN_REFUSED from CONNECTED, RECONNECTING → ABORTED BANNED_BY_SERVER':
+    'a re-login is refused `NOT_AUTHORIZED` (banned)',
+  'KICKED from CONNECTING → DISCONNECTED LOGIN_FAILURE':
+    'kicked before the login is accepted (`login` rejects `NOT_AUTHORIZED`)',
   'KICKED from CONNECTED, RECONNECTING → ABORTED BANNED_BY_SERVER': 'banned by the operator',
   'KICKED from CONNECTED, RECONNECTING → ABORTED REMOTE_LOGIN': 'same uid logs in elsewhere',
   'LOGIN_TIMED_OUT from CONNECTING → DISCONNECTED LOGIN_TIMEOUT': 'not logged in within 6 s (`TIMEOUT`)',

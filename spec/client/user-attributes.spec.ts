@@ -73,15 +73,44 @@ describe('user attributes (marbles)', () => {
     const cases: Array<[string, (client: RtmClient) => Promise<unknown>, string]> = [
       ['an empty key', (c) => c.setLocalUserAttributes({ '': 'v' }), ErrorCode.InvalidArgument],
       ['a key of 33 bytes', (c) => c.setLocalUserAttributes({ [bytes(33)]: 'v' }), ErrorCode.InvalidArgument],
-      ['a key of 11 euro signs (33 bytes of UTF-8)', (c) => c.setLocalUserAttributes({ ['€'.repeat(11)]: 'v' }), ErrorCode.InvalidArgument],
-      ['a value that is not a string', (c) => c.setLocalUserAttributes({ k: 7 as unknown as string }), ErrorCode.InvalidArgument],
-      ['attributes that are not an object', (c) => c.setLocalUserAttributes(null as unknown as Record<string, string>), ErrorCode.InvalidArgument],
+      [
+        'a key of 11 euro signs (33 bytes of UTF-8)',
+        (c) => c.setLocalUserAttributes({ ['€'.repeat(11)]: 'v' }),
+        ErrorCode.InvalidArgument,
+      ],
+      [
+        'a value that is not a string',
+        (c) => c.setLocalUserAttributes({ k: 7 as unknown as string }),
+        ErrorCode.InvalidArgument,
+      ],
+      [
+        'attributes that are not an object',
+        (c) => c.setLocalUserAttributes(null as unknown as Record<string, string>),
+        ErrorCode.InvalidArgument,
+      ],
       ['a pair of 8 KB and a byte', (c) => c.setLocalUserAttributes({ k: bytes(8 * 1024) }), ErrorCode.InvalidArgument],
-      ['a call of more than 16 KB', (c) => c.setLocalUserAttributes({ a: bytes(6000), b: bytes(6000), c: bytes(6000) }), ErrorCode.LimitExceeded],
-      ['33 pairs', (c) => c.setLocalUserAttributes(Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']))), ErrorCode.LimitExceeded],
-      ['a merge of 33 pairs', (c) => c.addOrUpdateLocalUserAttributes(Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']))), ErrorCode.LimitExceeded],
+      [
+        'a call of more than 16 KB',
+        (c) => c.setLocalUserAttributes({ a: bytes(6000), b: bytes(6000), c: bytes(6000) }),
+        ErrorCode.LimitExceeded,
+      ],
+      [
+        '33 pairs',
+        (c) => c.setLocalUserAttributes(Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']))),
+        ErrorCode.LimitExceeded,
+      ],
+      [
+        'a merge of 33 pairs',
+        (c) =>
+          c.addOrUpdateLocalUserAttributes(Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']))),
+        ErrorCode.LimitExceeded,
+      ],
       ['a delete of an empty key', (c) => c.deleteLocalUserAttributesByKeys(['']), ErrorCode.InvalidArgument],
-      ['a delete of keys not in an array', (c) => c.deleteLocalUserAttributesByKeys('k' as unknown as string[]), ErrorCode.InvalidArgument],
+      [
+        'a delete of keys not in an array',
+        (c) => c.deleteLocalUserAttributesByKeys('k' as unknown as string[]),
+        ErrorCode.InvalidArgument,
+      ],
       ['a read of an invalid uid', (c) => c.getUserAttributes('bad/uid'), ErrorCode.InvalidArgument],
       ['a read of a key of 33 bytes', (c) => c.getUserAttributesByKeys('bob', [bytes(33)]), ErrorCode.InvalidArgument],
     ];
@@ -95,7 +124,9 @@ describe('user attributes (marbles)', () => {
           at(scheduler, 100, () => (result = outcome(call(client))));
           at(scheduler, 200, () => (later = outcome(client.setLocalUserAttributes({ k: 'v' }))));
           at(scheduler, 300, () => {
-            expect(server.framesOfType('attrs')).to.deep.equal([{ t: 'attrs', id: 2, op: 'set', attributes: { k: 'v' } }]);
+            expect(server.framesOfType('attrs')).to.deep.equal([
+              { t: 'attrs', id: 2, op: 'set', attributes: { k: 'v' } },
+            ]);
             expect(server.framesOfType('getAttrs')).to.deep.equal([]);
             void client.logout();
           });
@@ -111,7 +142,11 @@ describe('user attributes (marbles)', () => {
       let result = outcome(Promise.resolve());
       scheduler.run(() => {
         const { client } = loggedIn(scheduler);
-        at(scheduler, 100, () => (result = outcome(client.setLocalUserAttributes({ [bytes(32)]: 'v', k: bytes(8 * 1024 - 1) }))));
+        at(
+          scheduler,
+          100,
+          () => (result = outcome(client.setLocalUserAttributes({ [bytes(32)]: 'v', k: bytes(8 * 1024 - 1) }))),
+        );
         at(scheduler, 200, () => void client.logout());
       });
       await flushMicrotasks();
@@ -125,12 +160,27 @@ describe('user attributes (marbles)', () => {
       let fits = outcome(Promise.resolve());
       scheduler.run(() => {
         const { client, server } = loggedIn(scheduler);
-        at(scheduler, 100, () => void client.setLocalUserAttributes(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v']))));
-        at(scheduler, 200, () => (tooMany = outcome(client.addOrUpdateLocalUserAttributes({ x: '1', y: '2', z: '3' }))));
+        at(
+          scheduler,
+          100,
+          () =>
+            void client.setLocalUserAttributes(
+              Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v'])),
+            ),
+        );
+        at(
+          scheduler,
+          200,
+          () => (tooMany = outcome(client.addOrUpdateLocalUserAttributes({ x: '1', y: '2', z: '3' }))),
+        );
         at(scheduler, 300, () => void client.setLocalUserAttributes({ a: bytes(6000), b: bytes(6000) }));
         at(scheduler, 400, () => (tooLarge = outcome(client.addOrUpdateLocalUserAttributes({ c: bytes(6000) }))));
         // Replacing a value counts the new one only.
-        at(scheduler, 500, () => (fits = outcome(client.addOrUpdateLocalUserAttributes({ b: bytes(4000), c: bytes(2000) }))));
+        at(
+          scheduler,
+          500,
+          () => (fits = outcome(client.addOrUpdateLocalUserAttributes({ b: bytes(4000), c: bytes(2000) }))),
+        );
         at(scheduler, 600, () => {
           expect(server.framesOfType('attrs').map((f) => f.op)).to.deep.equal(['set', 'set', 'merge']);
           void client.logout();
@@ -161,7 +211,12 @@ describe('user attributes (marbles)', () => {
         at(scheduler, 5200, () => void client.logout());
       });
       await flushMicrotasks();
-      expect(writes.map((w) => w.value)).to.deep.equal([...Array(10).fill('resolved'), 'rejected TOO_OFTEN', 'rejected TOO_OFTEN', 'resolved']);
+      expect(writes.map((w) => w.value)).to.deep.equal([
+        ...Array(10).fill('resolved'),
+        'rejected TOO_OFTEN',
+        'rejected TOO_OFTEN',
+        'resolved',
+      ]);
     });
 
     it('refuses the 41st read within 5 s TOO_OFTEN', async () => {
@@ -170,7 +225,8 @@ describe('user attributes (marbles)', () => {
       scheduler.run(() => {
         const { client } = loggedIn(scheduler);
         at(scheduler, 100, () => {
-          for (let i = 0; i < 41; i++) reads.push(outcome(i % 2 ? client.getUserAttributes('bob') : client.getUserAttributesByKeys('bob', ['k'])));
+          for (let i = 0; i < 41; i++)
+            reads.push(outcome(i % 2 ? client.getUserAttributes('bob') : client.getUserAttributesByKeys('bob', ['k'])));
         });
         at(scheduler, 200, () => void client.logout());
       });

@@ -38,7 +38,10 @@ export class NodeProcess {
     private readonly child: ChildProcess,
     readonly port: number,
   ) {
-    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
     child.on('message', (raw) => {
       const message = raw as NodeMessage;
       if (message.type === 'error') this.errors.push(message.message);
@@ -191,7 +194,9 @@ export class Cluster {
     for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts[match[1]] = Number(match[2]);
     const scripts = (counts.evalsha ?? 0) + (counts.eval ?? 0);
     const reads = counts.xread ?? 0;
-    const other = Object.fromEntries(Object.entries(counts).filter(([name]) => !/^(evalsha|eval|xread|info|config\|resetstat)$/.test(name)));
+    const other = Object.fromEntries(
+      Object.entries(counts).filter(([name]) => !/^(evalsha|eval|xread|info|config\|resetstat)$/.test(name)),
+    );
     return { scripts, reads, other };
   }
 

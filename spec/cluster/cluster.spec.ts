@@ -43,10 +43,17 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       const aborted = await first.states.waitFor('ABORTED/REMOTE_LOGIN', 1000);
       const left = await log.next('left', 'kick-a', 1000);
       expect(second.client.connectionState.state).to.equal('CONNECTED');
-      console.log(`      kicked on the other node ${(aborted.at - sent).toFixed(0)} ms after the second login was sent; peers saw it leave after ${(left - sent).toFixed(0)} ms`);
+      console.log(
+        `      kicked on the other node ${(aborted.at - sent).toFixed(0)} ms after the second login was sent; peers saw it leave after ${(left - sent).toFixed(0)} ms`,
+      );
       expect(aborted.at - sent).to.be.below(1000);
       await sleep(300);
-      expect(first.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS', 'ABORTED/REMOTE_LOGIN']);
+      expect(first.states.pairs).to.deep.equal([
+        'DISCONNECTED/LOGOUT',
+        'CONNECTING/LOGIN',
+        'CONNECTED/LOGIN_SUCCESS',
+        'ABORTED/REMOTE_LOGIN',
+      ]);
       expect(second.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
     });
 
@@ -70,7 +77,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
         await cluster().dropClients();
       }
       console.log(`      the other instance ended ${JSON.stringify(Object.fromEntries(outcomes))}`);
-      for (const pair of outcomes.keys()) expect(['ABORTED/REMOTE_LOGIN', 'DISCONNECTED/LOGIN_FAILURE']).to.include(pair);
+      for (const pair of outcomes.keys())
+        expect(['ABORTED/REMOTE_LOGIN', 'DISCONNECTED/LOGIN_FAILURE']).to.include(pair);
     });
 
     it('member events, online status and attributes reach every member whatever node it is on', async () => {
@@ -88,7 +96,10 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       await alice.client.setLocalUserAttributes({ mood: 'curious', city: 'Lyon' });
       expect(await bob.client.getUserAttributes('x-alice')).to.deep.equal({ mood: 'curious', city: 'Lyon' });
       expect(await bob.client.getUserAttributesByKeys('x-alice', ['city'])).to.deep.equal({ city: 'Lyon' });
-      expect(await alice.client.queryPeersOnlineStatus(['x-bob', 'x-nobody'])).to.deep.equal({ 'x-bob': true, 'x-nobody': false });
+      expect(await alice.client.queryPeersOnlineStatus(['x-bob', 'x-nobody'])).to.deep.equal({
+        'x-bob': true,
+        'x-nobody': false,
+      });
       expect((await bobRoom.getMembers()).sort()).to.deep.equal(['x-alice', 'x-bob']);
 
       const logoutAt = performance.now();
@@ -210,28 +221,49 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       proxyOf(0).blackhole();
       const lastFrameAt = proxyOf(0).lastForwardedUpAt;
       const delays: number[] = [];
-      for (const log of logs) delays.push((await log.next('left', alice.uid, GRACE_MS + 3000)) - (lastFrameAt + GRACE_MS));
+      for (const log of logs)
+        delays.push((await log.next('left', alice.uid, GRACE_MS + 3000)) - (lastFrameAt + GRACE_MS));
       await sleep(1500);
-      console.log(`      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms after the ${GRACE_MS} ms grace, on nodes 2 and 3`);
+      console.log(
+        `      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms after the ${GRACE_MS} ms grace, on nodes 2 and 3`,
+      );
       for (const delay of delays) expect(delay).to.be.within(0, 1000);
       for (const log of logs) expect(log.of(alice.uid)).to.deep.equal(['joined', 'left']);
-      expect(statuses).to.deep.equal([{ [alice.uid]: 'ONLINE' }, { [alice.uid]: 'UNREACHABLE' }, { [alice.uid]: 'OFFLINE' }]);
+      expect(statuses).to.deep.equal([
+        { [alice.uid]: 'ONLINE' },
+        { [alice.uid]: 'UNREACHABLE' },
+        { [alice.uid]: 'OFFLINE' },
+      ]);
       await proxyOf(0).pass();
     });
 
-    it('a node killed (SIGKILL): its users leave once for every peer by the grace plus one heartbeat; the other nodes\' users see nothing else', async () => {
+    it("a node killed (SIGKILL): its users leave once for every peer by the grace plus one heartbeat; the other nodes' users see nothing else", async () => {
       const { alice, bob, carol, logs, statuses } = await trio('kill');
       const killedAt = performance.now();
       await cluster().nodes[0].kill();
       const after: number[] = [];
       for (const log of logs) after.push((await log.next('left', alice.uid, GRACE_MS + 3000)) - killedAt);
       await sleep(1500);
-      console.log(`      after a SIGKILL, peers saw MemberLeft ${after.map((d) => d.toFixed(0)).join(' and ')} ms later (grace ${GRACE_MS} ms)`);
+      console.log(
+        `      after a SIGKILL, peers saw MemberLeft ${after.map((d) => d.toFixed(0)).join(' and ')} ms later (grace ${GRACE_MS} ms)`,
+      );
       for (const delay of after) expect(delay).to.be.within(GRACE_MS - 1000, GRACE_MS + HEARTBEAT_MS);
-      for (const log of logs) expect(log.events.filter((e) => e.at > killedAt).map((e) => `${e.kind} ${e.uid}`)).to.deep.equal([`left ${alice.uid}`]);
-      expect(statuses).to.deep.equal([{ [alice.uid]: 'ONLINE' }, { [alice.uid]: 'UNREACHABLE' }, { [alice.uid]: 'OFFLINE' }]);
-      for (const user of [bob, carol]) expect(user.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
-      expect(cluster().nodes.slice(1).every((node) => node.alive)).to.equal(true);
+      for (const log of logs)
+        expect(log.events.filter((e) => e.at > killedAt).map((e) => `${e.kind} ${e.uid}`)).to.deep.equal([
+          `left ${alice.uid}`,
+        ]);
+      expect(statuses).to.deep.equal([
+        { [alice.uid]: 'ONLINE' },
+        { [alice.uid]: 'UNREACHABLE' },
+        { [alice.uid]: 'OFFLINE' },
+      ]);
+      for (const user of [bob, carol])
+        expect(user.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+      expect(
+        cluster()
+          .nodes.slice(1)
+          .every((node) => node.alive),
+      ).to.equal(true);
       await cluster().restartNode(0);
     });
 
@@ -256,7 +288,9 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       const delays: number[] = [];
       for (const log of logs) delays.push((await log.next('left', 'd-alice', 33_000)) - (lastFrameAt + 30_000));
       await sleep(1000);
-      console.log(`      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms after the 30 s mark, on nodes 2 and 3`);
+      console.log(
+        `      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms after the 30 s mark, on nodes 2 and 3`,
+      );
       for (const delay of delays) expect(delay).to.be.within(0, 1000);
       for (const log of logs) expect(log.of('d-alice')).to.deep.equal(['joined', 'left']);
       await cluster().proxies[0].pass();
@@ -282,7 +316,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       await bobLog.next('joined', 'f-alice', 1000);
       await sleep(GRACE_MS); // nothing expired meanwhile, no resync, no duplicate
       expect(bobLog.of('f-alice')).to.deep.equal(['joined']);
-      for (const user of [alice, bob]) expect(user.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+      for (const user of [alice, bob])
+        expect(user.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
       expect(await bob.client.queryPeersOnlineStatus(['f-alice'])).to.deep.equal({ 'f-alice': true });
     });
 
@@ -314,7 +349,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       // (Watching the events only: getMembers is rate-limited.)
       await eventually(() => {
         for (const user of [alice, bob]) {
-          for (const gone of ['r-carol', 'r-frank']) expect(sides.get(user.uid)!.log.of(gone), `${user.uid} about ${gone}`).to.deep.equal(['joined', 'left']);
+          for (const gone of ['r-carol', 'r-frank'])
+            expect(sides.get(user.uid)!.log.of(gone), `${user.uid} about ${gone}`).to.deep.equal(['joined', 'left']);
         }
       }, 10_000);
       console.log(`      converged ${(performance.now() - restartedAt).toFixed(0)} ms after Redis was back`);
@@ -323,9 +359,17 @@ describe('cluster: several nodes sharing presence on Redis', function () {
         const { channel, log } = sides.get(user.uid)!;
         expect((await channel.getMembers()).sort(), user.uid).to.deep.equal(living);
         // Each one gone left once; the living never left.
-        for (const gone of ['r-carol', 'r-frank']) expect(log.of(gone), `${user.uid} about ${gone}`).to.deep.equal(['joined', 'left']);
-        for (const other of living) expect(log.of(other), `${user.uid} about ${other}`).to.deep.equal(other === 'r-bob' && user === alice ? ['joined'] : []);
-        expect(user.states.pairs, user.uid).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+        for (const gone of ['r-carol', 'r-frank'])
+          expect(log.of(gone), `${user.uid} about ${gone}`).to.deep.equal(['joined', 'left']);
+        for (const other of living)
+          expect(log.of(other), `${user.uid} about ${other}`).to.deep.equal(
+            other === 'r-bob' && user === alice ? ['joined'] : [],
+          );
+        expect(user.states.pairs, user.uid).to.deep.equal([
+          'DISCONNECTED/LOGOUT',
+          'CONNECTING/LOGIN',
+          'CONNECTED/LOGIN_SUCCESS',
+        ]);
       }
       expect(await bob.client.getUserAttributes('r-alice')).to.deep.equal({ k: 'alice' });
       expect(await bob.client.queryPeersOnlineStatus(['r-alice', 'r-bob', 'r-carol', 'r-frank'])).to.deep.equal({

@@ -4,14 +4,27 @@ import { installTimerThrottle, type TimerThrottle } from '../../demo/throttled-t
 
 describe('installTimerThrottle (a background tab, reproduced)', () => {
   let clock: sinon.SinonFakeTimers;
-  let host: { setTimeout: typeof setTimeout; setInterval: typeof setInterval; clearTimeout: typeof clearTimeout; clearInterval: typeof clearInterval };
+  let host: {
+    setTimeout: typeof setTimeout;
+    setInterval: typeof setInterval;
+    clearTimeout: typeof clearTimeout;
+    clearInterval: typeof clearInterval;
+  };
   let throttle: TimerThrottle;
   let fired: number[];
 
   beforeEach(() => {
-    clock = sinon.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = sinon.useFakeTimers({
+      now: 0,
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
     // The wrapper replaces the host's functions: give it a host of its own that calls the fake clock.
-    host = { setTimeout: clock.setTimeout, setInterval: clock.setInterval, clearTimeout: clock.clearTimeout, clearInterval: clock.clearInterval } as typeof host;
+    host = {
+      setTimeout: clock.setTimeout,
+      setInterval: clock.setInterval,
+      clearTimeout: clock.clearTimeout,
+      clearInterval: clock.clearInterval,
+    } as typeof host;
     throttle = installTimerThrottle(host as never, () => clock.now);
     fired = [];
   });

@@ -78,7 +78,10 @@ function setUp() {
     providers: [
       RtmService,
       { provide: NgZone, useValue: zone },
-      { provide: RTM_CLIENT_OPTIONS, useValue: { url: 'ws://rtm.test/', appId: 'app', WebSocket, scheduler, random: () => 0 } },
+      {
+        provide: RTM_CLIENT_OPTIONS,
+        useValue: { url: 'ws://rtm.test/', appId: 'app', WebSocket, scheduler, random: () => 0 },
+      },
     ],
   });
   const service = injector.get(RtmService);
@@ -91,7 +94,9 @@ describe('examples/angular: RtmService', () => {
     const { scheduler, server, zone, openedOutside, injector, service, at } = setUp();
     const changes: Array<[number, string]> = [];
     const zoned: Array<[number, string, boolean]> = [];
-    service.connectionState$.subscribe(({ state, reason }) => zoned.push([scheduler.now(), `${state} ${reason}`, zone.inside]));
+    service.connectionState$.subscribe(({ state, reason }) =>
+      zoned.push([scheduler.now(), `${state} ${reason}`, zone.inside]),
+    );
     const entriesBefore = zone.entries; // the subscription above entered once, for the current state
 
     at(10, () => void service.login('alice', 'token'));

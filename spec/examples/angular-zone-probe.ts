@@ -29,14 +29,23 @@ async function measure(made: 'by RtmService' | 'inside the zone'): Promise<ZoneM
   let turns = 0;
   zone.onMicrotaskEmpty.subscribe(() => turns++);
   const server = new FakeRtmServer(asyncScheduler, { latencyMs: 1 });
-  const options: RtmClientOptions = { url: 'ws://rtm.test/', appId: 'app', WebSocket: server.WebSocket, heartbeatIntervalMs: 20 };
+  const options: RtmClientOptions = {
+    url: 'ws://rtm.test/',
+    appId: 'app',
+    WebSocket: server.WebSocket,
+    heartbeatIntervalMs: 20,
+  };
   const states: Array<[string, boolean]> = [];
   let stop: () => void = () => {};
   zone.run(() => {
     let client: RtmClient;
     if (made === 'by RtmService') {
       const injector = Injector.create({
-        providers: [RtmService, { provide: NgZone, useValue: zone }, { provide: RTM_CLIENT_OPTIONS, useValue: options }],
+        providers: [
+          RtmService,
+          { provide: NgZone, useValue: zone },
+          { provide: RTM_CLIENT_OPTIONS, useValue: options },
+        ],
       });
       const service = injector.get(RtmService);
       service.connectionState$.subscribe(({ state }) => states.push([state, NgZone.isInAngularZone()]));

@@ -4,7 +4,14 @@
  * too (see the README's "Bundle size").
  */
 import { expect } from 'chai';
-import { GZIP_LIMIT_BYTES, measureBundle, measureRxRtm, measureSocketIo, problems, type BundleSize } from '../../scripts/bundle-size.js';
+import {
+  GZIP_LIMIT_BYTES,
+  measureBundle,
+  measureRxRtm,
+  measureSocketIo,
+  problems,
+  type BundleSize,
+} from '../../scripts/bundle-size.js';
 
 describe('scripts/bundle-size', () => {
   let rxRtm: BundleSize;

@@ -14,7 +14,8 @@ import { sleep, StateRecorder } from '../support/state-recorder.js';
 
 const APP = 'demo';
 const SECRET = 'demo-secret';
-const token = (uid: string, expiresInSeconds = 3600, appSecret = SECRET) => createToken({ appId: APP, appSecret, uid, expiresInSeconds });
+const token = (uid: string, expiresInSeconds = 3600, appSecret = SECRET) =>
+  createToken({ appId: APP, appSecret, uid, expiresInSeconds });
 /** Scheduling slack allowed on top of a timing's own precision on a loaded CI machine. */
 const SLACK_MS = 600;
 
@@ -95,7 +96,13 @@ describe('connection over real sockets (integration)', function () {
     await proxy.pass();
     const back = await states.waitFor('CONNECTED/LOGIN_SUCCESS', 8000, states.seen.indexOf(interrupted));
     expect(back.at).to.be.greaterThan(interrupted.at);
-    expect(states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS', 'RECONNECTING/INTERRUPTED', 'CONNECTED/LOGIN_SUCCESS']);
+    expect(states.pairs).to.deep.equal([
+      'DISCONNECTED/LOGOUT',
+      'CONNECTING/LOGIN',
+      'CONNECTED/LOGIN_SUCCESS',
+      'RECONNECTING/INTERRUPTED',
+      'CONNECTED/LOGIN_SUCCESS',
+    ]);
     expect(server.sessionCount).to.equal(1);
   });
 
@@ -140,7 +147,12 @@ describe('connection over real sockets (integration)', function () {
     await second.client.login({ uid: 'alice', token: token('alice') });
     await first.states.waitFor('ABORTED/REMOTE_LOGIN', 2000);
     await sleep(2500);
-    expect(first.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS', 'ABORTED/REMOTE_LOGIN']);
+    expect(first.states.pairs).to.deep.equal([
+      'DISCONNECTED/LOGOUT',
+      'CONNECTING/LOGIN',
+      'CONNECTED/LOGIN_SUCCESS',
+      'ABORTED/REMOTE_LOGIN',
+    ]);
     expect(second.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
     expect(server.sessionCount).to.equal(1);
     await first.client.logout();
@@ -176,7 +188,13 @@ describe('connection over real sockets (integration)', function () {
     expect(alice.connectionState.state).to.equal('RECONNECTING');
     await alice.renewToken(token('alice'));
     await states.waitFor('CONNECTED/LOGIN_SUCCESS', 3000, 3);
-    expect(states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS', 'RECONNECTING/INTERRUPTED', 'CONNECTED/LOGIN_SUCCESS']);
+    expect(states.pairs).to.deep.equal([
+      'DISCONNECTED/LOGOUT',
+      'CONNECTING/LOGIN',
+      'CONNECTED/LOGIN_SUCCESS',
+      'RECONNECTING/INTERRUPTED',
+      'CONNECTED/LOGIN_SUCCESS',
+    ]);
   });
 
   it('emits TokenPrivilegeWillExpire 30 s (default) before the token expires', async () => {
@@ -185,7 +203,8 @@ describe('connection over real sockets (integration)', function () {
     alice.on('TokenPrivilegeWillExpire', () => (warnedAt = performance.now()));
     // exp is in whole seconds: the warning is due 1 to 2 s after login, at exp − 30 s.
     const minted = token('alice', 32);
-    const dueIn = JSON.parse(Buffer.from(minted.split('.')[1]!, 'base64url').toString('utf8')).exp * 1000 - 30_000 - Date.now();
+    const dueIn =
+      JSON.parse(Buffer.from(minted.split('.')[1]!, 'base64url').toString('utf8')).exp * 1000 - 30_000 - Date.now();
     const loginAt = performance.now();
     await alice.login({ uid: 'alice', token: minted });
     await sleep(2000 + SLACK_MS + 100);

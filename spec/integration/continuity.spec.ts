@@ -42,14 +42,18 @@ class ChannelWitness {
   async joined(): Promise<void> {
     await this.channel.join();
     this.picture.clear();
-    const current = await new Promise<readonly string[]>((resolve) => this.channel.members$.subscribe(resolve).unsubscribe());
+    const current = await new Promise<readonly string[]>((resolve) =>
+      this.channel.members$.subscribe(resolve).unsubscribe(),
+    );
     for (const uid of current) this.picture.add(uid);
   }
 
   /** Its picture, its members$ and the server's list (without the client) must agree. */
   async agrees(self: string): Promise<void> {
     const server = (await this.channel.getMembers()).filter((uid) => uid !== self).sort();
-    const own = await new Promise<readonly string[]>((resolve) => this.channel.members$.subscribe(resolve).unsubscribe());
+    const own = await new Promise<readonly string[]>((resolve) =>
+      this.channel.members$.subscribe(resolve).unsubscribe(),
+    );
     expect([...this.picture].sort(), `events' picture of ${this.channel.channelId} at ${self}`).to.deep.equal(server);
     expect([...own], `members$ of ${this.channel.channelId} at ${self}`).to.deep.equal(server);
   }
@@ -106,7 +110,11 @@ describe('event continuity (integration)', function () {
     await b.proxy.pass();
     await sleep(1500);
     expect(b.witness.seen).to.deep.equal(['+C', '+D', '-C', '-D', '+C']);
-    expect(b.states.pairs, 'a 2 s outage shows nothing').to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+    expect(b.states.pairs, 'a 2 s outage shows nothing').to.deep.equal([
+      'DISCONNECTED/LOGOUT',
+      'CONNECTING/LOGIN',
+      'CONNECTED/LOGIN_SUCCESS',
+    ]);
     expect(b.witness.violations).to.deep.equal([]);
     await b.witness.agrees('B');
   });
@@ -195,7 +203,12 @@ describe('event continuity (integration)', function () {
       }
       const members: Member[] = [];
       for (const uid of uids) {
-        const u = await user(uid, { viaProxy: true, interruptionThresholdMs: 1000, reconnectMaxDelayMs: 1500, random: seededRandom(seed ^ uid.length) });
+        const u = await user(uid, {
+          viaProxy: true,
+          interruptionThresholdMs: 1000,
+          reconnectMaxDelayMs: 1500,
+          random: seededRandom(seed ^ uid.length),
+        });
         const chosen = channelNames.filter(() => random() < 0.6);
         const member: Member = {
           uid,
@@ -262,16 +275,21 @@ describe('event continuity (integration)', function () {
         // Quiet: every link up, every client back, every event delivered.
         await Promise.all(members.map((m) => m.proxy.pass()));
         const quietBy = performance.now() + 20_000;
-        while (members.some((m) => m.client.connectionState.state !== 'CONNECTED') && performance.now() < quietBy) await sleep(200);
+        while (members.some((m) => m.client.connectionState.state !== 'CONNECTED') && performance.now() < quietBy)
+          await sleep(200);
         await sleep(5000);
         for (const member of members) {
-          expect(member.client.connectionState, `${member.uid} is back`).to.deep.equal({ state: 'CONNECTED', reason: 'LOGIN_SUCCESS' });
+          expect(member.client.connectionState, `${member.uid} is back`).to.deep.equal({
+            state: 'CONNECTED',
+            reason: 'LOGIN_SUCCESS',
+          });
           for (const witness of member.witnesses) {
             expect(witness.violations, `${member.uid} in ${witness.channel.channelId}`).to.deep.equal([]);
             await witness.agrees(member.uid);
           }
           expect(member.statusViolations, `${member.uid}'s status events`).to.deep.equal([]);
-          for (const peer of member.peers) expect(member.lastStatus.get(peer), `${member.uid} sees ${peer}`).to.equal('ONLINE');
+          for (const peer of member.peers)
+            expect(member.lastStatus.get(peer), `${member.uid} sees ${peer}`).to.equal('ONLINE');
         }
       } catch (error) {
         console.error(`\n      soak failed with SOAK_SEED=${seed}; faults: ${faults.join(' ')}\n`);

@@ -170,7 +170,13 @@ describe('presence over real sockets (integration)', function () {
       for (let waited = 0; seen.length < 5 && waited < 10_000; waited += 50) await sleep(50);
       expect(a.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
       expect(await c.client.queryPeersOnlineStatus(['A'])).to.deep.equal({ A: true });
-      expect(seen).to.deep.equal([{ A: 'OFFLINE' }, { A: 'ONLINE' }, { A: 'UNREACHABLE' }, { A: 'OFFLINE' }, { A: 'ONLINE' }]);
+      expect(seen).to.deep.equal([
+        { A: 'OFFLINE' },
+        { A: 'ONLINE' },
+        { A: 'UNREACHABLE' },
+        { A: 'OFFLINE' },
+        { A: 'ONLINE' },
+      ]);
     });
 
     it('leave and logout are seen by peers at once', async () => {

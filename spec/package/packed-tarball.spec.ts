@@ -66,17 +66,35 @@ describe('the packed package, installed in a fresh project', function () {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rx-rtm-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repo, maxBuffer: 1 << 24 });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], {
+      cwd: repo,
+      maxBuffer: 1 << 24,
+    });
     const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
     consumer = join(dir, 'consumer');
     await run('mkdir', ['-p', consumer]);
-    await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    const rxjs = (JSON.parse(await readFile(join(repo, 'node_modules/rxjs/package.json'), 'utf8')) as { version: string }).version;
-    const typesNode = (JSON.parse(await readFile(join(repo, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string }).version;
+    await writeFile(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    const rxjs = (
+      JSON.parse(await readFile(join(repo, 'node_modules/rxjs/package.json'), 'utf8')) as { version: string }
+    ).version;
+    const typesNode = (
+      JSON.parse(await readFile(join(repo, 'node_modules/@types/node/package.json'), 'utf8')) as { version: string }
+    ).version;
     // From the npm cache that `npm ci` filled; the registry only for what is missing.
     await run(
       'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, filename), `rxjs@${rxjs}`, `@types/node@${typesNode}`],
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        join(dir, filename),
+        `rxjs@${rxjs}`,
+        `@types/node@${typesNode}`,
+      ],
       { cwd: consumer, maxBuffer: 1 << 24 },
     );
   });
@@ -88,8 +106,23 @@ describe('the packed package, installed in a fresh project', function () {
   it('holds the built code, its types and the docs, and nothing of the sources or tests', async () => {
     const installed = join(consumer, 'node_modules/rx-rtm');
     const { stdout } = await run('find', ['.', '-type', 'f'], { cwd: installed });
-    const files = stdout.trim().split('\n').map((f) => f.slice(2));
-    for (const required of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/server/index.js', 'dist/server/index.d.ts', 'dist/server/cli.js', 'dist/testing/index.js', 'dist/testing/index.d.ts']) {
+    const files = stdout
+      .trim()
+      .split('\n')
+      .map((f) => f.slice(2));
+    for (const required of [
+      'package.json',
+      'README.md',
+      'CHANGELOG.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/node.js',
+      'dist/server/index.js',
+      'dist/server/index.d.ts',
+      'dist/server/cli.js',
+      'dist/testing/index.js',
+      'dist/testing/index.d.ts',
+    ]) {
       expect(files, required).to.include(required);
     }
     expect(files.filter((f) => /^(lib|spec|bench|scripts)\//.test(f) || f.endsWith('.map'))).to.deep.equal([]);
@@ -102,7 +135,10 @@ describe('the packed package, installed in a fresh project', function () {
   });
 
   it('requires them from CommonJS', async () => {
-    await writeFile(join(consumer, 'probe.cjs'), `const load = async (name) => require(name);\n(async () => {${PROBE}})();`);
+    await writeFile(
+      join(consumer, 'probe.cjs'),
+      `const load = async (name) => require(name);\n(async () => {${PROBE}})();`,
+    );
     const { stdout } = await run('node', ['--no-warnings', 'probe.cjs'], { cwd: consumer });
     expect(JSON.parse(stdout)).to.deep.equal(EXPECTED_PROBE);
   });
@@ -116,9 +152,21 @@ describe('the packed package, installed in a fresh project', function () {
       const project = join(consumer, `ts-${moduleResolution}`);
       await run('mkdir', ['-p', project]);
       await writeFile(join(project, 'consumer.ts'), CONSUMER_TS);
-      const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', module, moduleResolution, lib: ['es2022', 'dom'], types: ['node'], typeRoots: [join(consumer, 'node_modules/@types')] };
+      const compilerOptions = {
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        target: 'es2022',
+        module,
+        moduleResolution,
+        lib: ['es2022', 'dom'],
+        types: ['node'],
+        typeRoots: [join(consumer, 'node_modules/@types')],
+      };
       await writeFile(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
-      const result = await run('node', [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch((error: { stdout: string }) => error);
+      const result = await run('node', [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch(
+        (error: { stdout: string }) => error,
+      );
       expect(result.stdout).to.equal('');
     });
   }
@@ -147,9 +195,16 @@ describe('the packed package, installed in a fresh project', function () {
     expect(help.stdout).to.match(/^Usage: rx-rtm-server/);
     const apps = join(consumer, 'apps.json');
     await writeFile(apps, JSON.stringify({ app: 'a-secret-of-32-characters-long' }));
-    const minted = await run('npx', ['--no-install', 'rx-rtm-server', 'token', '--app', 'app', '--uid', 'alice', '--apps-file', apps], { cwd: consumer });
+    const minted = await run(
+      'npx',
+      ['--no-install', 'rx-rtm-server', 'token', '--app', 'app', '--uid', 'alice', '--apps-file', apps],
+      { cwd: consumer },
+    );
     const token = minted.stdout.trim();
-    await writeFile(join(consumer, 'verify.mjs'), `import { verifyToken } from 'rx-rtm/server';\nconsole.log(JSON.stringify(verifyToken(${JSON.stringify(token)}, 'app', 'alice', 'a-secret-of-32-characters-long')));`);
+    await writeFile(
+      join(consumer, 'verify.mjs'),
+      `import { verifyToken } from 'rx-rtm/server';\nconsole.log(JSON.stringify(verifyToken(${JSON.stringify(token)}, 'app', 'alice', 'a-secret-of-32-characters-long')));`,
+    );
     const verified = await run('node', ['verify.mjs'], { cwd: consumer });
     expect((JSON.parse(verified.stdout) as { ok: boolean }).ok).to.equal(true);
   });

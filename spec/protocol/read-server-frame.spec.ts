@@ -32,7 +32,28 @@ const valid: ServerFrame[] = [
 ];
 
 /** Values of every JSON kind, and a few near misses, to put in place of each field. */
-const replacements: unknown[] = [null, true, false, 0, -1, 1.5, 2 ** 60, '', 'x', 'ONLINE', 'REMOTE_LOGIN', 'TOO_OFTEN', [], ['a'], [1], {}, { k: 'v' }, { k: 1 }, { k: true }, { k: 'NOPE' }];
+const replacements: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 60,
+  '',
+  'x',
+  'ONLINE',
+  'REMOTE_LOGIN',
+  'TOO_OFTEN',
+  [],
+  ['a'],
+  [1],
+  {},
+  { k: 'v' },
+  { k: 1 },
+  { k: true },
+  { k: 'NOPE' },
+];
 
 const RECORD_FIELDS = new Set(['attributes', 'online', 'statuses']);
 
@@ -78,7 +99,22 @@ describe('readServerFrame', () => {
   });
 
   it('agrees on text that is not a frame', () => {
-    for (const text of ['', 'x', '42', 'null', '[]', '"pong"', '{}', '{"t":1}', '{"t":"nope"}', '{"t":"PONG"}', '{"t":"toString"}', '{"t":"__proto__"}', '{"t":"pong"']) agree(text);
+    for (const text of [
+      '',
+      'x',
+      '42',
+      'null',
+      '[]',
+      '"pong"',
+      '{}',
+      '{"t":1}',
+      '{"t":"nope"}',
+      '{"t":"PONG"}',
+      '{"t":"toString"}',
+      '{"t":"__proto__"}',
+      '{"t":"pong"',
+    ])
+      agree(text);
     expect(readServerFrame(42)).to.equal(undefined);
     expect(readServerFrame(`{"t":"pong","pad":"${'x'.repeat(50 * 1024)}"}`)).to.equal(undefined);
   });

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { main, parseCommandLine, SHUTDOWN_MARGIN_MS, type CliIo, type CliOutcome, type RunningServer } from '../../lib/server/cli.js';
+import {
+  main,
+  parseCommandLine,
+  SHUTDOWN_MARGIN_MS,
+  type CliIo,
+  type CliOutcome,
+  type RunningServer,
+} from '../../lib/server/cli.js';
 import { PROTOCOL } from '../../lib/protocol/frames.js';
 import { createToken, verifyToken } from '../../lib/server/index.js';
 import { RawClient } from './raw-client.js';
@@ -132,8 +139,20 @@ describe('rx-rtm-server (cli.ts)', function () {
         RTM_SHUTDOWN_GRACE_MS: '5000',
       };
       const argv = [
-        '--host', 'rtm.internal', '--port', '0', '--apps-file', path, '--log-level', 'debug',
-        '--allowed-origins', '*', '--max-frame-bytes', '1024', '--shutdown-grace-ms', '0',
+        '--host',
+        'rtm.internal',
+        '--port',
+        '0',
+        '--apps-file',
+        path,
+        '--log-level',
+        'debug',
+        '--allowed-origins',
+        '*',
+        '--max-frame-bytes',
+        '1024',
+        '--shutdown-grace-ms',
+        '0',
       ];
       expect(parseCommandLine(io(argv, env).io)).to.deep.equal({
         kind: 'serve',
@@ -156,8 +175,12 @@ describe('rx-rtm-server (cli.ts)', function () {
         return invocation.kind === 'serve' ? invocation.config.redisUrl : 'not serve';
       };
       expect(config(['--redis-url', 'redis://redis.internal:6379/2'], {})).to.equal('redis://redis.internal:6379/2');
-      expect(config([], { RTM_REDIS_URL: 'rediss://user:pw@redis.example.com:6380' })).to.equal('rediss://user:pw@redis.example.com:6380');
-      expect(config(['--redis-url', 'redis://flag:6379'], { RTM_REDIS_URL: 'redis://env:6379' })).to.equal('redis://flag:6379');
+      expect(config([], { RTM_REDIS_URL: 'rediss://user:pw@redis.example.com:6380' })).to.equal(
+        'rediss://user:pw@redis.example.com:6380',
+      );
+      expect(config(['--redis-url', 'redis://flag:6379'], { RTM_REDIS_URL: 'redis://env:6379' })).to.equal(
+        'redis://flag:6379',
+      );
       expect(config([], { RTM_REDIS_URL: '' })).to.equal(undefined);
       expect(config([], {})).to.equal(undefined);
     });
@@ -166,7 +189,17 @@ describe('rx-rtm-server (cli.ts)', function () {
       const help = io(['--help']);
       expect(await main(help.io)).to.deep.equal({ kind: 'exited', exitCode: 0 });
       expect(help.stdout.text).to.match(/^Usage: rx-rtm-server \[options\] \[command\]/);
-      for (const flag of ['--host', '--port', '--apps-file', '--presence-grace-ms', '--log-level', '--allowed-origins', '--max-frame-bytes', '--shutdown-grace-ms', '--redis-url']) {
+      for (const flag of [
+        '--host',
+        '--port',
+        '--apps-file',
+        '--presence-grace-ms',
+        '--log-level',
+        '--allowed-origins',
+        '--max-frame-bytes',
+        '--shutdown-grace-ms',
+        '--redis-url',
+      ]) {
         expect(help.stdout.text).to.include(flag);
       }
       const version = io(['--version']);
@@ -178,41 +211,162 @@ describe('rx-rtm-server (cli.ts)', function () {
   describe('bad input: one line on stderr, exit 2', () => {
     const apps = { RTM_APPS: APPS };
     const cases: Array<[string, string[], Record<string, string>, string]> = [
-      ['a port that is not a number', ['--port', 'http'], apps, '--port must be an integer from 0 to 65535, got "http"'],
-      ['a port out of range, from the environment', [], { ...apps, RTM_PORT: '65536' }, 'RTM_PORT must be an integer from 0 to 65535, got "65536"'],
+      [
+        'a port that is not a number',
+        ['--port', 'http'],
+        apps,
+        '--port must be an integer from 0 to 65535, got "http"',
+      ],
+      [
+        'a port out of range, from the environment',
+        [],
+        { ...apps, RTM_PORT: '65536' },
+        'RTM_PORT must be an integer from 0 to 65535, got "65536"',
+      ],
       ['a negative port', ['--port', '-1'], apps, '--port must be an integer from 0 to 65535, got "-1"'],
       ['a fractional port', ['--port', '80.5'], apps, '--port must be an integer from 0 to 65535, got "80.5"'],
-      ['a host with a space', ['--host', 'my host'], apps, '--host must be an IP address or a host name, got "my host"'],
-      ['a bracketed IPv6 host', [], { ...apps, RTM_HOST: '[::1]' }, 'RTM_HOST must be an IP address or a host name, got "[::1]"'],
-      ['a presence grace under a second', ['--presence-grace-ms', '999'], apps, '--presence-grace-ms must be an integer from 1000 to 86400000, got "999"'],
-      ['a presence grace in seconds', [], { ...apps, RTM_PRESENCE_GRACE_MS: '30s' }, 'RTM_PRESENCE_GRACE_MS must be an integer from 1000 to 86400000, got "30s"'],
-      ['an unknown log level', ['--log-level', 'loud'], apps, '--log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
-      ['a frame limit too small', ['--max-frame-bytes', '100'], apps, '--max-frame-bytes must be an integer from 1024 to 16777216, got "100"'],
-      ['a negative shutdown grace', [], { ...apps, RTM_SHUTDOWN_GRACE_MS: '-5' }, 'RTM_SHUTDOWN_GRACE_MS must be an integer from 0 to 600000, got "-5"'],
-      ['an origin with a path', ['--allowed-origins', 'https://app.example.com/'], apps,
-        '--allowed-origins: "https://app.example.com/" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"'],
-      ['an origin with no scheme', [], { ...apps, RTM_ALLOWED_ORIGINS: 'app.example.com' }, 'RTM_ALLOWED_ORIGINS: "app.example.com" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"'],
-      ['an empty origin list', ['--allowed-origins', ''], apps, '--allowed-origins: "" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"'],
-      ['"*" among origins', ['--allowed-origins', '*,https://app.example.com'], apps, '--allowed-origins: "*" allows every origin and must stand alone'],
-      ['no apps at all', [], {}, 'no apps: give a JSON file of app id → secret with --apps-file or RTM_APPS_FILE, or that JSON in RTM_APPS'],
-      ['apps both in a file and in RTM_APPS', ['--apps-file', '/x.json'], apps, 'give the apps either in a file (--apps-file) or in RTM_APPS, not both'],
-      ['RTM_APPS that is not JSON (its text never shown)', [], { RTM_APPS: `{"demo": ${SECRET}}` }, 'RTM_APPS is not valid JSON'],
-      ['RTM_APPS that is an array', [], { RTM_APPS: `["${SECRET}"]` }, 'RTM_APPS must hold a JSON object of app id → secret'],
+      [
+        'a host with a space',
+        ['--host', 'my host'],
+        apps,
+        '--host must be an IP address or a host name, got "my host"',
+      ],
+      [
+        'a bracketed IPv6 host',
+        [],
+        { ...apps, RTM_HOST: '[::1]' },
+        'RTM_HOST must be an IP address or a host name, got "[::1]"',
+      ],
+      [
+        'a presence grace under a second',
+        ['--presence-grace-ms', '999'],
+        apps,
+        '--presence-grace-ms must be an integer from 1000 to 86400000, got "999"',
+      ],
+      [
+        'a presence grace in seconds',
+        [],
+        { ...apps, RTM_PRESENCE_GRACE_MS: '30s' },
+        'RTM_PRESENCE_GRACE_MS must be an integer from 1000 to 86400000, got "30s"',
+      ],
+      [
+        'an unknown log level',
+        ['--log-level', 'loud'],
+        apps,
+        '--log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      ],
+      [
+        'a frame limit too small',
+        ['--max-frame-bytes', '100'],
+        apps,
+        '--max-frame-bytes must be an integer from 1024 to 16777216, got "100"',
+      ],
+      [
+        'a negative shutdown grace',
+        [],
+        { ...apps, RTM_SHUTDOWN_GRACE_MS: '-5' },
+        'RTM_SHUTDOWN_GRACE_MS must be an integer from 0 to 600000, got "-5"',
+      ],
+      [
+        'an origin with a path',
+        ['--allowed-origins', 'https://app.example.com/'],
+        apps,
+        '--allowed-origins: "https://app.example.com/" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"',
+      ],
+      [
+        'an origin with no scheme',
+        [],
+        { ...apps, RTM_ALLOWED_ORIGINS: 'app.example.com' },
+        'RTM_ALLOWED_ORIGINS: "app.example.com" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"',
+      ],
+      [
+        'an empty origin list',
+        ['--allowed-origins', ''],
+        apps,
+        '--allowed-origins: "" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"',
+      ],
+      [
+        '"*" among origins',
+        ['--allowed-origins', '*,https://app.example.com'],
+        apps,
+        '--allowed-origins: "*" allows every origin and must stand alone',
+      ],
+      [
+        'no apps at all',
+        [],
+        {},
+        'no apps: give a JSON file of app id → secret with --apps-file or RTM_APPS_FILE, or that JSON in RTM_APPS',
+      ],
+      [
+        'apps both in a file and in RTM_APPS',
+        ['--apps-file', '/x.json'],
+        apps,
+        'give the apps either in a file (--apps-file) or in RTM_APPS, not both',
+      ],
+      [
+        'RTM_APPS that is not JSON (its text never shown)',
+        [],
+        { RTM_APPS: `{"demo": ${SECRET}}` },
+        'RTM_APPS is not valid JSON',
+      ],
+      [
+        'RTM_APPS that is an array',
+        [],
+        { RTM_APPS: `["${SECRET}"]` },
+        'RTM_APPS must hold a JSON object of app id → secret',
+      ],
       ['RTM_APPS with no app', [], { RTM_APPS: '{}' }, 'RTM_APPS holds no app'],
-      ['an app id outside the name rule', [], { RTM_APPS: JSON.stringify({ 'my/app': SECRET }) },
-        'RTM_APPS: app id "my/app" may hold only letters, digits, space and !#$%&()+-:;<=.>?@[]^_{}|~,'],
-      ['the app id "null"', [], { RTM_APPS: JSON.stringify({ null: SECRET }) }, 'RTM_APPS: app id "null" must not be the string "null"'],
-      ['a secret that is not a string', [], { RTM_APPS: JSON.stringify({ demo: 12345678901234567 }) },
-        'RTM_APPS: the secret of app "demo" must be a string of at least 16 characters'],
-      ['a short secret', [], { RTM_APPS: JSON.stringify({ demo: 'short' }) }, 'RTM_APPS: the secret of app "demo" must be a string of at least 16 characters'],
-      ['an apps file that does not exist', [], { RTM_APPS_FILE: '/nonexistent/apps.json' }, 'cannot read the apps file "/nonexistent/apps.json" (RTM_APPS_FILE): ENOENT'],
-      ['an unknown flag (its value never shown)', ['--secret=hunter2hunter2hunter2'], apps, "unknown option '--secret=…'"],
+      [
+        'an app id outside the name rule',
+        [],
+        { RTM_APPS: JSON.stringify({ 'my/app': SECRET }) },
+        'RTM_APPS: app id "my/app" may hold only letters, digits, space and !#$%&()+-:;<=.>?@[]^_{}|~,',
+      ],
+      [
+        'the app id "null"',
+        [],
+        { RTM_APPS: JSON.stringify({ null: SECRET }) },
+        'RTM_APPS: app id "null" must not be the string "null"',
+      ],
+      [
+        'a secret that is not a string',
+        [],
+        { RTM_APPS: JSON.stringify({ demo: 12345678901234567 }) },
+        'RTM_APPS: the secret of app "demo" must be a string of at least 16 characters',
+      ],
+      [
+        'a short secret',
+        [],
+        { RTM_APPS: JSON.stringify({ demo: 'short' }) },
+        'RTM_APPS: the secret of app "demo" must be a string of at least 16 characters',
+      ],
+      [
+        'an apps file that does not exist',
+        [],
+        { RTM_APPS_FILE: '/nonexistent/apps.json' },
+        'cannot read the apps file "/nonexistent/apps.json" (RTM_APPS_FILE): ENOENT',
+      ],
+      [
+        'an unknown flag (its value never shown)',
+        ['--secret=hunter2hunter2hunter2'],
+        apps,
+        "unknown option '--secret=…'",
+      ],
       ['a misspelt flag', ['--prot', '80'], apps, "unknown option '--prot' (Did you mean --port?)"],
       ['a flag with no value', ['--port'], apps, "option '--port <port>' argument missing"],
       ['a stray argument', ['serve'], apps, 'too many arguments. Expected 0 arguments but got 1.'],
-      ['a Redis URL of another scheme (its text never shown: it may hold a password)', ['--redis-url', 'http://user:hunter2hunter2@redis:6379'], apps,
-        '--redis-url must be a URL like redis://[user:password@]host:6379[/db] or rediss://…'],
-      ['a Redis URL that is not a URL', [], { ...apps, RTM_REDIS_URL: 'redis-host:6379' }, 'RTM_REDIS_URL must be a URL like redis://[user:password@]host:6379[/db] or rediss://…'],
+      [
+        'a Redis URL of another scheme (its text never shown: it may hold a password)',
+        ['--redis-url', 'http://user:hunter2hunter2@redis:6379'],
+        apps,
+        '--redis-url must be a URL like redis://[user:password@]host:6379[/db] or rediss://…',
+      ],
+      [
+        'a Redis URL that is not a URL',
+        [],
+        { ...apps, RTM_REDIS_URL: 'redis-host:6379' },
+        'RTM_REDIS_URL must be a URL like redis://[user:password@]host:6379[/db] or rediss://…',
+      ],
     ];
     for (const [what, argv, env, message] of cases) {
       it(what, () => expectUsageError(argv, env, message));
@@ -257,21 +411,54 @@ describe('rx-rtm-server (cli.ts)', function () {
         expect(await main(run.io), argv.join(' ')).to.deep.equal({ kind: 'exited', exitCode: 0 });
         const check = verifyToken(run.stdout.text.trim(), 'demo', 'bob', SECRET);
         expect(check.ok, argv.join(' ')).to.equal(true);
-        expect((check as { expiresAt: number }).expiresAt).to.be.within(before - (before % 1000) + 3_600_000, Date.now() + 3_600_000);
+        expect((check as { expiresAt: number }).expiresAt).to.be.within(
+          before - (before % 1000) + 3_600_000,
+          Date.now() + 3_600_000,
+        );
       }
     });
 
     const env = { RTM_APPS: APPS };
     const cases: Array<[string, string[], Record<string, string>, string]> = [
-      ['an app not among the apps', ['token', '--app', 'nope', '--uid', 'alice'], env, '--app: no app "nope" among the apps given'],
-      ['a uid outside the name rule', ['token', '--app', 'demo', '--uid', 'a/b'], env, '--uid may hold only letters, digits, space and !#$%&()+-:;<=.>?@[]^_{}|~,'],
+      [
+        'an app not among the apps',
+        ['token', '--app', 'nope', '--uid', 'alice'],
+        env,
+        '--app: no app "nope" among the apps given',
+      ],
+      [
+        'a uid outside the name rule',
+        ['token', '--app', 'demo', '--uid', 'a/b'],
+        env,
+        '--uid may hold only letters, digits, space and !#$%&()+-:;<=.>?@[]^_{}|~,',
+      ],
       ['a uid too long', ['token', '--app', 'demo', '--uid', 'x'.repeat(65)], env, '--uid must be 1 to 64 bytes'],
-      ['a zero lifetime', ['token', '--app', 'demo', '--uid', 'alice', '--expires-in', '0'], env, '--expires-in must be an integer from 1 to 31622400, got "0"'],
-      ['a lifetime that is not a number', ['token', '--app', 'demo', '--uid', 'alice', '--expires-in', '1h'], env, '--expires-in must be an integer from 1 to 31622400, got "1h"'],
+      [
+        'a zero lifetime',
+        ['token', '--app', 'demo', '--uid', 'alice', '--expires-in', '0'],
+        env,
+        '--expires-in must be an integer from 1 to 31622400, got "0"',
+      ],
+      [
+        'a lifetime that is not a number',
+        ['token', '--app', 'demo', '--uid', 'alice', '--expires-in', '1h'],
+        env,
+        '--expires-in must be an integer from 1 to 31622400, got "1h"',
+      ],
       ['no --app', ['token', '--uid', 'alice'], env, "required option '--app <id>' not specified"],
       ['no --uid', ['token', '--app', 'demo'], env, "required option '--uid <uid>' not specified"],
-      ['a --secret flag (secrets never come from flags)', ['token', '--app', 'demo', '--uid', 'alice', '--secret', 'hunter2'], env, "unknown option '--secret'"],
-      ['no apps', ['token', '--app', 'demo', '--uid', 'alice'], {}, 'no apps: give a JSON file of app id → secret with --apps-file or RTM_APPS_FILE, or that JSON in RTM_APPS'],
+      [
+        'a --secret flag (secrets never come from flags)',
+        ['token', '--app', 'demo', '--uid', 'alice', '--secret', 'hunter2'],
+        env,
+        "unknown option '--secret'",
+      ],
+      [
+        'no apps',
+        ['token', '--app', 'demo', '--uid', 'alice'],
+        {},
+        'no apps: give a JSON file of app id → secret with --apps-file or RTM_APPS_FILE, or that JSON in RTM_APPS',
+      ],
     ];
     for (const [what, argv, caseEnv, message] of cases) {
       it(`refuses ${what}: exit 2`, () => expectUsageError(argv, caseEnv, message));
@@ -285,7 +472,10 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(outcome.kind).to.equal('serving');
       const server = (outcome as Extract<CliOutcome, { kind: 'serving' }>).running;
       running.push(server);
-      const lines = run.stdout.text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = run.stdout.text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(lines).to.have.length(1);
       expect(lines[0]).to.include({
         level: 30,
@@ -304,7 +494,10 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(run.stderr.text).to.equal('');
 
       await server.shutdown('test');
-      const after = run.stdout.text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const after = run.stdout.text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(after.map((line) => line.msg)).to.deep.equal(['listening', 'shutting down', 'stopped']);
       expect(after[1]).to.include({ reason: 'test', sessions: 0 });
     });
@@ -317,7 +510,9 @@ describe('rx-rtm-server (cli.ts)', function () {
       try {
         const run = io(['--port', String(port), '--log-level', 'silent'], { RTM_APPS: APPS });
         expect(await main(run.io)).to.deep.equal({ kind: 'exited', exitCode: 1 });
-        expect(run.stderr.text).to.equal(`rx-rtm-server: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+        expect(run.stderr.text).to.equal(
+          `rx-rtm-server: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
+        );
       } finally {
         blocker.close();
       }
@@ -342,26 +537,47 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(outcome.kind, run.stderr.text).to.equal('serving');
       const server = (outcome as Extract<CliOutcome, { kind: 'serving' }>).running;
       running.push(server);
-      const [line] = run.stdout.text.trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+      const [line] = run.stdout.text
+        .trim()
+        .split('\n')
+        .map((text) => JSON.parse(text) as Record<string, unknown>);
       expect(line).to.include({ msg: 'listening', redis: `redis://:***@127.0.0.1:${redis.port}` });
       expect(run.stdout.text).not.to.include(PASSWORD);
 
       const client = await RawClient.connect(server.server.url);
-      const welcome = await client.request({ t: 'login', app: 'demo', uid: 'alice', token: createToken({ appId: 'demo', appSecret: SECRET, uid: 'alice', expiresInSeconds: 60 }) });
+      const welcome = await client.request({
+        t: 'login',
+        app: 'demo',
+        uid: 'alice',
+        token: createToken({ appId: 'demo', appSecret: SECRET, uid: 'alice', expiresInSeconds: 60 }),
+      });
       expect(welcome.t).to.equal('welcome');
-      expect(await client.request({ t: 'join', id: 1, channel: 'room' })).to.deep.equal({ t: 'joined', id: 1, members: ['alice'] });
+      expect(await client.request({ t: 'join', id: 1, channel: 'room' })).to.deep.equal({
+        t: 'joined',
+        id: 1,
+        members: ['alice'],
+      });
       expect(server.server.sessionCount).to.equal(1);
     });
 
     it('a Redis that cannot be reached (or refuses the password): one line on stderr naming it without the password, exit 1', async () => {
       const port = await freePort();
-      const unreachable = io(['--port', '0', '--log-level', 'silent', '--redis-url', `redis://127.0.0.1:${port}`], { RTM_APPS: APPS });
+      const unreachable = io(['--port', '0', '--log-level', 'silent', '--redis-url', `redis://127.0.0.1:${port}`], {
+        RTM_APPS: APPS,
+      });
       expect(await main(unreachable.io)).to.deep.equal({ kind: 'exited', exitCode: 1 });
-      expect(unreachable.stderr.text).to.match(new RegExp(`^rx-rtm-server: cannot use Redis at redis://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`));
+      expect(unreachable.stderr.text).to.match(
+        new RegExp(`^rx-rtm-server: cannot use Redis at redis://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\\n$`),
+      );
 
-      const wrong = io(['--port', '0', '--log-level', 'silent'], { RTM_APPS: APPS, RTM_REDIS_URL: `redis://:not-the-${PASSWORD}@127.0.0.1:${redis.port}` });
+      const wrong = io(['--port', '0', '--log-level', 'silent'], {
+        RTM_APPS: APPS,
+        RTM_REDIS_URL: `redis://:not-the-${PASSWORD}@127.0.0.1:${redis.port}`,
+      });
       expect(await main(wrong.io)).to.deep.equal({ kind: 'exited', exitCode: 1 });
-      expect(wrong.stderr.text).to.match(/^rx-rtm-server: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*\n$/);
+      expect(wrong.stderr.text).to.match(
+        /^rx-rtm-server: cannot use Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*\n$/,
+      );
       expect(wrong.stderr.text).not.to.include(PASSWORD);
       expect(wrong.stderr.text.split('\n')).to.have.length(2);
     });
@@ -437,7 +653,9 @@ describe('rx-rtm-server (cli.ts)', function () {
             };
             const timer = setTimeout(() => {
               waiters.delete(check);
-              reject(new Error(`no "${msg}" log within ${timeoutMs} ms; logs ${JSON.stringify(logs)}; stderr: ${errors}`));
+              reject(
+                new Error(`no "${msg}" log within ${timeoutMs} ms; logs ${JSON.stringify(logs)}; stderr: ${errors}`),
+              );
             }, timeoutMs);
             waiters.add(check);
             check();
@@ -506,7 +724,11 @@ describe('rx-rtm-server (cli.ts)', function () {
       const exit = await cli.exited;
       expect(exit).to.include({ code: 1, signal: null });
       expect(exit.at - signalled).to.be.below(500);
-      expect(cli.logs.map((line) => line.msg)).to.deep.equal(['listening', 'shutting down', 'second signal: exiting now']);
+      expect(cli.logs.map((line) => line.msg)).to.deep.equal([
+        'listening',
+        'shutting down',
+        'second signal: exiting now',
+      ]);
       expect(cli.logs[2]).to.include({ signal: 'SIGINT', level: 40 });
     });
 

@@ -4,11 +4,13 @@ import { EventBuffer } from '../../lib/server/event-buffer.js';
 /** An encoded event body as fan-out builds it: JSON without `seq`. */
 const body = (n: number) => JSON.stringify({ t: 'member', channel: 'c', uid: `u${n}`, joined: true, count: n });
 /** The frame the buffer makes of `body(n)` numbered `seq`. */
-const framed = (n: number, seq: number) => `{"t":"member","channel":"c","uid":"u${n}","joined":true,"count":${n},"seq":${seq}}`;
+const framed = (n: number, seq: number) =>
+  `{"t":"member","channel":"c","uid":"u${n}","joined":true,"count":${n},"seq":${seq}}`;
 /** Adds bodies 1..n and returns the frames the buffer made. */
 const fill = (buffer: EventBuffer, n: number) => Array.from({ length: n }, (_, i) => buffer.add(body(i + 1)));
 /** The seqs of replayed frames. */
-const seqs = (frames: readonly string[] | undefined) => frames?.map((text) => (JSON.parse(text) as { seq: number }).seq);
+const seqs = (frames: readonly string[] | undefined) =>
+  frames?.map((text) => (JSON.parse(text) as { seq: number }).seq);
 
 describe('EventBuffer', () => {
   describe('numbering', () => {

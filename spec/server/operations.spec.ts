@@ -53,7 +53,10 @@ function tryConnect(url: string, origin: string | undefined): Promise<'open' | n
   });
 }
 
-const loginFrame = (uid: string, token = createToken({ appId: 'demo', appSecret: SECRET, uid, expiresInSeconds: 60 })) => ({
+const loginFrame = (
+  uid: string,
+  token = createToken({ appId: 'demo', appSecret: SECRET, uid, expiresInSeconds: 60 }),
+) => ({
   t: 'login',
   app: 'demo',
   uid,
@@ -86,7 +89,10 @@ describe('operating the server', function () {
 
   afterEach(async () => {
     RawClient.terminateAll();
-    await Promise.all([...cliServers.splice(0).map((running) => running.shutdown('test over')), ...servers.splice(0).map((server) => server.close())]);
+    await Promise.all([
+      ...cliServers.splice(0).map((running) => running.shutdown('test over')),
+      ...servers.splice(0).map((server) => server.close()),
+    ]);
   });
 
   describe('/healthz', () => {
@@ -100,7 +106,7 @@ describe('operating the server', function () {
       const client = await RawClient.connect(server.url);
       expect((await client.request(loginFrame('alice'))).t).to.equal('welcome');
       expect((await get(server.url, '/healthz?probe=1')).body).to.equal('{"status":"ok","sessions":1}');
-      expect((await get(server.url, '/healthz', 'HEAD'))).to.include({ status: 200, body: '' });
+      expect(await get(server.url, '/healthz', 'HEAD')).to.include({ status: 200, body: '' });
       expect((await get(server.url, '/healthz', 'POST')).status).to.equal(405);
     });
 
@@ -109,7 +115,10 @@ describe('operating the server', function () {
       const server = await start({ routes: operationsRoutes({ sessions: () => 3, shuttingDown: () => shuttingDown }) });
       expect(await get(server.url, '/healthz')).to.include({ status: 200, body: '{"status":"ok","sessions":3}' });
       shuttingDown = true;
-      expect(await get(server.url, '/healthz')).to.include({ status: 503, body: '{"status":"shutting down","sessions":3}' });
+      expect(await get(server.url, '/healthz')).to.include({
+        status: 503,
+        body: '{"status":"shutting down","sessions":3}',
+      });
       expect((await get(server.url, '/metrics')).status, 'no metrics route without metrics').to.equal(426);
     });
 
@@ -186,7 +195,12 @@ describe('operating the server', function () {
       expect(sample(now, 'rx_rtm_errors_total{code="PROTOCOL_ERROR"}')).to.equal(1);
 
       const forger = await RawClient.connect(server.url);
-      const refused = await forger.request(loginFrame('bob', createToken({ appId: 'demo', appSecret: 'not-the-secret-at-all', uid: 'bob', expiresInSeconds: 60 })));
+      const refused = await forger.request(
+        loginFrame(
+          'bob',
+          createToken({ appId: 'demo', appSecret: 'not-the-secret-at-all', uid: 'bob', expiresInSeconds: 60 }),
+        ),
+      );
       expect(refused).to.include({ t: 'refused', code: 'INVALID_TOKEN' });
       now = await metrics();
       expect(sample(now, 'rx_rtm_logins_total{result="INVALID_TOKEN"}')).to.equal(1);
@@ -206,7 +220,11 @@ describe('operating the server', function () {
 
     it('counts a presence expiry', async () => {
       const telemetry = new PrometheusTelemetry({ defaultMetrics: false });
-      const server = await start({ telemetry, presenceGraceMs: 200, routes: operationsRoutes({ sessions: () => 0, shuttingDown: () => false, metrics: telemetry }) });
+      const server = await start({
+        telemetry,
+        presenceGraceMs: 200,
+        routes: operationsRoutes({ sessions: () => 0, shuttingDown: () => false, metrics: telemetry }),
+      });
       telemetry.observe(server);
       const client = await RawClient.connect(server.url);
       expect((await client.request(loginFrame('carol'))).t).to.equal('welcome');
@@ -298,7 +316,9 @@ describe('operating the server', function () {
         (caught: unknown) => (error = caught),
       );
       expect(error).to.be.instanceOf(TypeError);
-      expect((error as Error).message).to.equal('allowedOrigins: "app.example.com" is not an origin like https://app.example.com');
+      expect((error as Error).message).to.equal(
+        'allowedOrigins: "app.example.com" is not an origin like https://app.example.com',
+      );
     });
 
     it('the CLI sets them with --allowed-origins', async () => {

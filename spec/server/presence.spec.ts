@@ -29,7 +29,14 @@ function skewableClock(): { clock: ServerClock; jump(ms: number): void } {
   };
 }
 
-const member = (seq: number, channel: string, uid: string, joined: boolean, count: number) => ({ t: 'member', seq, channel, uid, joined, count });
+const member = (seq: number, channel: string, uid: string, joined: boolean, count: number) => ({
+  t: 'member',
+  seq,
+  channel,
+  uid,
+  joined,
+  count,
+});
 const status = (seq: number, statuses: Record<string, string>) => ({ t: 'status', seq, statuses });
 const sorted = (values: unknown) => [...(values as string[])].sort();
 
@@ -78,7 +85,12 @@ async function expectMembers(client: RawClient, channel: string, members: string
   expect(sorted(reply.members), `members of ${channel}`).to.deep.equal(sorted(members));
 }
 
-async function expectAttributes(client: RawClient, uid: string, attributes: Record<string, string>, keys?: string[]): Promise<void> {
+async function expectAttributes(
+  client: RawClient,
+  uid: string,
+  attributes: Record<string, string>,
+  keys?: string[],
+): Promise<void> {
   await expectReply(client, { t: 'getAttrs', uid, ...(keys ? { keys } : {}) }, { t: 'attributes', attributes });
 }
 
@@ -104,7 +116,12 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
   const start = serverFixture(secrets);
 
   /** Connects and logs in (or resumes); fails unless the answer is a welcome. */
-  async function login(server: RtmServer, appId: string, uid: string, extra: { session?: string; seq?: number } = {}): Promise<User> {
+  async function login(
+    server: RtmServer,
+    appId: string,
+    uid: string,
+    extra: { session?: string; seq?: number } = {},
+  ): Promise<User> {
     const client = await RawClient.connect(server.url);
     const token = createToken({ appId, appSecret: secrets[appId], uid, expiresInSeconds: 60 });
     const welcome = await client.request({ t: 'login', app: appId, uid, token, ...extra });
@@ -207,13 +224,20 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await join(carol.client, 'r2', ['alice', 'bob', 'carol']);
       await join(dave.client, 'r3', ['dave']);
       await join(carol.client, 'r3', ['dave', 'carol']);
-      await expectFrames(alice.client, [member(1, 'r1', 'bob', true, 2), member(2, 'r2', 'bob', true, 2), member(3, 'r2', 'carol', true, 3)]);
+      await expectFrames(alice.client, [
+        member(1, 'r1', 'bob', true, 2),
+        member(2, 'r2', 'bob', true, 2),
+        member(3, 'r2', 'carol', true, 3),
+      ]);
       await expectFrames(bob.client, [member(1, 'r2', 'carol', true, 3)]);
       await expectFrames(dave.client, [member(1, 'r3', 'carol', true, 2)]);
 
       const sent = performance.now();
       alice.client.send({ t: 'logout' });
-      const [bobLeft] = await expectFrames(bob.client, [member(2, 'r1', 'alice', false, 1), member(3, 'r2', 'alice', false, 2)]);
+      const [bobLeft] = await expectFrames(bob.client, [
+        member(2, 'r1', 'alice', false, 1),
+        member(3, 'r2', 'alice', false, 2),
+      ]);
       const [carolLeft] = await expectFrames(carol.client, [member(1, 'r2', 'alice', false, 2)]);
       expect(bob.client.arrivedAt(bobLeft) - sent).to.be.below(300);
       expect(carol.client.arrivedAt(carolLeft) - sent).to.be.below(300);
@@ -263,7 +287,12 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectFrames(first.client, [member(1, 'r1', 'bob', true, 2), member(2, 'r2', 'bob', true, 2)]);
 
       const second = await login(server, 'app1', 'alice');
-      expect(second.welcome).to.deep.equal({ t: 'welcome', session: second.session, resumed: false, tokenExpiresInMs: second.welcome.tokenExpiresInMs });
+      expect(second.welcome).to.deep.equal({
+        t: 'welcome',
+        session: second.session,
+        resumed: false,
+        tokenExpiresInMs: second.welcome.tokenExpiresInMs,
+      });
       expect(second.session).not.to.equal(first.session);
       await expectFrames(first.client, [{ t: 'kicked', reason: 'REMOTE_LOGIN' }]);
       expect(await first.client.closed()).to.deep.equal({ code: 4002, reason: 'REMOTE_LOGIN' });
@@ -301,8 +330,16 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectPong(alice.client);
       await drop(alice);
 
-      const [unreachable, offline] = await expectFrames(sam.client, [status(2, { alice: 'UNREACHABLE' }), status(3, { alice: 'OFFLINE' })], 2000);
-      const [firstLeft, secondLeft] = await expectFrames(bob.client, [member(1, 'r1', 'alice', false, 1), member(2, 'r2', 'alice', false, 1)], 2000);
+      const [unreachable, offline] = await expectFrames(
+        sam.client,
+        [status(2, { alice: 'UNREACHABLE' }), status(3, { alice: 'OFFLINE' })],
+        2000,
+      );
+      const [firstLeft, secondLeft] = await expectFrames(
+        bob.client,
+        [member(1, 'r1', 'alice', false, 1), member(2, 'r2', 'alice', false, 1)],
+        2000,
+      );
       expect(sam.client.arrivedAt(unreachable) - lastFrame).to.be.within(unreachableMs, unreachableMs + 300);
       expect(sam.client.arrivedAt(offline) - lastFrame).to.be.within(graceMs, graceMs + 300);
       // Nothing reached bob before the grace: its first frame is the first member left.
@@ -420,7 +457,9 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
         for (let i = 0; i < pairs; i++) frames.push({ t: 'join', channel: 'room' }, { t: 'leave', channel: 'room' });
         if (extraJoin) frames.push({ t: 'join', channel: 'room' });
         const answers = await burst(client, frames);
-        expect(answers.map(({ reply }) => reply.t)).to.deep.equal(frames.map((frame) => (frame.t === 'join' ? 'joined' : 'done')));
+        expect(answers.map(({ reply }) => reply.t)).to.deep.equal(
+          frames.map((frame) => (frame.t === 'join' ? 'joined' : 'done')),
+        );
         const events: Array<ReturnType<typeof member>> = [];
         for (const frame of frames) events.push(member(0, 'room', uid, frame.t === 'join', frame.t === 'join' ? 2 : 1));
         return events;
@@ -494,7 +533,12 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       expect(server.sessionCount).to.equal(1);
 
       const back = await login(server, 'app1', 'alice', { session: alice.session, seq: 1 });
-      expect(back.welcome).to.deep.equal({ t: 'welcome', session: back.session, resumed: false, tokenExpiresInMs: back.welcome.tokenExpiresInMs });
+      expect(back.welcome).to.deep.equal({
+        t: 'welcome',
+        session: back.session,
+        resumed: false,
+        tokenExpiresInMs: back.welcome.tokenExpiresInMs,
+      });
       expect(back.session).to.be.a('string').and.not.equal(alice.session);
       await expectFail(back.client, { t: 'members', channel: 'room' }, 'NOT_JOINED');
       await expectMembers(bob.client, 'room', ['bob']);
@@ -520,7 +564,11 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectAttributes(bob.client, 'alice', {}, []);
       await expectReply(alice.client, { t: 'attrs', op: 'delete', keys: ['a', 'missing'] }, { t: 'done' });
       await expectAttributes(bob.client, 'alice', { b: '3', c: '4' });
-      await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: { d: '5', 'ключ é': 'значение ü', empty: '' } }, { t: 'done' });
+      await expectReply(
+        alice.client,
+        { t: 'attrs', op: 'set', attributes: { d: '5', 'ключ é': 'значение ü', empty: '' } },
+        { t: 'done' },
+      );
       await expectAttributes(bob.client, 'alice', { d: '5', 'ключ é': 'значение ü', empty: '' });
       await expectReply(alice.client, { t: 'attrs', op: 'clear' }, { t: 'done' });
       await expectAttributes(bob.client, 'alice', {});
@@ -577,11 +625,19 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectFrames(q.client, [status(1, { bob: 'ONLINE' })]);
       alice.client.keepAlive(50);
       q.client.keepAlive(50);
-      await expectReply(q.client, { t: 'query', uids: ['alice', 'bob', 'zed'] }, { t: 'online', online: { alice: true, bob: true, zed: false } });
+      await expectReply(
+        q.client,
+        { t: 'query', uids: ['alice', 'bob', 'zed'] },
+        { t: 'online', online: { alice: true, bob: true, zed: false } },
+      );
       await expectFrames(q.client, [status(2, { bob: 'UNREACHABLE' })]);
       await expectReply(q.client, { t: 'query', uids: ['bob'] }, { t: 'online', online: { bob: true } });
       await expectFrames(q.client, [status(3, { bob: 'OFFLINE' })]);
-      await expectReply(q.client, { t: 'query', uids: ['alice', 'bob', 'q'] }, { t: 'online', online: { alice: true, bob: false, q: true } });
+      await expectReply(
+        q.client,
+        { t: 'query', uids: ['alice', 'bob', 'q'] },
+        { t: 'online', online: { alice: true, bob: false, q: true } },
+      );
       await expectReply(q.client, { t: 'query', uids: [] }, { t: 'online', online: {} });
       // Another app's users are not this app's.
       await expectReply(q.client, { t: 'query', uids: ['alice'] }, { t: 'online', online: { alice: true } });
@@ -629,7 +685,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await join(bob.client, 'room', ['alice', 'bob']);
       await expectFrames(alice.client, [member(1, 'room', 'bob', true, 2)]);
       for (const channel of ['', 'x'.repeat(65), 'a/b', 'é', 'null']) {
-        for (const t of ['join', 'leave', 'members']) await expectFail(alice.client, { t, channel }, 'INVALID_ARGUMENT');
+        for (const t of ['join', 'leave', 'members'])
+          await expectFail(alice.client, { t, channel }, 'INVALID_ARGUMENT');
       }
       await quiet(100, alice.client, bob.client);
       await expectMembers(alice.client, 'room', ['alice', 'bob']);
@@ -658,8 +715,12 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
       await join(bob.client, 'other', ['bob']);
-      const answers = await burst(alice.client, [...Array.from({ length: 50 }, () => ({ t: 'join', channel: 'room' })), { t: 'join', channel: 'other' }]);
-      for (const { id, reply } of answers.slice(0, 50)) expect(reply).to.deep.equal({ t: 'joined', id, members: ['alice'] });
+      const answers = await burst(alice.client, [
+        ...Array.from({ length: 50 }, () => ({ t: 'join', channel: 'room' })),
+        { t: 'join', channel: 'other' },
+      ]);
+      for (const { id, reply } of answers.slice(0, 50))
+        expect(reply).to.deep.equal({ t: 'joined', id, members: ['alice'] });
       const { id, reply } = answers[50];
       expect(reply).to.deep.equal({ t: 'fail', id, code: 'TOO_OFTEN', message: reply.message });
       await quiet(100, alice.client, bob.client);
@@ -676,12 +737,20 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await join(alice.client, 'room', ['alice']);
       await join(bob.client, 'room', ['alice', 'bob']);
       await expectFrames(alice.client, [member(1, 'room', 'bob', true, 2)]);
-      const answers = await burst(alice.client, Array.from({ length: 6 }, () => ({ t: 'members', channel: 'room' })));
+      const answers = await burst(
+        alice.client,
+        Array.from({ length: 6 }, () => ({ t: 'members', channel: 'room' })),
+      );
       for (const { id, reply } of answers.slice(0, 5)) {
         expect(reply).to.deep.equal({ t: 'members', id, members: reply.members });
         expect(sorted(reply.members)).to.deep.equal(['alice', 'bob']);
       }
-      expect(answers[5].reply).to.deep.equal({ t: 'fail', id: answers[5].id, code: 'TOO_OFTEN', message: answers[5].reply.message });
+      expect(answers[5].reply).to.deep.equal({
+        t: 'fail',
+        id: answers[5].id,
+        code: 'TOO_OFTEN',
+        message: answers[5].reply.message,
+      });
       await expectMembers(bob.client, 'room', ['alice', 'bob']);
       await join(alice.client, 'room', ['alice', 'bob']);
       await expectPong(alice.client);
@@ -691,9 +760,18 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
-      const answers = await burst(alice.client, Array.from({ length: 11 }, () => ({ t: 'query', uids: ['bob', 'zed'] })));
-      for (const { id, reply } of answers.slice(0, 10)) expect(reply).to.deep.equal({ t: 'online', id, online: { bob: true, zed: false } });
-      expect(answers[10].reply).to.deep.equal({ t: 'fail', id: answers[10].id, code: 'TOO_OFTEN', message: answers[10].reply.message });
+      const answers = await burst(
+        alice.client,
+        Array.from({ length: 11 }, () => ({ t: 'query', uids: ['bob', 'zed'] })),
+      );
+      for (const { id, reply } of answers.slice(0, 10))
+        expect(reply).to.deep.equal({ t: 'online', id, online: { bob: true, zed: false } });
+      expect(answers[10].reply).to.deep.equal({
+        t: 'fail',
+        id: answers[10].id,
+        code: 'TOO_OFTEN',
+        message: answers[10].reply.message,
+      });
       await expectReply(bob.client, { t: 'query', uids: ['alice'] }, { t: 'online', online: { alice: true } });
       await expectReply(alice.client, { t: 'subscribe', uids: ['bob'] }, { t: 'done' });
       await expectFrames(alice.client, [status(1, { bob: 'ONLINE' })]);
@@ -708,8 +786,17 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
         Array.from({ length: 11 }, (_, i) => ({ t: 'attrs', op: 'merge', attributes: { [`k${i + 1}`]: `v${i + 1}` } })),
       );
       for (const { id, reply } of answers.slice(0, 10)) expect(reply).to.deep.equal({ t: 'done', id });
-      expect(answers[10].reply).to.deep.equal({ t: 'fail', id: answers[10].id, code: 'TOO_OFTEN', message: answers[10].reply.message });
-      await expectAttributes(bob.client, 'alice', Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i + 1}`, `v${i + 1}`])));
+      expect(answers[10].reply).to.deep.equal({
+        t: 'fail',
+        id: answers[10].id,
+        code: 'TOO_OFTEN',
+        message: answers[10].reply.message,
+      });
+      await expectAttributes(
+        bob.client,
+        'alice',
+        Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i + 1}`, `v${i + 1}`])),
+      );
       await expectReply(bob.client, { t: 'attrs', op: 'set', attributes: { b: '1' } }, { t: 'done' });
     });
 
@@ -718,9 +805,18 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
       await expectReply(bob.client, { t: 'attrs', op: 'set', attributes: { k: 'v' } }, { t: 'done' });
-      const answers = await burst(alice.client, Array.from({ length: 41 }, () => ({ t: 'getAttrs', uid: 'bob' })));
-      for (const { id, reply } of answers.slice(0, 40)) expect(reply).to.deep.equal({ t: 'attributes', id, attributes: { k: 'v' } });
-      expect(answers[40].reply).to.deep.equal({ t: 'fail', id: answers[40].id, code: 'TOO_OFTEN', message: answers[40].reply.message });
+      const answers = await burst(
+        alice.client,
+        Array.from({ length: 41 }, () => ({ t: 'getAttrs', uid: 'bob' })),
+      );
+      for (const { id, reply } of answers.slice(0, 40))
+        expect(reply).to.deep.equal({ t: 'attributes', id, attributes: { k: 'v' } });
+      expect(answers[40].reply).to.deep.equal({
+        t: 'fail',
+        id: answers[40].id,
+        code: 'TOO_OFTEN',
+        message: answers[40].reply.message,
+      });
       await expectAttributes(bob.client, 'bob', { k: 'v' });
       await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: { a: '1' } }, { t: 'done' });
     });
@@ -731,16 +827,28 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const bob = await login(server, 'app1', 'bob');
       await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: { k: 'v' } }, { t: 'done' });
       await expectFail(alice.client, { t: 'attrs', op: 'set', attributes: { '': 'v' } }, 'INVALID_ARGUMENT');
-      await expectFail(alice.client, { t: 'attrs', op: 'set', attributes: { ok: 'v', ['x'.repeat(33)]: 'v' } }, 'INVALID_ARGUMENT');
+      await expectFail(
+        alice.client,
+        { t: 'attrs', op: 'set', attributes: { ok: 'v', ['x'.repeat(33)]: 'v' } },
+        'INVALID_ARGUMENT',
+      );
       // Bytes, not characters: 17 × 'é' is 34 bytes.
-      await expectFail(alice.client, { t: 'attrs', op: 'merge', attributes: { ['é'.repeat(17)]: 'v' } }, 'INVALID_ARGUMENT');
+      await expectFail(
+        alice.client,
+        { t: 'attrs', op: 'merge', attributes: { ['é'.repeat(17)]: 'v' } },
+        'INVALID_ARGUMENT',
+      );
       await expectFail(alice.client, { t: 'attrs', op: 'delete', keys: ['k', ''] }, 'INVALID_ARGUMENT');
       await expectFail(alice.client, { t: 'attrs', op: 'delete', keys: ['k', 'x'.repeat(33)] }, 'INVALID_ARGUMENT');
       await expectFail(bob.client, { t: 'getAttrs', uid: 'alice', keys: [''] }, 'INVALID_ARGUMENT');
       await expectFail(bob.client, { t: 'getAttrs', uid: 'alice', keys: ['x'.repeat(33)] }, 'INVALID_ARGUMENT');
       await expectAttributes(bob.client, 'alice', { k: 'v' });
       // 32 bytes is the most.
-      await expectReply(alice.client, { t: 'attrs', op: 'merge', attributes: { ['x'.repeat(32)]: '1', ['é'.repeat(16)]: '2' } }, { t: 'done' });
+      await expectReply(
+        alice.client,
+        { t: 'attrs', op: 'merge', attributes: { ['x'.repeat(32)]: '1', ['é'.repeat(16)]: '2' } },
+        { t: 'done' },
+      );
       await expectAttributes(bob.client, 'alice', { k: 'v', ['x'.repeat(32)]: '1', ['é'.repeat(16)]: '2' });
     });
 
@@ -751,7 +859,12 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: { k: 'v' } }, { t: 'done' });
       for (const value of [1, null, true, { nested: 'x' }, ['x']]) {
         const answer = await alice.client.request({ t: 'attrs', id: ++lastId, op: 'set', attributes: { k: value } });
-        expect(answer, JSON.stringify(value)).to.deep.equal({ t: 'fail', id: lastId, code: 'INVALID_ARGUMENT', message: 'attribute k must be a string' });
+        expect(answer, JSON.stringify(value)).to.deep.equal({
+          t: 'fail',
+          id: lastId,
+          code: 'INVALID_ARGUMENT',
+          message: 'attribute k must be a string',
+        });
       }
       await expectAttributes(bob.client, 'alice', { k: 'v' });
       await expectPong(alice.client);
@@ -762,8 +875,16 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
       await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: { k: 'x'.repeat(8191) } }, { t: 'done' });
-      await expectFail(alice.client, { t: 'attrs', op: 'set', attributes: { k: 'y'.repeat(8192) } }, 'INVALID_ARGUMENT');
-      await expectFail(alice.client, { t: 'attrs', op: 'merge', attributes: { other: 'v', k: 'é'.repeat(4096) } }, 'INVALID_ARGUMENT');
+      await expectFail(
+        alice.client,
+        { t: 'attrs', op: 'set', attributes: { k: 'y'.repeat(8192) } },
+        'INVALID_ARGUMENT',
+      );
+      await expectFail(
+        alice.client,
+        { t: 'attrs', op: 'merge', attributes: { other: 'v', k: 'é'.repeat(4096) } },
+        'INVALID_ARGUMENT',
+      );
       await expectAttributes(bob.client, 'alice', { k: 'x'.repeat(8191) });
       await expectReply(alice.client, { t: 'attrs', op: 'merge', attributes: { j: 'é'.repeat(4095) } }, { t: 'done' });
       await expectAttributes(bob.client, 'alice', { k: 'x'.repeat(8191), j: 'é'.repeat(4095) });
@@ -776,7 +897,11 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const full = { a: 'x'.repeat(8191), b: 'x'.repeat(8191) }; // exactly 16 384 bytes
       await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: full }, { t: 'done' });
       await expectFail(alice.client, { t: 'attrs', op: 'set', attributes: { ...full, c: '' } }, 'LIMIT_EXCEEDED');
-      await expectFail(alice.client, { t: 'attrs', op: 'merge', attributes: { a: 'y'.repeat(8191), b: 'y'.repeat(8191), c: 'y' } }, 'LIMIT_EXCEEDED');
+      await expectFail(
+        alice.client,
+        { t: 'attrs', op: 'merge', attributes: { a: 'y'.repeat(8191), b: 'y'.repeat(8191), c: 'y' } },
+        'LIMIT_EXCEEDED',
+      );
       await expectAttributes(bob.client, 'alice', full);
       await expectPong(alice.client);
     });
@@ -785,7 +910,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
-      const pairs = (from: number, to: number) => Object.fromEntries(Array.from({ length: to - from + 1 }, (_, i) => [`k${from + i}`, `v${from + i}`]));
+      const pairs = (from: number, to: number) =>
+        Object.fromEntries(Array.from({ length: to - from + 1 }, (_, i) => [`k${from + i}`, `v${from + i}`]));
       await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: pairs(1, 30) }, { t: 'done' });
       await expectFail(alice.client, { t: 'attrs', op: 'merge', attributes: pairs(31, 33) }, 'LIMIT_EXCEEDED');
       await expectAttributes(bob.client, 'alice', pairs(1, 30));
@@ -805,7 +931,9 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       const peers = Array.from({ length: 513 }, (_, i) => `p${i}`);
       await expectFail(tom.client, { t: 'subscribe', uids: peers }, 'LIMIT_EXCEEDED');
       await expectReply(sam.client, { t: 'subscribe', uids: peers.slice(0, 512) }, { t: 'done' });
-      await expectFrames(sam.client, [status(1, Object.fromEntries(peers.slice(0, 512).map((uid) => [uid, 'OFFLINE'])))]);
+      await expectFrames(sam.client, [
+        status(1, Object.fromEntries(peers.slice(0, 512).map((uid) => [uid, 'OFFLINE']))),
+      ]);
       await expectFail(sam.client, { t: 'subscribe', uids: ['p512'] }, 'LIMIT_EXCEEDED');
       await expectFail(sam.client, { t: 'subscribe', uids: ['p0', 'p512'] }, 'LIMIT_EXCEEDED');
       await quiet(50, sam.client);
@@ -834,7 +962,11 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
         await expectFail(sam.client, { t: 'unsubscribe', uids: [bad] }, 'INVALID_ARGUMENT');
         await expectFail(sam.client, { t: 'getAttrs', uid: bad }, 'INVALID_ARGUMENT');
       }
-      await expectFail(sam.client, { t: 'query', uids: Array.from({ length: 513 }, (_, i) => `p${i}`) }, 'LIMIT_EXCEEDED');
+      await expectFail(
+        sam.client,
+        { t: 'query', uids: Array.from({ length: 513 }, (_, i) => `p${i}`) },
+        'LIMIT_EXCEEDED',
+      );
       await quiet(50, sam.client);
       const alice = await login(server, 'app1', 'alice');
       await quiet(100, sam.client);

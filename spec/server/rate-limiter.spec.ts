@@ -131,7 +131,8 @@ describe('RateLimiter (2 per 1000 ms)', () => {
       const limiter = new RateLimiter(2, 1000, 0);
       const attempts = Array.from({ length: 30 }, () => Math.floor(random() * 5000)).sort((a, b) => a - b);
       const perWindow = new Map<number, number>();
-      for (const t of allowedAt(limiter, attempts)) perWindow.set(Math.floor(t / 1000), (perWindow.get(Math.floor(t / 1000)) ?? 0) + 1);
+      for (const t of allowedAt(limiter, attempts))
+        perWindow.set(Math.floor(t / 1000), (perWindow.get(Math.floor(t / 1000)) ?? 0) + 1);
       expect(Math.max(...perWindow.values())).to.be.at.most(2);
     }
   });

@@ -96,7 +96,10 @@ export class RawClient {
   next(timeoutMs = 1000): Promise<Frame> {
     return this.waitFor(
       () => this.frames.shift(),
-      () => (this.closedWith ? new Error(`closed (${this.closedWith.code} ${this.closedWith.reason}) with no frame left`) : undefined),
+      () =>
+        this.closedWith
+          ? new Error(`closed (${this.closedWith.code} ${this.closedWith.reason}) with no frame left`)
+          : undefined,
       timeoutMs,
       'a frame',
     );
@@ -110,7 +113,12 @@ export class RawClient {
 
   /** Resolves with the close code and reason once the socket is closed (frames may still be queued). */
   closed(timeoutMs = 2000): Promise<Closed> {
-    return this.waitFor(() => this.closedWith, () => undefined, timeoutMs, 'the close');
+    return this.waitFor(
+      () => this.closedWith,
+      () => undefined,
+      timeoutMs,
+      'the close',
+    );
   }
 
   /** Resolves after `ms` if the socket received no frame and did not close meanwhile. */
@@ -159,7 +167,12 @@ export class RawClient {
     for (const listener of [...this.listeners]) listener();
   }
 
-  private waitFor<T>(take: () => T | undefined, fail: () => Error | undefined, timeoutMs: number, what: string): Promise<T> {
+  private waitFor<T>(
+    take: () => T | undefined,
+    fail: () => Error | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const check = (): boolean => {
         const value = take();

@@ -10,7 +10,13 @@ function tokenFor(appId: string, uid: string, expiresInSeconds = 60, appSecret =
 }
 
 function loginFrame(appId: string, uid: string, extra: { token?: string; session?: string } = {}) {
-  return { t: 'login', app: appId, uid, token: extra.token ?? tokenFor(appId, uid), ...(extra.session === undefined ? {} : { session: extra.session }) };
+  return {
+    t: 'login',
+    app: appId,
+    uid,
+    token: extra.token ?? tokenFor(appId, uid),
+    ...(extra.session === undefined ? {} : { session: extra.session }),
+  };
 }
 
 /** A clock whose monotonic side can jump ahead, to get past the login rate limit without waiting. */
@@ -30,7 +36,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function until(read: () => unknown, expected: unknown, timeoutMs: number): Promise<number> {
   const start = performance.now();
   while (read() !== expected) {
-    if (performance.now() - start > timeoutMs) throw new Error(`still ${String(read())} after ${timeoutMs} ms, expected ${String(expected)}`);
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`still ${String(read())} after ${timeoutMs} ms, expected ${String(expected)}`);
     await sleep(10);
   }
   return performance.now() - start;
@@ -41,7 +48,12 @@ describe('server (raw protocol)', function () {
   const start = serverFixture(secrets);
 
   /** Connects and logs in; fails the test unless the answer is a welcome. */
-  async function login(server: RtmServer, appId: string, uid: string, extra: { token?: string; session?: string } = {}) {
+  async function login(
+    server: RtmServer,
+    appId: string,
+    uid: string,
+    extra: { token?: string; session?: string } = {},
+  ) {
     const client = await RawClient.connect(server.url);
     const welcome = await client.request(loginFrame(appId, uid, extra));
     expect(welcome.t, JSON.stringify(welcome)).to.equal('welcome');
@@ -73,7 +85,9 @@ describe('server (raw protocol)', function () {
       expect(Object.keys(welcome).sort()).to.deep.equal(['resumed', 'session', 't', 'tokenExpiresInMs']);
       expect(welcome.t).to.equal('welcome');
       expect(welcome.resumed).to.equal(false);
-      expect(welcome.session).to.be.a('string').that.matches(/^[A-Za-z0-9_-]{16}$/);
+      expect(welcome.session)
+        .to.be.a('string')
+        .that.matches(/^[A-Za-z0-9_-]{16}$/);
       expect(welcome.tokenExpiresInMs).to.be.a('number').within(118_000, 120_000); // exp is in whole seconds, rounded down
       expect(server.sessionCount).to.equal(1);
       await expectPong(client);
@@ -91,8 +105,16 @@ describe('server (raw protocol)', function () {
 
     it('unknown app → refused INVALID_APP_ID, close 4001', async () => {
       const server = await start();
-      await expectRefused(server, { t: 'login', app: 'app3', uid: 'alice', token: tokenFor('app1', 'alice') }, 'INVALID_APP_ID');
-      await expectRefused(server, { t: 'login', app: '', uid: 'alice', token: tokenFor('app1', 'alice') }, 'INVALID_APP_ID');
+      await expectRefused(
+        server,
+        { t: 'login', app: 'app3', uid: 'alice', token: tokenFor('app1', 'alice') },
+        'INVALID_APP_ID',
+      );
+      await expectRefused(
+        server,
+        { t: 'login', app: '', uid: 'alice', token: tokenFor('app1', 'alice') },
+        'INVALID_APP_ID',
+      );
       expect(server.sessionCount).to.equal(0);
     });
 
@@ -109,9 +131,17 @@ describe('server (raw protocol)', function () {
 
     it('bad signature, or a token for another uid or another app → refused INVALID_TOKEN, close 4001', async () => {
       const server = await start();
-      await expectRefused(server, loginFrame('app1', 'u1', { token: tokenFor('app1', 'u1', 60, 'secret2') }), 'INVALID_TOKEN');
+      await expectRefused(
+        server,
+        loginFrame('app1', 'u1', { token: tokenFor('app1', 'u1', 60, 'secret2') }),
+        'INVALID_TOKEN',
+      );
       await expectRefused(server, loginFrame('app1', 'u2', { token: tokenFor('app1', 'bob') }), 'INVALID_TOKEN');
-      await expectRefused(server, loginFrame('app1', 'u3', { token: tokenFor('app2', 'u3', 60, 'secret1') }), 'INVALID_TOKEN');
+      await expectRefused(
+        server,
+        loginFrame('app1', 'u3', { token: tokenFor('app2', 'u3', 60, 'secret1') }),
+        'INVALID_TOKEN',
+      );
       await expectRefused(server, loginFrame('app2', 'u4', { token: tokenFor('app1', 'u4') }), 'INVALID_TOKEN');
       await expectRefused(server, loginFrame('app1', 'u5', { token: 'garbage' }), 'INVALID_TOKEN');
       await expectRefused(server, loginFrame('app1', 'u6', { token: '' }), 'INVALID_TOKEN');
@@ -120,7 +150,11 @@ describe('server (raw protocol)', function () {
 
     it('expired token → refused TOKEN_EXPIRED, close 4001', async () => {
       const server = await start();
-      await expectRefused(server, loginFrame('app1', 'alice', { token: tokenFor('app1', 'alice', -1) }), 'TOKEN_EXPIRED');
+      await expectRefused(
+        server,
+        loginFrame('app1', 'alice', { token: tokenFor('app1', 'alice', -1) }),
+        'TOKEN_EXPIRED',
+      );
       await expectRefused(server, loginFrame('app1', 'bob', { token: tokenFor('app1', 'bob', 0) }), 'TOKEN_EXPIRED');
       expect(server.sessionCount).to.equal(0);
     });
@@ -261,7 +295,9 @@ describe('server (raw protocol)', function () {
       const other = await login(server, 'app1', 'bob');
       const exact = JSON.stringify({ t: 'ping', pad: '' });
       // Exactly at the limit is accepted (unknown fields are ignored).
-      expect(await victim.client.request(JSON.stringify({ t: 'ping', pad: 'x'.repeat(1024 - exact.length) }))).to.deep.equal({ t: 'pong' });
+      expect(
+        await victim.client.request(JSON.stringify({ t: 'ping', pad: 'x'.repeat(1024 - exact.length) })),
+      ).to.deep.equal({ t: 'pong' });
       victim.client.send(JSON.stringify({ t: 'ping', pad: 'x'.repeat(1025 - exact.length) }));
       expect((await victim.client.closed()).code).to.equal(1009);
       expect(victim.client.pending).to.deep.equal([]);
@@ -322,7 +358,10 @@ describe('server (raw protocol)', function () {
       // was replaced, rather than taking the uid back.
       jump(2000); // past the login rate limit
       const back = await RawClient.connect(server.url);
-      expect(await back.request(loginFrame('app1', 'alice', { session: first.session }))).to.deep.equal({ t: 'kicked', reason: 'REMOTE_LOGIN' });
+      expect(await back.request(loginFrame('app1', 'alice', { session: first.session }))).to.deep.equal({
+        t: 'kicked',
+        reason: 'REMOTE_LOGIN',
+      });
       expect(await back.closed()).to.deep.equal({ code: 4002, reason: 'REMOTE_LOGIN' });
       await expectPong(second.client);
       expect(second.client.pending).to.deep.equal([]);
@@ -349,7 +388,12 @@ describe('server (raw protocol)', function () {
       await first.client.closed();
       expect(server.sessionCount).to.equal(1);
       const back = await login(server, 'app1', 'alice', { session: first.session });
-      expect(back.welcome).to.deep.equal({ t: 'welcome', session: first.session, resumed: true, tokenExpiresInMs: back.welcome.tokenExpiresInMs });
+      expect(back.welcome).to.deep.equal({
+        t: 'welcome',
+        session: first.session,
+        resumed: true,
+        tokenExpiresInMs: back.welcome.tokenExpiresInMs,
+      });
       expect(back.welcome.tokenExpiresInMs).to.be.within(58_000, 60_000);
       expect(server.sessionCount).to.equal(1);
       // The resumed session is live: kept alive by frames past the original grace.
@@ -479,9 +523,21 @@ describe('server (raw protocol)', function () {
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
-      for (const id of [1, 2]) expect(await alice.client.request({ t: 'renew', id, token: tokenFor('app1', 'alice') })).to.include({ t: 'renewed', id });
-      expect(await alice.client.request({ t: 'renew', id: 3, token: tokenFor('app1', 'alice') })).to.include({ t: 'fail', id: 3, code: 'TOO_OFTEN' });
-      for (const id of [1, 2]) expect(await bob.client.request({ t: 'renew', id, token: tokenFor('app1', 'bob') })).to.include({ t: 'renewed', id });
+      for (const id of [1, 2])
+        expect(await alice.client.request({ t: 'renew', id, token: tokenFor('app1', 'alice') })).to.include({
+          t: 'renewed',
+          id,
+        });
+      expect(await alice.client.request({ t: 'renew', id: 3, token: tokenFor('app1', 'alice') })).to.include({
+        t: 'fail',
+        id: 3,
+        code: 'TOO_OFTEN',
+      });
+      for (const id of [1, 2])
+        expect(await bob.client.request({ t: 'renew', id, token: tokenFor('app1', 'bob') })).to.include({
+          t: 'renewed',
+          id,
+        });
     });
   });
 

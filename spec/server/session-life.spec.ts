@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { KickReason, PeerStatus } from '../../lib/protocol/frames.js';
 import { EndReason } from '../../lib/store/presence-store.js';
-import { presenceDeadline, SessionPhase, sessionTransition, type SessionEvent, type SessionSnapshot } from '../../lib/server/session-life.js';
+import {
+  presenceDeadline,
+  SessionPhase,
+  sessionTransition,
+  type SessionEvent,
+  type SessionSnapshot,
+} from '../../lib/server/session-life.js';
 
 const times = { graceMs: 30_000, unreachableMs: 6_000 };
 const online: SessionSnapshot = { phase: SessionPhase.Online, lastFrameAt: 1000 };
@@ -50,8 +56,14 @@ describe('a session’s life on the server (pure transition)', () => {
       actions: ['FORGET', `COUNT_KICKED ${KickReason.BannedByServer}`, `SEND_KICKED ${KickReason.BannedByServer}`],
     });
     expect(step(online, { type: 'REPLACED' })).to.deep.equal({ phase: SessionPhase.Ended, actions: ['FORGET'] });
-    expect(step(online, { type: 'MOVED' })).to.deep.equal({ phase: SessionPhase.Ended, actions: ['FORGET', 'TERMINATE'] });
-    expect(step(online, { type: 'SENT_AWAY' })).to.deep.equal({ phase: SessionPhase.Ended, actions: ['FORGET', 'SEND_AWAY session moved'] });
+    expect(step(online, { type: 'MOVED' })).to.deep.equal({
+      phase: SessionPhase.Ended,
+      actions: ['FORGET', 'TERMINATE'],
+    });
+    expect(step(online, { type: 'SENT_AWAY' })).to.deep.equal({
+      phase: SessionPhase.Ended,
+      actions: ['FORGET', 'SEND_AWAY session moved'],
+    });
   });
 
   it('ended by another node: a client heard within the grace is sent away, a silent one dropped', () => {
@@ -82,7 +94,11 @@ describe('a session’s life on the server (pure transition)', () => {
       { type: 'RESYNC' },
       { type: 'REPLACED' },
     ];
-    for (const event of events) expect(step(ended, event), event.type).to.deep.equal({ phase: SessionPhase.Ended, actions: [] });
-    expect(step(ended, { type: 'LOGGED_OUT' })).to.deep.equal({ phase: SessionPhase.Ended, actions: ['CLOSE_LOGGED_OUT'] });
+    for (const event of events)
+      expect(step(ended, event), event.type).to.deep.equal({ phase: SessionPhase.Ended, actions: [] });
+    expect(step(ended, { type: 'LOGGED_OUT' })).to.deep.equal({
+      phase: SessionPhase.Ended,
+      actions: ['CLOSE_LOGGED_OUT'],
+    });
   });
 });

@@ -23,7 +23,9 @@ const examples = new URL('./token-examples/', import.meta.url);
 const script = fileURLToPath(new URL('mint-token.sh', examples));
 
 async function mintWithShell(appId: string, uid: string, lifetimeSeconds: number, appSecret = SECRET): Promise<string> {
-  const { stdout } = await promisify(execFile)('bash', [script, appId, uid, String(lifetimeSeconds)], { env: { ...process.env, RTM_APP_SECRET: appSecret } });
+  const { stdout } = await promisify(execFile)('bash', [script, appId, uid, String(lifetimeSeconds)], {
+    env: { ...process.env, RTM_APP_SECRET: appSecret },
+  });
   expect(stdout).to.match(/^[\w-]+\.[\w-]+\.[\w-]{43}\n$/);
   return stdout.trim();
 }
@@ -34,7 +36,10 @@ async function expectValid(mint: () => Promise<string> | string, uid: string, li
   const token = await mint();
   const check = verifyToken(token, APP, uid, SECRET);
   expect(check.ok, JSON.stringify(check)).to.equal(true);
-  expect((check as { expiresAt: number }).expiresAt).to.be.within(before - (before % 1000) + lifetimeMs, Date.now() + lifetimeMs);
+  expect((check as { expiresAt: number }).expiresAt).to.be.within(
+    before - (before % 1000) + lifetimeMs,
+    Date.now() + lifetimeMs,
+  );
   return token;
 }
 
@@ -67,7 +72,12 @@ describe('tokens minted elsewhere (interop)', function () {
   });
 
   it('jose with only alg in the header and aud as an array: logs in', async () => {
-    const token = await new SignJWT().setProtectedHeader({ alg: 'HS256' }).setSubject('bob').setAudience(['other', APP]).setExpirationTime('2m').sign(new TextEncoder().encode(SECRET));
+    const token = await new SignJWT()
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('bob')
+      .setAudience(['other', APP])
+      .setExpirationTime('2m')
+      .sign(new TextEncoder().encode(SECRET));
     expect(await login('bob', await expectValid(() => token, 'bob', 120_000))).to.equal('CONNECTED');
   });
 
@@ -77,7 +87,9 @@ describe('tokens minted elsewhere (interop)', function () {
   });
 
   it('the bash script with openssl (docs example): logs in, with a uid of every punctuation a uid may hold', async () => {
-    expect(await login('dave', await expectValid(() => mintWithShell(APP, 'dave', 3600), 'dave', HOUR_MS))).to.equal('CONNECTED');
+    expect(await login('dave', await expectValid(() => mintWithShell(APP, 'dave', 3600), 'dave', HOUR_MS))).to.equal(
+      'CONNECTED',
+    );
     const odd = 'a b!#$%&()+-:;<=.>?@[]^_{}|~,';
     expect(await login(odd, await expectValid(() => mintWithShell(APP, odd, 60), odd, 60_000))).to.equal('CONNECTED');
   });
@@ -90,19 +102,43 @@ describe('tokens minted elsewhere (interop)', function () {
       ['u2', mintWithJsonwebtoken(APP, SECRET, 'someone-else'), 'INVALID_TOKEN'],
       ['u3', mintWithJose('other-app', SECRET, 'u3'), 'INVALID_TOKEN'],
       ['u4', mintWithShell(APP, 'u4', -1), 'TOKEN_EXPIRED'],
-      ['u5', new SignJWT().setProtectedHeader({ alg: 'HS256' }).setSubject('u5').setAudience(APP).setExpirationTime('-1s').sign(key), 'TOKEN_EXPIRED'],
-      ['u6', jwt.sign({}, SECRET, { algorithm: 'HS256', subject: 'u6', audience: APP, expiresIn: '1h', notBefore: '1m' }), 'INVALID_TOKEN'],
-      ['u7', jwt.sign({}, SECRET, { algorithm: 'HS512', subject: 'u7', audience: APP, expiresIn: '1h' }), 'INVALID_TOKEN'],
+      [
+        'u5',
+        new SignJWT()
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u5')
+          .setAudience(APP)
+          .setExpirationTime('-1s')
+          .sign(key),
+        'TOKEN_EXPIRED',
+      ],
+      [
+        'u6',
+        jwt.sign({}, SECRET, { algorithm: 'HS256', subject: 'u6', audience: APP, expiresIn: '1h', notBefore: '1m' }),
+        'INVALID_TOKEN',
+      ],
+      [
+        'u7',
+        jwt.sign({}, SECRET, { algorithm: 'HS512', subject: 'u7', audience: APP, expiresIn: '1h' }),
+        'INVALID_TOKEN',
+      ],
     ];
     for (const [uid, token, code] of cases) expect(await login(uid, await token), uid).to.equal(code);
   });
 
   it("createToken's tokens pass jose's jwtVerify and jsonwebtoken's verify", async () => {
     const token = createToken({ appId: APP, appSecret: SECRET, uid: 'alice', expiresInSeconds: 60 });
-    const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode(SECRET), { algorithms: ['HS256'], audience: APP, subject: 'alice', typ: 'JWT' });
+    const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode(SECRET), {
+      algorithms: ['HS256'],
+      audience: APP,
+      subject: 'alice',
+      typ: 'JWT',
+    });
     expect(protectedHeader).to.deep.equal({ alg: 'HS256', typ: 'JWT' });
     expect(payload.exp! - payload.iat!).to.equal(60);
-    expect(jwt.verify(token, SECRET, { algorithms: ['HS256'], audience: APP, subject: 'alice' })).to.deep.equal(payload);
+    expect(jwt.verify(token, SECRET, { algorithms: ['HS256'], audience: APP, subject: 'alice' })).to.deep.equal(
+      payload,
+    );
   });
 
   it('docs/TOKENS.md shows the examples run here, as they are', () => {

@@ -32,7 +32,12 @@ describe('token', () => {
     it('mints a JWT: header {alg: HS256, typ: JWT}, claims {sub, aud, iat, exp} in seconds, HMAC-SHA256 over "<header>.<payload>"', () => {
       const [head, payload, signature] = createToken(base).split('.');
       expect(JSON.parse(Buffer.from(head!, 'base64url').toString('utf8'))).to.deep.equal(header);
-      expect(JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'))).to.deep.equal({ sub: 'alice', aud: 'app1', iat: SECONDS, exp: SECONDS + 60 });
+      expect(JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'))).to.deep.equal({
+        sub: 'alice',
+        aud: 'app1',
+        iat: SECONDS,
+        exp: SECONDS + 60,
+      });
       expect(signature).to.equal(createHmac('sha256', 'secret1').update(`${head}.${payload}`).digest('base64url'));
     });
 
@@ -51,7 +56,12 @@ describe('token', () => {
 
     it('defaults `now` to Date.now() on both sides', () => {
       const before = Date.now();
-      const result = verifyToken(createToken({ appId: 'app1', appSecret: 'secret1', uid: 'alice', expiresInSeconds: 30 }), 'app1', 'alice', 'secret1');
+      const result = verifyToken(
+        createToken({ appId: 'app1', appSecret: 'secret1', uid: 'alice', expiresInSeconds: 30 }),
+        'app1',
+        'alice',
+        'secret1',
+      );
       expect(result.ok).to.equal(true);
       expect((result as { expiresAt: number }).expiresAt).to.be.within(before + 29_000, Date.now() + 30_000);
     });
@@ -66,12 +76,18 @@ describe('token', () => {
     it('a header without typ (jose writes only alg unless asked), or spelled another way', () => {
       expect(check(jwt({ alg: 'HS256' }, claims))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
       expect(check(jwt({ typ: 'JWT', alg: 'HS256' }, claims))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
-      expect(check(jwt('{ "alg": "HS256",\n  "typ": "JWT" }', claims))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
+      expect(check(jwt('{ "alg": "HS256",\n  "typ": "JWT" }', claims))).to.deep.equal({
+        ok: true,
+        expiresAt: NOW + 60_000,
+      });
     });
 
     it('aud as an array holding the app id (golang-jwt writes one)', () => {
       expect(check(jwt(header, { ...claims, aud: ['app1'] }))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
-      expect(check(jwt(header, { ...claims, aud: ['other', 'app1'] }))).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
+      expect(check(jwt(header, { ...claims, aud: ['other', 'app1'] }))).to.deep.equal({
+        ok: true,
+        expiresAt: NOW + 60_000,
+      });
     });
 
     it('claims we do not use (iss, jti, the app’s own), and iat anywhere', () => {
@@ -80,13 +96,19 @@ describe('token', () => {
     });
 
     it('a fractional exp (a NumericDate may have one), to the millisecond', () => {
-      expect(check(jwt(header, { ...claims, exp: SECONDS + 1.2345 }))).to.deep.equal({ ok: true, expiresAt: NOW + 1235 });
+      expect(check(jwt(header, { ...claims, exp: SECONDS + 1.2345 }))).to.deep.equal({
+        ok: true,
+        expiresAt: NOW + 1235,
+      });
     });
 
     it(`nbf passed, or at most ${NOT_BEFORE_LEEWAY_MS} ms ahead of the server's clock`, () => {
       expect(NOT_BEFORE_LEEWAY_MS).to.equal(5000);
       for (const nbf of [SECONDS - 10, SECONDS, SECONDS + 5]) {
-        expect(check(jwt(header, { ...claims, nbf })), String(nbf)).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
+        expect(check(jwt(header, { ...claims, nbf })), String(nbf)).to.deep.equal({
+          ok: true,
+          expiresAt: NOW + 60_000,
+        });
       }
     });
 
@@ -122,7 +144,18 @@ describe('token', () => {
     });
 
     it('a key id or any header member we did not ask for, or a typ other than JWT', () => {
-      for (const extra of [{ kid: 'k1' }, { jku: 'https://evil.example/keys' }, { jwk: {} }, { x5u: 'https://evil.example' }, { crit: ['exp'] }, { cty: 'JWT' }, { b64: false }, { typ: 'at+jwt' }, { typ: 'jwt' }, { typ: null }]) {
+      for (const extra of [
+        { kid: 'k1' },
+        { jku: 'https://evil.example/keys' },
+        { jwk: {} },
+        { x5u: 'https://evil.example' },
+        { crit: ['exp'] },
+        { cty: 'JWT' },
+        { b64: false },
+        { typ: 'at+jwt' },
+        { typ: 'jwt' },
+        { typ: null },
+      ]) {
         expect(check(jwt({ ...header, ...extra }, claims)), JSON.stringify(extra)).to.deep.equal(invalid);
       }
     });
@@ -142,7 +175,9 @@ describe('token', () => {
       expect(check(`${respelled}.${payload}.${signature}`)).to.deep.equal(invalid);
       expect(check(`${part({ alg: 'HS256' })}.${payload}.${signature}`)).to.deep.equal(invalid);
       expect(check(`${head}.${part({ ...claims, sub: 'mallory' })}.${signature}`)).to.deep.equal(invalid);
-      expect(check(`${head}.${part({ sub: 'alice', aud: 'app1', iat: SECONDS, exp: SECONDS + 3600 })}.${signature}`)).to.deep.equal(invalid);
+      expect(
+        check(`${head}.${part({ sub: 'alice', aud: 'app1', iat: SECONDS, exp: SECONDS + 3600 })}.${signature}`),
+      ).to.deep.equal(invalid);
       const flipped = signature!.startsWith('A') ? `B${signature!.slice(1)}` : `A${signature!.slice(1)}`;
       expect(check(`${head}.${payload}.${flipped}`)).to.deep.equal(invalid);
     });
@@ -155,7 +190,8 @@ describe('token', () => {
       const variants = [0, 1, 2, 3].map((spare) => alphabet[(index & ~3) | spare]).filter((c) => c !== token.at(-1));
       expect(variants).to.have.length(3);
       for (const c of variants) expect(check(token.slice(0, -1) + c), c).to.deep.equal(invalid);
-      for (const suffix of ['=', '==', '!!', ' ', '\n', '*']) expect(check(token + suffix), JSON.stringify(suffix)).to.deep.equal(invalid);
+      for (const suffix of ['=', '==', '!!', ' ', '\n', '*'])
+        expect(check(token + suffix), JSON.stringify(suffix)).to.deep.equal(invalid);
       const standard = Buffer.from(token.split('.')[2]!, 'base64url').toString('base64');
       expect(check(`${token.slice(0, token.lastIndexOf('.'))}.${standard}`)).to.deep.equal(invalid);
     });
@@ -222,7 +258,10 @@ describe('token', () => {
     it(`nbf more than ${NOT_BEFORE_LEEWAY_MS} ms ahead (INVALID_TOKEN: the token is not good yet, which renewing would not mend)`, () => {
       expect(check(jwt(header, { ...claims, nbf: SECONDS + 5.001 }))).to.deep.equal(invalid);
       expect(check(jwt(header, { ...claims, nbf: SECONDS + 30 }))).to.deep.equal(invalid);
-      expect(check(jwt(header, { ...claims, nbf: SECONDS + 30 }), NOW + 25_000)).to.deep.equal({ ok: true, expiresAt: NOW + 60_000 });
+      expect(check(jwt(header, { ...claims, nbf: SECONDS + 30 }), NOW + 25_000)).to.deep.equal({
+        ok: true,
+        expiresAt: NOW + 60_000,
+      });
     });
 
     it('truncated or garbage tokens', () => {

@@ -32,8 +32,20 @@ class Heard {
   }
 }
 
-const member = (appId: string, channel: string, uid: string, joined: boolean, count: number): StoreEvent => ({ type: 'member', appId, channel, uid, joined, count });
-const status = (appId: string, uid: string, value: 'ONLINE' | 'UNREACHABLE' | 'OFFLINE'): StoreEvent => ({ type: 'status', appId, uid, status: value });
+const member = (appId: string, channel: string, uid: string, joined: boolean, count: number): StoreEvent => ({
+  type: 'member',
+  appId,
+  channel,
+  uid,
+  joined,
+  count,
+});
+const status = (appId: string, uid: string, value: 'ONLINE' | 'UNREACHABLE' | 'OFFLINE'): StoreEvent => ({
+  type: 'status',
+  appId,
+  uid,
+  status: value,
+});
 const sorted = (values: readonly string[]) => [...values].sort();
 
 export function presenceStoreContract(stores: ContractStores): void {
@@ -57,7 +69,10 @@ export function presenceStoreContract(stores: ContractStores): void {
 
     describe('claim', () => {
       it('a uid nobody holds → created, no replaced session, ONLINE announced once', async () => {
-        expect(await store.claim('app1', 'alice', 's1', undefined, lease)).to.deep.equal({ outcome: 'created', replaced: undefined });
+        expect(await store.claim('app1', 'alice', 's1', undefined, lease)).to.deep.equal({
+          outcome: 'created',
+          replaced: undefined,
+        });
         expect(heard.take()).to.deep.equal([status('app1', 'alice', 'ONLINE')]);
         expect(await store.statuses('app1', ['alice', 'bob'])).to.deep.equal({ alice: 'ONLINE', bob: 'OFFLINE' });
         expect(await store.channelsOf('app1', 'alice', 's1')).to.deep.equal([]);
@@ -72,7 +87,10 @@ export function presenceStoreContract(stores: ContractStores): void {
         await store.writeAttributes('app1', 'alice', 's1', 'set', { mood: 'ok' }, []);
         heard.take();
 
-        expect(await store.claim('app1', 'alice', 's2', undefined, lease)).to.deep.equal({ outcome: 'created', replaced: 's1' });
+        expect(await store.claim('app1', 'alice', 's2', undefined, lease)).to.deep.equal({
+          outcome: 'created',
+          replaced: 's1',
+        });
         expect(heard.take()).to.deep.equal([
           member('app1', 'r2', 'alice', false, 0),
           member('app1', 'r1', 'alice', false, 1),
@@ -109,16 +127,28 @@ export function presenceStoreContract(stores: ContractStores): void {
         for (let i = 0; i < 10; i++) await store.claim('app1', 'alice', `s${i}`, undefined, lease);
         await store.join('app1', 'alice', 's9', 'room');
         heard.take();
-        for (const old of ['s8', 's4', 's1']) expect(await store.claim('app1', 'alice', `x-${old}`, old, lease), old).to.deep.equal({ outcome: 'superseded' });
+        for (const old of ['s8', 's4', 's1'])
+          expect(await store.claim('app1', 'alice', `x-${old}`, old, lease), old).to.deep.equal({
+            outcome: 'superseded',
+          });
         expect(heard.take()).to.deep.equal([]);
         expect(await store.channelsOf('app1', 'alice', 's9')).to.deep.equal(['room']);
         expect((await store.join('app1', 'alice', 'x-s1', 'room')).ok).to.equal(false);
 
         // s0 is older than the 8 remembered: a new login, which replaces s9.
-        expect(await store.claim('app1', 'alice', 'n1', 's0', lease)).to.deep.equal({ outcome: 'created', replaced: 's9' });
-        expect(heard.take()).to.deep.equal([member('app1', 'room', 'alice', false, 0), { type: 'kick', appId: 'app1', uid: 'alice', session: 's9', reason: 'REMOTE_LOGIN' }]);
+        expect(await store.claim('app1', 'alice', 'n1', 's0', lease)).to.deep.equal({
+          outcome: 'created',
+          replaced: 's9',
+        });
+        expect(heard.take()).to.deep.equal([
+          member('app1', 'room', 'alice', false, 0),
+          { type: 'kick', appId: 'app1', uid: 'alice', session: 's9', reason: 'REMOTE_LOGIN' },
+        ]);
         // An id never seen, for a uid nobody holds: a new session.
-        expect(await store.claim('app1', 'bob', 'b1', 'never-was', lease)).to.deep.equal({ outcome: 'created', replaced: undefined });
+        expect(await store.claim('app1', 'bob', 'b1', 'never-was', lease)).to.deep.equal({
+          outcome: 'created',
+          replaced: undefined,
+        });
       });
     });
 
@@ -143,7 +173,10 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({});
         expect(await store.members('app1', 'r1')).to.deep.equal(['bob']);
         expect(await store.channelsOf('app1', 'alice', 's1')).to.deep.equal([]);
-        expect(await store.claim('app1', 'alice', 's2', 's1', lease)).to.deep.equal({ outcome: 'created', replaced: undefined });
+        expect(await store.claim('app1', 'alice', 's2', 's1', lease)).to.deep.equal({
+          outcome: 'created',
+          replaced: undefined,
+        });
       });
 
       it('expiry ends the same way, with reason expired; ending a session that is not the owner (or twice) changes nothing', async () => {
@@ -255,7 +288,9 @@ export function presenceStoreContract(stores: ContractStores): void {
     describe('attributes', () => {
       it('set replaces, merge adds or updates, delete removes keys, clear removes all; reads take keys; an offline user has none', async () => {
         await store.claim('app1', 'alice', 's1', undefined, lease);
-        expect(await store.writeAttributes('app1', 'alice', 's1', 'set', { a: '1', b: '2' }, [])).to.deep.equal({ ok: true });
+        expect(await store.writeAttributes('app1', 'alice', 's1', 'set', { a: '1', b: '2' }, [])).to.deep.equal({
+          ok: true,
+        });
         expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({ a: '1', b: '2' });
         await store.writeAttributes('app1', 'alice', 's1', 'merge', { b: 'two', c: '3' }, []);
         expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({ a: '1', b: 'two', c: '3' });
@@ -263,8 +298,18 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(await store.readAttributes('app1', 'alice', [])).to.deep.equal({});
         await store.writeAttributes('app1', 'alice', 's1', 'delete', {}, ['a', 'missing']);
         expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({ b: 'two', c: '3' });
-        await store.writeAttributes('app1', 'alice', 's1', 'set', { only: 'this', 'é ✓': 'ünïcode "quoted" \\ {}' }, []);
-        expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({ only: 'this', 'é ✓': 'ünïcode "quoted" \\ {}' });
+        await store.writeAttributes(
+          'app1',
+          'alice',
+          's1',
+          'set',
+          { only: 'this', 'é ✓': 'ünïcode "quoted" \\ {}' },
+          [],
+        );
+        expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({
+          only: 'this',
+          'é ✓': 'ünïcode "quoted" \\ {}',
+        });
         await store.writeAttributes('app1', 'alice', 's1', 'clear', {}, []);
         expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({});
         expect(await store.readAttributes('app1', 'nobody', ['a'])).to.deep.equal({});
@@ -272,13 +317,16 @@ export function presenceStoreContract(stores: ContractStores): void {
       });
 
       it('more than 32 attributes (after a merge, or in one set) → LIMIT_EXCEEDED and nothing changes; a session that is not the owner → NOT_LOGGED_IN', async () => {
-        const pairs = (from: number, to: number) => Object.fromEntries(Array.from({ length: to - from + 1 }, (_, i) => [`k${from + i}`, `v${from + i}`]));
+        const pairs = (from: number, to: number) =>
+          Object.fromEntries(Array.from({ length: to - from + 1 }, (_, i) => [`k${from + i}`, `v${from + i}`]));
         await store.claim('app1', 'alice', 's1', undefined, lease);
         await store.writeAttributes('app1', 'alice', 's1', 'set', pairs(1, 30), []);
         const over = await store.writeAttributes('app1', 'alice', 's1', 'merge', pairs(31, 33), []);
         expect(!over.ok && over.code).to.equal('LIMIT_EXCEEDED');
         expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal(pairs(1, 30));
-        expect((await store.writeAttributes('app1', 'alice', 's1', 'merge', { ...pairs(31, 32), k1: 'again' }, [])).ok).to.equal(true);
+        expect(
+          (await store.writeAttributes('app1', 'alice', 's1', 'merge', { ...pairs(31, 32), k1: 'again' }, [])).ok,
+        ).to.equal(true);
         const set = await store.writeAttributes('app1', 'alice', 's1', 'set', pairs(101, 133), []);
         expect(!set.ok && set.code).to.equal('LIMIT_EXCEEDED');
         expect(Object.keys(await store.readAttributes('app1', 'alice', undefined))).to.have.length(32);
@@ -289,13 +337,16 @@ export function presenceStoreContract(stores: ContractStores): void {
     });
 
     it('more than 16 KB of attributes in all (after merges of calls within the per-call limit) → LIMIT_EXCEEDED and nothing changes', async () => {
-      const big = (prefix: string) => Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`${prefix}${i}`, 'é'.repeat(700)])); // 5 × 1402 bytes
+      const big = (prefix: string) =>
+        Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`${prefix}${i}`, 'é'.repeat(700)])); // 5 × 1402 bytes
       await store.claim('app1', 'alice', 's1', undefined, lease);
       expect((await store.writeAttributes('app1', 'alice', 's1', 'set', big('a'), [])).ok).to.equal(true);
       expect((await store.writeAttributes('app1', 'alice', 's1', 'merge', big('b'), [])).ok).to.equal(true);
       const over = await store.writeAttributes('app1', 'alice', 's1', 'merge', big('c'), []);
       expect(!over.ok && over.code).to.equal('LIMIT_EXCEEDED');
-      expect(Object.keys(await store.readAttributes('app1', 'alice', undefined)).sort()).to.deep.equal([...Object.keys(big('a')), ...Object.keys(big('b'))].sort());
+      expect(Object.keys(await store.readAttributes('app1', 'alice', undefined)).sort()).to.deep.equal(
+        [...Object.keys(big('a')), ...Object.keys(big('b'))].sort(),
+      );
       // Replacing keys already held counts their new size only.
       expect((await store.writeAttributes('app1', 'alice', 's1', 'merge', big('a'), [])).ok).to.equal(true);
     });
@@ -314,10 +365,16 @@ export function presenceStoreContract(stores: ContractStores): void {
         ]);
         expect(await store.claim('app1', 'mallory', 'm2', undefined, lease)).to.deep.equal({ outcome: 'banned' });
         expect(await store.claim('app1', 'mallory', 'm3', 'm1', lease)).to.deep.equal({ outcome: 'banned' });
-        expect(await store.claim('app2', 'mallory', 'm4', undefined, lease)).to.deep.equal({ outcome: 'created', replaced: undefined });
+        expect(await store.claim('app2', 'mallory', 'm4', undefined, lease)).to.deep.equal({
+          outcome: 'created',
+          replaced: undefined,
+        });
         expect(heard.take()).to.deep.equal([status('app2', 'mallory', 'ONLINE')]);
         await store.unban('app1', 'mallory');
-        expect(await store.claim('app1', 'mallory', 'm5', undefined, lease)).to.deep.equal({ outcome: 'created', replaced: undefined });
+        expect(await store.claim('app1', 'mallory', 'm5', undefined, lease)).to.deep.equal({
+          outcome: 'created',
+          replaced: undefined,
+        });
       });
 
       it('banning a uid that is offline announces nothing and refuses its later claims', async () => {
@@ -340,8 +397,12 @@ export function presenceStoreContract(stores: ContractStores): void {
       for (const appId of CONTRACT_APPS) {
         const alive = appId !== 'a';
         expect(await store.members(appId, 'room'), appId).to.deep.equal(alive ? ['b}:c:room'] : []);
-        expect(await store.readAttributes(appId, 'b}:c:room', undefined), appId).to.deep.equal(alive ? { app: appId } : {});
-        expect(await store.statuses(appId, ['b}:c:room']), appId).to.deep.equal({ 'b}:c:room': alive ? 'ONLINE' : 'OFFLINE' });
+        expect(await store.readAttributes(appId, 'b}:c:room', undefined), appId).to.deep.equal(
+          alive ? { app: appId } : {},
+        );
+        expect(await store.statuses(appId, ['b}:c:room']), appId).to.deep.equal({
+          'b}:c:room': alive ? 'ONLINE' : 'OFFLINE',
+        });
       }
     });
 

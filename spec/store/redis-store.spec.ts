@@ -29,7 +29,8 @@ class Log {
   async until(predicate: (events: StoreEvent[]) => boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     while (!predicate(this.events)) {
-      if (performance.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; heard ${JSON.stringify(this.events)}`);
+      if (performance.now() > deadline)
+        throw new Error(`no ${what} within ${timeoutMs} ms; heard ${JSON.stringify(this.events)}`);
       await sleep(10);
     }
   }
@@ -71,7 +72,12 @@ describe('RedisStore (real redis-server)', function () {
     const errors: unknown[] = [];
 
     async function node(options: Partial<RedisStoreOptions> = {}): Promise<{ store: RedisStore; log: Log }> {
-      const store = await RedisStore.connect({ url: redis.url, apps: ['app1', 'app2'], onError: (error) => errors.push(error), ...options });
+      const store = await RedisStore.connect({
+        url: redis.url,
+        apps: ['app1', 'app2'],
+        onError: (error) => errors.push(error),
+        ...options,
+      });
       open.push(store);
       return { store, log: new Log(store) };
     }
@@ -92,13 +98,20 @@ describe('RedisStore (real redis-server)', function () {
       await a.store.join('app1', 'alice', 's1', 'room');
       await b.store.claim('app1', 'bob', 'b1', undefined, lease);
       await b.store.join('app1', 'bob', 'b1', 'room');
-      await a.log.until((events) => events.some((e) => e.type === 'member' && e.uid === 'bob'), 1000, 'bob joining, on A');
+      await a.log.until(
+        (events) => events.some((e) => e.type === 'member' && e.uid === 'bob'),
+        1000,
+        'bob joining, on A',
+      );
       expect(a.store.heldCount).to.equal(1);
       a.log.clear();
       b.log.clear();
 
       const sent = performance.now();
-      expect(await b.store.claim('app1', 'alice', 's2', undefined, lease)).to.deep.equal({ outcome: 'created', replaced: 's1' });
+      expect(await b.store.claim('app1', 'alice', 's2', undefined, lease)).to.deep.equal({
+        outcome: 'created',
+        replaced: 's1',
+      });
       const expected = [
         { type: 'member', appId: 'app1', channel: 'room', uid: 'alice', joined: false, count: 1 },
         { type: 'kick', appId: 'app1', uid: 'alice', session: 's1', reason: 'REMOTE_LOGIN' },
@@ -107,7 +120,9 @@ describe('RedisStore (real redis-server)', function () {
       expect(b.log.events.map(({ at: _, ...event }) => event)).to.deep.equal(expected);
       await a.log.until((events) => events.length === 2, 1000, 'the kick on A');
       expect(a.log.events.map(({ at: _, ...event }) => event)).to.deep.equal(expected);
-      console.log(`      kick heard on the other node ${(a.log.events[1].at - sent).toFixed(1)} ms after the claim was sent`);
+      console.log(
+        `      kick heard on the other node ${(a.log.events[1].at - sent).toFixed(1)} ms after the claim was sent`,
+      );
       expect(a.store.heldCount).to.equal(0);
       expect(b.store.heldCount).to.equal(2);
     });
@@ -117,13 +132,21 @@ describe('RedisStore (real redis-server)', function () {
       const b = await node();
       for (let i = 0; i < 50; i++) {
         const uid = `race${i}`;
-        const [onA, onB] = await Promise.all([a.store.claim('app1', uid, `a${i}`, undefined, lease), b.store.claim('app1', uid, `b${i}`, undefined, lease)]);
+        const [onA, onB] = await Promise.all([
+          a.store.claim('app1', uid, `a${i}`, undefined, lease),
+          b.store.claim('app1', uid, `b${i}`, undefined, lease),
+        ]);
         expect([onA.outcome, onB.outcome]).to.deep.equal(['created', 'created']);
-        const replaced = [onA, onB].map((r) => (r.outcome === 'created' ? r.replaced : 'x')).filter((r) => r !== undefined);
+        const replaced = [onA, onB]
+          .map((r) => (r.outcome === 'created' ? r.replaced : 'x'))
+          .filter((r) => r !== undefined);
         expect(replaced, 'exactly one replaced the other').to.have.length(1);
         const loser = replaced[0]!;
         const winner = loser === `a${i}` ? `b${i}` : `a${i}`;
-        const joins = await Promise.all([a.store.join('app1', uid, winner, 'r'), a.store.join('app1', uid, loser, 'r')]);
+        const joins = await Promise.all([
+          a.store.join('app1', uid, winner, 'r'),
+          a.store.join('app1', uid, loser, 'r'),
+        ]);
         expect(joins.map((j) => j.ok)).to.deep.equal([true, false]);
       }
       await a.log.until((events) => events.filter((e) => e.type === 'kick').length === 50, 2000, '50 kicks');
@@ -142,7 +165,9 @@ describe('RedisStore (real redis-server)', function () {
       expect(await b.store.claim('app1', 'alice', 'token2', 's1', lease)).to.deep.equal({ outcome: 'resumed' });
       expect(await b.store.channelsOf('app1', 'alice', 's1')).to.deep.equal(['room']);
       await a.log.until((events) => events.length === 1, 1000, 'moved');
-      expect(a.log.events.map(({ at: _, ...event }) => event)).to.deep.equal([{ type: 'moved', appId: 'app1', uid: 'alice', session: 's1', node: b.store.node }]);
+      expect(a.log.events.map(({ at: _, ...event }) => event)).to.deep.equal([
+        { type: 'moved', appId: 'app1', uid: 'alice', session: 's1', node: b.store.node },
+      ]);
       expect(a.store.heldCount).to.equal(0);
       expect(b.store.heldCount).to.equal(1);
       b.log.clear();
@@ -185,24 +210,36 @@ describe('RedisStore (real redis-server)', function () {
         void c.store.refresh([{ appId: 'app1', uid: 'carol', session: 'c1', agoMs: 0 }]);
       }, 100);
       try {
-        for (const { log } of [b, c]) await log.until((events) => events.some((e) => e.type === 'ended'), 3000, 'the end of alice');
+        for (const { log } of [b, c])
+          await log.until((events) => events.some((e) => e.type === 'ended'), 3000, 'the end of alice');
         await sleep(1200);
       } finally {
         clearInterval(keepAlive);
       }
       for (const { log } of [b, c]) {
-        const aboutAlice = log.events.filter((e) => 'uid' in e && e.uid === 'alice' && e.type !== 'member').map((e) => e.type === 'status' ? e.status : e.type);
+        const aboutAlice = log.events
+          .filter((e) => 'uid' in e && e.uid === 'alice' && e.type !== 'member')
+          .map((e) => (e.type === 'status' ? e.status : e.type));
         expect(aboutAlice).to.deep.equal(['UNREACHABLE', 'ended', 'OFFLINE']);
         const left = log.events.filter((e) => e.type === 'member' && !e.joined);
         expect(left.map((e) => (e.type === 'member' ? e.uid : ''))).to.deep.equal(['alice']);
         const ended = log.of('ended')[0];
         const after = ended.at - claimedAt;
-        expect(after, 'ended at the 800 ms deadline, within a sweep and a bit').to.be.within(800, 800 + 250 * 1.2 + 200);
+        expect(after, 'ended at the 800 ms deadline, within a sweep and a bit').to.be.within(
+          800,
+          800 + 250 * 1.2 + 200,
+        );
         const unreachable = log.events.find((e) => e.type === 'status' && e.status === 'UNREACHABLE')!;
         expect(unreachable.at - claimedAt).to.be.within(300, 300 + 250 * 1.2 + 200);
       }
-      console.log(`      a dead node's session ended ${(b.log.of('ended')[0].at - claimedAt - 800).toFixed(0)} ms after its deadline`);
-      expect(await b.store.statuses('app1', ['alice', 'bob', 'carol'])).to.deep.equal({ alice: 'OFFLINE', bob: 'ONLINE', carol: 'ONLINE' });
+      console.log(
+        `      a dead node's session ended ${(b.log.of('ended')[0].at - claimedAt - 800).toFixed(0)} ms after its deadline`,
+      );
+      expect(await b.store.statuses('app1', ['alice', 'bob', 'carol'])).to.deep.equal({
+        alice: 'OFFLINE',
+        bob: 'ONLINE',
+        carol: 'ONLINE',
+      });
       expect((await b.store.members('app1', 'room')).sort()).to.deep.equal(['bob', 'carol']);
     });
 
@@ -223,7 +260,9 @@ describe('RedisStore (real redis-server)', function () {
       const inside = Object.entries(counts)
         .filter(([name]) => !['evalsha', 'eval', 'info', 'config|resetstat', 'xread'].includes(name))
         .reduce((sum, [, calls]) => sum + calls, 0);
-      console.log(`      refresh of 1000 sessions: 1 script call (${inside} commands inside it), ${took.toFixed(1)} ms round trip`);
+      console.log(
+        `      refresh of 1000 sessions: 1 script call (${inside} commands inside it), ${took.toFixed(1)} ms round trip`,
+      );
     });
 
     it('a node cut off from Redis for a moment reads on where it stopped: nothing lost, no resync', async () => {
@@ -237,7 +276,11 @@ describe('RedisStore (real redis-server)', function () {
         await b.store.claim('app1', `p${i}`, `p${i}`, undefined, lease);
         await b.store.join('app1', `p${i}`, `p${i}`, 'room');
       }
-      await a.log.until((events) => events.filter((e) => e.type === 'member').length === 5, 3000, 'the five joins on A');
+      await a.log.until(
+        (events) => events.filter((e) => e.type === 'member').length === 5,
+        3000,
+        'the five joins on A',
+      );
       await sleep(300);
       expect(a.log.of('resync')).to.deep.equal([]);
       expect(a.log.of('member').map((e) => (e.type === 'member' ? e.count : 0))).to.deep.equal([2, 3, 4, 5, 6]);
@@ -249,7 +292,15 @@ describe('RedisStore (real redis-server)', function () {
       a.log.clear();
       await admin.call('CLIENT', 'KILL', 'SKIPME', 'yes', 'ID', String(await readerId(a.store)));
       const pipeline = admin.pipeline();
-      for (let i = 0; i < 50; i++) pipeline.xadd('rtm:{app1}:events', 'MAXLEN', '10', '*', 'e', JSON.stringify({ type: 'status', uid: `z${i}`, status: 'OFFLINE' }));
+      for (let i = 0; i < 50; i++)
+        pipeline.xadd(
+          'rtm:{app1}:events',
+          'MAXLEN',
+          '10',
+          '*',
+          'e',
+          JSON.stringify({ type: 'status', uid: `z${i}`, status: 'OFFLINE' }),
+        );
       await pipeline.exec();
       await a.log.until((events) => events.some((e) => e.type === 'resync'), 3000, 'a resync');
       expect(a.log.of('resync').map((e) => e.appId)).to.deep.equal(['app1']);
@@ -275,7 +326,7 @@ describe('RedisStore (real redis-server)', function () {
       expect(errors).to.deep.equal([]);
     });
 
-    it('Redis frozen for longer than the grace: live nodes\' sessions survive (their held-up refreshes land first); a dead node\'s end just after', async () => {
+    it("Redis frozen for longer than the grace: live nodes' sessions survive (their held-up refreshes land first); a dead node's end just after", async () => {
       const short: Lease = { graceMs: 800, unreachableMs: 300 };
       const dead = await node();
       const b = await node();
@@ -283,7 +334,10 @@ describe('RedisStore (real redis-server)', function () {
       await b.store.claim('app1', 'bob', 'b1', undefined, short);
       await dead.store.close();
       open.splice(open.indexOf(dead.store), 1);
-      const keepAlive = setInterval(() => void b.store.refresh([{ appId: 'app1', uid: 'bob', session: 'b1', agoMs: 0 }]), 100);
+      const keepAlive = setInterval(
+        () => void b.store.refresh([{ appId: 'app1', uid: 'bob', session: 'b1', agoMs: 0 }]),
+        100,
+      );
       try {
         await sleep(400); // sweeping is under way
         b.log.clear();
@@ -301,7 +355,7 @@ describe('RedisStore (real redis-server)', function () {
       }
     });
 
-    it('Redis restarted empty: nodes write back the sessions and bans they hold, the dead node\'s are gone, and every node\'s sessions resync after the settle time', async () => {
+    it("Redis restarted empty: nodes write back the sessions and bans they hold, the dead node's are gone, and every node's sessions resync after the settle time", async () => {
       const a = await node({ restoreSettleMs: 600 });
       const b = await node({ restoreSettleMs: 600 });
       const dead = await node({ restoreSettleMs: 600 });
@@ -322,7 +376,8 @@ describe('RedisStore (real redis-server)', function () {
 
       const restartedAt = performance.now();
       await redis.restart();
-      for (const { log } of [a, b]) await log.until((events) => events.some((e) => e.type === 'resync'), 5000, 'a resync');
+      for (const { log } of [a, b])
+        await log.until((events) => events.some((e) => e.type === 'resync'), 5000, 'a resync');
       for (const { log } of [a, b]) {
         // Restored in time: silently; then a resync for each app (both lost their data).
         await log.until((events) => events.length === 2, 1000, 'a resync of each app');
@@ -333,7 +388,11 @@ describe('RedisStore (real redis-server)', function () {
       expect(await a.store.members('app1', 'hall')).to.deep.equal(['alice']);
       expect(await b.store.channelsOf('app1', 'alice', 's1')).to.deep.equal(['room', 'hall']);
       expect(await b.store.readAttributes('app1', 'alice', undefined)).to.deep.equal({ mood: 'fine' });
-      expect(await b.store.statuses('app1', ['alice', 'bob', 'carol'])).to.deep.equal({ alice: 'ONLINE', bob: 'UNREACHABLE', carol: 'OFFLINE' });
+      expect(await b.store.statuses('app1', ['alice', 'bob', 'carol'])).to.deep.equal({
+        alice: 'ONLINE',
+        bob: 'UNREACHABLE',
+        carol: 'OFFLINE',
+      });
       expect(await b.store.claim('app1', 'mallory', 'm1', undefined, lease)).to.deep.equal({ outcome: 'banned' });
       // Business as usual afterwards, on both nodes.
       await b.store.setStatus('app1', 'bob', 'b1', 'ONLINE');

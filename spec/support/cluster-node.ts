@@ -22,7 +22,9 @@ export interface ClusterNodeSettings {
   shutdownGraceMs?: number;
 }
 
-export type NodeRequest = { id: number } & ({ cmd: 'ban' | 'unban'; appId: string; uid: string } | { cmd: 'sessions' } | { cmd: 'close' });
+export type NodeRequest = { id: number } & (
+  { cmd: 'ban' | 'unban'; appId: string; uid: string } | { cmd: 'sessions' } | { cmd: 'close' }
+);
 export type NodeMessage =
   | { type: 'ready'; port: number }
   | { type: 'error'; message: string }

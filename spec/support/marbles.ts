@@ -6,7 +6,12 @@ import { expect } from 'chai';
 import { TestScheduler } from 'rxjs/testing';
 import { RtmClient } from '../../lib/client/rtm-client.js';
 import type { RtmClientOptions } from '../../lib/client/options.js';
-import { ConnectionChangeReason as R, ConnectionState as S, type ConnectionChangeReason, type ConnectionState } from '../../lib/client/connection-state.js';
+import {
+  ConnectionChangeReason as R,
+  ConnectionState as S,
+  type ConnectionChangeReason,
+  type ConnectionState,
+} from '../../lib/client/connection-state.js';
 import { FakeRtmServer, type FakeRtmServerOptions } from '../../lib/testing/fake-rtm-server.js';
 
 export function testScheduler(): TestScheduler {
@@ -16,7 +21,11 @@ export function testScheduler(): TestScheduler {
 }
 
 /** A client on `scheduler` talking to a fresh fake server; jitter is pinned to its floor. */
-export function clientAndServer(scheduler: TestScheduler, options: Partial<RtmClientOptions> = {}, serverOptions: FakeRtmServerOptions = {}) {
+export function clientAndServer(
+  scheduler: TestScheduler,
+  options: Partial<RtmClientOptions> = {},
+  serverOptions: FakeRtmServerOptions = {},
+) {
   const server = new FakeRtmServer(scheduler, serverOptions);
   const client = new RtmClient({
     url: 'ws://rtm.test/',

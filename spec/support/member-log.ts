@@ -25,4 +25,3 @@ export class MemberLog {
     throw new Error(`no ${kind}(${uid}) within ${timeoutMs} ms; saw ${JSON.stringify(this.events)}`);
   }
 }
-

@@ -99,7 +99,19 @@ export class RedisProcess {
   }
 
   private async launch(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...this.extraArgs];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--loglevel',
+      'warning',
+      ...this.extraArgs,
+    ];
     for (let attempt = 0; ; attempt++) {
       const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       running.add(child);

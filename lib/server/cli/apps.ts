@@ -31,7 +31,9 @@ export function loadApps(flagPath: string | undefined, env: CliIo['env']): Reado
     where = 'RTM_APPS';
     text = inline;
   } else {
-    throw new UsageError('no apps: give a JSON file of app id → secret with --apps-file or RTM_APPS_FILE, or that JSON in RTM_APPS');
+    throw new UsageError(
+      'no apps: give a JSON file of app id → secret with --apps-file or RTM_APPS_FILE, or that JSON in RTM_APPS',
+    );
   }
   let json: unknown;
   try {
@@ -50,7 +52,9 @@ export function loadApps(flagPath: string | undefined, env: CliIo['env']): Reado
     const problem = nameProblem(appId);
     if (problem) throw new UsageError(`${where}: app id ${JSON.stringify(appId)} ${problem}`);
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-      throw new UsageError(`${where}: the secret of app ${JSON.stringify(appId)} must be a string of at least ${MIN_SECRET_LENGTH} characters`);
+      throw new UsageError(
+        `${where}: the secret of app ${JSON.stringify(appId)} must be a string of at least ${MIN_SECRET_LENGTH} characters`,
+      );
     }
     apps.set(appId, secret);
   }

@@ -60,7 +60,12 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
     ),
     logLevel: logLevel(setting(flags.logLevel, '--log-level', env, 'RTM_LOG_LEVEL')),
     allowedOrigins: allowedOrigins(setting(flags.allowedOrigins, '--allowed-origins', env, 'RTM_ALLOWED_ORIGINS')),
-    maxFrameBytes: integer(setting(flags.maxFrameBytes, '--max-frame-bytes', env, 'RTM_MAX_FRAME_BYTES'), MAX_FRAME_BYTES, 1024, 16_777_216),
+    maxFrameBytes: integer(
+      setting(flags.maxFrameBytes, '--max-frame-bytes', env, 'RTM_MAX_FRAME_BYTES'),
+      MAX_FRAME_BYTES,
+      1024,
+      16_777_216,
+    ),
     shutdownGraceMs: integer(
       setting(flags.shutdownGraceMs, '--shutdown-grace-ms', env, 'RTM_SHUTDOWN_GRACE_MS'),
       ServerDefaults.shutdownGraceMs,
@@ -102,7 +107,10 @@ export function parseCommandLine(io: CliIo): Invocation {
       `how long a session outlives its last frame (env RTM_PRESENCE_GRACE_MS, default ${ServerDefaults.presenceGraceMs})`,
     )
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env RTM_LOG_LEVEL, default info)`)
-    .option('--allowed-origins <list>', 'browser origins allowed, comma-separated, or "*" (env RTM_ALLOWED_ORIGINS, default loopback only)')
+    .option(
+      '--allowed-origins <list>',
+      'browser origins allowed, comma-separated, or "*" (env RTM_ALLOWED_ORIGINS, default loopback only)',
+    )
     .option('--max-frame-bytes <bytes>', `largest frame accepted (env RTM_MAX_FRAME_BYTES, default ${MAX_FRAME_BYTES})`)
     .option(
       '--shutdown-grace-ms <ms>',
@@ -117,7 +125,9 @@ export function parseCommandLine(io: CliIo): Invocation {
     });
   program
     .command('token')
-    .description("print a token for a user of an app; the app's secret comes from --apps-file, RTM_APPS_FILE or RTM_APPS")
+    .description(
+      "print a token for a user of an app; the app's secret comes from --apps-file, RTM_APPS_FILE or RTM_APPS",
+    )
     .requiredOption('--app <id>', 'app id')
     .requiredOption('--uid <uid>', 'user id')
     .option('--expires-in <seconds>', 'lifetime (default 3600)')

@@ -23,6 +23,8 @@ export class UsageError extends Error {
 
 export function version(): string {
   // The same relative path from lib/server/cli/ and from dist/server/cli/.
-  const json = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const json = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return json.version;
 }

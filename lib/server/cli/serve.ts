@@ -27,7 +27,10 @@ export type CliOutcome = { kind: 'exited'; exitCode: number } | { kind: 'serving
 
 /** Starts the server of `config`, logging to `io.stdout`. */
 export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<CliOutcome> {
-  const logger = pino({ name: NAME, level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, io.stdout as { write(text: string): void });
+  const logger = pino(
+    { name: NAME, level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime },
+    io.stdout as { write(text: string): void },
+  );
   const telemetry = new PrometheusTelemetry();
   let server: RtmServer | undefined;
   let shuttingDown = false;
@@ -43,13 +46,19 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
       telemetry,
       onError: (error) => logger.error({ err: error }, 'server error'),
-      routes: operationsRoutes({ sessions: () => server?.sessionCount ?? 0, shuttingDown: () => shuttingDown, metrics: telemetry }),
+      routes: operationsRoutes({
+        sessions: () => server?.sessionCount ?? 0,
+        shuttingDown: () => shuttingDown,
+        metrics: telemetry,
+      }),
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot start');
     // A StoreUnavailableError names the Redis (password hidden) and why.
-    io.stderr.write(`${NAME}: ${error instanceof StoreUnavailableError ? message : `cannot listen on ${config.host}:${config.port}: ${message}`}\n`);
+    io.stderr.write(
+      `${NAME}: ${error instanceof StoreUnavailableError ? message : `cannot listen on ${config.host}:${config.port}: ${message}`}\n`,
+    );
     return { kind: 'exited', exitCode: ExitCode.Failure };
   }
   const started = server;
@@ -80,7 +89,10 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       stopping ??= (async () => {
         shuttingDown = true;
         const begun = performance.now();
-        logger.info({ reason, sessions: started.sessionCount, shutdownGraceMs: config.shutdownGraceMs }, 'shutting down');
+        logger.info(
+          { reason, sessions: started.sessionCount, shutdownGraceMs: config.shutdownGraceMs },
+          'shutting down',
+        );
         await started.close();
         logger.info({ reason, durationMs: Math.round(performance.now() - begun) }, 'stopped');
       })();

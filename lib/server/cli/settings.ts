@@ -23,7 +23,12 @@ export interface Setting {
 }
 
 /** The flag's value if given, else the variable's, else undefined. */
-export function setting(flagValue: string | undefined, flag: string, env: CliIo['env'], variable: string): Setting | undefined {
+export function setting(
+  flagValue: string | undefined,
+  flag: string,
+  env: CliIo['env'],
+  variable: string,
+): Setting | undefined {
   if (flagValue !== undefined) return { source: flag, raw: flagValue };
   const raw = envValue(env, variable);
   return raw === undefined ? undefined : { source: variable, raw };
@@ -38,7 +43,8 @@ export function integer(value: Setting | undefined, fallback: number, min: numbe
   return parsed;
 }
 
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export function host(value: Setting | undefined, fallback: string): string {
   if (value === undefined) return fallback;
@@ -51,7 +57,8 @@ export function host(value: Setting | undefined, fallback: string): string {
 export function logLevel(value: Setting | undefined): LevelWithSilent {
   if (value === undefined) return 'info';
   const level = LOG_LEVELS.find((candidate) => candidate === value.raw);
-  if (level === undefined) throw new UsageError(`${value.source} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value.raw)}`);
+  if (level === undefined)
+    throw new UsageError(`${value.source} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value.raw)}`);
   return level;
 }
 

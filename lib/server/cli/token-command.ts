@@ -26,7 +26,12 @@ export function tokenRequest(flags: TokenFlags, programAppsFile: string | undefi
   if (appSecret === undefined) throw new UsageError(`--app: no app ${JSON.stringify(flags.app)} among the apps given`);
   const problem = nameProblem(flags.uid);
   if (problem) throw new UsageError(`--uid ${problem}`);
-  const expiresInSeconds = integer(flags.expiresIn === undefined ? undefined : { source: '--expires-in', raw: flags.expiresIn }, 3600, 1, 31_622_400);
+  const expiresInSeconds = integer(
+    flags.expiresIn === undefined ? undefined : { source: '--expires-in', raw: flags.expiresIn },
+    3600,
+    1,
+    31_622_400,
+  );
   return { appId: flags.app, uid: flags.uid, expiresInSeconds, appSecret };
 }
 

@@ -33,9 +33,16 @@ export class Recovery {
   async recover(runner: ScriptRunner, app: ServedApp, { createdAt, now }: EpochReading): Promise<void> {
     const late = now - createdAt > this.options.settleMs;
     await this.restore(runner, app, late);
-    this.options.onError(new Error(`app ${app.id}: Redis lost its presence data; this node restored ${this.options.held.ofApp(app.id).length} session(s)`));
+    this.options.onError(
+      new Error(
+        `app ${app.id}: Redis lost its presence data; this node restored ${this.options.held.ofApp(app.id).length} session(s)`,
+      ),
+    );
     clearTimeout(app.resyncTimer);
-    app.resyncTimer = setTimeout(() => this.options.emit({ type: 'resync', appId: app.id }), late ? 0 : Math.max(0, createdAt + this.options.settleMs - now));
+    app.resyncTimer = setTimeout(
+      () => this.options.emit({ type: 'resync', appId: app.id }),
+      late ? 0 : Math.max(0, createdAt + this.options.settleMs - now),
+    );
     app.resyncTimer.unref?.();
   }
 
@@ -54,7 +61,13 @@ export class Recovery {
         if (results[index] !== 'conflict') return;
         // A newer login of the uid got there first: this instance is replaced.
         held.letGo(session.appId, session.session, undefined);
-        emit({ type: 'kick', appId: session.appId, uid: session.uid, session: session.session, reason: KickReason.RemoteLogin });
+        emit({
+          type: 'kick',
+          appId: session.appId,
+          uid: session.uid,
+          session: session.session,
+          reason: KickReason.RemoteLogin,
+        });
       });
     }
   }

@@ -38,7 +38,8 @@ export class ScriptRunner {
       if (app.epochTask) await app.epochTask;
       const reply = await this.send(app, script, input);
       if (reply !== EPOCH_CHANGED) return reply;
-      if (attempt >= MOST_EPOCH_CHANGES) throw new Error(`the presence store's data keeps changing under ${script.name}`);
+      if (attempt >= MOST_EPOCH_CHANGES)
+        throw new Error(`the presence store's data keeps changing under ${script.name}`);
       await this.ensureEpoch(app);
     }
   }
@@ -64,7 +65,9 @@ export class ScriptRunner {
    * it holds before it takes the new epoch.
    */
   async checkEpoch(app: ServedApp): Promise<void> {
-    const reading = epochScript.decode(await this.command(epochScript)(app.keys.epoch, ...epochScript.args(randomBytes(8).toString('hex'))));
+    const reading = epochScript.decode(
+      await this.command(epochScript)(app.keys.epoch, ...epochScript.args(randomBytes(8).toString('hex'))),
+    );
     if (reading.epoch === app.epoch) return;
     const previous = app.epoch;
     app.epoch = reading.epoch;
@@ -78,7 +81,11 @@ export class ScriptRunner {
     }
   }
 
-  private async send<Input, Result>(app: ServedApp, script: RedisScript<Input, Result>, input: Input): Promise<Result | typeof EPOCH_CHANGED> {
+  private async send<Input, Result>(
+    app: ServedApp,
+    script: RedisScript<Input, Result>,
+    input: Input,
+  ): Promise<Result | typeof EPOCH_CHANGED> {
     const common = script.checksEpoch ? [app.epoch ?? '', this.streamMaxLength] : [];
     const reply = await this.command(script)(app.keys.epoch, ...common, ...script.args(input));
     return isEpochChanged(reply) ? EPOCH_CHANGED : script.decode(reply);

@@ -48,5 +48,12 @@ export interface ServedApp {
 }
 
 export function servedApp(keyPrefix: string, id: string): ServedApp {
-  return { id, keys: appKeys(keyPrefix, id), epoch: undefined, epochTask: undefined, bans: new Set(), resyncTimer: undefined };
+  return {
+    id,
+    keys: appKeys(keyPrefix, id),
+    epoch: undefined,
+    epochTask: undefined,
+    bans: new Set(),
+    resyncTimer: undefined,
+  };
 }

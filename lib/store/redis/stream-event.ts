@@ -10,8 +10,18 @@ import { EndReason } from '../presence-store.js';
 const WireEvent = v.variant('type', [
   v.object({ type: v.literal('member'), channel: v.string(), uid: v.string(), joined: v.boolean(), count: v.number() }),
   v.object({ type: v.literal('status'), uid: v.string(), status: v.picklist(Object.values(PeerStatus)) }),
-  v.object({ type: v.literal('kick'), uid: v.string(), session: v.string(), reason: v.picklist(Object.values(KickReason)) }),
-  v.object({ type: v.literal('ended'), uid: v.string(), session: v.string(), reason: v.picklist(Object.values(EndReason)) }),
+  v.object({
+    type: v.literal('kick'),
+    uid: v.string(),
+    session: v.string(),
+    reason: v.picklist(Object.values(KickReason)),
+  }),
+  v.object({
+    type: v.literal('ended'),
+    uid: v.string(),
+    session: v.string(),
+    reason: v.picklist(Object.values(EndReason)),
+  }),
   v.object({ type: v.literal('moved'), uid: v.string(), session: v.string(), node: v.string() }),
   /** Nodes keep their own copy of the bans, to write back after a loss; never passed on. */
   v.object({ type: v.literal('ban'), uid: v.string(), banned: v.boolean() }),
@@ -19,7 +29,9 @@ const WireEvent = v.variant('type', [
 export type WireEvent = v.InferOutput<typeof WireEvent>;
 
 /** The event a stream entry carries, or why it cannot be read. */
-export function readStreamEntry(fields: readonly string[]): { ok: true; event: WireEvent } | { ok: false; problem: string } {
+export function readStreamEntry(
+  fields: readonly string[],
+): { ok: true; event: WireEvent } | { ok: false; problem: string } {
   const at = fields.indexOf('e');
   if (at === -1 || at % 2 === 1 || at + 1 >= fields.length) return { ok: false, problem: 'no field e' };
   let json: unknown;
@@ -31,4 +43,3 @@ export function readStreamEntry(fields: readonly string[]): { ok: true; event: W
   const result = v.safeParse(WireEvent, json);
   return result.success ? { ok: true, event: result.output } : { ok: false, problem: v.summarize(result.issues) };
 }
-

@@ -162,7 +162,11 @@ export class StreamReader {
       // past it (over-estimated by one: the entry at the position itself may be the only one trimmed).
       // Redis 7 also says whether anything was ever trimmed.
       const trimmed = added === undefined || Number(added) > Number(fields.get('length'));
-      const lost = trimmed && Array.isArray(first) && typeof first[0] === 'string' && compareStreamIds(first[0], cursor.lastId) > 0;
+      const lost =
+        trimmed &&
+        Array.isArray(first) &&
+        typeof first[0] === 'string' &&
+        compareStreamIds(first[0], cursor.lastId) > 0;
       if (lost) this.handlers.fellBehind(stream);
     }
   }

@@ -56,6 +56,8 @@ export class Sweeper {
     this.options.tidy();
     if (!this.options.connected()) return;
     const stallMs = Math.max(1000, STALL_SWEEPS * intervalMs);
-    await Promise.all(apps.map((app) => runner.run(app, sweepScript, { limit: SWEEP_LIMIT, stallMs, holdMs: STALL_HOLD_MS })));
+    await Promise.all(
+      apps.map((app) => runner.run(app, sweepScript, { limit: SWEEP_LIMIT, stallMs, holdMs: STALL_HOLD_MS })),
+    );
   }
 }

@@ -20,7 +20,7 @@ function fakeRedis(answer: (name: string, args: Array<string | number>) => unkno
 }
 
 describe('ScriptRunner', () => {
-  it('sends the epoch key, the epoch it knows, the MAXLEN and the script\'s arguments, and decodes the reply', async () => {
+  it("sends the epoch key, the epoch it knows, the MAXLEN and the script's arguments, and decodes the reply", async () => {
     const { redis, calls } = fakeRedis((name) => (name === 'rtmEpoch' ? ['e1:100', '150'] : ['ok', '3-0']));
     const runner = new ScriptRunner(redis, 50, async () => undefined);
     const app = servedApp('rtm', 'app1');
@@ -31,7 +31,9 @@ describe('ScriptRunner', () => {
 
   it('a script that finds another epoch: the node restores, takes the new epoch and runs it again', async () => {
     let epoch = 'e1:100';
-    const { redis, calls } = fakeRedis((name, args) => (name === 'rtmEpoch' ? [epoch, '1000'] : args[1] === epoch ? ['ok', '3-0'] : ['epoch']));
+    const { redis, calls } = fakeRedis((name, args) =>
+      name === 'rtmEpoch' ? [epoch, '1000'] : args[1] === epoch ? ['ok', '3-0'] : ['epoch'],
+    );
     const lost: EpochReading[] = [];
     const runner = new ScriptRunner(redis, 50, async (_, reading) => {
       lost.push(reading);
@@ -42,7 +44,12 @@ describe('ScriptRunner', () => {
     expect(await runner.run(app, banScript, 'mallory')).to.deep.equal({ position: '3-0' });
     expect(lost).to.deep.equal([{ epoch: 'e2:900', createdAt: 900, now: 1000 }]);
     expect(app.epoch).to.equal('e2:900');
-    expect(calls.map(([name, , known]) => `${name} ${name === 'rtmEpoch' ? '' : known}`)).to.deep.equal(['rtmEpoch ', 'rtmBan e1:100', 'rtmEpoch ', 'rtmBan e2:900']);
+    expect(calls.map(([name, , known]) => `${name} ${name === 'rtmEpoch' ? '' : known}`)).to.deep.equal([
+      'rtmEpoch ',
+      'rtmBan e1:100',
+      'rtmEpoch ',
+      'rtmBan e2:900',
+    ]);
   });
 
   it('a restore that fails keeps the old epoch, so the next check tries again; a restore that meets yet another epoch fails', async () => {

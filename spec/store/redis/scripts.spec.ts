@@ -10,7 +10,13 @@ import { banScript, unbanScript } from '../../../lib/store/redis/scripts/ban-scr
 import { channelsScript, joinScript, leaveScript } from '../../../lib/store/redis/scripts/channel-scripts.js';
 import { epochScript, restoreBansScript, restoreScript } from '../../../lib/store/redis/scripts/recovery-scripts.js';
 import { isEpochChanged, MalformedReplyError, type RedisScript } from '../../../lib/store/redis/scripts/script.js';
-import { claimScript, endScript, refreshScript, statusesScript, statusScript } from '../../../lib/store/redis/scripts/session-scripts.js';
+import {
+  claimScript,
+  endScript,
+  refreshScript,
+  statusesScript,
+  statusScript,
+} from '../../../lib/store/redis/scripts/session-scripts.js';
 import { sweepScript } from '../../../lib/store/redis/scripts/sweep-script.js';
 
 const lease = { graceMs: 30_000, unreachableMs: 6_000 };
@@ -19,12 +25,30 @@ function refuses(script: RedisScript<never, unknown>, reply: unknown): void {
   expect(() => script.decode(reply), JSON.stringify(reply))
     .to.throw(MalformedReplyError)
     .with.property('message')
-    .that.satisfies((message: string) => message.startsWith(`Redis script ${script.name} answered ${JSON.stringify(reply)}: `));
+    .that.satisfies((message: string) =>
+      message.startsWith(`Redis script ${script.name} answered ${JSON.stringify(reply)}: `),
+    );
 }
 
 describe('Redis store scripts', () => {
   it('every script has its own command name, one key, and the prelude unless it is the epoch reading', () => {
-    const scripts = [claimScript, endScript, statusScript, refreshScript, statusesScript, sweepScript, joinScript, leaveScript, channelsScript, attributesScript, banScript, unbanScript, epochScript, restoreBansScript, restoreScript];
+    const scripts = [
+      claimScript,
+      endScript,
+      statusScript,
+      refreshScript,
+      statusesScript,
+      sweepScript,
+      joinScript,
+      leaveScript,
+      channelsScript,
+      attributesScript,
+      banScript,
+      unbanScript,
+      epochScript,
+      restoreBansScript,
+      restoreScript,
+    ];
     expect(new Set(scripts.map((script) => script.name)).size).to.equal(scripts.length);
     for (const script of scripts) {
       expect(script.keys).to.equal(1);
@@ -40,7 +64,7 @@ describe('Redis store scripts', () => {
     expect(isEpochChanged(['ok'])).to.equal(false);
   });
 
-  it('a malformed reply is told by the script\'s name, the reply and what is wrong with it', () => {
+  it("a malformed reply is told by the script's name, the reply and what is wrong with it", () => {
     const message = (reply: unknown) => {
       try {
         claimScript.decode(reply);
@@ -52,20 +76,36 @@ describe('Redis store scripts', () => {
     expect(message(['resumed', '9-0', '', ['room'], ['odd']])).to.equal(
       'MalformedReplyError: Redis script rtmClaim answered ["resumed","9-0","",["room"],["odd"]]: a flattened hash has an even length at 4',
     );
-    expect(message(null)).to.equal('MalformedReplyError: Redis script rtmClaim answered null: none of its replies is of that shape');
+    expect(message(null)).to.equal(
+      'MalformedReplyError: Redis script rtmClaim answered null: none of its replies is of that shape',
+    );
   });
 
   describe('claim', () => {
     it('sends uid, session, resume (empty for none), node, lease and the replaced ids kept, in ARGV order', () => {
-      expect(claimScript.args({ uid: 'alice', session: 's2', resume: undefined, node: 'n1', lease, replacedKept: 8 })).to.deep.equal(['alice', 's2', '', 'n1', 30_000, 6_000, 8]);
-      expect(claimScript.args({ uid: 'alice', session: 't2', resume: 's1', node: 'n1', lease, replacedKept: 8 })).to.deep.equal(['alice', 't2', 's1', 'n1', 30_000, 6_000, 8]);
+      expect(
+        claimScript.args({ uid: 'alice', session: 's2', resume: undefined, node: 'n1', lease, replacedKept: 8 }),
+      ).to.deep.equal(['alice', 's2', '', 'n1', 30_000, 6_000, 8]);
+      expect(
+        claimScript.args({ uid: 'alice', session: 't2', resume: 's1', node: 'n1', lease, replacedKept: 8 }),
+      ).to.deep.equal(['alice', 't2', 's1', 'n1', 30_000, 6_000, 8]);
     });
 
     it('reads each outcome', () => {
       expect(claimScript.decode(['banned'])).to.deep.equal({ outcome: 'banned' });
       expect(claimScript.decode(['superseded'])).to.deep.equal({ outcome: 'superseded' });
-      expect(claimScript.decode(['created', '5-0', '', ''])).to.deep.equal({ outcome: 'created', position: '5-0', previous: undefined, replaced: '' });
-      expect(claimScript.decode(['created', '7-1', 's1', 's1 s0'])).to.deep.equal({ outcome: 'created', position: '7-1', previous: 's1', replaced: 's1 s0' });
+      expect(claimScript.decode(['created', '5-0', '', ''])).to.deep.equal({
+        outcome: 'created',
+        position: '5-0',
+        previous: undefined,
+        replaced: '',
+      });
+      expect(claimScript.decode(['created', '7-1', 's1', 's1 s0'])).to.deep.equal({
+        outcome: 'created',
+        position: '7-1',
+        previous: 's1',
+        replaced: 's1 s0',
+      });
       expect(claimScript.decode(['resumed', '9-0', 's0', ['room', 'hall'], ['mood', 'fine', 'k', 'v']])).to.deep.equal({
         outcome: 'resumed',
         position: '9-0',
@@ -89,10 +129,20 @@ describe('Redis store scripts', () => {
   });
 
   it('end, status, leave: the outcome and the position (none when nothing was written)', () => {
-    expect(endScript.args({ uid: 'alice', session: 's1', token: '', reason: 'banned' })).to.deep.equal(['alice', 's1', '', 'banned']);
+    expect(endScript.args({ uid: 'alice', session: 's1', token: '', reason: 'banned' })).to.deep.equal([
+      'alice',
+      's1',
+      '',
+      'banned',
+    ]);
     expect(endScript.decode(['ok', '12-0'])).to.deep.equal({ outcome: 'ok', position: '12-0' });
     expect(endScript.decode(['moved', ''])).to.deep.equal({ outcome: 'moved', position: undefined });
-    expect(statusScript.args({ uid: 'alice', session: 's1', token: 't1', status: 'UNREACHABLE' })).to.deep.equal(['alice', 's1', 't1', 'UNREACHABLE']);
+    expect(statusScript.args({ uid: 'alice', session: 's1', token: 't1', status: 'UNREACHABLE' })).to.deep.equal([
+      'alice',
+      's1',
+      't1',
+      'UNREACHABLE',
+    ]);
     expect(statusScript.decode(['gone', ''])).to.deep.equal({ outcome: 'gone', position: undefined });
     expect(leaveScript.decode(['ok', ''])).to.deep.equal({ outcome: 'ok', position: undefined });
     refuses(endScript, ['ok']);
@@ -112,7 +162,10 @@ describe('Redis store scripts', () => {
 
   it('statuses: ONLINE, UNREACHABLE or none (OFFLINE) for each uid, read at a position', () => {
     expect(statusesScript.args(['a', 'b', 'c'])).to.deep.equal(['a', 'b', 'c']);
-    expect(statusesScript.decode(['ok', '3-0', ['ONLINE', null, 'UNREACHABLE']])).to.deep.equal({ position: '3-0', statuses: ['ONLINE', null, 'UNREACHABLE'] });
+    expect(statusesScript.decode(['ok', '3-0', ['ONLINE', null, 'UNREACHABLE']])).to.deep.equal({
+      position: '3-0',
+      statuses: ['ONLINE', null, 'UNREACHABLE'],
+    });
     refuses(statusesScript, ['ok', '3-0', ['OFFLINE']]);
   });
 
@@ -123,31 +176,43 @@ describe('Redis store scripts', () => {
   });
 
   it('join: refused (gone, limit) or the members', () => {
-    expect(joinScript.args({ uid: 'alice', session: 's1', channel: 'room', mostChannels: 20 })).to.deep.equal(['alice', 's1', 'room', 20]);
+    expect(joinScript.args({ uid: 'alice', session: 's1', channel: 'room', mostChannels: 20 })).to.deep.equal([
+      'alice',
+      's1',
+      'room',
+      20,
+    ]);
     expect(joinScript.decode(['gone'])).to.deep.equal({ outcome: 'gone' });
     expect(joinScript.decode(['limit'])).to.deep.equal({ outcome: 'limit' });
-    expect(joinScript.decode(['ok', '', ['bob', 'alice']])).to.deep.equal({ outcome: 'ok', position: undefined, members: ['bob', 'alice'] });
+    expect(joinScript.decode(['ok', '', ['bob', 'alice']])).to.deep.equal({
+      outcome: 'ok',
+      position: undefined,
+      members: ['bob', 'alice'],
+    });
     refuses(joinScript, ['ok', '1-0']);
     refuses(joinScript, ['gone', '']);
   });
 
-  it('channels: the session\'s channels', () => {
+  it("channels: the session's channels", () => {
     expect(channelsScript.args({ uid: 'alice', session: 's1' })).to.deep.equal(['alice', 's1']);
     expect(channelsScript.decode(['ok', '', ['room', 'hall']])).to.deep.equal(['room', 'hall']);
     refuses(channelsScript, ['ok', '', 'room']);
   });
 
   it('attributes: op, limits and the attributes and keys as JSON; one word back', () => {
-    expect(attributesScript.args({ uid: 'alice', session: 's1', op: 'merge', mostAttributes: 32, attributes: { k: 'v' }, keys: [], mostBytes: 16_384 })).to.deep.equal([
-      'alice',
-      's1',
-      'merge',
-      32,
-      '{"k":"v"}',
-      '[]',
-      16_384,
-    ]);
-    for (const outcome of ['ok', 'gone', 'limit', 'bytes']) expect(attributesScript.decode([outcome])).to.equal(outcome);
+    expect(
+      attributesScript.args({
+        uid: 'alice',
+        session: 's1',
+        op: 'merge',
+        mostAttributes: 32,
+        attributes: { k: 'v' },
+        keys: [],
+        mostBytes: 16_384,
+      }),
+    ).to.deep.equal(['alice', 's1', 'merge', 32, '{"k":"v"}', '[]', 16_384]);
+    for (const outcome of ['ok', 'gone', 'limit', 'bytes'])
+      expect(attributesScript.decode([outcome])).to.equal(outcome);
     refuses(attributesScript, ['full']);
   });
 
@@ -158,9 +223,13 @@ describe('Redis store scripts', () => {
     refuses(unbanScript, ['ok', '']);
   });
 
-  it('epoch: a random candidate; the epoch, when it was set and Redis\'s clock', () => {
+  it("epoch: a random candidate; the epoch, when it was set and Redis's clock", () => {
     expect(epochScript.args('ab12')).to.deep.equal(['ab12']);
-    expect(epochScript.decode(['ab12:1700000000000', '1700000000450'])).to.deep.equal({ epoch: 'ab12:1700000000000', createdAt: 1_700_000_000_000, now: 1_700_000_000_450 });
+    expect(epochScript.decode(['ab12:1700000000000', '1700000000450'])).to.deep.equal({
+      epoch: 'ab12:1700000000000',
+      createdAt: 1_700_000_000_000,
+      now: 1_700_000_000_450,
+    });
     refuses(epochScript, [null, '1700000000450']);
     refuses(epochScript, ['ab12', '1700000000450']);
   });
@@ -182,9 +251,24 @@ describe('Redis store scripts', () => {
     };
     const args = restoreScript.args({ late: true, sessions: [session] });
     expect(args[0]).to.equal('1');
-    expect(JSON.parse(String(args[1]))).to.deep.equal({ uid: 'alice', s: 's1', t: 't1', n: 'n1', r: 's0', st: 'ONLINE', ago: 0, g: 30_000, w: 6_000, ch: ['room', 'hall'], a: { mood: 'fine' } });
+    expect(JSON.parse(String(args[1]))).to.deep.equal({
+      uid: 'alice',
+      s: 's1',
+      t: 't1',
+      n: 'n1',
+      r: 's0',
+      st: 'ONLINE',
+      ago: 0,
+      g: 30_000,
+      w: 6_000,
+      ch: ['room', 'hall'],
+      a: { mood: 'fine' },
+    });
     expect(restoreScript.args({ late: false, sessions: [] })).to.deep.equal(['0']);
-    expect(restoreScript.decode(['ok', '', ['ok', 'conflict']])).to.deep.equal({ position: undefined, results: ['ok', 'conflict'] });
+    expect(restoreScript.decode(['ok', '', ['ok', 'conflict']])).to.deep.equal({
+      position: undefined,
+      results: ['ok', 'conflict'],
+    });
     refuses(restoreScript, ['ok', '', ['maybe']]);
   });
 });

@@ -4,7 +4,7 @@ import { appKeys, appTag } from '../../../lib/store/redis/served-app.js';
 import { compareStreamIds } from '../../../lib/store/redis/stream-id.js';
 
 describe('Redis store keys', () => {
-  it('a plain app id stands in keys as it is; any other is base64url after ~, so it cannot reach into another app\'s keys', () => {
+  it("a plain app id stands in keys as it is; any other is base64url after ~, so it cannot reach into another app's keys", () => {
     expect(appTag('app_1.x-y')).to.equal('app_1.x-y');
     expect(appTag('a}:b')).to.equal(`~${Buffer.from('a}:b').toString('base64url')}`);
     expect(appTag('~YQ')).to.not.equal('~YQ');
@@ -12,7 +12,14 @@ describe('Redis store keys', () => {
 
   it('every key of an app shares its prefix and hash tag', () => {
     const keys = appKeys('rtm', 'app1');
-    expect([keys.prefix, keys.epoch, keys.events, keys.banned, keys.members('room'), keys.attributes('alice')]).to.deep.equal([
+    expect([
+      keys.prefix,
+      keys.epoch,
+      keys.events,
+      keys.banned,
+      keys.members('room'),
+      keys.attributes('alice'),
+    ]).to.deep.equal([
       'rtm:{app1}:',
       'rtm:{app1}:epoch',
       'rtm:{app1}:events',

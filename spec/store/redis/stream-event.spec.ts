@@ -12,7 +12,8 @@ describe('readStreamEntry', () => {
       { type: 'moved', uid: 'alice', session: 's1', node: 'n2' },
       { type: 'ban', uid: 'mallory', banned: false },
     ];
-    for (const event of events) expect(readStreamEntry(['e', JSON.stringify(event)])).to.deep.equal({ ok: true, event });
+    for (const event of events)
+      expect(readStreamEntry(['e', JSON.stringify(event)])).to.deep.equal({ ok: true, event });
   });
 
   it('refuses an entry without the field, that is not JSON, or of another shape', () => {

@@ -20,7 +20,15 @@ export const attributesScript = defineScript({
     attributes: Readonly<Record<string, string>>;
     keys: readonly string[];
     mostBytes: number;
-  }) => [input.uid, input.session, input.op, input.mostAttributes, JSON.stringify(input.attributes), JSON.stringify(input.keys), input.mostBytes],
+  }) => [
+    input.uid,
+    input.session,
+    input.op,
+    input.mostAttributes,
+    JSON.stringify(input.attributes),
+    JSON.stringify(input.keys),
+    input.mostBytes,
+  ],
   lua: withPrelude(`
 local uid, session, op, limit = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 if owner(uid) ~= session then return {'gone'} end

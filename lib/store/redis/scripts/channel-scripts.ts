@@ -7,7 +7,12 @@ import { defineScript, outcomeAndPosition, Position, Strings } from './script.js
 export const joinScript = defineScript({
   name: 'rtmJoin',
   checksEpoch: true,
-  args: (input: { uid: string; session: string; channel: string; mostChannels: number }) => [input.uid, input.session, input.channel, input.mostChannels],
+  args: (input: { uid: string; session: string; channel: string; mostChannels: number }) => [
+    input.uid,
+    input.session,
+    input.channel,
+    input.mostChannels,
+  ],
   lua: withPrelude(`
 local uid, session, ch, limit = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 if owner(uid) ~= session then return {'gone'} end

@@ -55,14 +55,20 @@ export function defineScript<Input, const Replies extends readonly v.GenericSche
         if (result.success) return result.output as v.InferOutput<Replies[number]>;
         if (!meant && !result.issues.some(isOtherShape)) meant = result.issues;
       }
-      throw new MalformedReplyError(`Redis script ${name} answered ${JSON.stringify(raw)}: ${meant ? describe(meant) : 'none of its replies is of that shape'}`);
+      throw new MalformedReplyError(
+        `Redis script ${name} answered ${JSON.stringify(raw)}: ${meant ? describe(meant) : 'none of its replies is of that shape'}`,
+      );
     },
   };
 }
 
 /** Problems in a reply, with where they are in it. */
 function describe(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues.map((issue) => (issue.path ? `${issue.message} at ${issue.path.map((item) => String(item.key)).join('.')}` : issue.message)).join('; ');
+  return issues
+    .map((issue) =>
+      issue.path ? `${issue.message} at ${issue.path.map((item) => String(item.key)).join('.')}` : issue.message,
+    )
+    .join('; ');
 }
 
 /** A problem with the reply's first word: the reply is not of this shape at all (rather than a malformed one of it). */

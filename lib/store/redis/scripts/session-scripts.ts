@@ -11,7 +11,14 @@ export type LiveStatus = typeof PeerStatus.Online | typeof PeerStatus.Unreachabl
 export const claimScript = defineScript({
   name: 'rtmClaim',
   checksEpoch: true,
-  args: (input: { uid: string; session: string; resume: string | undefined; node: string; lease: Lease; replacedKept: number }) => [
+  args: (input: {
+    uid: string;
+    session: string;
+    resume: string | undefined;
+    node: string;
+    lease: Lease;
+    replacedKept: number;
+  }) => [
     input.uid,
     input.session,
     input.resume ?? '',
@@ -68,11 +75,22 @@ return {'created', lastId(), cur[1] or '', replaced}
     v.pipe(
       v.strictTuple([v.literal('created'), StreamId, v.string(), v.string()]),
       // `previous`: the session this one replaced, if any; `replaced`: the ids the uid's sessions replaced, newest first.
-      v.transform(([, position, previous, replaced]) => ({ outcome: 'created' as const, position, previous: previous === '' ? undefined : previous, replaced })),
+      v.transform(([, position, previous, replaced]) => ({
+        outcome: 'created' as const,
+        position,
+        previous: previous === '' ? undefined : previous,
+        replaced,
+      })),
     ),
     v.pipe(
       v.strictTuple([v.literal('resumed'), StreamId, v.string(), Strings, FlatHash]),
-      v.transform(([, position, replaced, channels, attributes]) => ({ outcome: 'resumed' as const, position, replaced, channels, attributes })),
+      v.transform(([, position, replaced, channels, attributes]) => ({
+        outcome: 'resumed' as const,
+        position,
+        replaced,
+        channels,
+        attributes,
+      })),
     ),
   ],
 });
@@ -82,7 +100,12 @@ export const endScript = defineScript({
   name: 'rtmEnd',
   checksEpoch: true,
   /** `token` '' ends whoever holds the session. */
-  args: (input: { uid: string; session: string; token: string; reason: EndReason }) => [input.uid, input.session, input.token, input.reason],
+  args: (input: { uid: string; session: string; token: string; reason: EndReason }) => [
+    input.uid,
+    input.session,
+    input.token,
+    input.reason,
+  ],
   lua: withPrelude(`
 local uid, session, token, reason = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local cur = redis.call('HMGET', P .. 'u:' .. uid, 's', 't')
@@ -97,7 +120,12 @@ return {'ok', lastId()}
 export const statusScript = defineScript({
   name: 'rtmStatus',
   checksEpoch: true,
-  args: (input: { uid: string; session: string; token: string; status: LiveStatus }) => [input.uid, input.session, input.token, input.status],
+  args: (input: { uid: string; session: string; token: string; status: LiveStatus }) => [
+    input.uid,
+    input.session,
+    input.token,
+    input.status,
+  ],
   lua: withPrelude(`
 local uid, session, token, status = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local uk = P .. 'u:' .. uid
@@ -157,7 +185,11 @@ return {'ok', lastId(), statuses}
 `),
   replies: [
     v.pipe(
-      v.strictTuple([v.literal('ok'), StreamId, v.array(v.nullable(v.picklist([PeerStatus.Online, PeerStatus.Unreachable])))]),
+      v.strictTuple([
+        v.literal('ok'),
+        StreamId,
+        v.array(v.nullable(v.picklist([PeerStatus.Online, PeerStatus.Unreachable]))),
+      ]),
       v.transform(([, position, statuses]) => ({ position, statuses })),
     ),
   ],
