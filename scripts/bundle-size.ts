@@ -49,8 +49,8 @@ export async function measureBundle(name: string, contents: string, external: st
     write: false,
     logLevel: 'silent',
   });
-  const code = result.outputFiles[0]!.contents;
-  const output = Object.values(result.metafile.outputs)[0]!;
+  const code = result.outputFiles[0].contents;
+  const output = Object.values(result.metafile.outputs)[0];
   const imports = [...new Set(output.imports.map((i) => i.path))].sort();
   const inputs = Object.entries(output.inputs)
     .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
@@ -107,12 +107,12 @@ function report(sizes: BundleSize[]): string {
       `${s.name.padEnd(18)} ${String(s.minBytes).padStart(7)} B  ${kb(s.minBytes).padStart(8)}   ${String(s.gzipBytes).padStart(6)} B  ${kb(s.gzipBytes).padStart(7)}`,
   );
   const [rxRtm] = sizes;
-  const largest = rxRtm!.inputs.slice(0, 8).map(({ path, bytes }) => `  ${String(bytes).padStart(6)} B  ${path}`);
+  const largest = rxRtm.inputs.slice(0, 8).map(({ path, bytes }) => `  ${String(bytes).padStart(6)} B  ${path}`);
   return [
     `${'bundle'.padEnd(18)} ${'min'.padStart(19)}   ${'min+gzip'.padStart(17)}`,
     ...rows,
     '',
-    `rx-rtm's largest parts (minified bytes; rxjs external: ${rxRtm!.imports.join(', ') || 'none'}):`,
+    `rx-rtm's largest parts (minified bytes; rxjs external: ${rxRtm.imports.join(', ') || 'none'}):`,
     ...largest,
   ].join('\n');
 }
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(report(sizes));
-  const found = problems(sizes[0]!);
+  const found = problems(sizes[0]);
   for (const problem of found) console.error(`\n${problem}`);
   if (found.length === 0) console.log(`\nrx-rtm is within its ${GZIP_LIMIT_BYTES}-byte gzip budget.`);
   process.exitCode = found.length === 0 ? 0 : 1;

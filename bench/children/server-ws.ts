@@ -17,7 +17,8 @@ wss.on('connection', (socket: WebSocket) => {
   socket.on('message', (data) => {
     let frame: { t?: unknown };
     try {
-      frame = JSON.parse(String(data)) as { t?: unknown };
+      // ws hands text frames over as one Buffer (the default binaryType).
+      frame = JSON.parse((data as Buffer).toString()) as { t?: unknown };
     } catch {
       return;
     }

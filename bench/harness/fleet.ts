@@ -86,7 +86,7 @@ export async function startGenerators(
     return new Child<ToGenerator, FromGenerator>(`generator ${i}`, ctx.bundles.path('generator'), {
       env: { BENCH_GENERATOR: JSON.stringify(config) },
       cpus: ctx.pin?.load,
-    }) as GeneratorChild;
+    });
   });
   await Promise.all(generators.map((g) => g.next('ready', 30_000)));
   return generators;

@@ -14,7 +14,7 @@ export class EventBridge<E extends { [K in keyof E]: (...args: never[]) => void 
   /** Calls `handler` for each event `name` from now on; registering the same handler twice has no further effect. */
   on<K extends keyof E>(name: K, handler: E[K]): void {
     let byHandler = this.registrations.get(name);
-    if (!byHandler) this.registrations.set(name, (byHandler = new Map()));
+    if (!byHandler) this.registrations.set(name, (byHandler = new Map<E[keyof E], Subscription>()));
     if (byHandler.has(handler)) return;
     byHandler.set(
       handler,

@@ -3,6 +3,7 @@
  * check, the connection that speaks for it, and the wait for its login.
  */
 import type { RawData, WebSocket } from 'ws';
+import { rawText } from './raw-text.js';
 import { CloseCode } from '../protocol/close-code.js';
 import { PROTOCOL } from '../protocol/frames.js';
 import { Connection } from './connection.js';
@@ -42,7 +43,7 @@ export function acceptSocket(socket: WebSocket, context: SocketContext): void {
   }, loginWaitMs);
   const receive = (data: RawData, isBinary: boolean) => {
     telemetry.frameIn();
-    connection.receive(isBinary ? data : data.toString());
+    connection.receive(isBinary ? data : rawText(data));
     if (loginWait !== undefined && connection.loggedIn) {
       clearTimeout(loginWait);
       loginWait = undefined;

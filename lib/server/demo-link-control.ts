@@ -22,6 +22,7 @@
  * comes back delivers, late but in order.
  */
 import type { RawData, WebSocket } from 'ws';
+import { rawText } from './raw-text.js';
 import type { Peer } from './peer.js';
 import type { Receive, SocketWrapper, WrappedSocket } from './socket-wrapper.js';
 
@@ -95,7 +96,7 @@ export class LinkGate implements WrappedSocket {
 /** The uid key of a login frame, or undefined for any other frame. */
 function loginUser(data: RawData): string | undefined {
   try {
-    const frame: unknown = JSON.parse(data.toString());
+    const frame: unknown = JSON.parse(rawText(data));
     if (typeof frame !== 'object' || frame === null) return undefined;
     const { t, app, uid } = frame as Record<string, unknown>;
     return t === 'login' && typeof app === 'string' && typeof uid === 'string' ? userKey(app, uid) : undefined;

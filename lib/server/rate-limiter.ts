@@ -34,7 +34,7 @@ export class RateLimiter {
     const elapsed = now - this.windowStart;
     if (elapsed < this.windowMs) return;
     const windows = Math.floor(elapsed / this.windowMs);
-    this.previous = windows === 1 ? this.current : new Map();
+    this.previous = windows === 1 ? this.current : new Map<string, number>();
     this.current = new Map();
     this.windowStart += windows * this.windowMs;
   }

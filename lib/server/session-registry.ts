@@ -228,7 +228,8 @@ export class SessionRegistry {
 
   /** Ends the session now (logout): peers see it leave at once; it cannot be resumed. */
   logout(session: ServerSession): Promise<void> {
-    return this.apply(session, LOGGED_OUT) ?? Promise.resolve();
+    // A logout waits for its end (the caller handles a failure).
+    return this.step(session, LOGGED_OUT) ?? Promise.resolve();
   }
 
   /**
@@ -266,13 +267,17 @@ export class SessionRegistry {
    * Resolves once they all ran when one waits for the store (an end);
    * otherwise they ran already and the answer is undefined.
    */
-  private apply(session: ServerSession, event: SessionEvent): Promise<void> | undefined {
+  /** Applies `event`; a failure of its effects is reported, never thrown. */
+  private apply(session: ServerSession, event: SessionEvent): void {
+    const work = this.step(session, event);
+    if (work) this.report(work);
+  }
+
+  /** Moves the session's phase and starts the transition's effects; their work, if any is asynchronous. */
+  private step(session: ServerSession, event: SessionEvent): Promise<void> | undefined {
     const step = sessionTransition(session, event, this.presence.times);
     session.phase = step.phase;
-    const work = this.effects.run(session, step.actions);
-    // A logout waits for its end; every other transition reports a failed one.
-    if (work && event !== LOGGED_OUT) this.report(work);
-    return work;
+    return this.effects.run(session, step.actions);
   }
 
   /** Drops the session from this node: no more events, no presence clock. */

@@ -65,6 +65,21 @@ export interface FakeRtmServerOptions {
  * cut links and end sessions when the test says, and read what the client
  * sent. Every frame arrives `latencyMs` after it was sent, in virtual time.
  */
+/** The `WebSocket` class a client under test is given: each socket it makes belongs to `server`. */
+function socketClassOf(
+  server: FakeRtmServer,
+  live: Set<FakeSocket>,
+): new (url: string, protocols: string | string[]) => FakeSocket {
+  return class extends FakeSocket {
+    constructor(url: string, protocols: string | string[]) {
+      super(server, url, protocols);
+      server.sockets.push(this);
+      live.add(this);
+      server.scheduler.schedule(() => this.connect(), server.connectMs);
+    }
+  };
+}
+
 export class FakeRtmServer {
   /** Pass to `createClient({ WebSocket })`. */
   readonly WebSocket: new (url: string, protocols: string | string[]) => FakeSocket;
@@ -100,15 +115,7 @@ export class FakeRtmServer {
   ) {
     this.latencyMs = latencyMs;
     this.connectMs = connectMs;
-    const server = this;
-    this.WebSocket = class extends FakeSocket {
-      constructor(url: string, protocols: string | string[]) {
-        super(server, url, protocols);
-        server.sockets.push(this);
-        server.live.add(this);
-        server.scheduler.schedule(() => this.connect(), server.connectMs);
-      }
-    };
+    this.WebSocket = socketClassOf(this, this.live);
   }
 
   /** Sockets open now. */

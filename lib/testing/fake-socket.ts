@@ -78,6 +78,6 @@ export class FakeSocket {
   }
 
   private fire(name: 'onopen' | 'onclose' | 'onmessage' | 'onerror', event: object): void {
-    (this[name] as ((event: object) => void) | null)?.(event);
+    this[name]?.(event);
   }
 }

@@ -133,7 +133,7 @@ describe('peers online status (marbles)', () => {
     });
     await flushMicrotasks();
     expect(queries.map((q) => q.value)).to.deep.equal([
-      ...Array(10).fill('resolved'),
+      ...Array<string>(10).fill('resolved'),
       'rejected TOO_OFTEN',
       'resolved',
     ]);

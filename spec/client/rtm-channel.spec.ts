@@ -278,7 +278,7 @@ describe('RtmChannel (marbles)', () => {
         });
       });
       await flushMicrotasks();
-      expect(results.map((r) => r.value)).to.deep.equal(Array(4).fill('rejected NOT_LOGGED_IN'));
+      expect(results.map((r) => r.value)).to.deep.equal(Array<string>(4).fill('rejected NOT_LOGGED_IN'));
     });
 
     it('rejects CANCELED on logout before the answer, and the channel is not joined after the next login', async () => {
@@ -374,7 +374,7 @@ describe('RtmChannel (marbles)', () => {
       await flushMicrotasks();
       expect(calls.map((c) => c.value)).to.deep.equal([
         'rejected NOT_JOINED',
-        ...Array(5).fill('resolved'),
+        ...Array<string>(5).fill('resolved'),
         'rejected TOO_OFTEN',
         'resolved',
       ]);

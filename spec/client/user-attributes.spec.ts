@@ -212,7 +212,7 @@ describe('user attributes (marbles)', () => {
       });
       await flushMicrotasks();
       expect(writes.map((w) => w.value)).to.deep.equal([
-        ...Array(10).fill('resolved'),
+        ...Array<string>(10).fill('resolved'),
         'rejected TOO_OFTEN',
         'rejected TOO_OFTEN',
         'resolved',
@@ -231,7 +231,7 @@ describe('user attributes (marbles)', () => {
         at(scheduler, 200, () => void client.logout());
       });
       await flushMicrotasks();
-      expect(reads.map((r) => r.value)).to.deep.equal([...Array(40).fill('resolved'), 'rejected TOO_OFTEN']);
+      expect(reads.map((r) => r.value)).to.deep.equal([...Array<string>(40).fill('resolved'), 'rejected TOO_OFTEN']);
     });
   });
 

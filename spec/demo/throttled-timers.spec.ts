@@ -25,7 +25,7 @@ describe('installTimerThrottle (a background tab, reproduced)', () => {
       clearTimeout: clock.clearTimeout,
       clearInterval: clock.clearInterval,
     } as typeof host;
-    throttle = installTimerThrottle(host as never, () => clock.now);
+    throttle = installTimerThrottle(host, () => clock.now);
     fired = [];
   });
   afterEach(() => clock.restore());

@@ -120,11 +120,11 @@ describe('examples/angular: RtmService', () => {
       'CONNECTED LOGIN_SUCCESS',
       'DISCONNECTED LOGOUT',
     ]);
-    expect(changes[0]![0]).to.equal(10);
-    expect(changes[1]![0]).to.equal(30);
-    expect(changes[2]![0]).to.be.within(9000, 10_100); // 4 s after the link went dark, at most 1.1 s later
-    expect(changes[3]![0]).to.be.greaterThan(11_000);
-    expect(changes[4]![0]).to.equal(13_000);
+    expect(changes[0][0]).to.equal(10);
+    expect(changes[1][0]).to.equal(30);
+    expect(changes[2][0]).to.be.within(9000, 10_100); // 4 s after the link went dark, at most 1.1 s later
+    expect(changes[3][0]).to.be.greaterThan(11_000);
+    expect(changes[4][0]).to.equal(13_000);
     expect(service.state()).to.equal(S.Disconnected);
     expect(service.connected()).to.equal(false);
 

@@ -14,7 +14,7 @@ function codeAfter(markdown: string, heading: string): string {
   expect(section, `README has no "${heading}"`).to.be.greaterThan(-1);
   const match = /```ts\n([\s\S]*?)```/.exec(markdown.slice(section));
   expect(match, `no ts block after "${heading}"`).to.not.equal(null);
-  return match![1]!;
+  return match![1];
 }
 
 describe('README', () => {

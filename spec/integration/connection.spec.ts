@@ -204,7 +204,9 @@ describe('connection over real sockets (integration)', function () {
     // exp is in whole seconds: the warning is due 1 to 2 s after login, at exp − 30 s.
     const minted = token('alice', 32);
     const dueIn =
-      JSON.parse(Buffer.from(minted.split('.')[1]!, 'base64url').toString('utf8')).exp * 1000 - 30_000 - Date.now();
+      (JSON.parse(Buffer.from(minted.split('.')[1], 'base64url').toString('utf8')) as { exp: number }).exp * 1000 -
+      30_000 -
+      Date.now();
     const loginAt = performance.now();
     await alice.login({ uid: 'alice', token: minted });
     await sleep(2000 + SLACK_MS + 100);

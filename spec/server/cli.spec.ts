@@ -331,7 +331,7 @@ describe('rx-rtm-server (cli.ts)', function () {
       [
         'a secret that is not a string',
         [],
-        { RTM_APPS: JSON.stringify({ demo: 12345678901234567 }) },
+        { RTM_APPS: JSON.stringify({ demo: 1234567890123456 }) },
         'RTM_APPS: the secret of app "demo" must be a string of at least 16 characters',
       ],
       [
@@ -387,7 +387,10 @@ describe('rx-rtm-server (cli.ts)', function () {
       // A JWT: the header {"alg":"HS256","typ":"JWT"}, claims, an HMAC-SHA256 signature.
       expect(run.stdout.text).to.match(/^eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9\.[\w-]+\.[\w-]{43}\n$/);
       const token = run.stdout.text.trim();
-      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as {
+        exp: number;
+        iat: number;
+      };
       expect(claims).to.include({ sub: 'alice', aud: 'other' });
       expect(claims.exp - claims.iat).to.equal(120);
       const check = verifyToken(token, 'other', 'alice', OTHER_SECRET);
@@ -614,7 +617,7 @@ describe('rx-rtm-server (cli.ts)', function () {
       let buffered = '';
       let errors = '';
       const waiters = new Set<() => void>();
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         buffered += chunk;
         let newline: number;
         while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -623,7 +626,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         }
         for (const waiter of [...waiters]) waiter();
       });
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         errors += chunk;
       });
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {

@@ -19,7 +19,7 @@ interface User {
 }
 
 /** A clock whose monotonic side can jump ahead, to get past the login rate limit without waiting. */
-function skewableClock(): { clock: ServerClock; jump(ms: number): void } {
+function skewableClock(): { clock: ServerClock; jump: (ms: number) => void } {
   let skew = 0;
   return {
     clock: { monotonic: () => performance.now() + skew, wall: () => Date.now() },

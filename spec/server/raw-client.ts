@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
+import { rawText } from '../../lib/server/raw-text.js';
 import { PROTOCOL } from '../../lib/protocol/frames.js';
 import { startServer, type RtmServer, type ServerOptions } from '../../lib/server/index.js';
 
@@ -32,7 +33,7 @@ export class RawClient {
   private constructor(readonly socket: WebSocket) {
     RawClient.open.add(this);
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      const text = isBinary ? `<binary ${String(data)}>` : String(data);
+      const text = isBinary ? `<binary ${rawText(data)}>` : rawText(data);
       let frame: Frame;
       try {
         frame = JSON.parse(text) as Frame;

@@ -20,7 +20,7 @@ function loginFrame(appId: string, uid: string, extra: { token?: string; session
 }
 
 /** A clock whose monotonic side can jump ahead, to get past the login rate limit without waiting. */
-function skewableClock(): { clock: ServerClock; jump(ms: number): void } {
+function skewableClock(): { clock: ServerClock; jump: (ms: number) => void } {
   let skew = 0;
   return {
     clock: { monotonic: () => performance.now() + skew, wall: () => Date.now() },
@@ -182,10 +182,10 @@ describe('server (raw protocol)', function () {
 
     it('a banned uid → refused NOT_AUTHORIZED until unban; other apps are unaffected', async () => {
       const server = await start();
-      server.ban('app1', 'mallory');
+      await server.ban('app1', 'mallory');
       await expectRefused(server, loginFrame('app1', 'mallory'), 'NOT_AUTHORIZED');
       await login(server, 'app2', 'mallory');
-      server.unban('app1', 'mallory');
+      await server.unban('app1', 'mallory');
       await login(server, 'app1', 'mallory');
       expect(server.sessionCount).to.equal(2);
     });
@@ -196,7 +196,7 @@ describe('server (raw protocol)', function () {
       const carol = await login(server, 'app1', 'carol');
       const otherApp = await login(server, 'app2', 'carol');
       const bystander = await login(server, 'app1', 'dave');
-      server.ban('app1', 'carol');
+      await server.ban('app1', 'carol');
       expect(server.sessionCount).to.equal(2);
       expect(await carol.client.next()).to.deep.equal({ t: 'kicked', reason: 'BANNED_BY_SERVER' });
       expect(await carol.client.closed()).to.deep.equal({ code: 4002, reason: 'BANNED_BY_SERVER' });

@@ -31,8 +31,8 @@ describe('token', () => {
   describe('createToken', () => {
     it('mints a JWT: header {alg: HS256, typ: JWT}, claims {sub, aud, iat, exp} in seconds, HMAC-SHA256 over "<header>.<payload>"', () => {
       const [head, payload, signature] = createToken(base).split('.');
-      expect(JSON.parse(Buffer.from(head!, 'base64url').toString('utf8'))).to.deep.equal(header);
-      expect(JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'))).to.deep.equal({
+      expect(JSON.parse(Buffer.from(head, 'base64url').toString('utf8'))).to.deep.equal(header);
+      expect(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))).to.deep.equal({
         sub: 'alice',
         aud: 'app1',
         iat: SECONDS,
@@ -49,7 +49,7 @@ describe('token', () => {
 
     it('rounds iat and exp down to whole seconds', () => {
       const token = createToken({ ...base, now: NOW + 999, expiresInSeconds: 1.5 });
-      const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+      const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
       expect(payload).to.deep.equal({ sub: 'alice', aud: 'app1', iat: SECONDS, exp: SECONDS + 2 });
       expect(check(token, NOW + 999)).to.deep.equal({ ok: true, expiresAt: NOW + 2000 });
     });
@@ -178,7 +178,7 @@ describe('token', () => {
       expect(
         check(`${head}.${part({ sub: 'alice', aud: 'app1', iat: SECONDS, exp: SECONDS + 3600 })}.${signature}`),
       ).to.deep.equal(invalid);
-      const flipped = signature!.startsWith('A') ? `B${signature!.slice(1)}` : `A${signature!.slice(1)}`;
+      const flipped = signature.startsWith('A') ? `B${signature.slice(1)}` : `A${signature.slice(1)}`;
       expect(check(`${head}.${payload}.${flipped}`)).to.deep.equal(invalid);
     });
 
@@ -192,7 +192,7 @@ describe('token', () => {
       for (const c of variants) expect(check(token.slice(0, -1) + c), c).to.deep.equal(invalid);
       for (const suffix of ['=', '==', '!!', ' ', '\n', '*'])
         expect(check(token + suffix), JSON.stringify(suffix)).to.deep.equal(invalid);
-      const standard = Buffer.from(token.split('.')[2]!, 'base64url').toString('base64');
+      const standard = Buffer.from(token.split('.')[2], 'base64url').toString('base64');
       expect(check(`${token.slice(0, token.lastIndexOf('.'))}.${standard}`)).to.deep.equal(invalid);
     });
 
@@ -284,8 +284,8 @@ describe('token', () => {
         `${head}.${payload}.${payload}.${signature}`,
         `.${head}.${payload}.${signature}`,
         `rtm1.${payload}.${signature}`,
-        `${head}.${payload}.${signature!.slice(0, -2)}`,
-        `${head}.${payload!.slice(0, -1)}.${signature}`,
+        `${head}.${payload}.${signature.slice(0, -2)}`,
+        `${head}.${payload.slice(0, -1)}.${signature}`,
         '@@@@.%%%%.####',
         token.slice(0, -1),
         token.slice(1),

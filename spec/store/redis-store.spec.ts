@@ -141,7 +141,7 @@ describe('RedisStore (real redis-server)', function () {
           .map((r) => (r.outcome === 'created' ? r.replaced : 'x'))
           .filter((r) => r !== undefined);
         expect(replaced, 'exactly one replaced the other').to.have.length(1);
-        const loser = replaced[0]!;
+        const loser = replaced[0];
         const winner = loser === `a${i}` ? `b${i}` : `a${i}`;
         const joins = await Promise.all([
           a.store.join('app1', uid, winner, 'r'),

@@ -160,10 +160,10 @@ describe('FaultProxy', function () {
     client.socket.write('hello');
     expect((await waitForBytes(client, 5)).toString()).to.equal('hello');
     expect(echo.connections).to.have.length(1);
-    expect(echo.connections[0]!.received().toString()).to.equal('hello');
+    expect(echo.connections[0].received().toString()).to.equal('hello');
 
     // Server-initiated bytes reach the client too.
-    echo.connections[0]!.socket.write('from-server');
+    echo.connections[0].socket.write('from-server');
     expect((await waitForBytes(client, 16)).toString()).to.equal('hellofrom-server');
     expect(proxy.connectionCount).to.equal(1);
   });
@@ -174,7 +174,7 @@ describe('FaultProxy', function () {
     const client = await connectClient(proxy.port);
     client.socket.write('x');
     await waitForBytes(client, 1);
-    const server = echo.connections[0]!;
+    const server = echo.connections[0];
 
     server.socket.end('bye');
     await waitFor(() => client.ended, 'client end');
@@ -192,7 +192,7 @@ describe('FaultProxy', function () {
     const client = await connectClient(proxy.port);
     client.socket.write('0');
     await waitForBytes(client, 1);
-    const server = echo.connections[0]!;
+    const server = echo.connections[0];
 
     proxy.blackhole();
     expect(proxy.mode).to.equal(FaultMode.Blackhole);
@@ -236,13 +236,13 @@ describe('FaultProxy', function () {
     }
     await delay(50);
     expect(client.received().length).to.equal(1);
-    expect(echo.connections[0]!.received().length).to.equal(1);
+    expect(echo.connections[0].received().length).to.equal(1);
 
     await proxy.pass();
     const received = await waitForBytes(client, payload.length + 1);
     expect(received.length).to.equal(payload.length + 1);
     expect(received.subarray(1).equals(payload)).to.equal(true);
-    expect(echo.connections[0]!.received().subarray(1).equals(payload)).to.equal(true);
+    expect(echo.connections[0].received().subarray(1).equals(payload)).to.equal(true);
   });
 
   it('a connection opened during blackhole is connected upstream only after pass()', async function () {
@@ -264,7 +264,7 @@ describe('FaultProxy', function () {
     await delay(50);
     expect(echo.connections).to.have.length(1);
     expect(echo.openCount()).to.equal(1);
-    expect(echo.connections[0]!.received().toString()).to.equal('early');
+    expect(echo.connections[0].received().toString()).to.equal('early');
     expect(client.received().toString()).to.equal('early');
   });
 
@@ -274,7 +274,7 @@ describe('FaultProxy', function () {
     const client = await connectClient(proxy.port);
     client.socket.write('0');
     await waitForBytes(client, 1);
-    const server = echo.connections[0]!;
+    const server = echo.connections[0];
 
     proxy.blackhole();
     server.socket.end('last');
@@ -296,7 +296,7 @@ describe('FaultProxy', function () {
     const client = await connectClient(proxy.port);
     client.socket.write('ping');
     await waitForBytes(client, 4);
-    const server = echo.connections[0]!;
+    const server = echo.connections[0];
 
     proxy.reset();
     expect(proxy.connectionCount).to.equal(0);
@@ -320,7 +320,7 @@ describe('FaultProxy', function () {
     const client = await connectClient(proxy.port);
     client.socket.write('0');
     await waitForBytes(client, 1);
-    const server = echo.connections[0]!;
+    const server = echo.connections[0];
 
     proxy.blackhole();
     client.socket.write('lost');
@@ -346,7 +346,7 @@ describe('FaultProxy', function () {
     const client = await connectClient(port);
     client.socket.write('1');
     await waitForBytes(client, 1);
-    const server = echo.connections[0]!;
+    const server = echo.connections[0];
 
     await proxy.refuse();
     expect(proxy.mode).to.equal(FaultMode.Refuse);
@@ -365,7 +365,7 @@ describe('FaultProxy', function () {
     again.socket.write('2');
     expect((await waitForBytes(again, 1)).toString()).to.equal('2');
     expect(echo.connections).to.have.length(2);
-    expect(echo.connections[1]!.received().toString()).to.equal('2');
+    expect(echo.connections[1].received().toString()).to.equal('2');
   });
 
   it('retarget() sends future connections to the new upstream; existing ones stay', async function () {
@@ -385,8 +385,8 @@ describe('FaultProxy', function () {
 
     expect(first.connections).to.have.length(1);
     expect(second.connections).to.have.length(1);
-    expect(first.connections[0]!.received().toString()).to.equal('ac');
-    expect(second.connections[0]!.received().toString()).to.equal('b');
+    expect(first.connections[0].received().toString()).to.equal('ac');
+    expect(second.connections[0].received().toString()).to.equal('b');
     expect(proxy.connectionCount).to.equal(2);
   });
 
@@ -406,7 +406,7 @@ describe('FaultProxy', function () {
     const client = await connectClient(port);
     client.socket.write('z');
     await waitForBytes(client, 1);
-    const server = echo.connections[0]!;
+    const server = echo.connections[0];
 
     const [first, second] = [proxy.close(), proxy.close()];
     expect(second).to.equal(first);

@@ -116,13 +116,13 @@ export class RedisProcess {
       const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       running.add(child);
       let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const ready = await this.waitReady(child, 5000);
       if (ready) {
         this.child = child;
-        child.stdout!.resume();
-        child.stderr!.resume();
+        child.stdout.resume();
+        child.stderr.resume();
         return;
       }
       running.delete(child);

@@ -27,10 +27,7 @@ export type CliOutcome = { kind: 'exited'; exitCode: number } | { kind: 'serving
 
 /** Starts the server of `config`, logging to `io.stdout`. */
 export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<CliOutcome> {
-  const logger = pino(
-    { name: NAME, level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime },
-    io.stdout as { write(text: string): void },
-  );
+  const logger = pino({ name: NAME, level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, io.stdout);
   const telemetry = new PrometheusTelemetry();
   let server: RtmServer | undefined;
   let shuttingDown = false;

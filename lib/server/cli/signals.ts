@@ -14,7 +14,7 @@ export interface SignalTarget {
  * SIGTERM or SIGINT: shut down and exit 0 (1 if shutdown fails or overruns
  * its grace by {@link SHUTDOWN_MARGIN_MS}). A second signal exits 1 at once.
  */
-export function handleSignals(running: RunningServer, target: SignalTarget = process as SignalTarget): void {
+export function handleSignals(running: RunningServer, target: SignalTarget = process): void {
   let received = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     received += 1;

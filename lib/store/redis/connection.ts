@@ -1,6 +1,5 @@
-/** How a {@link RedisStore} reaches Redis: its options, the connection settings, and the error when Redis cannot be reached. */
+/** How a `RedisStore` reaches Redis: its options, the connection settings, and the error when Redis cannot be reached. */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisStore } from '../redis-store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */

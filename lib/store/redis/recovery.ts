@@ -20,7 +20,7 @@ export interface RecoveryOptions {
   held: HeldSessions;
   /** How long after the loss nodes have to restore before clients reconcile. */
   settleMs: number;
-  emit(event: StoreEvent): void;
+  emit: (event: StoreEvent) => void;
   onError(error: unknown): void;
   /** The clock the held sessions' `heardAt` is read on. */
   now: () => number;

@@ -52,7 +52,7 @@ export function defineScript<Input, const Replies extends readonly v.GenericSche
       let meant: readonly v.BaseIssue<unknown>[] | undefined;
       for (const shape of replies) {
         const result = v.safeParse(shape, raw);
-        if (result.success) return result.output as v.InferOutput<Replies[number]>;
+        if (result.success) return result.output;
         if (!meant && !result.issues.some(isOtherShape)) meant = result.issues;
       }
       throw new MalformedReplyError(
