@@ -1,6 +1,7 @@
 // typescript-eslint's recommended type-checked rules over everything the
-// project type-checks; Prettier owns formatting, so no stylistic rules here.
+// project type-checks; Prettier owns formatting, so the one stylistic rule is max-len.
 import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -8,6 +9,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
+    plugins: { '@stylistic': stylistic },
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -21,6 +23,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // A `let` that a closure reads before its one assignment (a server's routes asking for the server) stays `let`.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // Prettier (width 120) does not break strings, comments or template literals; this holds them to 120 too.
+      '@stylistic/max-len': ['error', { code: 120, tabWidth: 2, ignoreUrls: true }],
     },
   },
   {

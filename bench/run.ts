@@ -35,8 +35,10 @@ export async function runBench(
     const ctx = createContext(options, bundles, log);
     const machine = describeMachine(ctx.pin);
     log(
-      `${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverage.start}; ` +
-        `open files ${machine.openFilesLimit.soft}/${machine.openFilesLimit.hard}; ${ctx.pin ? `server on CPU ${ctx.pin.server}` : 'no pinning'}`,
+      `${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; ` +
+        `load average ${machine.loadAverage.start}; ` +
+        `open files ${machine.openFilesLimit.soft}/${machine.openFilesLimit.hard}; ` +
+        (ctx.pin ? `server on CPU ${ctx.pin.server}` : 'no pinning'),
     );
     const wants = (name: BenchmarkName) => options.only.includes(name);
     const sessions = wants('sessions') ? await runSessions(ctx) : null;

@@ -30,7 +30,8 @@ async function rate(name: string, run: (n: number) => void | Promise<void>): Pro
   await run(count);
   const ms = performance.now() - started;
   console.log(
-    `${name.padEnd(34)} ${String(Math.round((count / ms) * 1000)).padStart(9)} /s  (${((ms * 1000) / count).toFixed(2)} µs each)`,
+    `${name.padEnd(34)} ${String(Math.round((count / ms) * 1000)).padStart(9)} /s  ` +
+      `(${((ms * 1000) / count).toFixed(2)} µs each)`,
   );
 }
 

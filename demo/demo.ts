@@ -55,7 +55,8 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 /** `HH:MM:SS.mmm` of a `performance.now()` time. */
 function clockTime(at: number): string {
   const date = new Date(performance.timeOrigin + at);
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  const seconds = `${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${seconds}`;
 }
 
 /** Seconds with two decimals: `4.37`. */
@@ -458,7 +459,8 @@ ui.joinForm.addEventListener('submit', (event) => {
 function showAttributes(uid: string, attributes: AttributesMap): void {
   const caption = ui.attrResult.querySelector('caption')!;
   const keys = Object.keys(attributes).sort();
-  caption.textContent = `${uid}: ${keys.length === 0 ? 'no attributes' : `${keys.length} attribute${keys.length === 1 ? '' : 's'}`} (read ${clockTime(performance.now())})`;
+  const count = keys.length === 0 ? 'no attributes' : `${keys.length} attribute${keys.length === 1 ? '' : 's'}`;
+  caption.textContent = `${uid}: ${count} (read ${clockTime(performance.now())})`;
   ui.attrResult.tBodies[0].replaceChildren(
     ...keys.map((key) =>
       h(
@@ -590,7 +592,9 @@ const STATE_COLOURS: Record<ConnectionState, string> = {
 
 /** The tab's icon: a dot in the state's colour, to watch the page from another tab. */
 function renderIcon(state: ConnectionState): void {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="6" fill="${STATE_COLOURS[state]}"/></svg>`;
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">' +
+    `<circle cx="8" cy="8" r="6" fill="${STATE_COLOURS[state]}"/></svg>`;
   if (ui.icon) ui.icon.href = `data:image/svg+xml,${encodeURIComponent(svg)}`;
 }
 
@@ -598,7 +602,9 @@ function renderIcon(state: ConnectionState): void {
 function renderNote({ state, reason }: ConnectionStatePair): void {
   if (state !== ConnectionState.Aborted) ui.loginNote.textContent = '';
   else if (reason === ConnectionChangeReason.RemoteLogin) {
-    ui.loginNote.textContent = `Another page logged in as ${me}, so this one stopped: an ABORTED client never reconnects by itself. Log out, then log in to take the uid back.`;
+    ui.loginNote.textContent =
+      `Another page logged in as ${me}, so this one stopped: an ABORTED client never reconnects by itself. ` +
+      'Log out, then log in to take the uid back.';
   } else ui.loginNote.textContent = `The server ended this session (${reason}). Log out to start again.`;
 }
 

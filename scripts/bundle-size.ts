@@ -104,7 +104,8 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 function report(sizes: BundleSize[]): string {
   const rows = sizes.map(
     (s) =>
-      `${s.name.padEnd(18)} ${String(s.minBytes).padStart(7)} B  ${kb(s.minBytes).padStart(8)}   ${String(s.gzipBytes).padStart(6)} B  ${kb(s.gzipBytes).padStart(7)}`,
+      `${s.name.padEnd(18)} ${String(s.minBytes).padStart(7)} B  ${kb(s.minBytes).padStart(8)}   ` +
+      `${String(s.gzipBytes).padStart(6)} B  ${kb(s.gzipBytes).padStart(7)}`,
   );
   const [rxRtm] = sizes;
   const largest = rxRtm.inputs.slice(0, 8).map(({ path, bytes }) => `  ${String(bytes).padStart(6)} B  ${path}`);

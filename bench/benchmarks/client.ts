@@ -67,7 +67,8 @@ export async function runClient(ctx: BenchContext): Promise<ClientResult> {
       'scripts/bundle-size.ts (npm run size): esbuild, platform browser, esm, minify, tree-shaking; gzip level 9',
   };
   ctx.log(
-    `client: ${figures.transitionsPerCpuSecond} transitions per CPU second; ${figures.heapPerIdleClientKiB} KiB heap per idle client; ` +
+    `client: ${figures.transitionsPerCpuSecond} transitions per CPU second; ` +
+      `${figures.heapPerIdleClientKiB} KiB heap per idle client; ` +
       bundles.map((b) => `${b.name} ${(b.gzipBytes / 1024).toFixed(1)} KiB gz`).join(', '),
   );
   return figures;

@@ -122,7 +122,8 @@ async function crossNode(ctx: BenchContext, redisUrl: string, members: number): 
         missed,
       };
       ctx.log(
-        `${label}: MemberJoined A → B p50 ${result.joined.p50} ms p99 ${result.joined.p99} ms; MemberLeft p50 ${result.left.p50} ms p99 ${result.left.p99} ms; missed ${missed}`,
+        `${label}: MemberJoined A → B p50 ${result.joined.p50} ms p99 ${result.joined.p99} ms; ` +
+          `MemberLeft p50 ${result.left.p50} ms p99 ${result.left.p99} ms; missed ${missed}`,
       );
       return result;
     } finally {
@@ -185,7 +186,8 @@ export async function runCluster(ctx: BenchContext): Promise<ClusterResult> {
       },
     });
     ctx.log(
-      `cluster: ${perSecond} Redis commands/s, ${perHeartbeat} per heartbeat (${scriptsPerHeartbeat} script calls), redis-server CPU ${redisCpu}% (${JSON.stringify(top)})`,
+      `cluster: ${perSecond} Redis commands/s, ${perHeartbeat} per heartbeat (${scriptsPerHeartbeat} script calls), ` +
+        `redis-server CPU ${redisCpu}% (${JSON.stringify(top)})`,
     );
     await redis.flushall();
     const cross = await crossNode(

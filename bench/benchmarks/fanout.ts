@@ -85,7 +85,8 @@ async function runSize(ctx: BenchContext, size: number): Promise<FanoutRun> {
         throw new Error(`${label}: ${opened.failed} members failed to log in (${opened.firstFailure})`);
       await openSessions(ctx, [subject], 1, `${label} subject`);
       ctx.log(
-        `${label}: ${size} members logged in; joining them to the channel (about ${Math.round((size * size) / 2).toLocaleString('en')} member events)`,
+        `${label}: ${size} members logged in; joining them to the channel ` +
+          `(about ${Math.round((size * size) / 2).toLocaleString('en')} member events)`,
       );
       const started = performance.now();
       const counts = shares(ctx.options.rampConcurrency, members.length);
@@ -99,7 +100,8 @@ async function runSize(ctx: BenchContext, size: number): Promise<FanoutRun> {
       if (failed > 0) throw new Error(`${label}: ${failed} joins failed`);
       const buildEvents = joins.reduce((n, j) => n + j.events, 0);
       ctx.log(
-        `${label}: channel built in ${buildSeconds.toFixed(1)} s (${buildEvents.toLocaleString('en')} events heard so far)`,
+        `${label}: channel built in ${buildSeconds.toFixed(1)} s ` +
+          `(${buildEvents.toLocaleString('en')} events heard so far)`,
       );
       // Let the tail of the build drain before timing anything.
       await sleep(3000);
@@ -140,7 +142,8 @@ async function runSize(ctx: BenchContext, size: number): Promise<FanoutRun> {
         loadAverage: round(loadavg()[0], 2),
       };
       ctx.log(
-        `${label}: MemberJoined p50 ${run.joined.p50} ms p99 ${run.joined.p99} ms; MemberLeft p50 ${run.left.p50} ms p99 ${run.left.p99} ms; ` +
+        `${label}: MemberJoined p50 ${run.joined.p50} ms p99 ${run.joined.p99} ms; ` +
+          `MemberLeft p50 ${run.left.p50} ms p99 ${run.left.p99} ms; ` +
           `last member p50 ${run.lastMemberJoined.p50} ms; missed ${missed}`,
       );
       return run;

@@ -76,7 +76,8 @@ async function runOne(ctx: BenchContext, kind: ServerKind): Promise<LoginRun> {
         loadAverage: round(loadavg()[0], 2),
       };
       ctx.log(
-        `${label}: ${run.perSecond}/s (${run.logins} in ${loginSeconds} s, ${run.failed} failed), p50 ${run.latencyP50Ms} ms p99 ${run.latencyP99Ms} ms, ` +
+        `${label}: ${run.perSecond}/s (${run.logins} in ${loginSeconds} s, ${run.failed} failed), ` +
+          `p50 ${run.latencyP50Ms} ms p99 ${run.latencyP99Ms} ms, ` +
           `server CPU ${run.serverCpuPercent}%, generator ${run.generatorCpuPercent}%`,
       );
       return run;

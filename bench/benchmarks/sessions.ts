@@ -118,7 +118,9 @@ export function planSteps(ctx: BenchContext): { plans: Plan[]; skipped: SkippedS
     }
     skipped.push({
       sessions: n,
-      reason: `a server process may open at most ${cap + 100} files here (hard limit; raising it needs CAP_SYS_RESOURCE), and each session is one socket`,
+      reason:
+        `a server process may open at most ${cap + 100} files here ` +
+        '(hard limit; raising it needs CAP_SYS_RESOURCE), and each session is one socket',
     });
     if (!capped && !plans.some((p) => p.sessions === cap))
       plans.push({ sessions: cap, heartbeatMs: DEFAULT_HEARTBEAT_MS, note: `${cap} (the open-files limit)` });
@@ -152,7 +154,9 @@ export async function runStep(
     try {
       const ramp = await openSessions(ctx, generators, plan.sessions, label);
       ctx.log(
-        `${label}: ${ramp.open} open in ${ramp.seconds.toFixed(1)} s${ramp.failed ? `, ${ramp.failed} failed (${ramp.firstFailure})` : ''}; settling ${options.settleSeconds} s`,
+        `${label}: ${ramp.open} open in ${ramp.seconds.toFixed(1)} s` +
+          (ramp.failed ? `, ${ramp.failed} failed (${ramp.firstFailure})` : '') +
+          `; settling ${options.settleSeconds} s`,
       );
       await sleep(options.settleSeconds * 1000);
       const settled = await server.child.ask({ type: 'stats', gc: true }, 'stats', 120_000);
@@ -237,7 +241,8 @@ export async function runStep(
         loadAverage: round(loadavg()[0], 2),
       };
       ctx.log(
-        `${label}: held ${held}, lost ${lost}, RSS ${step.rssPerSessionKiB} KiB/session, CPU ${step.serverCpuPercent}% (generators ${step.generatorCpuPercent}%), ` +
+        `${label}: held ${held}, lost ${lost}, RSS ${step.rssPerSessionKiB} KiB/session, ` +
+          `CPU ${step.serverCpuPercent}% (generators ${step.generatorCpuPercent}%), ` +
           `RTT p50 ${step.rttP50Ms} ms p99 ${step.rttP99Ms} ms`,
       );
       return step;
@@ -278,8 +283,10 @@ export async function runSessions(ctx: BenchContext): Promise<SessionsResult> {
     skipped,
     ratios,
     socketIoDialect:
-      'engine.io v4 over raw ws (/socket.io/?EIO=4&transport=websocket), as socket.io-client with transports [websocket] speaks it; ' +
-      'login = CONNECT with {uid, token} as auth, checked by a middleware; heartbeat = a 1 s "hb" event with an ack, plus engine.io\'s own 25 s ping',
+      'engine.io v4 over raw ws (/socket.io/?EIO=4&transport=websocket), ' +
+      'as socket.io-client with transports [websocket] speaks it; ' +
+      'login = CONNECT with {uid, token} as auth, checked by a middleware; ' +
+      'heartbeat = a 1 s "hb" event with an ack, plus engine.io\'s own 25 s ping',
     openFilesNote: `one process may hold ${ctx.maxSessionsPerProcess} sessions here (open-files hard limit less 100)`,
   };
 }

@@ -151,7 +151,8 @@ async function inBatches(
     results.push(...(await Promise.all(Array.from({ length: batch }, trial))));
     const last = results.slice(-batch).filter((r) => r.downMs !== null);
     ctx.log(
-      `${label}: ${results.length}/${trials} trials; this batch down ${last.map((r) => ((r.downMs ?? 0) / 1000).toFixed(2)).join(' ')} s`,
+      `${label}: ${results.length}/${trials} trials; ` +
+        `this batch down ${last.map((r) => ((r.downMs ?? 0) / 1000).toFixed(2)).join(' ')} s`,
     );
   }
   return results;
@@ -195,7 +196,8 @@ export async function runTiming(ctx: BenchContext): Promise<TimingResult> {
       await new Promise<void>((resolve) => http.once('listening', resolve));
       const port = (http.address() as AddressInfo).port;
       ctx.log(
-        `timing socket.io-client: ${trials} trials, ${sioParallel} at once (each up to ~80 s: ping 25 s + timeout 20 s)`,
+        `timing socket.io-client: ${trials} trials, ${sioParallel} at once ` +
+          '(each up to ~80 s: ping 25 s + timeout 20 s)',
       );
       try {
         runs.push(
@@ -220,7 +222,9 @@ export async function runTiming(ctx: BenchContext): Promise<TimingResult> {
       );
       const run = summarizeRun(client, heartbeatMs, parallel, samples);
       ctx.log(
-        `timing ${client}: down p50 ${run.down.p50} ms, max ${run.down.max} ms, within [4.0, 4.5] s: ${run.withinGoal}/${run.trials - run.failed}, early ${run.early}; up p50 ${run.up.p50} ms max ${run.up.max} ms`,
+        `timing ${client}: down p50 ${run.down.p50} ms, max ${run.down.max} ms, ` +
+          `within [4.0, 4.5] s: ${run.withinGoal}/${run.trials - run.failed}, early ${run.early}; ` +
+          `up p50 ${run.up.p50} ms max ${run.up.max} ms`,
       );
       runs.push(run);
     } finally {

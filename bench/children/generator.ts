@@ -319,7 +319,8 @@ function logins(ms: number, concurrency: number): Promise<FromGenerator> {
   const path = `${target.pathname}${target.search}`;
   const request = Buffer.from(
     `GET ${path} HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
-      `Connection: Upgrade\r\nUpgrade: websocket\r\n${protocols ? `Sec-WebSocket-Protocol: ${protocols.join(', ')}\r\n` : ''}` +
+      'Connection: Upgrade\r\nUpgrade: websocket\r\n' +
+      (protocols ? `Sec-WebSocket-Protocol: ${protocols.join(', ')}\r\n` : '') +
       `Host: ${target.host}\r\n\r\n`,
   );
   return new Promise((resolve) => {

@@ -70,7 +70,10 @@ export class CpuWindow {
     this.start = pids.map(cpuSeconds);
     this.kernelStart = pids.map((pid) => cpuSplit(pid).system);
   }
-  /** Per process, the share of its CPU time spent in the kernel (system calls, the network stack) since the window opened. */
+  /**
+   * Per process, the share of its CPU time spent in the kernel (system calls, the network stack)
+   * since the window opened.
+   */
   kernelShare(): number[] {
     return this.pids.map((pid, i) => (cpuSplit(pid).system - this.kernelStart[i]) / (cpuSeconds(pid) - this.start[i]));
   }

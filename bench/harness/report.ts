@@ -63,7 +63,8 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
       measured = skipped
         ? `not measurable here: ${skipped.reason}. Held ${fmt(largest?.held)} (lost ${fmt(largest?.lost)})` +
           (equivalent
-            ? `; at the ping rate of ${fmt(GOAL_SESSIONS)} sessions: lost ${equivalent.lost}, CPU ${fmt(equivalent.serverCpuPercent, '%')}, p99 ${fmt(equivalent.rttP99Ms, ' ms')}`
+            ? `; at the ping rate of ${fmt(GOAL_SESSIONS)} sessions: lost ${equivalent.lost}, ` +
+              `CPU ${fmt(equivalent.serverCpuPercent, '%')}, p99 ${fmt(equivalent.rttP99Ms, ' ms')}`
             : '')
         : `not run (largest size ${fmt(largest?.sessions)})`;
       met = null;
@@ -98,7 +99,8 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
       goal: 'server memory per session at most 1.5 × bare ws',
       measured:
         ratio && largest && ws
-          ? `${ratio.rssPerSession} × (${fmt(largest.rssPerSessionKiB, ' KiB')} against ${fmt(ws.rssPerSessionKiB, ' KiB')} RSS per session, at ${fmt(largest.sessions)})`
+          ? `${ratio.rssPerSession} × (${fmt(largest.rssPerSessionKiB, ' KiB')} against ` +
+            `${fmt(ws.rssPerSessionKiB, ' KiB')} RSS per session, at ${fmt(largest.sessions)})`
           : 'not run',
       met: ratio?.rssPerSession === null || ratio === undefined ? null : ratio.rssPerSession <= 1.5,
     });
@@ -113,7 +115,8 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
       goal: 'login rate at least 70 % of bare ws',
       measured:
         rtm && ws
-          ? `${Math.round((ratio ?? 0) * 100)} % (${fmt(rtm.perSecond)}/s against ${fmt(ws.perSecond)}/s, medians of ${results.options.loginRepeat} runs)`
+          ? `${Math.round((ratio ?? 0) * 100)} % (${fmt(rtm.perSecond)}/s against ${fmt(ws.perSecond)}/s, ` +
+            `medians of ${results.options.loginRepeat} runs)`
           : 'not run',
       met: ratio === null ? null : ratio >= 0.7,
     });
@@ -124,8 +127,12 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
     const ok = timing.trials - timing.failed;
     goals.push({
       id: 'interruption-timing',
-      goal: `RECONNECTING within ${INTERRUPTION_GOAL_MS.earliest / 1000} to ${INTERRUPTION_GOAL_MS.latest / 1000} s of the link going dark, every trial`,
-      measured: `${timing.withinGoal}/${timing.trials} trials (${timing.early} early, ${timing.failed} failed); ${fmt(timing.down.min, ' ms')} – ${fmt(timing.down.max, ' ms')}, p50 ${fmt(timing.down.p50, ' ms')}`,
+      goal:
+        `RECONNECTING within ${INTERRUPTION_GOAL_MS.earliest / 1000} to ${INTERRUPTION_GOAL_MS.latest / 1000} s ` +
+        'of the link going dark, every trial',
+      measured:
+        `${timing.withinGoal}/${timing.trials} trials (${timing.early} early, ${timing.failed} failed); ` +
+        `${fmt(timing.down.min, ' ms')} – ${fmt(timing.down.max, ' ms')}, p50 ${fmt(timing.down.p50, ' ms')}`,
       met: timing.failed === 0 && timing.withinGoal === ok,
     });
   }
@@ -146,7 +153,8 @@ export function renderMarkdown(results: BenchResults): string {
     `Machine: ${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform} (kernel ${m.kernel}); ` +
       `open files ${fmt(m.openFilesLimit.soft)} (hard ${fmt(m.openFilesLimit.hard)}); ` +
       (m.pinning ? `server pinned to CPU ${m.pinning.server}, load on CPU ${m.pinning.load}; ` : 'not pinned; ') +
-      `load average ${m.loadAverage.start} at the start, ${fmt(m.loadAverage.end)} at the end. Run took ${Math.round(results.durationSeconds)} s.`,
+      `load average ${m.loadAverage.start} at the start, ${fmt(m.loadAverage.end)} at the end. ` +
+      `Run took ${Math.round(results.durationSeconds)} s.`,
     '',
   );
   out.push(
@@ -334,8 +342,10 @@ export function renderMarkdown(results: BenchResults): string {
     const c = results.client;
     out.push('## Client', '');
     out.push(
-      `- ${fmt(c.transitionsPerCpuSecond)} (state, reason) changes per CPU second through the whole pipeline (${fmt(c.transitions)} in ${c.cpuSeconds} s).`,
-      `- ${fmt(c.heapPerIdleClientKiB, ' KiB')} heap (${fmt(c.rssPerIdleClientKiB, ' KiB')} RSS) per idle client (${fmt(c.idleClients)} created, never logged in).`,
+      `- ${fmt(c.transitionsPerCpuSecond)} (state, reason) changes per CPU second through the whole pipeline ` +
+        `(${fmt(c.transitions)} in ${c.cpuSeconds} s).`,
+      `- ${fmt(c.heapPerIdleClientKiB, ' KiB')} heap (${fmt(c.rssPerIdleClientKiB, ' KiB')} RSS) per idle client ` +
+        `(${fmt(c.idleClients)} created, never logged in).`,
       '',
       table(
         ['bundle', 'left out', 'minified', 'gzip -9'],
@@ -376,10 +386,11 @@ export function renderMarkdown(results: BenchResults): string {
           [row('memory', c.memoryStore), row('Redis', c.redisStore)],
         ),
         '',
-        `Redis during the heartbeat window: ${fmt(c.redisCommandsPerSecond)} commands/s (inside scripts included), ${fmt(c.redisCommandsPerHeartbeat)} per heartbeat, ` +
-          `${fmt(c.redisScriptCallsPerHeartbeat)} script calls (round trips) per heartbeat, redis-server at ${fmt(c.redisCpuPercent, ' %')} of a core (${Object.entries(
-            c.redisTopCommands,
-          )
+        `Redis during the heartbeat window: ${fmt(c.redisCommandsPerSecond)} commands/s (inside scripts included), ` +
+          `${fmt(c.redisCommandsPerHeartbeat)} per heartbeat, ` +
+          `${fmt(c.redisScriptCallsPerHeartbeat)} script calls (round trips) per heartbeat, ` +
+          `redis-server at ${fmt(c.redisCpuPercent, ' %')} of a core ` +
+          `(${Object.entries(c.redisTopCommands)
             .map(([name, n]) => `${name} ${n}`)
             .join(', ')}).`,
         '',

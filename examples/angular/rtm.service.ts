@@ -34,7 +34,8 @@ import {
 } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
-// In an app: `from 'rx-rtm'`. The example imports the library's source so that it type-checks and runs in this repository.
+// In an app: `from 'rx-rtm'`. The example imports the library's source
+// so that it type-checks and runs in this repository.
 import {
   ConnectionState,
   createClient,
@@ -111,7 +112,8 @@ export class RtmService {
   channel(channelId: string): RtmChannelRef {
     let ref = this.channels.get(channelId);
     if (!ref) {
-      // untracked: toSignal refuses to start inside a reactive context (a template, a computed), where this may be called.
+      // untracked: toSignal refuses to start inside a reactive context (a template, a computed),
+      // where this may be called.
       ref = untracked(() => new RtmChannelRef(this.client.createChannel(channelId), this.zone, this.injector));
       this.channels.set(channelId, ref);
     }
@@ -154,7 +156,10 @@ export class RtmChannelRef {
     return this.channel.channelId;
   }
 
-  /** Joins; resolves once the server listed the members (then `members()` has them). Rejects as `RtmChannel.join` does. */
+  /**
+   * Joins; resolves once the server listed the members (then `members()` has them).
+   * Rejects as `RtmChannel.join` does.
+   */
   join(): Promise<void> {
     return this.zone.runOutsideAngular(() => this.channel.join());
   }

@@ -11,7 +11,7 @@
  * | any                                 | ping sent at t | last ping t; awaiting since t if it was not | —      |
  * | down                                | frame heard    | up, awaiting nothing                      | LINK_RESTORED |
  * | up                                  | frame heard    | awaiting nothing; a pong is an RTT sample | —        |
- * | up, awaited ≥ pong allowance        | now t          | down since t                              | LINK_DOWN (since t) |
+ * | up, awaited ≥ pong allowance        | now t          | down since t                         | LINK_DOWN (since t) |
  * | down for ≥ the interruption threshold | now t        | —                                         | DEAD     |
  * | anything else                       | now t          | —                                         | —        |
  *
@@ -55,7 +55,10 @@ export interface HeartbeatStep {
   readonly verdict?: HeartbeatVerdict;
 }
 
-/** Shortest time a pong may take before the link is suspected, ms: a fast network's RTT would make hair-trigger checks. */
+/**
+ * Shortest time a pong may take before the link is suspected, ms:
+ * a fast network's RTT would make hair-trigger checks.
+ */
 export const MIN_PONG_ALLOWANCE_MS = 100;
 /** A pong this many smoothed RTTs late is suspect: jitter rarely triples a round trip. */
 export const PONG_ALLOWANCE_RTTS = 3;

@@ -23,7 +23,10 @@ export type AttributesMap = Record<string, string>;
 
 const asError = (problem: Refusal | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
 
-/** LIMIT_EXCEEDED when the local attributes after a merge would pass what a user may hold (and write back in one call). */
+/**
+ * LIMIT_EXCEEDED when the local attributes after a merge would pass what a user may hold
+ * (and write back in one call).
+ */
 function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefined {
   if (attributes.size > Limits.attributes)
     return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} local attributes`);

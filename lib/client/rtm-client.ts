@@ -183,7 +183,10 @@ export class RtmClient {
     return this.session.attributes.set(attributes);
   }
 
-  /** Adds or updates these attributes, keeping the others; the limits of {@link setLocalUserAttributes} apply to the result. */
+  /**
+   * Adds or updates these attributes, keeping the others;
+   * the limits of {@link setLocalUserAttributes} apply to the result.
+   */
   addOrUpdateLocalUserAttributes(attributes: AttributesMap): Promise<void> {
     return this.session.attributes.merge(attributes);
   }
@@ -208,7 +211,10 @@ export class RtmClient {
     return this.session.attributes.read(uid, keys);
   }
 
-  /** Which peers are online (UNREACHABLE counts as online). At most 512 uids a call; TOO_OFTEN past 10 queries in 5 s. */
+  /**
+   * Which peers are online (UNREACHABLE counts as online).
+   * At most 512 uids a call; TOO_OFTEN past 10 queries in 5 s.
+   */
   queryPeersOnlineStatus(uids: string[]): Promise<Record<string, boolean>> {
     return this.session.onlineStatus.query(uids);
   }

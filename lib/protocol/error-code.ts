@@ -28,7 +28,10 @@ export const ErrorCode = {
   NotLoggedIn: 'NOT_LOGGED_IN',
   /** The operation was cancelled by `logout` before it completed. */
   Canceled: 'CANCELED',
-  /** A count limit of SPEC §5 would be passed: 20 joined channels, 512 subscribed peers, 32 attributes, 16 KB of attributes a call. */
+  /**
+   * A count limit of SPEC §5 would be passed: 20 joined channels, 512 subscribed peers,
+   * 32 attributes, 16 KB of attributes a call.
+   */
   LimitExceeded: 'LIMIT_EXCEEDED',
   /** The operation needs the channel to be joined. */
   NotJoined: 'NOT_JOINED',

@@ -35,7 +35,10 @@ export interface PrometheusTelemetryOptions {
 
 type Increment = () => void;
 
-/** One child per known label value, each created at zero; unknown values (none, by the types) fall back to a labelled inc. */
+/**
+ * One child per known label value, each created at zero;
+ * unknown values (none, by the types) fall back to a labelled inc.
+ */
 function labelled<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): (value: string) => void {
   const children = new Map<string, Increment>();
   for (const value of values) {
@@ -77,7 +80,9 @@ export class PrometheusTelemetry implements Telemetry {
     });
     const logins = new Counter({
       name: MetricName.logins,
-      help: 'Login attempts by result: created, resumed, superseded (an instance already replaced), or the refusal code.',
+      help:
+        'Login attempts by result: created, resumed, superseded (an instance already replaced), ' +
+        'or the refusal code.',
       labelNames: ['result'] as const,
       registers,
     });

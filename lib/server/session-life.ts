@@ -20,7 +20,7 @@
  * | live        | KICKED           | ENDED       | forget, count kick, send `kicked` and close  |
  * | live        | REPLACED         | ENDED       | forget (a newer login of the uid here)       |
  * | live        | SENT_AWAY        | ENDED       | forget, send `goaway` and close              |
- * | live        | ENDED_ELSEWHERE  | ENDED       | (count expiry,) forget, then `goaway` if heard within the grace, else terminate |
+ * | live        | ENDED_ELSEWHERE  | ENDED       | (count expiry,) forget, `goaway` if heard in grace, else terminate |
  * | live        | MOVED            | ENDED       | forget, terminate                            |
  * | live        | RESYNC           | (same)      | mark events lost, send `goaway`, detach      |
  * | ENDED       | LOGGED_OUT       | ENDED       | close normally                               |
@@ -165,7 +165,8 @@ export function sessionTransition(session: SessionSnapshot, event: SessionEvent,
     case 'SENT_AWAY':
       return SENT_AWAY;
     case 'ENDED_ELSEWHERE': {
-      // The client is there if heard within the grace: it reconnects at once and starts a new session, as after any expiry.
+      // The client is there if heard within the grace: it reconnects at once and starts a new session,
+      // as after any expiry.
       const present = event.now - session.lastFrameAt < times.graceMs;
       if (event.reason === EndReason.Expired) return present ? EXPIRED_ELSEWHERE_HERE : EXPIRED_ELSEWHERE_GONE;
       return present ? SENT_AWAY : DROPPED;

@@ -221,7 +221,8 @@ export class RedisStore implements PresenceStore {
       const held = this.held.get(appId, session);
       if (held) held.heardAt = now - agoMs;
     }
-    // Sent only on a live connection: a refresh queued through an outage would arrive stale, and the next one is due in a second.
+    // Sent only on a live connection: a refresh queued through an outage would arrive stale,
+    // and the next one is due in a second.
     if (this.redis.status !== 'ready') return;
     const byApp = new Map<ServedApp, Array<{ uid: string; session: string; token: string; agoMs: number }>>();
     for (const { appId, uid, session, agoMs } of heard) {

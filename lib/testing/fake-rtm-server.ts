@@ -299,7 +299,10 @@ export class FakeRtmServer {
     this.setPeerStatus(frame.uid, PeerStatus.Online);
   }
 
-  /** Ends a session: it leaves its channels, loses its attributes and goes OFFLINE, telling its peers unless `quietly`. */
+  /**
+   * Ends a session: it leaves its channels, loses its attributes and goes OFFLINE,
+   * telling its peers unless `quietly`.
+   */
   private end(session: FakeSession, { quietly = false } = {}): void {
     this.heldSessions.delete(session.id);
     this.attributeStore.delete(session.uid);

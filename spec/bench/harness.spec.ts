@@ -54,7 +54,7 @@ describe('benchmark harness (smoke run)', function () {
   });
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  it('holds 50 sessions for 2 s on rx-rtm and bare ws, loses none, and writes every figure with the machine', async () => {
+  it('holds 50 sessions for 2 s on rx-rtm and bare ws, loses none, writes every figure with the machine', async () => {
     const options = parseOptions(
       ['--only', 'sessions', '--servers', 'rx-rtm,ws', '--sizes', '50', '--settle', '0.5', '--window', '2'],
       out,

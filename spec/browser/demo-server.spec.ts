@@ -76,7 +76,8 @@ describe('the demo server', function () {
     expect(await own.json()).to.deep.equal({ uid: 'nobody', ms: 10 });
   });
 
-  it('holds a cut link both ways without closing it: a 1.5 s cut shows no state change, and delays what a peer did', async () => {
+  it('holds a cut link both ways without closing it', async () => {
+    // A 1.5 s cut shows no state change, and delays what a peer did.
     const alice = await loggedIn('alice');
     const bob = await loggedIn('bob');
     const aliceRoom = alice.client.createChannel('room');

@@ -60,7 +60,8 @@ describe('the demo page in Chromium', function () {
     await screenshot(page, 'login');
   });
 
-  it('shows a 6 s dark link as RECONNECTING/INTERRUPTED 4–5.7 s after the cut, then CONNECTED/LOGIN_SUCCESS once it heals', async function () {
+  it('shows a 6 s dark link as RECONNECTING/INTERRUPTED 4–5.7 s after the cut', async function () {
+    // Then CONNECTED/LOGIN_SUCCESS once it heals.
     this.timeout(30_000);
     const page = await aliceInLobby();
 

@@ -108,7 +108,9 @@ export async function waitForRow(page: Page, pair: string, timeoutMs: number, nt
 
 /** The page's current state as its header shows it: `STATE/REASON`. */
 export async function headerState(page: Page): Promise<string> {
-  return `${await page.getByTestId('state-name').textContent()}/${await page.getByTestId('state-reason').textContent()}`;
+  const state = await page.getByTestId('state-name').textContent();
+  const reason = await page.getByTestId('state-reason').textContent();
+  return `${state}/${reason}`;
 }
 
 /** Logs in as `uid` and waits for CONNECTED. */

@@ -48,7 +48,8 @@ describe('heartbeat', () => {
         ).verdict,
       ).to.deep.equal({ type: 'LINK_RESTORED' });
     });
-    it('a ping unanswered for the pong allowance (100 ms at least, 3 RTTs, the interval at most): down since now', () => {
+    it('a ping unanswered for the pong allowance: down since now', () => {
+      // The pong allowance: 100 ms at least, 3 RTTs, the interval at most.
       expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 1099 }, timing)).to.deep.equal({
         heartbeat: { awaitingSince: 1000 },
       });

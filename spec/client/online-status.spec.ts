@@ -29,7 +29,8 @@ describe('peers online status (marbles)', () => {
     expect(answer).to.deep.equal({ bob: true, carol: true, dave: false });
   });
 
-  it('reports every subscribed peer first, then only changes (UNREACHABLE, ONLINE, OFFLINE), and nothing after unsubscribing', () => {
+  it('reports every subscribed peer first, then only changes, and nothing after unsubscribing', () => {
+    // Changes: UNREACHABLE, ONLINE, OFFLINE.
     const scheduler = testScheduler();
     const heard: object[] = [];
     scheduler.run(({ expectObservable }) => {
@@ -72,7 +73,8 @@ describe('peers online status (marbles)', () => {
     expect(heard).to.have.length(5);
   });
 
-  it('refuses the 513th subscribed peer LIMIT_EXCEEDED, counting each peer once, and takes one again after an unsubscribe', async () => {
+  it('refuses the 513th subscribed peer LIMIT_EXCEEDED, and takes one again after an unsubscribe', async () => {
+    // Each peer is counted once.
     const scheduler = testScheduler();
     const results: Array<{ value?: string }> = [];
     scheduler.run(() => {
@@ -116,7 +118,8 @@ describe('peers online status (marbles)', () => {
     });
   });
 
-  it('refuses the 11th query within 5 s TOO_OFTEN, an invalid uid INVALID_ARGUMENT, and anything while DISCONNECTED NOT_LOGGED_IN', async () => {
+  it('refuses the 11th query within 5 s TOO_OFTEN, an invalid uid INVALID_ARGUMENT', async () => {
+    // And anything while DISCONNECTED NOT_LOGGED_IN.
     const scheduler = testScheduler();
     const queries: Array<{ value?: string }> = [];
     let invalid = outcome(Promise.resolve());

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { RateWindow } from '../../lib/client/rate-window.js';
 
 describe('RateWindow', () => {
-  it('takes `limit` calls in any window, refuses the next TOO_OFTEN without counting it, and frees each call windowMs after it', () => {
+  it('takes `limit` calls in any window, refuses the next TOO_OFTEN, and frees each call windowMs after it', () => {
+    // A refused call is not counted.
     let now = 0;
     const window = new RateWindow({ limit: 2, windowMs: 1000 }, 'calls', () => now);
     const at = (time: number) => {

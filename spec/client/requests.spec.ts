@@ -28,7 +28,7 @@ describe('Requests', () => {
     expect(layer(true).requests.refusal()).to.equal(undefined);
   });
 
-  it('settles a request by id exactly once; a reply of the wrong type is a PROTOCOL_ERROR; fail rejects with its code', () => {
+  it('settles a request by id exactly once; a wrong-type reply is a PROTOCOL_ERROR; fail rejects with its code', () => {
     const { requests, seen, record, write } = layer();
     requests.resume(write, () => undefined);
     requests.request$({ t: 'join', channel: 'a' }).subscribe(record('join'));
@@ -42,7 +42,8 @@ describe('Requests', () => {
     expect(seen).to.deep.equal(['join joined', 'leave PROTOCOL_ERROR', 'members NOT_JOINED']);
   });
 
-  it('sends at once on a live link, and on every new link sends what is pending again: restorations first, then the rest in id order', () => {
+  it('sends at once on a live link, and on every new link sends what is pending again', () => {
+    // Restorations first, then the rest in id order.
     const { requests, sent, write } = layer();
     requests.request$({ t: 'leave', channel: 'a' }).subscribe();
     expect(sent, 'no link yet').to.deep.equal([]);
@@ -64,7 +65,8 @@ describe('Requests', () => {
     expect(seen).to.deep.equal([]);
   });
 
-  it('rejects an app request TIMEOUT after timeoutMs, not a restoration; rejects all CANCELED on cancelAll and writes nothing more', () => {
+  it('rejects an app request TIMEOUT after timeoutMs, not a restoration; rejects all CANCELED on cancelAll', () => {
+    // After cancelAll nothing more is written.
     const { scheduler, requests, sent, seen, record, write } = layer();
     scheduler.run(() => {
       requests.resume(write, () => undefined);

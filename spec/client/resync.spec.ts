@@ -53,7 +53,10 @@ function meanwhile(server: FakeRtmServer): void {
   server.setPeerStatus('dave', Online);
 }
 
-/** What {@link meanwhile} looks like to alice once reconciled at `time`: carol left, erin and gina joined, 5 members, dave online. */
+/**
+ * What {@link meanwhile} looks like to alice once reconciled at `time`:
+ * carol left, erin and gina joined, 5 members, dave online.
+ */
 function expectDifferenceAt(
   time: number,
   expectObservable: RunHelpers['expectObservable'],
@@ -84,7 +87,8 @@ function expectDifferenceAt(
 }
 
 describe('re-sync after the link comes back (marbles)', () => {
-  it('(a) back within the grace, resumed without gap: sends no join, attrs or subscribe again and emits only the missed events', () => {
+  it('(a) back within the grace, resumed without gap: emits only the missed events', () => {
+    // Sends no join, attrs or subscribe again.
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
       const { client, server, room } = setUp(scheduler);
@@ -116,7 +120,8 @@ describe('re-sync after the link comes back (marbles)', () => {
     });
   });
 
-  it('(b) a new session after a server restart: one join per joined channel, one attrs set, one subscribe, and exactly the difference', () => {
+  it('(b) a new session after a server restart: one join per joined channel, one attrs set, one subscribe', () => {
+    // And emits exactly the difference.
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
       const { client, server, room, hall, lobby } = setUp(scheduler);
@@ -158,7 +163,7 @@ describe('re-sync after the link comes back (marbles)', () => {
     });
   });
 
-  it('(c) resumed with a gap: joins and subscribes again and emits the difference, without writing the attributes', () => {
+  it('(c) resumed with a gap: joins and subscribes again and emits the difference, but writes no attributes', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
       const { client, server, room } = setUp(scheduler);
@@ -181,7 +186,7 @@ describe('re-sync after the link comes back (marbles)', () => {
     });
   });
 
-  it('(d) delivers the events missed on a dead link once each, in order, when the server replays them after a resume', () => {
+  it('(d) delivers events missed on a dead link once each, in order, when the server replays them on resume', () => {
     const scheduler = testScheduler();
     scheduler.run(({ expectObservable }) => {
       const { client, server, room } = inRoom(scheduler, ['bob']);
@@ -262,7 +267,8 @@ describe('re-sync after the link comes back (marbles)', () => {
       });
     });
 
-    it('back after the grace: alice sees bob leave when it runs out and join once when he is back; his attributes are written back', () => {
+    it('back after the grace: alice sees bob leave when it runs out and join once when he is back', () => {
+      // His attributes are written back.
       const scheduler = testScheduler();
       scheduler.run(({ expectObservable }) => {
         const { room, bobsRoom, server } = twoInRoom(scheduler);

@@ -59,7 +59,8 @@ describe('transition', () => {
   describe('is total', () => {
     for (const [name, snapshot] of Object.entries(snapshots)) {
       for (const event of events(epoch)) {
-        it(`${name} × ${event.type}${'code' in event ? ` ${event.code}` : ''}${'reason' in event ? ` ${event.reason}` : ''} has a defined answer`, () => {
+        const detail = ('code' in event ? ` ${event.code}` : '') + ('reason' in event ? ` ${event.reason}` : '');
+        it(`${name} × ${event.type}${detail} has a defined answer`, () => {
           const { snapshot: next, actions } = transition(snapshot, event);
           expect(states.has(next.state)).to.equal(true);
           expect(reasons.has(next.reason)).to.equal(true);
@@ -102,7 +103,7 @@ describe('transition', () => {
         actions: [resume, { type: 'SETTLE', request: 7 }],
       });
     });
-    it('CONNECTING + refused → DISCONNECTED / LOGIN_FAILURE, login rejects with the code, the session is forgotten', () => {
+    it('CONNECTING + refused → DISCONNECTED / LOGIN_FAILURE, login rejects with the code, forgets the session', () => {
       expect(step(S.Connecting, { type: 'LOGIN_REFUSED', epoch, code: ErrorCode.InvalidToken })).to.deep.equal({
         state: S.Disconnected,
         reason: R.LoginFailure,
@@ -138,7 +139,7 @@ describe('transition', () => {
         reason: R.RemoteLogin,
       });
     });
-    it('CONNECTED + logout → DISCONNECTED / LOGOUT, the server is told, logout resolves, the session is forgotten', () => {
+    it('CONNECTED + logout → DISCONNECTED / LOGOUT, the server is told, logout resolves, forgets the session', () => {
       expect(step(S.Connected, { type: 'LOGOUT', request: 9 })).to.deep.equal({
         state: S.Disconnected,
         reason: R.Logout,

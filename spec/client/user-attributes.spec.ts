@@ -153,7 +153,7 @@ describe('user attributes (marbles)', () => {
       expect(result.value).to.equal('resolved');
     });
 
-    it('refuses a merge that would leave more than 32 local attributes, or more than the 16 KB that one write-back may carry', async () => {
+    it('refuses a merge past 32 local attributes, or past the 16 KB that one write-back may carry', async () => {
       const scheduler = testScheduler();
       let tooMany = outcome(Promise.resolve());
       let tooLarge = outcome(Promise.resolve());

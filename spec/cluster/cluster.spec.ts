@@ -32,7 +32,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
   describe('two nodes', () => {
     const cluster = clusterFor(() => redis, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
 
-    it('a login on node 2 kicks the same uid on node 1 within 1 s: ABORTED / REMOTE_LOGIN; it leaves its channels at once', async () => {
+    it('a login on node 2 kicks the same uid on node 1 within 1 s: ABORTED / REMOTE_LOGIN', async () => {
+      // It leaves its channels at once.
       const first = await cluster().user('kick-a', 0);
       const peer = await cluster().user('kick-peer', 0);
       await Cluster.join(first, 'kick-room');
@@ -44,7 +45,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       const left = await log.next('left', 'kick-a', 1000);
       expect(second.client.connectionState.state).to.equal('CONNECTED');
       console.log(
-        `      kicked on the other node ${(aborted.at - sent).toFixed(0)} ms after the second login was sent; peers saw it leave after ${(left - sent).toFixed(0)} ms`,
+        `      kicked on the other node ${(aborted.at - sent).toFixed(0)} ms after the second login was sent; ` +
+          `peers saw it leave after ${(left - sent).toFixed(0)} ms`,
       );
       expect(aborted.at - sent).to.be.below(1000);
       await sleep(300);
@@ -57,7 +59,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       expect(second.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
     });
 
-    it('two simultaneous logins of one uid on two nodes end with exactly one instance CONNECTED, 50 times out of 50', async function () {
+    it('two simultaneous logins of one uid on two nodes end with exactly one instance CONNECTED', async function () {
+      // 50 times out of 50.
       this.timeout(90_000);
       const outcomes = new Map<string, number>();
       for (let i = 0; i < 50; i++) {
@@ -115,7 +118,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       expect(await alice.client.getUserAttributes('x-bob')).to.deep.equal({});
     });
 
-    it('a client back within the grace on another node resumes its session: no state change, peers see nothing, it keeps its channels and attributes and hears what follows; the old node drops its copy', async () => {
+    it('a client back within the grace on another node resumes its session; the old node drops its copy', async () => {
+      // No state change, peers see nothing, it keeps its channels and attributes and hears what follows.
       const alice = await cluster().user('m-alice', 0);
       const bob = await cluster().user('m-bob', 1);
       const { log: bobLog } = await Cluster.join(bob, 'm-room');
@@ -144,7 +148,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
     });
 
-    it('bans hold cluster-wide: banned on node 2, the user on node 1 is ABORTED / BANNED_BY_SERVER and no node lets it in until unbanned', async () => {
+    it('bans hold cluster-wide: banned on node 2, the user on node 1 is ABORTED / BANNED_BY_SERVER', async () => {
+      // No node lets it in until it is unbanned.
       const mallory = await cluster().user('b-mallory', 0);
       const peer = await cluster().user('b-peer', 1);
       await Cluster.join(mallory, 'b-room');
@@ -168,7 +173,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       await cluster().user('b-mallory', 1);
     });
 
-    it('heartbeats cost Redis nothing: idle clients ping every second and the nodes send Redis the same few calls a second for 4 clients or 40', async () => {
+    it('heartbeats cost Redis nothing: nodes send Redis the same few calls a second for 4 clients or 40', async () => {
+      // Idle clients ping every second.
       async function idleCost(clients: number): Promise<{ scripts: number; reads: number; pings: number }> {
         for (let i = 0; i < clients; i++) await cluster().user(`idle-${clients}-${i}`, i % 2);
         await sleep(1500);
@@ -182,8 +188,10 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       const few = await idleCost(4);
       const many = await idleCost(40);
       console.log(
-        `      2 nodes, per second: 4 clients → ${few.pings} pings, ${few.scripts.toFixed(1)} script calls, ${few.reads.toFixed(1)} stream reads; ` +
-          `40 clients → ${many.pings} pings, ${many.scripts.toFixed(1)} script calls, ${many.reads.toFixed(1)} stream reads`,
+        `      2 nodes, per second: 4 clients → ${few.pings} pings, ${few.scripts.toFixed(1)} script calls, ` +
+          `${few.reads.toFixed(1)} stream reads; ` +
+          `40 clients → ${many.pings} pings, ${many.scripts.toFixed(1)} script calls, ` +
+          `${many.reads.toFixed(1)} stream reads`,
       );
       // Per node and second at most: 4 refreshes (one per 250 ms interval, for all its sessions) and
       // 5 sweeps (every 250 ms ± 20 %), whatever the number of clients; never one per ping.
@@ -216,7 +224,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       return { alice, bob, carol, sam, statuses, logs: [bobSide.log, carolSide.log] };
     }
 
-    it('a dark link: every member, on every node, sees MemberLeft exactly once, 0–1 s after the grace counted from the last frame', async () => {
+    it('a dark link: every member, on every node, sees MemberLeft exactly once, 0–1 s after the grace', async () => {
+      // The grace counts from the last frame.
       const { alice, logs, statuses } = await trio('dark');
       proxyOf(0).blackhole();
       const lastFrameAt = proxyOf(0).lastForwardedUpAt;
@@ -225,7 +234,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
         delays.push((await log.next('left', alice.uid, GRACE_MS + 3000)) - (lastFrameAt + GRACE_MS));
       await sleep(1500);
       console.log(
-        `      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms after the ${GRACE_MS} ms grace, on nodes 2 and 3`,
+        `      MemberLeft ${delays.map((d) => d.toFixed(0)).join(' and ')} ms ` +
+          `after the ${GRACE_MS} ms grace, on nodes 2 and 3`,
       );
       for (const delay of delays) expect(delay).to.be.within(0, 1000);
       for (const log of logs) expect(log.of(alice.uid)).to.deep.equal(['joined', 'left']);
@@ -237,7 +247,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       await proxyOf(0).pass();
     });
 
-    it("a node killed (SIGKILL): its users leave once for every peer by the grace plus one heartbeat; the other nodes' users see nothing else", async () => {
+    it('a node killed (SIGKILL): its users leave once for every peer by the grace plus one heartbeat', async () => {
+      // The other nodes' users see nothing else.
       const { alice, bob, carol, logs, statuses } = await trio('kill');
       const killedAt = performance.now();
       await cluster().nodes[0].kill();
@@ -245,7 +256,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       for (const log of logs) after.push((await log.next('left', alice.uid, GRACE_MS + 3000)) - killedAt);
       await sleep(1500);
       console.log(
-        `      after a SIGKILL, peers saw MemberLeft ${after.map((d) => d.toFixed(0)).join(' and ')} ms later (grace ${GRACE_MS} ms)`,
+        `      after a SIGKILL, peers saw MemberLeft ${after.map((d) => d.toFixed(0)).join(' and ')} ms later ` +
+          `(grace ${GRACE_MS} ms)`,
       );
       for (const delay of after) expect(delay).to.be.within(GRACE_MS - 1000, GRACE_MS + HEARTBEAT_MS);
       for (const log of logs)
@@ -300,7 +312,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
   describe('Redis unreachable or restarted', () => {
     const cluster = clusterFor(() => redis, { nodes: 3, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
 
-    it('Redis frozen for 2 s: heartbeats go on, a join made meanwhile completes after, peers hear it once, and no client notices anything else', async () => {
+    it('Redis frozen for 2 s: heartbeats go on, a join made meanwhile completes after', async () => {
+      // Peers hear it once; no client notices anything else.
       const alice = await cluster().user('f-alice', 0);
       const bob = await cluster().user('f-bob', 1);
       const { log: bobLog } = await Cluster.join(bob, 'f-room');
@@ -321,7 +334,8 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       expect(await bob.client.queryPeersOnlineStatus(['f-alice'])).to.deep.equal({ 'f-alice': true });
     });
 
-    it('nodes reconnect and converge: the living are all there, the gone are gone (each MemberLeft once), attributes and statuses are back, and no client changed state', async function () {
+    it('nodes reconnect and converge, and no client changed state', async function () {
+      // The living are all there, the gone are gone (each MemberLeft once), attributes and statuses are back.
       this.timeout(60_000);
       const alice = await cluster().user('r-alice', 0);
       const bob = await cluster().user('r-bob', 1);

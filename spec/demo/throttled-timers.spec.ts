@@ -37,7 +37,7 @@ describe('installTimerThrottle (a background tab, reproduced)', () => {
     expect(fired).to.deep.equal([250, 1000, 2000, 3000]);
   });
 
-  it('fires an interval once per aligned wake-up while throttled, never in between, and on time again once released', () => {
+  it('fires an interval once per aligned wake-up while throttled, never in between, and on time once released', () => {
     clock.tick(1500);
     throttle.throttle(60_000);
     host.setInterval(() => fired.push(clock.now), 1000);

@@ -90,7 +90,7 @@ function setUp() {
 }
 
 describe('examples/angular: RtmService', () => {
-  it('keeps its signal equal to the client state at every moment, through an outage, a reconnect and a logout', async () => {
+  it('keeps its signal always equal to the client state, through an outage, a reconnect and a logout', async () => {
     const { scheduler, server, zone, openedOutside, injector, service, at } = setUp();
     const changes: Array<[number, string]> = [];
     const zoned: Array<[number, string, boolean]> = [];
@@ -138,7 +138,8 @@ describe('examples/angular: RtmService', () => {
     await runUntil(scheduler, 20_000);
   });
 
-  it("keeps a channel's members and count in signals: as they come and go, across a server restart, and empty after leave", async () => {
+  it("keeps a channel's members and count in signals: as they come and go, across a server restart", async () => {
+    // And empty after leave.
     const { scheduler, server, injector, service, at } = setUp();
     // Asked for from a reactive context, as a template would.
     const room = computed(() => service.channel('room'))();

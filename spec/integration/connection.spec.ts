@@ -84,7 +84,8 @@ describe('connection over real sockets (integration)', function () {
     expect(took).to.be.within(5990, 6000 + SLACK_MS);
   });
 
-  it('detects a half-open link 4 s (default) after it went dark, reconnects when it heals, and resumes the session', async () => {
+  it('detects a half-open link 4 s after it went dark, reconnects when it heals, and resumes the session', async () => {
+    // 4 s: the default.
     const { client: alice, states } = client();
     await alice.login({ uid: 'alice', token: token('alice') });
     await sleep(1500);
@@ -159,7 +160,8 @@ describe('connection over real sockets (integration)', function () {
     expect(first.client.connectionState).to.deep.equal({ state: 'DISCONNECTED', reason: 'LOGOUT' });
   });
 
-  it('tells an instance replaced while its link was down that it was kicked, instead of letting it take the uid back', async () => {
+  it('tells an instance replaced while its link was down that it was kicked', async () => {
+    // Instead of letting it take the uid back.
     const direct = `ws://127.0.0.1:${server.port}/`;
     const first = client();
     await first.client.login({ uid: 'alice', token: token('alice') });
@@ -173,7 +175,8 @@ describe('connection over real sockets (integration)', function () {
     expect(second.client.connectionState).to.deep.equal({ state: 'CONNECTED', reason: 'LOGIN_SUCCESS' });
   });
 
-  it('emits TokenExpired while RECONNECTING with an expired token, keeps retrying, and gets back in after renewToken', async () => {
+  it('emits TokenExpired while RECONNECTING with an expired token and keeps retrying', async () => {
+    // It gets back in after renewToken.
     const { client: alice, states } = client({ interruptionThresholdMs: 1000, reconnectMaxDelayMs: 1000 });
     let expired = 0;
     alice.on('TokenExpired', () => expired++);

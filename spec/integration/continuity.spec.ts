@@ -119,7 +119,8 @@ describe('event continuity (integration)', function () {
     await b.witness.agrees('B');
   });
 
-  it('after the grace (a new session): exactly the difference — gone and back emits nothing, gone emits MemberLeft, new emits MemberJoined', async () => {
+  it('after the grace (a new session): exactly the difference', async () => {
+    // Gone and back emits nothing, gone emits MemberLeft, new emits MemberJoined.
     await start({ presenceGraceMs: 1500, unreachableMs: 500 });
     const b = await inRoom('B', { viaProxy: true, random: () => 0, interruptionThresholdMs: 1000 });
     const c = await inRoom('C');
@@ -155,7 +156,7 @@ describe('event continuity (integration)', function () {
     }
   });
 
-  it('buffer overflow: more than 1000 events while away is reconciled to exactly the net change (here: none)', async () => {
+  it('buffer overflow: over 1000 events while away are reconciled to exactly the net change (here: none)', async () => {
     await start();
     const b = await inRoom('B', { viaProxy: true, random: () => 0 });
     const peers = await Promise.all(Array.from({ length: 21 }, (_, i) => user(`P${i}`)));
@@ -183,7 +184,7 @@ describe('event continuity (integration)', function () {
     const FAULT_SECONDS = 25;
     const seed = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-    it(`keeps every picture true under seeded random faults (seed ${seed}; replay with SOAK_SEED=${seed})`, async function () {
+    it(`keeps every picture true under random faults (seed ${seed}; replay with SOAK_SEED=${seed})`, async function () {
       this.timeout(150_000);
       const random: RandomSource = seededRandom(seed);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];

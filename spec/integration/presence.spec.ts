@@ -48,7 +48,8 @@ describe('presence over real sockets (integration)', function () {
       proxy = await startFaultProxy({ target: { port: server.port } });
     });
 
-    it("the seed's story: B sees MemberLeft(A) 30 s after A's last frame, then MemberJoined(A) once when A is back, and reads A's attributes again", async () => {
+    it("the seed's story: B sees MemberLeft(A) 30 s after A's last frame, then MemberJoined(A) once", async () => {
+      // MemberJoined(A) when A is back, and B reads A's attributes again.
       const a = await user('A', true);
       const b = await user('B', false);
       const aRoom = a.client.createChannel('room');
@@ -107,7 +108,7 @@ describe('presence over real sockets (integration)', function () {
       expect((await bRoom.getMembers()).sort()).to.deep.equal(['A', 'B']);
     });
 
-    it('several channels: one MemberLeft per channel at the grace, one MemberJoined per channel when back', async () => {
+    it('several channels: one MemberLeft per channel at the grace, one MemberJoined each when back', async () => {
       const a = await user('A', true);
       const b = await user('B', false);
       const names = ['one', 'two', 'three'];
@@ -127,7 +128,8 @@ describe('presence over real sockets (integration)', function () {
       for (const log of logs) expect(log.of('A')).to.deep.equal(['joined', 'left', 'joined']);
     });
 
-    it('after a server restart: every channel rejoined, MemberJoined at most once, attributes written back, pictures agree with getMembers', async () => {
+    it('after a server restart: every channel rejoined, MemberJoined at most once', async () => {
+      // Attributes written back; the pictures agree with getMembers.
       const a = await user('A', false);
       const b = await user('B', false);
       const aRoom = a.client.createChannel('room');

@@ -203,7 +203,9 @@ describe('the packed package, installed in a fresh project', function () {
     const token = minted.stdout.trim();
     await writeFile(
       join(consumer, 'verify.mjs'),
-      `import { verifyToken } from 'rx-rtm/server';\nconsole.log(JSON.stringify(verifyToken(${JSON.stringify(token)}, 'app', 'alice', 'a-secret-of-32-characters-long')));`,
+      "import { verifyToken } from 'rx-rtm/server';\n" +
+        `console.log(JSON.stringify(verifyToken(${JSON.stringify(token)}, ` +
+        "'app', 'alice', 'a-secret-of-32-characters-long')));",
     );
     const verified = await run('node', ['verify.mjs'], { cwd: consumer });
     expect((JSON.parse(verified.stdout) as { ok: boolean }).ok).to.equal(true);

@@ -80,7 +80,7 @@ describe('rx-rtm-server (cli.ts)', function () {
   }
 
   describe('settings', () => {
-    it('defaults: 127.0.0.1:7600, grace 30 000 ms, info, loopback origins, 40 960-byte frames, 2 000 ms shutdown grace', () => {
+    it('defaults: 127.0.0.1:7600, grace 30 s, info, loopback origins, 40 960-byte frames, 2 s shutdown grace', () => {
       expect(parseCommandLine(io([], { RTM_APPS: APPS }).io)).to.deep.equal({
         kind: 'serve',
         config: {
@@ -169,7 +169,8 @@ describe('rx-rtm-server (cli.ts)', function () {
       });
     });
 
-    it('--redis-url or RTM_REDIS_URL runs a cluster node (the flag wins; an empty variable counts as unset); without either there is no redisUrl', () => {
+    it('--redis-url or RTM_REDIS_URL runs a cluster node; without either there is no redisUrl', () => {
+      // The flag wins; an empty variable counts as unset.
       const config = (argv: string[], env: Record<string, string>) => {
         const invocation = parseCommandLine(io(argv, { RTM_APPS: APPS, ...env }).io);
         return invocation.kind === 'serve' ? invocation.config.redisUrl : 'not serve';
@@ -271,19 +272,22 @@ describe('rx-rtm-server (cli.ts)', function () {
         'an origin with a path',
         ['--allowed-origins', 'https://app.example.com/'],
         apps,
-        '--allowed-origins: "https://app.example.com/" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"',
+        '--allowed-origins: "https://app.example.com/" is not an origin; ' +
+          'write scheme://host[:port] with no path, like https://app.example.com, or "*"',
       ],
       [
         'an origin with no scheme',
         [],
         { ...apps, RTM_ALLOWED_ORIGINS: 'app.example.com' },
-        'RTM_ALLOWED_ORIGINS: "app.example.com" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"',
+        'RTM_ALLOWED_ORIGINS: "app.example.com" is not an origin; ' +
+          'write scheme://host[:port] with no path, like https://app.example.com, or "*"',
       ],
       [
         'an empty origin list',
         ['--allowed-origins', ''],
         apps,
-        '--allowed-origins: "" is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"',
+        '--allowed-origins: "" is not an origin; ' +
+          'write scheme://host[:port] with no path, like https://app.example.com, or "*"',
       ],
       [
         '"*" among origins',
@@ -402,7 +406,7 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(verifyToken(token, 'demo', 'alice', SECRET)).to.deep.equal({ ok: false, code: 'INVALID_TOKEN' });
     });
 
-    it('lasts an hour by default and takes the apps file before or after the subcommand, or from RTM_APPS_FILE', async () => {
+    it('lasts 1 h by default; takes the apps file before or after the subcommand, or from RTM_APPS_FILE', async () => {
       const path = appsFile('token.json', APPS);
       for (const [argv, env] of [
         [['token', '--apps-file', path, '--app', 'demo', '--uid', 'bob'], {}],
@@ -514,7 +518,8 @@ describe('rx-rtm-server (cli.ts)', function () {
         const run = io(['--port', String(port), '--log-level', 'silent'], { RTM_APPS: APPS });
         expect(await main(run.io)).to.deep.equal({ kind: 'exited', exitCode: 1 });
         expect(run.stderr.text).to.equal(
-          `rx-rtm-server: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
+          `rx-rtm-server: cannot listen on 127.0.0.1:${port}: ` +
+            `listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
         );
       } finally {
         blocker.close();
@@ -533,7 +538,7 @@ describe('rx-rtm-server (cli.ts)', function () {
       await redis?.stop();
     });
 
-    it('serves through Redis: the startup line names the Redis with its password hidden, and a client logs in', async () => {
+    it('serves through Redis: the startup line names the Redis (password hidden), and a client logs in', async () => {
       const url = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
       const run = io(['--port', '0'], { RTM_APPS: APPS, RTM_REDIS_URL: url });
       const outcome = await main(run.io);
@@ -563,7 +568,7 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(server.server.sessionCount).to.equal(1);
     });
 
-    it('a Redis that cannot be reached (or refuses the password): one line on stderr naming it without the password, exit 1', async () => {
+    it('Redis unreachable or refusing the password: one stderr line naming it (password hidden), exit 1', async () => {
       const port = await freePort();
       const unreachable = io(['--port', '0', '--log-level', 'silent', '--redis-url', `redis://127.0.0.1:${port}`], {
         RTM_APPS: APPS,
@@ -666,7 +671,10 @@ describe('rx-rtm-server (cli.ts)', function () {
       };
     }
 
-    /** A client that completes the WebSocket handshake and then never reads or answers again, so the server's close gets no reply. */
+    /**
+     * A client that completes the WebSocket handshake and then never reads or answers again,
+     * so the server's close gets no reply.
+     */
     async function deafClient(url: string): Promise<Socket> {
       const { hostname, port } = new URL(url);
       const socket = connect(Number(port), hostname);
@@ -683,7 +691,8 @@ describe('rx-rtm-server (cli.ts)', function () {
       return socket;
     }
 
-    it('SIGTERM: a logged-in client gets goaway and close 1012; the process logs it and exits 0 within the grace', async () => {
+    it('SIGTERM: a logged-in client gets goaway and close 1012; the process exits 0 within the grace', async () => {
+      // The process logs the SIGTERM.
       const cli = spawnCli(['--port', '0', '--shutdown-grace-ms', '1000']);
       const listening = await cli.log('listening');
       const url = listening.url as string;
@@ -703,7 +712,7 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(cli.stderr()).to.equal('');
     });
 
-    it('SIGINT with a client that never answers the close: exits 0 once the grace has passed, within the margin', async () => {
+    it('SIGINT with a client that never answers the close: exits 0 after the grace, within the margin', async () => {
       const cli = spawnCli(['--port', '0', '--shutdown-grace-ms', '600']);
       const url = (await cli.log('listening')).url as string;
       await deafClient(url);

@@ -59,7 +59,7 @@ describe('EventBuffer', () => {
       expect(seqs(buffer.since(3))).to.deep.equal([4, 5]);
     });
 
-    it('a seq in the future (never sent) → undefined, and what is held is dropped (the client reconciles instead)', () => {
+    it('a seq in the future (never sent) → undefined; what is held is dropped (the client reconciles instead)', () => {
       const buffer = new EventBuffer(100, 1_000_000);
       expect(buffer.since(1)).to.equal(undefined);
       expect(buffer.since(0)).to.deep.equal([]);
@@ -97,7 +97,7 @@ describe('EventBuffer', () => {
       expect(seqs(buffer.since(3))).to.deep.equal([4]);
     });
 
-    it('after ack(N), since(M < N) → undefined: the events between M and N are gone, so the replay cannot be complete', () => {
+    it('after ack(N), since(M < N) → undefined: events between M and N are gone, so no replay can be complete', () => {
       const buffer = new EventBuffer(100, 1_000_000);
       fill(buffer, 5);
       buffer.ack(3);
@@ -133,7 +133,7 @@ describe('EventBuffer', () => {
   });
 
   describe('overflow', () => {
-    it('by count: maxEvents are kept; one more drops them all, so older seqs → undefined while later ones replay', () => {
+    it('by count: maxEvents are kept; one more drops them all: older seqs → undefined while later ones replay', () => {
       const buffer = new EventBuffer(3, 1_000_000);
       const sent = fill(buffer, 3);
       expect(buffer.size).to.equal(3);

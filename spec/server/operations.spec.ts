@@ -255,7 +255,7 @@ describe('operating the server', function () {
   });
 
   describe('origins', () => {
-    it('by default: no Origin and loopback origins are accepted, any other origin gets 403 before the upgrade', async () => {
+    it('by default: no Origin and loopback origins are accepted, any other gets 403 before the upgrade', async () => {
       const server = await start();
       const cases: Array<[string | undefined, 'open' | number]> = [
         [undefined, 'open'],

@@ -147,7 +147,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
   }
 
   describe('channels', () => {
-    it('join → joined with every member, the joiner included; each other member gets exactly one member event (count, seq counting up); the joiner hears nothing of itself', async () => {
+    it('join → joined with every member, the joiner included; the joiner hears nothing of itself', async () => {
+      // Each other member gets exactly one member event (count, seq counting up).
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -165,7 +166,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await quiet(100, alice.client, bob.client, carol.client, outsider.client);
     });
 
-    it('joining a joined channel → joined again and no event; leave → done and members hear member left; leaving a channel not joined → done, no event', async () => {
+    it('leave → done and members hear member left; a repeated join or a stray leave announces nothing', async () => {
+      // Joining a joined channel → joined again; leaving a channel not joined → done.
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -211,7 +213,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await quiet(50, alice.client, bob.client, carol.client);
     });
 
-    it('logout → every co-member hears member left at once, one per shared channel, and the socket closes with 1000; channels without the user are untouched', async () => {
+    it('logout → every co-member hears member left at once, one per shared channel', async () => {
+      // The socket closes with 1000; channels without the user are untouched.
       const server = await start({ presenceGraceMs: 10_000 });
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -249,7 +252,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectMembers(dave.client, 'r3', ['dave', 'carol']);
     });
 
-    it('apps are isolated: the same channel name in app1 and app2 is two channels, and the same uid logging out of one app leaves the other untouched', async () => {
+    it('apps are isolated: the same channel name in app1 and app2 is two channels', async () => {
+      // The same uid logging out of one app leaves the other untouched.
       const server = await start({ presenceGraceMs: 10_000 });
       const alice1 = await login(server, 'app1', 'alice');
       const bob1 = await login(server, 'app1', 'bob');
@@ -273,7 +277,9 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectMembers(bob1.client, 'room', ['bob']);
     });
 
-    it('remote login: the first session is kicked (REMOTE_LOGIN, 4002), co-members hear member left for each channel, the new session has joined nothing, status subscribers hear nothing (still online)', async () => {
+    it('remote login: the first session is kicked (REMOTE_LOGIN, 4002)', async () => {
+      // Co-members hear member left for each channel, the new session has joined nothing,
+      // status subscribers hear nothing (still online).
       const server = await start({ presenceGraceMs: 10_000 });
       const first = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -309,7 +315,9 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
   });
 
   describe('the presence clock', () => {
-    it('a socket closed without logout: subscribers see UNREACHABLE after unreachableMs and OFFLINE at the grace; co-members hear nothing until the grace, then one member left per channel', async () => {
+    it('a socket closed without logout: what subscribers and co-members hear, and when', async () => {
+      // Subscribers see UNREACHABLE after unreachableMs and OFFLINE at the grace;
+      // co-members hear nothing until the grace, then one member left per channel.
       const graceMs = 800;
       const unreachableMs = 300;
       const server = await start({ presenceGraceMs: graceMs, unreachableMs });
@@ -350,7 +358,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectMembers(bob.client, 'r1', ['bob']);
     });
 
-    it('resume within the grace: welcome resumed:true (no gap), peers hear nothing, and the events missed are replayed after the welcome, in order, with their seqs, exactly once', async () => {
+    it('resume within the grace: welcome resumed:true (no gap), and peers hear nothing', async () => {
+      // The events missed are replayed after the welcome, in order, with their seqs, exactly once.
       const { clock, jump } = skewableClock();
       const server = await start({ presenceGraceMs: 10_000, unreachableMs: 10_000, clock });
       const alice = await login(server, 'app1', 'alice');
@@ -388,7 +397,9 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       expect(server.sessionCount).to.equal(3);
     });
 
-    it('resume with seq: only later events come; ping ack forgets events, so a resume with a seq older than the ack (or one never sent) gets gap:true and no replay', async () => {
+    it('resume with seq: only later events come', async () => {
+      // Ping ack forgets events, so a resume with a seq older than the ack (or one never sent)
+      // gets gap:true and no replay.
       const { clock, jump } = skewableClock();
       const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock });
       const alice = await login(server, 'app1', 'alice');
@@ -442,14 +453,18 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectFrames(future.client, [member(5, 'room', 'carol', true, 4)]);
     });
 
-    it('1000 events while away are all replayed; 1001 overflow the buffer → gap:true and no replay, and numbering goes on', async function () {
+    it('1000 events while away are all replayed; 1001 overflow the buffer → gap:true and no replay', async function () {
+      // Numbering goes on.
       this.timeout(15_000);
       const { clock, jump } = skewableClock();
       const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock });
       const alice = await login(server, 'app1', 'alice');
       await join(alice.client, 'room', ['alice']);
       let peer = 0;
-      /** A new peer joins and leaves `room` `pairs` times (2 events for alice each) and joins once more if `extraJoin`. */
+      /**
+       * A new peer joins and leaves `room` `pairs` times (2 events for alice each)
+       * and joins once more if `extraJoin`.
+       */
       async function churn(pairs: number, extraJoin = false): Promise<Array<ReturnType<typeof member>>> {
         const uid = `peer${peer++}`;
         const { client } = await login(server, 'app1', uid);
@@ -492,7 +507,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectFrames(lost.client, [member(2002, 'room', 'latecomer', true, 3)]);
     });
 
-    it('the buffer also gives up past 256 KB: status events of 512 long uids, never acknowledged, overflow it on the 7th', async () => {
+    it('the buffer also gives up past 256 KB: status events of 512 long uids overflow it on the 7th', async () => {
+      // They are never acknowledged.
       const { clock, jump } = skewableClock();
       const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock });
       const alice = await login(server, 'app1', 'alice');
@@ -520,7 +536,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await quiet(100, seven.client);
     });
 
-    it('after the grace: the resume gets resumed:false and a new id, the old memberships are gone, and re-joining tells the peers exactly once', async () => {
+    it('after the grace: the resume gets resumed:false and a new id, the old memberships are gone', async () => {
+      // Re-joining tells the peers exactly once.
       const server = await start({ presenceGraceMs: 300, unreachableMs: 300 });
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -550,7 +567,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
   });
 
   describe('attributes', () => {
-    it('set / merge / delete / clear, then getAttrs (all or by keys) reads exactly the result, for the user and for others', async () => {
+    it('set / merge / delete / clear, then getAttrs (all or by keys) reads exactly the result', async () => {
+      // For the user and for others.
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -581,7 +599,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await quiet(50, alice.client, bob.client);
     });
 
-    it('are dropped on logout and on expiry (getAttrs → {}), kept within the grace, and never readable from another app', async () => {
+    it('are dropped on logout and on expiry (getAttrs → {}), and kept within the grace', async () => {
+      // They are never readable from another app.
       const server = await start({ presenceGraceMs: 400, unreachableMs: 400 });
       const alice = await login(server, 'app1', 'alice');
       const carol = await login(server, 'app1', 'carol');
@@ -616,7 +635,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
   });
 
   describe('online status', () => {
-    it('query → {uid: online} for each uid; UNREACHABLE counts as online, OFFLINE (never logged in, or past the grace) as not', async () => {
+    it('query → {uid: online} for each uid; UNREACHABLE counts as online, OFFLINE as not', async () => {
+      // OFFLINE: never logged in, or past the grace.
       const server = await start({ presenceGraceMs: 700, unreachableMs: 200 });
       const alice = await login(server, 'app1', 'alice');
       await login(server, 'app1', 'bob'); // then silent
@@ -645,7 +665,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectReply(other.client, { t: 'query', uids: ['alice'] }, { t: 'online', online: { alice: false } });
     });
 
-    it('subscribe → done, then the current status; each change (login, silence, a frame, logout) arrives once; unsubscribe stops them', async () => {
+    it('subscribe → done, then the current status; each change arrives once; unsubscribe stops them', async () => {
+      // Changes: login, silence, a frame, logout.
       const unreachableMs = 250;
       const server = await start({ presenceGraceMs: 3000, unreachableMs });
       const sam = await login(server, 'app1', 'sam');
@@ -677,7 +698,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
   });
 
   describe('limits', () => {
-    it('invalid channel id (empty, 65 characters, a bad character, "null") → fail INVALID_ARGUMENT on join, leave and members; nothing changes', async () => {
+    it('invalid channel id → fail INVALID_ARGUMENT on join, leave and members; nothing changes', async () => {
+      // Invalid: empty, 65 characters, a bad character, "null".
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -821,7 +843,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: { a: '1' } }, { t: 'done' });
     });
 
-    it('an attribute key of 0 or more than 32 bytes → fail INVALID_ARGUMENT (set, merge, delete, getAttrs); nothing changes', async () => {
+    it('an attribute key of 0 or more than 32 bytes → fail INVALID_ARGUMENT; nothing changes', async () => {
+      // In set, merge, delete and getAttrs.
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -906,7 +929,7 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectPong(alice.client);
     });
 
-    it('33 attributes in total after a merge (or in one set) → fail LIMIT_EXCEEDED and the stored attributes are unchanged', async () => {
+    it('33 attributes in all after a merge (or in one set) → fail LIMIT_EXCEEDED; nothing stored changes', async () => {
       const server = await start();
       const alice = await login(server, 'app1', 'alice');
       const bob = await login(server, 'app1', 'bob');
@@ -916,7 +939,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectFail(alice.client, { t: 'attrs', op: 'merge', attributes: pairs(31, 33) }, 'LIMIT_EXCEEDED');
       await expectAttributes(bob.client, 'alice', pairs(1, 30));
       await expectReply(alice.client, { t: 'attrs', op: 'merge', attributes: pairs(31, 32) }, { t: 'done' });
-      await expectReply(alice.client, { t: 'attrs', op: 'merge', attributes: { k1: 'changed' } }, { t: 'done' }); // 32, an update
+      // 32, an update
+      await expectReply(alice.client, { t: 'attrs', op: 'merge', attributes: { k1: 'changed' } }, { t: 'done' });
       await expectFail(alice.client, { t: 'attrs', op: 'merge', attributes: { k33: 'v33' } }, 'LIMIT_EXCEEDED');
       await expectFail(alice.client, { t: 'attrs', op: 'set', attributes: pairs(101, 133) }, 'LIMIT_EXCEEDED');
       await expectAttributes(bob.client, 'alice', { ...pairs(1, 32), k1: 'changed' });
@@ -924,7 +948,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectAttributes(bob.client, 'alice', pairs(101, 132));
     });
 
-    it('subscribing to a 513th peer (over two calls, or 513 in one) → fail LIMIT_EXCEEDED; the 512 are still reported', async () => {
+    it('subscribing to a 513th peer → fail LIMIT_EXCEEDED; the 512 are still reported', async () => {
+      // Over two calls, or 513 in one.
       const server = await start();
       const sam = await login(server, 'app1', 'sam');
       const tom = await login(server, 'app1', 'tom');
@@ -953,7 +978,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await expectFrames(sam.client, [status(5, { p512: 'ONLINE' })]);
     });
 
-    it('query, subscribe, unsubscribe or getAttrs with an invalid uid → fail INVALID_ARGUMENT; nothing is subscribed; more than 512 uids in a query → LIMIT_EXCEEDED', async () => {
+    it('an invalid uid → fail INVALID_ARGUMENT; more than 512 uids in a query → LIMIT_EXCEEDED', async () => {
+      // An invalid uid in query, subscribe, unsubscribe or getAttrs; nothing is subscribed.
       const server = await start();
       const sam = await login(server, 'app1', 'sam');
       for (const bad of ['', 'x'.repeat(65), 'a/b', 'null']) {

@@ -88,7 +88,8 @@ describe('server (raw protocol)', function () {
       expect(welcome.session)
         .to.be.a('string')
         .that.matches(/^[A-Za-z0-9_-]{16}$/);
-      expect(welcome.tokenExpiresInMs).to.be.a('number').within(118_000, 120_000); // exp is in whole seconds, rounded down
+      // exp is in whole seconds, rounded down
+      expect(welcome.tokenExpiresInMs).to.be.a('number').within(118_000, 120_000);
       expect(server.sessionCount).to.equal(1);
       await expectPong(client);
       await expectPong(client);
@@ -338,7 +339,8 @@ describe('server (raw protocol)', function () {
   });
 
   describe('remote login', () => {
-    it('a second login of the uid kicks the first socket; the kicked instance cannot resume; other uids and apps are untouched', async () => {
+    it('a second login of the uid kicks the first socket; the kicked instance cannot resume', async () => {
+      // Other uids and apps are untouched.
       const { clock, jump } = skewableClock();
       const server = await start({ clock });
       const first = await login(server, 'app1', 'alice');
@@ -368,7 +370,8 @@ describe('server (raw protocol)', function () {
       expect(server.sessionCount).to.equal(3);
     });
 
-    it('the same instance resuming while its old socket still looks open takes the session over and drops the old socket', async () => {
+    it('the same instance resuming while its old socket still looks open takes the session over', async () => {
+      // And drops the old socket.
       const server = await start();
       const first = await login(server, 'app1', 'alice');
       const again = await login(server, 'app1', 'alice', { session: first.session });
@@ -492,7 +495,8 @@ describe('server (raw protocol)', function () {
   });
 
   describe('renew', () => {
-    it('a fresh token → renewed with the same request id; another uid → fail INVALID_TOKEN; a 3rd within a second → fail TOO_OFTEN', async () => {
+    it('a fresh token → renewed with the same request id; another uid → fail INVALID_TOKEN', async () => {
+      // A 3rd within a second → fail TOO_OFTEN.
       const server = await start();
       const { client } = await login(server, 'app1', 'alice');
       const renewed = await client.request({ t: 'renew', id: 1, token: tokenFor('app1', 'alice', 300) });

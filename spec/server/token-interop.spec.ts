@@ -86,7 +86,7 @@ describe('tokens minted elsewhere (interop)', function () {
     expect(await login('carol', token)).to.equal('CONNECTED');
   });
 
-  it('the bash script with openssl (docs example): logs in, with a uid of every punctuation a uid may hold', async () => {
+  it('the bash script (openssl, docs example): logs in, with a uid of every punctuation a uid may hold', async () => {
     expect(await login('dave', await expectValid(() => mintWithShell(APP, 'dave', 3600), 'dave', HOUR_MS))).to.equal(
       'CONNECTED',
     );

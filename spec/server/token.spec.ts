@@ -29,7 +29,8 @@ const check = (token: string, now = NOW) => verifyToken(token, 'app1', 'alice', 
 
 describe('token', () => {
   describe('createToken', () => {
-    it('mints a JWT: header {alg: HS256, typ: JWT}, claims {sub, aud, iat, exp} in seconds, HMAC-SHA256 over "<header>.<payload>"', () => {
+    it('mints a JWT: header {alg: HS256, typ: JWT}, claims {sub, aud, iat, exp} in seconds', () => {
+      // Signed with HMAC-SHA256 over "<header>.<payload>".
       const [head, payload, signature] = createToken(base).split('.');
       expect(JSON.parse(Buffer.from(head, 'base64url').toString('utf8'))).to.deep.equal(header);
       expect(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))).to.deep.equal({
@@ -255,7 +256,8 @@ describe('token', () => {
       }
     });
 
-    it(`nbf more than ${NOT_BEFORE_LEEWAY_MS} ms ahead (INVALID_TOKEN: the token is not good yet, which renewing would not mend)`, () => {
+    it(`nbf more than ${NOT_BEFORE_LEEWAY_MS} ms ahead (INVALID_TOKEN)`, () => {
+      // The token is not good yet, which renewing would not mend.
       expect(check(jwt(header, { ...claims, nbf: SECONDS + 5.001 }))).to.deep.equal(invalid);
       expect(check(jwt(header, { ...claims, nbf: SECONDS + 30 }))).to.deep.equal(invalid);
       expect(check(jwt(header, { ...claims, nbf: SECONDS + 30 }), NOW + 25_000)).to.deep.equal({
@@ -312,7 +314,8 @@ describe('token', () => {
       expect(check(createToken({ ...base, expiresInSeconds: 0, now: NOW + 999 }), NOW + 999)).to.deep.equal(expired);
     });
 
-    it('only for an otherwise good token: a bad signature, app, uid or header stays INVALID_TOKEN (signature first)', () => {
+    it('only for an otherwise good token: a bad signature, app, uid or header stays INVALID_TOKEN', () => {
+      // The signature is checked first.
       const later = NOW + 120_000;
       expect(verifyToken(token, 'app1', 'alice', 'secret2', later)).to.deep.equal(invalid);
       expect(verifyToken(token, 'app1', 'bob', 'secret1', later)).to.deep.equal(invalid);

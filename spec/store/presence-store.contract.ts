@@ -78,7 +78,8 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(await store.channelsOf('app1', 'alice', 's1')).to.deep.equal([]);
       });
 
-      it('a second login replaces the live session: its channels are left in join order, it is kicked REMOTE_LOGIN, and the uid stays ONLINE (no status event)', async () => {
+      it('a second login replaces the live session: it is kicked REMOTE_LOGIN', async () => {
+        // Its channels are left in join order, and the uid stays ONLINE (no status event).
         await store.claim('app1', 'alice', 's1', undefined, lease);
         await store.claim('app1', 'bob', 'b1', undefined, lease);
         await store.join('app1', 'alice', 's1', 'r2');
@@ -104,7 +105,8 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(await store.statuses('app1', ['alice'])).to.deep.equal({ alice: 'ONLINE' });
       });
 
-      it('resuming the live session → resumed with its channels and attributes, nothing announced; an UNREACHABLE one is ONLINE again (announced once)', async () => {
+      it('resuming the live session → resumed with its channels and attributes, nothing announced', async () => {
+        // An UNREACHABLE one is ONLINE again (announced once).
         await store.claim('app1', 'alice', 's1', undefined, lease);
         await store.join('app1', 'alice', 's1', 'room');
         await store.writeAttributes('app1', 'alice', 's1', 'set', { k: 'v' }, []);
@@ -123,7 +125,8 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(await store.join('app1', 'alice', 's1', 'other')).to.deep.equal({ ok: true, value: ['alice'] });
       });
 
-      it('an id replaced by a later login is superseded (the last 8 are remembered) and nothing changes; an older or unknown id starts a new session', async () => {
+      it('an id replaced by a later login is superseded and nothing changes', async () => {
+        // The last 8 are remembered; an older or unknown id starts a new session.
         for (let i = 0; i < 10; i++) await store.claim('app1', 'alice', `s${i}`, undefined, lease);
         await store.join('app1', 'alice', 's9', 'room');
         heard.take();
@@ -153,7 +156,8 @@ export function presenceStoreContract(stores: ContractStores): void {
     });
 
     describe('end', () => {
-      it('logout: member left for each channel (join order), ended, OFFLINE; attributes gone; the id can no longer be resumed', async () => {
+      it('logout: member left for each channel (join order), ended, OFFLINE; attributes gone', async () => {
+        // The id can no longer be resumed.
         await store.claim('app1', 'alice', 's1', undefined, lease);
         await store.claim('app1', 'bob', 'b1', undefined, lease);
         await store.join('app1', 'bob', 'b1', 'r1');
@@ -179,7 +183,8 @@ export function presenceStoreContract(stores: ContractStores): void {
         });
       });
 
-      it('expiry ends the same way, with reason expired; ending a session that is not the owner (or twice) changes nothing', async () => {
+      it('expiry ends the same way, with reason expired', async () => {
+        // Ending a session that is not the owner (or twice) changes nothing.
         await store.claim('app1', 'alice', 's1', undefined, lease);
         await store.join('app1', 'alice', 's1', 'room');
         await store.claim('app1', 'alice', 's2', undefined, lease);
@@ -203,7 +208,8 @@ export function presenceStoreContract(stores: ContractStores): void {
     });
 
     describe('status', () => {
-      it('UNREACHABLE and ONLINE again, each announced once; repeating a status announces nothing; a session that is not the owner changes nothing', async () => {
+      it('UNREACHABLE and ONLINE again, each announced once; repeating a status announces nothing', async () => {
+        // A session that is not the owner changes nothing.
         await store.claim('app1', 'alice', 's1', undefined, lease);
         heard.take();
         await store.setStatus('app1', 'alice', 's1', 'UNREACHABLE');
@@ -233,7 +239,8 @@ export function presenceStoreContract(stores: ContractStores): void {
     });
 
     describe('channels', () => {
-      it('join answers every member, the joiner included, announces it once with the count; joining again announces nothing; channelsOf is in join order', async () => {
+      it('join answers every member, the joiner included, and announces it once with the count', async () => {
+        // Joining again announces nothing; channelsOf is in join order.
         await store.claim('app1', 'alice', 's1', undefined, lease);
         await store.claim('app1', 'bob', 'b1', undefined, lease);
         heard.take();
@@ -250,7 +257,8 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(sorted(await store.members('app1', 'room'))).to.deep.equal(['alice', 'bob']);
       });
 
-      it('a 21st channel → LIMIT_EXCEEDED and not joined (joining one already joined is fine); a session that is not the owner → NOT_LOGGED_IN', async () => {
+      it('a 21st channel → LIMIT_EXCEEDED, not joined; a session that is not the owner → NOT_LOGGED_IN', async () => {
+        // Joining one already joined is fine.
         await store.claim('app1', 'alice', 's1', undefined, lease);
         for (let i = 1; i <= 20; i++) await store.join('app1', 'alice', 's1', `c${i}`);
         heard.take();
@@ -265,7 +273,8 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(heard.take()).to.deep.equal([]);
       });
 
-      it('leave announces once with the count; again, or a channel never joined, announces nothing; the last member leaving empties the channel', async () => {
+      it('leave announces once with the count; the last member leaving empties the channel', async () => {
+        // Leaving again, or a channel never joined, announces nothing.
         await store.claim('app1', 'alice', 's1', undefined, lease);
         await store.claim('app1', 'bob', 'b1', undefined, lease);
         await store.join('app1', 'alice', 's1', 'room');
@@ -286,7 +295,8 @@ export function presenceStoreContract(stores: ContractStores): void {
     });
 
     describe('attributes', () => {
-      it('set replaces, merge adds or updates, delete removes keys, clear removes all; reads take keys; an offline user has none', async () => {
+      it('set replaces, merge adds or updates, delete removes keys, clear removes all; reads take keys', async () => {
+        // An offline user has none.
         await store.claim('app1', 'alice', 's1', undefined, lease);
         expect(await store.writeAttributes('app1', 'alice', 's1', 'set', { a: '1', b: '2' }, [])).to.deep.equal({
           ok: true,
@@ -316,7 +326,8 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(heard.take()).to.deep.equal([status('app1', 'alice', 'ONLINE')]);
       });
 
-      it('more than 32 attributes (after a merge, or in one set) → LIMIT_EXCEEDED and nothing changes; a session that is not the owner → NOT_LOGGED_IN', async () => {
+      it('more than 32 attributes (after a merge, or in one set) → LIMIT_EXCEEDED and nothing changes', async () => {
+        // A session that is not the owner → NOT_LOGGED_IN.
         const pairs = (from: number, to: number) =>
           Object.fromEntries(Array.from({ length: to - from + 1 }, (_, i) => [`k${from + i}`, `v${from + i}`]));
         await store.claim('app1', 'alice', 's1', undefined, lease);
@@ -336,7 +347,8 @@ export function presenceStoreContract(stores: ContractStores): void {
       });
     });
 
-    it('more than 16 KB of attributes in all (after merges of calls within the per-call limit) → LIMIT_EXCEEDED and nothing changes', async () => {
+    it('more than 16 KB of attributes in all → LIMIT_EXCEEDED and nothing changes', async () => {
+      // After merges of calls within the per-call limit.
       const big = (prefix: string) =>
         Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`${prefix}${i}`, 'é'.repeat(700)])); // 5 × 1402 bytes
       await store.claim('app1', 'alice', 's1', undefined, lease);
@@ -352,7 +364,8 @@ export function presenceStoreContract(stores: ContractStores): void {
     });
 
     describe('bans', () => {
-      it('ban ends the live session (member left, kick BANNED_BY_SERVER, ended, OFFLINE) and refuses claims, resumes included, until unban', async () => {
+      it('ban ends the live session and refuses claims, resumes included, until unban', async () => {
+        // The end: member left, kick BANNED_BY_SERVER, ended, OFFLINE.
         await store.claim('app1', 'mallory', 'm1', undefined, lease);
         await store.join('app1', 'mallory', 'm1', 'room');
         heard.take();
@@ -385,7 +398,8 @@ export function presenceStoreContract(stores: ContractStores): void {
       });
     });
 
-    it('apps are isolated, even app ids that look like parts of keys: the same uid and channel in each are separate', async () => {
+    it('apps are isolated, even app ids that look like parts of keys', async () => {
+      // The same uid and channel in each are separate.
       for (const appId of CONTRACT_APPS) {
         await store.claim(appId, 'b}:c:room', `s-${appId}`, undefined, lease);
         await store.join(appId, 'b}:c:room', `s-${appId}`, 'room');

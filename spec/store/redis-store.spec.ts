@@ -91,7 +91,8 @@ describe('RedisStore (real redis-server)', function () {
       await Promise.all(open.splice(0).map((store) => store.close()));
     });
 
-    it('a login on node B kicks the session node A holds (A hears the kick), and both nodes hear every event of the app', async () => {
+    it('a login on node B kicks the session node A holds (A hears the kick)', async () => {
+      // Both nodes hear every event of the app.
       const a = await node();
       const b = await node();
       await a.store.claim('app1', 'alice', 's1', undefined, lease);
@@ -127,7 +128,8 @@ describe('RedisStore (real redis-server)', function () {
       expect(b.store.heldCount).to.equal(2);
     });
 
-    it('50 simultaneous claims of one uid on two nodes: each time exactly one session owns it and the other is kicked', async () => {
+    it('50 simultaneous claims of one uid on two nodes: each time exactly one session owns it', async () => {
+      // The other is kicked.
       const a = await node();
       const b = await node();
       for (let i = 0; i < 50; i++) {
@@ -154,7 +156,8 @@ describe('RedisStore (real redis-server)', function () {
       expect(a.store.heldCount + b.store.heldCount).to.equal(50);
     });
 
-    it('a resume on another node moves the session: the old node hears `moved` and lets go; its expiry and status changes for it are fenced off', async () => {
+    it('a resume on another node moves the session: the old node hears `moved` and lets go', async () => {
+      // Its expiry and status changes for it are fenced off.
       const a = await node();
       const b = await node();
       await a.store.claim('app1', 'alice', 's1', undefined, lease);
@@ -188,7 +191,8 @@ describe('RedisStore (real redis-server)', function () {
       expect(await b.store.members('app1', 'room')).to.deep.equal([]);
     });
 
-    it('a node that dies: of three nodes sweeping, exactly one ends each of its sessions at the deadline; UNREACHABLE first; sessions refreshed by a live node go on', async () => {
+    it('a node that dies: of three nodes sweeping, exactly one ends each of its sessions at the deadline', async () => {
+      // UNREACHABLE first; sessions refreshed by a live node go on.
       const short: Lease = { graceMs: 800, unreachableMs: 300 };
       const dead = await node();
       const b = await node();
@@ -233,7 +237,8 @@ describe('RedisStore (real redis-server)', function () {
         expect(unreachable.at - claimedAt).to.be.within(300, 300 + 250 * 1.2 + 200);
       }
       console.log(
-        `      a dead node's session ended ${(b.log.of('ended')[0].at - claimedAt - 800).toFixed(0)} ms after its deadline`,
+        `      a dead node's session ended ${(b.log.of('ended')[0].at - claimedAt - 800).toFixed(0)} ms ` +
+          'after its deadline',
       );
       expect(await b.store.statuses('app1', ['alice', 'bob', 'carol'])).to.deep.equal({
         alice: 'OFFLINE',
@@ -261,7 +266,8 @@ describe('RedisStore (real redis-server)', function () {
         .filter(([name]) => !['evalsha', 'eval', 'info', 'config|resetstat', 'xread'].includes(name))
         .reduce((sum, [, calls]) => sum + calls, 0);
       console.log(
-        `      refresh of 1000 sessions: 1 script call (${inside} commands inside it), ${took.toFixed(1)} ms round trip`,
+        `      refresh of 1000 sessions: 1 script call (${inside} commands inside it), ` +
+          `${took.toFixed(1)} ms round trip`,
       );
     });
 
@@ -307,7 +313,7 @@ describe('RedisStore (real redis-server)', function () {
       expect(errors.map(String).join('\n')).to.contain('fell behind');
     });
 
-    it('Redis frozen for a second: operations wait and complete, events arrive, nothing is restored or resynced', async () => {
+    it('Redis frozen for 1 s: operations wait and complete, events arrive, nothing restored or resynced', async () => {
       const a = await node();
       const b = await node();
       await a.store.claim('app1', 'alice', 's1', undefined, lease);
@@ -326,7 +332,8 @@ describe('RedisStore (real redis-server)', function () {
       expect(errors).to.deep.equal([]);
     });
 
-    it("Redis frozen for longer than the grace: live nodes' sessions survive (their held-up refreshes land first); a dead node's end just after", async () => {
+    it("Redis frozen past the grace: live nodes' sessions survive; a dead node's end just after", async () => {
+      // Their held-up refreshes land first.
       const short: Lease = { graceMs: 800, unreachableMs: 300 };
       const dead = await node();
       const b = await node();
@@ -355,7 +362,8 @@ describe('RedisStore (real redis-server)', function () {
       }
     });
 
-    it("Redis restarted empty: nodes write back the sessions and bans they hold, the dead node's are gone, and every node's sessions resync after the settle time", async () => {
+    it("Redis restarted empty: nodes write back their sessions and bans; the dead node's are gone", async () => {
+      // Every node's sessions resync after the settle time.
       const a = await node({ restoreSettleMs: 600 });
       const b = await node({ restoreSettleMs: 600 });
       const dead = await node({ restoreSettleMs: 600 });

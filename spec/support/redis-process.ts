@@ -22,7 +22,9 @@ export function redisAvailable(): boolean {
 /** For a `before` hook: skips the suite, with a warning on the console, when no redis-server can run. */
 export function requireRedis(context: Mocha.Context, suite: string): void {
   if (redisAvailable()) return;
-  const reason = `SKIPPED ${suite}: no ${BINARY} can run here (install Debian's redis-server, or set RTM_TEST_REDIS_SERVER to one)`;
+  const reason =
+    `SKIPPED ${suite}: no ${BINARY} can run here ` +
+    "(install Debian's redis-server, or set RTM_TEST_REDIS_SERVER to one)";
   console.warn(`\n  ⚠ ${reason}\n`);
   context.skip();
 }

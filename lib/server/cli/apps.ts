@@ -53,7 +53,8 @@ export function loadApps(flagPath: string | undefined, env: CliIo['env']): Reado
     if (problem) throw new UsageError(`${where}: app id ${JSON.stringify(appId)} ${problem}`);
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
       throw new UsageError(
-        `${where}: the secret of app ${JSON.stringify(appId)} must be a string of at least ${MIN_SECRET_LENGTH} characters`,
+        `${where}: the secret of app ${JSON.stringify(appId)} ` +
+          `must be a string of at least ${MIN_SECRET_LENGTH} characters`,
       );
     }
     apps.set(appId, secret);

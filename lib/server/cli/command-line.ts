@@ -23,7 +23,10 @@ export interface ServeConfig {
   allowedOrigins: readonly string[] | undefined;
   maxFrameBytes: number;
   shutdownGraceMs: number;
-  /** Present: run as a cluster node sharing presence through this Redis (it may hold a password: never log it whole). */
+  /**
+   * Present: run as a cluster node sharing presence through this Redis
+   * (it may hold a password: never log it whole).
+   */
   redisUrl?: string;
 }
 
@@ -104,7 +107,8 @@ export function parseCommandLine(io: CliIo): Invocation {
     .option('--apps-file <path>', 'JSON file of app id → secret (env RTM_APPS_FILE; or the JSON itself in RTM_APPS)')
     .option(
       '--presence-grace-ms <ms>',
-      `how long a session outlives its last frame (env RTM_PRESENCE_GRACE_MS, default ${ServerDefaults.presenceGraceMs})`,
+      'how long a session outlives its last frame ' +
+        `(env RTM_PRESENCE_GRACE_MS, default ${ServerDefaults.presenceGraceMs})`,
     )
     .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (env RTM_LOG_LEVEL, default info)`)
     .option(
@@ -114,11 +118,13 @@ export function parseCommandLine(io: CliIo): Invocation {
     .option('--max-frame-bytes <bytes>', `largest frame accepted (env RTM_MAX_FRAME_BYTES, default ${MAX_FRAME_BYTES})`)
     .option(
       '--shutdown-grace-ms <ms>',
-      `how long shutdown waits for clients to go (env RTM_SHUTDOWN_GRACE_MS, default ${ServerDefaults.shutdownGraceMs})`,
+      'how long shutdown waits for clients to go ' +
+        `(env RTM_SHUTDOWN_GRACE_MS, default ${ServerDefaults.shutdownGraceMs})`,
     )
     .option(
       '--redis-url <url>',
-      'run as one node of a cluster sharing presence through this Redis, redis://[user:password@]host:port[/db] (env RTM_REDIS_URL, better for a password; default none: this process only)',
+      'run as one node of a cluster sharing presence through this Redis, redis://[user:password@]host:port[/db] ' +
+        '(env RTM_REDIS_URL, better for a password; default none: this process only)',
     )
     .action((flags: ServeFlags) => {
       invocation = { kind: 'serve', config: serveConfig(flags, io.env) };

@@ -53,9 +53,9 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot start');
     // A StoreUnavailableError names the Redis (password hidden) and why.
-    io.stderr.write(
-      `${NAME}: ${error instanceof StoreUnavailableError ? message : `cannot listen on ${config.host}:${config.port}: ${message}`}\n`,
-    );
+    const why =
+      error instanceof StoreUnavailableError ? message : `cannot listen on ${config.host}:${config.port}: ${message}`;
+    io.stderr.write(`${NAME}: ${why}\n`);
     return { kind: 'exited', exitCode: ExitCode.Failure };
   }
   const started = server;

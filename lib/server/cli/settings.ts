@@ -72,7 +72,8 @@ export function allowedOrigins(value: Setting | undefined): readonly string[] | 
   for (const entry of entries) {
     if (originOf(entry) !== entry) {
       throw new UsageError(
-        `${value.source}: ${JSON.stringify(entry)} is not an origin; write scheme://host[:port] with no path, like https://app.example.com, or "*"`,
+        `${value.source}: ${JSON.stringify(entry)} is not an origin; ` +
+          'write scheme://host[:port] with no path, like https://app.example.com, or "*"',
       );
     }
   }

@@ -1,4 +1,7 @@
-/** How a `RedisStore` reaches Redis: its options, the connection settings, and the error when Redis cannot be reached. */
+/**
+ * How a `RedisStore` reaches Redis: its options, the connection settings,
+ * and the error when Redis cannot be reached.
+ */
 import { Redis, type RedisOptions } from 'ioredis';
 
 export interface RedisStoreOptions {

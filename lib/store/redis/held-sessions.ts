@@ -47,7 +47,10 @@ export class HeldSessions {
     return [...this.held.values()].filter((held) => held.appId === appId);
   }
 
-  /** Records a session this node now holds (claimed at stream `position`), unless a later event already took it away. */
+  /**
+   * Records a session this node now holds (claimed at stream `position`),
+   * unless a later event already took it away.
+   */
   hold(position: string, held: Held): void {
     const key = keyOf(held.appId, held.session);
     const gone = this.gone.get(key);
@@ -56,7 +59,10 @@ export class HeldSessions {
     this.held.set(key, held);
   }
 
-  /** The session is no longer this node's (ended, kicked, moved); `id` is the stream entry that said so (undefined: ended here). */
+  /**
+   * The session is no longer this node's (ended, kicked, moved);
+   * `id` is the stream entry that said so (undefined: ended here).
+   */
   letGo(appId: string, session: string, id: string | undefined): void {
     const key = keyOf(appId, session);
     this.held.delete(key);

@@ -29,13 +29,17 @@ export interface RecoveryOptions {
 export class Recovery {
   constructor(private readonly options: RecoveryOptions) {}
 
-  /** Restores what this node holds of the app, then schedules its clients' reconciliation (runs inside the epoch check). */
+  /**
+   * Restores what this node holds of the app, then schedules its clients' reconciliation
+   * (runs inside the epoch check).
+   */
   async recover(runner: ScriptRunner, app: ServedApp, { createdAt, now }: EpochReading): Promise<void> {
     const late = now - createdAt > this.options.settleMs;
     await this.restore(runner, app, late);
     this.options.onError(
       new Error(
-        `app ${app.id}: Redis lost its presence data; this node restored ${this.options.held.ofApp(app.id).length} session(s)`,
+        `app ${app.id}: Redis lost its presence data; ` +
+          `this node restored ${this.options.held.ofApp(app.id).length} session(s)`,
       ),
     );
     clearTimeout(app.resyncTimer);

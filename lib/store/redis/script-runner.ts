@@ -14,7 +14,10 @@ import type { ServedApp } from './served-app.js';
 /** What the epoch script read: the epoch, when it was set and Redis's clock now (ms). */
 export type EpochReading = ReturnType<typeof epochScript.decode>;
 
-/** How the node takes a new epoch: restores what it holds (throws to keep the old epoch and try again at the next check). */
+/**
+ * How the node takes a new epoch: restores what it holds
+ * (throws to keep the old epoch and try again at the next check).
+ */
 export type OnDataLost = (app: ServedApp, reading: EpochReading) => Promise<void>;
 
 type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>;
@@ -32,7 +35,10 @@ export class ScriptRunner {
     private readonly onDataLost: OnDataLost,
   ) {}
 
-  /** Runs a script once any epoch check under way is over; if the data was lost since, restores first and runs it again. */
+  /**
+   * Runs a script once any epoch check under way is over;
+   * if the data was lost since, restores first and runs it again.
+   */
   async run<Input, Result>(app: ServedApp, script: RedisScript<Input, Result>, input: Input): Promise<Result> {
     for (let attempt = 0; ; attempt++) {
       if (app.epochTask) await app.epochTask;

@@ -149,7 +149,10 @@ export class StreamReader {
     return true;
   }
 
-  /** After a lost connection: reports each stream that trimmed entries this node had not read (it fell further behind than the stream keeps). */
+  /**
+   * After a lost connection: reports each stream that trimmed entries this node had not read
+   * (it fell further behind than the stream keeps).
+   */
   private async checkGaps(): Promise<void> {
     for (const [stream, cursor] of this.cursors) {
       const info = await this.connection.call('XINFO', 'STREAM', stream).catch(() => undefined);

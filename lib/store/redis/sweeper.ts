@@ -11,7 +11,10 @@ import type { ServedApp } from './served-app.js';
 const SWEEP_LIMIT = 200;
 /** No sweep of an app for four sweep intervals (at least a second) means Redis, or every node, stalled… */
 const STALL_SWEEPS = 4;
-/** …and then nothing expires for this long, so refreshes held up meanwhile land first (nodes refresh at least once a second). */
+/**
+ * …and then nothing expires for this long, so refreshes held up meanwhile land first
+ * (nodes refresh at least once a second).
+ */
 const STALL_HOLD_MS = 2500;
 
 export interface SweeperOptions {

@@ -20,7 +20,7 @@ function fakeRedis(answer: (name: string, args: Array<string | number>) => unkno
 }
 
 describe('ScriptRunner', () => {
-  it("sends the epoch key, the epoch it knows, the MAXLEN and the script's arguments, and decodes the reply", async () => {
+  it("sends the epoch key, its known epoch, the MAXLEN and the script's arguments, and decodes the reply", async () => {
     const { redis, calls } = fakeRedis((name) => (name === 'rtmEpoch' ? ['e1:100', '150'] : ['ok', '3-0']));
     const runner = new ScriptRunner(redis, 50, async () => undefined);
     const app = servedApp('rtm', 'app1');
@@ -52,7 +52,8 @@ describe('ScriptRunner', () => {
     ]);
   });
 
-  it('a restore that fails keeps the old epoch, so the next check tries again; a restore that meets yet another epoch fails', async () => {
+  it('a restore that fails keeps the old epoch, so the next check tries again', async () => {
+    // A restore that meets yet another epoch fails.
     const { redis } = fakeRedis((name) => (name === 'rtmEpoch' ? ['e2:900', '1000'] : ['epoch']));
     const runner: ScriptRunner = new ScriptRunner(redis, 50, async (app) => {
       await runner.runRestoring(app, banScript, 'x');

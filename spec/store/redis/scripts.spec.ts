@@ -74,7 +74,8 @@ describe('Redis store scripts', () => {
       return 'decoded';
     };
     expect(message(['resumed', '9-0', '', ['room'], ['odd']])).to.equal(
-      'MalformedReplyError: Redis script rtmClaim answered ["resumed","9-0","",["room"],["odd"]]: a flattened hash has an even length at 4',
+      'MalformedReplyError: Redis script rtmClaim answered ["resumed","9-0","",["room"],["odd"]]: ' +
+        'a flattened hash has an even length at 4',
     );
     expect(message(null)).to.equal(
       'MalformedReplyError: Redis script rtmClaim answered null: none of its replies is of that shape',

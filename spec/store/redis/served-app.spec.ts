@@ -4,7 +4,8 @@ import { appKeys, appTag } from '../../../lib/store/redis/served-app.js';
 import { compareStreamIds } from '../../../lib/store/redis/stream-id.js';
 
 describe('Redis store keys', () => {
-  it("a plain app id stands in keys as it is; any other is base64url after ~, so it cannot reach into another app's keys", () => {
+  it('a plain app id stands in keys as it is; any other is base64url after ~', () => {
+    // So it cannot reach into another app's keys.
     expect(appTag('app_1.x-y')).to.equal('app_1.x-y');
     expect(appTag('a}:b')).to.equal(`~${Buffer.from('a}:b').toString('base64url')}`);
     expect(appTag('~YQ')).to.not.equal('~YQ');

@@ -3,7 +3,10 @@ import * as v from 'valibot';
 import { withPrelude } from './prelude.js';
 import { defineScript, outcomeAndPosition, Position, Strings } from './script.js';
 
-/** Outcomes: `gone` (not the uid's session), `limit` (in the most channels already), or `ok` with the members, the joiner included. */
+/**
+ * Outcomes: `gone` (not the uid's session), `limit` (in the most channels already),
+ * or `ok` with the members, the joiner included.
+ */
 export const joinScript = defineScript({
   name: 'rtmJoin',
   checksEpoch: true,

@@ -82,7 +82,10 @@ local function setStatus(uid, status)
 end
 `;
 
-/** A script body that can use the prelude's `P`, `now`, `last`, `emit`, `lastId`, `owner`, `append`, `leaveOne`, `leaveAll`, `finish` and `setStatus`. */
+/**
+ * A script body that can use the prelude's `P`, `now`, `last`, `emit`, `lastId`, `owner`, `append`,
+ * `leaveOne`, `leaveAll`, `finish` and `setStatus`.
+ */
 export function withPrelude(body: string): string {
   return PRELUDE + body;
 }

@@ -56,7 +56,8 @@ export function defineScript<Input, const Replies extends readonly v.GenericSche
         if (!meant && !result.issues.some(isOtherShape)) meant = result.issues;
       }
       throw new MalformedReplyError(
-        `Redis script ${name} answered ${JSON.stringify(raw)}: ${meant ? describe(meant) : 'none of its replies is of that shape'}`,
+        `Redis script ${name} answered ${JSON.stringify(raw)}: ` +
+          (meant ? describe(meant) : 'none of its replies is of that shape'),
       );
     },
   };

@@ -44,7 +44,10 @@ if cur[1] and resume ~= '' and cur[1] == resume then
   redis.call('HSET', uk, 't', session, 'n', node, 'g', grace, 'w', unreach)
   if cur[2] ~= node then emit({type = 'moved', uid = uid, session = resume, node = node}) end
   online()
-  return {'resumed', lastId(), cur[3] or '', redis.call('ZRANGE', P .. 'uc:' .. uid, 0, -1), redis.call('HGETALL', P .. 'ua:' .. uid)}
+  return {
+    'resumed', lastId(), cur[3] or '',
+    redis.call('ZRANGE', P .. 'uc:' .. uid, 0, -1), redis.call('HGETALL', P .. 'ua:' .. uid),
+  }
 end
 local replaced = ''
 if cur[1] then
@@ -74,7 +77,8 @@ return {'created', lastId(), cur[1] or '', replaced}
     ),
     v.pipe(
       v.strictTuple([v.literal('created'), StreamId, v.string(), v.string()]),
-      // `previous`: the session this one replaced, if any; `replaced`: the ids the uid's sessions replaced, newest first.
+      // `previous`: the session this one replaced, if any;
+      // `replaced`: the ids the uid's sessions replaced, newest first.
       v.transform(([, position, previous, replaced]) => ({
         outcome: 'created' as const,
         position,
