@@ -66,12 +66,17 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private readonly running: Subscription;
 
-  /** `wake$` cuts a reconnect's wait short (a renewed token, the network back). */
+  /**
+   * `wake$` cuts a reconnect's wait short (a renewed token, the network
+   * back); `pageWake$` has the heartbeat judge the link at once (the page
+   * shown again or resumed).
+   */
   constructor(
     private readonly settings: ClientSettings,
     private readonly session: Session,
     private readonly nextId: () => number,
     wake$: Observable<unknown>,
+    pageWake$: Observable<unknown>,
   ) {
     const login: LinkLogin = {
       credentials: () => this.linkCredentials(),
@@ -83,7 +88,9 @@ export class Connection {
       map((s) => (LINKED.has(s.state) ? s.epoch : 0)),
       distinctUntilChanged(),
       switchMap((epoch) =>
-        epoch === 0 ? EMPTY : link(settings, login, wake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))),
+        epoch === 0
+          ? EMPTY
+          : link(settings, login, wake$, pageWake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))),
       ),
     );
     const plans = (s: ConnectionSnapshot) => deadlines(s, settings);

@@ -1,104 +1,132 @@
 /**
- * Is the link alive? A pure function of what happened and when: pings
- * sent, frames heard, and the time now. Every input carries its time (the
- * scheduler's `now()`), so silence is judged by elapsed time, never by
- * counting ticks: a check that a throttled page runs late judges by how
- * long it has really been, and a page that sent no ping for a minute has
- * tested nothing and declares nothing.
+ * Is the link alive? A pure function of the frames heard, and when, and of
+ * the time now. The server pings every heartbeat interval H and the client
+ * answers from its message handler, so "last heard" moves with network
+ * events, which a throttled background tab still gets at once; the client's
+ * own timers only check, and a check that fires late (a throttled page, a
+ * slow Node event loop, a laptop waking) judges by elapsed time since the
+ * last frame, never by counting ticks.
  *
- * | heartbeat                           | input          | becomes                                   | verdict  |
- * |-------------------------------------|----------------|-------------------------------------------|----------|
- * | any                                 | ping sent at t | last ping t; awaiting since t if it was not | —      |
- * | down                                | frame heard    | up, awaiting nothing                      | LINK_RESTORED |
- * | up                                  | frame heard    | awaiting nothing; a pong is an RTT sample | —        |
- * | up, awaited ≥ pong allowance        | now t          | down since t                              | LINK_DOWN (since t) |
- * | down for ≥ the interruption threshold | now t        | —                                         | DEAD     |
- * | anything else                       | now t          | —                                         | —        |
+ * With S = last heard + H + A (A: the allowance for a ping's lateness):
  *
- * Down "since t": the pong may have been lost on its way back, so the link
- * was up until the check at the latest. {@link nextCheck} says when the
- * next "now" can change anything.
+ * | heartbeat | input                  | becomes                                  | verdict |
+ * |-----------|------------------------|------------------------------------------|---------|
+ * | down      | frame heard at t       | up, last heard t                         | LINK_RESTORED |
+ * | any other | frame heard at t       | last heard t; a ping's lateness a sample | —       |
+ * | up        | now t, S ≤ t ≤ S + A   | down since S, dead at S + T              | LINK_DOWN (since S) |
+ * | up        | now t > S + A (late)   | suspect since S until t + A              | PROBE   |
+ * | suspect   | now t ≥ until          | down since S, dead at S + T (late)       | LINK_DOWN (since S) |
+ * | down      | now t ≥ dead at        | —                                        | DEAD    |
+ * | anything else | now t              | —                                        | —       |
+ *
+ * Down "since" S: the next ping was due by then, so the link was up until
+ * then at the latest, and RECONNECTING (at S + threshold T) never comes
+ * sooner than T after the link really went dark. A check judged late (the
+ * page ran no timers) first waits one allowance, reporting nothing, for
+ * frames or a close already on their way to be read and for the answer to
+ * a probe ping; then a link still silent is down since S, which may be
+ * past the threshold already, and DEAD says it was late, so the link
+ * reconnects without a backoff.
  */
 
 export interface HeartbeatTiming {
-  /** Ping period; the longest a pong may take before the link is suspected. */
+  /** The server's ping period, H. */
   readonly heartbeatIntervalMs: number;
   /** How long the link may stay down before it is given up (the attempt ends). */
   readonly interruptionThresholdMs: number;
 }
 
 export interface Heartbeat {
-  /** When the oldest ping not yet followed by any frame went out; undefined while nothing is awaited. */
-  readonly awaitingSince?: number;
-  /** When the last ping went out, for the round-trip time of the next pong. */
+  /** When the last frame was heard (at first, the welcome). */
+  readonly lastHeardAt: number;
+  /** When the last server ping was heard, for the lateness of the next. */
   readonly lastPingAt?: number;
-  /** Smoothed round-trip time of pongs, ms. */
-  readonly smoothedRttMs?: number;
-  /** When the link was judged down; undefined while it is up. */
-  readonly linkDownSince?: number;
+  /** Smoothed lateness of server pings beyond H, ms (their arrival jitter). */
+  readonly smoothedLatenessMs?: number;
+  /** Judged late and silent: waiting until `until` for a frame before it is down since `since`. */
+  readonly suspect?: { readonly since: number; readonly until: number };
+  /** While the link is down: since when, when it is given up, and whether it was judged late. */
+  readonly down?: { readonly since: number; readonly deadAt: number; readonly late: boolean };
 }
 
 export type HeartbeatInput =
-  | { readonly type: 'PING_SENT'; readonly at: number }
-  /** Any frame from the server; `pong` when it answers a ping. */
-  | { readonly type: 'HEARD'; readonly at: number; readonly pong: boolean }
+  /** Any frame from the server; `ping` when it is the server's heartbeat. */
+  | { readonly type: 'HEARD'; readonly at: number; readonly ping: boolean }
+  /** A check, or a wake-up of the page (visible again, resumed, online). */
   | { readonly type: 'NOW'; readonly at: number };
 
-/** Down and restored are what the link reports as they are; dead ends the socket. */
+/**
+ * Down and restored are what the link reports as they are; a probe asks the
+ * server for an answer at once; dead ends the socket (`late`: judged on waking).
+ */
 export type HeartbeatVerdict =
+  | { readonly type: 'PROBE' }
   | { readonly type: 'LINK_DOWN'; readonly since: number }
   | { readonly type: 'LINK_RESTORED' }
-  | { readonly type: 'DEAD' };
+  | { readonly type: 'DEAD'; readonly late: boolean };
 
 export interface HeartbeatStep {
   readonly heartbeat: Heartbeat;
   readonly verdict?: HeartbeatVerdict;
 }
 
-/** Shortest time a pong may take before the link is suspected, ms: a fast network's RTT would make hair-trigger checks. */
-export const MIN_PONG_ALLOWANCE_MS = 100;
-/** A pong this many smoothed RTTs late is suspect: jitter rarely triples a round trip. */
-export const PONG_ALLOWANCE_RTTS = 3;
-/** Weight of a new RTT sample in the smoothed RTT (TCP's 1/8, RFC 6298). */
-export const RTT_GAIN = 1 / 8;
+/** Shortest allowance for a ping's lateness, ms: the server's 100 ms tick plus scheduling slack. */
+export const MIN_ALLOWANCE_MS = 250;
+/** A ping this many smoothed latenesses late is suspect: jitter rarely triples. */
+export const ALLOWANCE_LATENESSES = 3;
+/** Weight of a new sample in the smoothed lateness (TCP's 1/8, RFC 6298). */
+export const LATENESS_GAIN = 1 / 8;
 
-/** How long the awaited pong may take: a few RTTs, within [100 ms, the ping period]. */
-export function pongAllowance(h: Heartbeat, t: HeartbeatTiming): number {
-  return Math.min(t.heartbeatIntervalMs, Math.max(MIN_PONG_ALLOWANCE_MS, PONG_ALLOWANCE_RTTS * (h.smoothedRttMs ?? 0)));
+/** How late the next ping may be, A: a few smoothed latenesses, within [250 ms, H]. */
+export function allowance(h: Heartbeat, t: HeartbeatTiming): number {
+  const jitter = ALLOWANCE_LATENESSES * (h.smoothedLatenessMs ?? 0);
+  return Math.min(t.heartbeatIntervalMs, Math.max(MIN_ALLOWANCE_MS, jitter));
+}
+
+/** The heartbeat of a link just logged in at `at`. */
+export function initialHeartbeat(at: number): Heartbeat {
+  return { lastHeardAt: at };
 }
 
 export function heartbeat(h: Heartbeat, input: HeartbeatInput, t: HeartbeatTiming): HeartbeatStep {
-  switch (input.type) {
-    case 'PING_SENT':
-      return { heartbeat: { ...h, lastPingAt: input.at, awaitingSince: h.awaitingSince ?? input.at } };
-    case 'HEARD': {
-      const sample = input.pong && h.lastPingAt !== undefined ? input.at - h.lastPingAt : undefined;
-      const smoothedRttMs =
-        sample === undefined
-          ? h.smoothedRttMs
-          : h.smoothedRttMs === undefined
-            ? sample
-            : h.smoothedRttMs * (1 - RTT_GAIN) + sample * RTT_GAIN;
-      const next = { ...h, awaitingSince: undefined, linkDownSince: undefined, smoothedRttMs };
-      return h.linkDownSince === undefined
-        ? { heartbeat: next }
-        : { heartbeat: next, verdict: { type: 'LINK_RESTORED' } };
-    }
-    case 'NOW':
-      if (h.linkDownSince !== undefined)
-        return input.at - h.linkDownSince >= t.interruptionThresholdMs
-          ? { heartbeat: h, verdict: { type: 'DEAD' } }
-          : { heartbeat: h };
-      if (h.awaitingSince !== undefined && input.at - h.awaitingSince >= pongAllowance(h, t)) {
-        return { heartbeat: { ...h, linkDownSince: input.at }, verdict: { type: 'LINK_DOWN', since: input.at } };
-      }
-      return { heartbeat: h };
+  const at = input.at;
+  if (input.type === 'HEARD') {
+    // Ping spacing measures jitter only while the link is up; across an outage it measures the outage.
+    const sample =
+      input.ping && h.lastPingAt !== undefined && !h.down
+        ? Math.max(0, at - h.lastPingAt - t.heartbeatIntervalMs)
+        : undefined;
+    const smoothedLatenessMs =
+      sample === undefined
+        ? h.smoothedLatenessMs
+        : h.smoothedLatenessMs === undefined
+          ? sample
+          : h.smoothedLatenessMs * (1 - LATENESS_GAIN) + sample * LATENESS_GAIN;
+    const next: Heartbeat = {
+      lastHeardAt: at,
+      lastPingAt: input.ping ? at : h.lastPingAt,
+      smoothedLatenessMs,
+    };
+    return h.down ? { heartbeat: next, verdict: { type: 'LINK_RESTORED' } } : { heartbeat: next };
   }
+  if (h.down)
+    return at >= h.down.deadAt ? { heartbeat: h, verdict: { type: 'DEAD', late: h.down.late } } : { heartbeat: h };
+  if (h.suspect) return at >= h.suspect.until ? goneDown(h, h.suspect.since, true, t) : { heartbeat: h };
+  const a = allowance(h, t);
+  const since = h.lastHeardAt + t.heartbeatIntervalMs + a;
+  if (at < since) return { heartbeat: h };
+  if (at - since > a) return { heartbeat: { ...h, suspect: { since, until: at + a } }, verdict: { type: 'PROBE' } };
+  return goneDown(h, since, false, t);
 }
 
-/** When a "now" can next change the verdict; undefined while nothing is awaited. */
-export function nextCheck(h: Heartbeat, t: HeartbeatTiming): number | undefined {
-  if (h.linkDownSince !== undefined) return h.linkDownSince + t.interruptionThresholdMs;
-  if (h.awaitingSince !== undefined) return h.awaitingSince + pongAllowance(h, t);
-  return undefined;
+function goneDown(h: Heartbeat, since: number, late: boolean, t: HeartbeatTiming): HeartbeatStep {
+  const down = { since, deadAt: since + t.interruptionThresholdMs, late };
+  return { heartbeat: { ...h, suspect: undefined, down }, verdict: { type: 'LINK_DOWN', since } };
+}
+
+/** When a "now" can next change the verdict. */
+export function nextCheck(h: Heartbeat, t: HeartbeatTiming): number {
+  if (h.down) return h.down.deadAt;
+  if (h.suspect) return h.suspect.until;
+  return h.lastHeardAt + t.heartbeatIntervalMs + allowance(h, t);
 }

@@ -75,7 +75,12 @@ export class RtmClient {
       self: () => this.connection.snapshot$.value.credentials?.uid ?? '',
     });
     const online$ = options.networkOnline$ ?? (typeof window === 'undefined' ? NEVER : fromEvent(window, 'online'));
-    this.connection = new Connection(this.settings, this.session, nextId, merge(this.renewedToken, online$));
+    const pageWake$ =
+      options.pageWake$ ??
+      (typeof document === 'undefined'
+        ? online$
+        : merge(online$, ...['visibilitychange', 'pageshow', 'resume'].map((type) => fromEvent(document, type))));
+    this.connection = new Connection(this.settings, this.session, nextId, merge(this.renewedToken, online$), pageWake$);
 
     const { pair$, tokenExpired, tokenWillExpire } = this.connection;
     this.connectionState$ = pair$.asObservable();
