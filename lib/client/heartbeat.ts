@@ -9,23 +9,20 @@
  *
  * With S = last heard + H + A (A: the allowance for a ping's lateness):
  *
- * | heartbeat | input                  | becomes                                  | verdict |
- * |-----------|------------------------|------------------------------------------|---------|
- * | down      | frame heard at t       | up, last heard t                         | LINK_RESTORED |
- * | any other | frame heard at t       | last heard t; a ping's lateness a sample | —       |
- * | up        | now t, S ≤ t ≤ S + A   | down since S, dead at S + T              | LINK_DOWN (since S) |
- * | up        | now t > S + A (late)   | suspect since S until t + A              | PROBE   |
- * | suspect   | now t ≥ until          | down since S, dead at S + T (late)       | LINK_DOWN (since S) |
- * | down      | now t ≥ dead at        | —                                        | DEAD    |
- * | anything else | now t              | —                                        | —       |
+ * | heartbeat | input             | becomes                                  | verdict |
+ * |-----------|-------------------|------------------------------------------|---------|
+ * | down      | frame heard at t  | up, last heard t                         | LINK_RESTORED |
+ * | up        | frame heard at t  | last heard t; a ping's lateness a sample | —       |
+ * | up        | now t ≥ S         | down since S, dead at S + T              | LINK_DOWN (since S) |
+ * | down      | now t ≥ S + T     | —                                        | DEAD (late if judged after S + A) |
+ * | anything else | now t         | —                                        | —       |
  *
  * Down "since" S: the next ping was due by then, so the link was up until
  * then at the latest, and RECONNECTING (at S + threshold T) never comes
- * sooner than T after the link really went dark. A check judged late (the
- * page ran no timers) first waits one allowance, reporting nothing, for
- * frames or a close already on their way to be read and for the answer to
- * a probe ping; then a link still silent is down since S, which may be
- * past the threshold already, and DEAD says it was late, so the link
+ * sooner than T after the link really went dark, nor later than T + H + A
+ * for a page whose timers run. A check that runs late (the page ran no
+ * timers: throttled, frozen, asleep) may find S + T passed already: the
+ * link is dead at once, and DEAD says it was judged late, so the link
  * reconnects without a backoff.
  */
 
@@ -43,8 +40,6 @@ export interface Heartbeat {
   readonly lastPingAt?: number;
   /** Smoothed lateness of server pings beyond H, ms (their arrival jitter). */
   readonly smoothedLatenessMs?: number;
-  /** Judged late and silent: waiting until `until` for a frame before it is down since `since`. */
-  readonly suspect?: { readonly since: number; readonly until: number };
   /** While the link is down: since when, when it is given up, and whether it was judged late. */
   readonly down?: { readonly since: number; readonly deadAt: number; readonly late: boolean };
 }
@@ -55,12 +50,8 @@ export type HeartbeatInput =
   /** A check, or a wake-up of the page (visible again, resumed, online). */
   | { readonly type: 'NOW'; readonly at: number };
 
-/**
- * Down and restored are what the link reports as they are; a probe asks the
- * server for an answer at once; dead ends the socket (`late`: judged on waking).
- */
+/** Down and restored are what the link reports as they are; dead ends the socket (`late`: judged on waking). */
 export type HeartbeatVerdict =
-  | { readonly type: 'PROBE' }
   | { readonly type: 'LINK_DOWN'; readonly since: number }
   | { readonly type: 'LINK_RESTORED' }
   | { readonly type: 'DEAD'; readonly late: boolean };
@@ -111,22 +102,15 @@ export function heartbeat(h: Heartbeat, input: HeartbeatInput, t: HeartbeatTimin
   }
   if (h.down)
     return at >= h.down.deadAt ? { heartbeat: h, verdict: { type: 'DEAD', late: h.down.late } } : { heartbeat: h };
-  if (h.suspect) return at >= h.suspect.until ? goneDown(h, h.suspect.since, true, t) : { heartbeat: h };
   const a = allowance(h, t);
   const since = h.lastHeardAt + t.heartbeatIntervalMs + a;
   if (at < since) return { heartbeat: h };
-  if (at - since > a) return { heartbeat: { ...h, suspect: { since, until: at + a } }, verdict: { type: 'PROBE' } };
-  return goneDown(h, since, false, t);
-}
-
-function goneDown(h: Heartbeat, since: number, late: boolean, t: HeartbeatTiming): HeartbeatStep {
-  const down = { since, deadAt: since + t.interruptionThresholdMs, late };
-  return { heartbeat: { ...h, suspect: undefined, down }, verdict: { type: 'LINK_DOWN', since } };
+  const down = { since, deadAt: since + t.interruptionThresholdMs, late: at - since > a };
+  return { heartbeat: { ...h, down }, verdict: { type: 'LINK_DOWN', since } };
 }
 
 /** When a "now" can next change the verdict. */
 export function nextCheck(h: Heartbeat, t: HeartbeatTiming): number {
   if (h.down) return h.down.deadAt;
-  if (h.suspect) return h.suspect.until;
   return h.lastHeardAt + t.heartbeatIntervalMs + allowance(h, t);
 }

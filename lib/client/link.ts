@@ -100,17 +100,14 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
       if (up && !down) subscriber.next({ type: 'LINK_DOWN', since: now() });
       subscriber.error(new AttemptEnded(kind, code));
     };
-    /** A pong to the server's ping, or a probe ping of a link suspected down. */
-    const answer = (t: 'pong' | 'ping') => {
+    const pong = () => {
       // Acknowledge only news: a quiet session's pong stays the bare 12-byte frame.
       const seq = login.lastSeq();
-      send(seq > acknowledged ? { t, ack: seq } : { t });
+      send(seq > acknowledged ? { t: 'pong', ack: seq } : { t: 'pong' });
       acknowledged = Math.max(acknowledged, seq);
     };
     const judged = (verdict: HeartbeatVerdict) => {
       if (verdict.type === 'DEAD') return end(verdict.late ? 'asleep' : 'silent');
-      // The server answers a probe at once: a link that is fine proves it within the allowance.
-      if (verdict.type === 'PROBE') return answer('ping');
       down = verdict.type === 'LINK_DOWN';
       subscriber.next(verdict);
     };
@@ -118,7 +115,7 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
     const received = (data: unknown) => {
       const frame = readServerFrame(data);
       // Answered before anything else, in this turn: no timer of the page is involved.
-      if (frame?.t === 'ping' && up) answer('pong');
+      if (frame?.t === 'ping' && up) pong();
       heard$.next(frame?.t === 'ping');
       if (!frame) return; // A peer's garbage is not worth the link.
       switch (frame.t) {

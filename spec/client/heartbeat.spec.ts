@@ -1,11 +1,20 @@
 /**
  * The heartbeat alone, row by row of its table, and run on virtual time:
- * pings every interval, LINK_DOWN a pong allowance after an unanswered
- * ping, DEAD the interruption threshold after that, LINK_RESTORED on any
- * frame heard.
+ * the server pings every interval, LINK_DOWN when the next ping is an
+ * allowance overdue, DEAD the interruption threshold after that,
+ * LINK_RESTORED on any frame heard; a check that runs late judges by the
+ * time it really is.
  */
 import { expect } from 'chai';
-import { heartbeat, nextCheck, type Heartbeat, type HeartbeatVerdict } from '../../lib/client/heartbeat.js';
+import { NEVER, Subject, type SchedulerLike } from 'rxjs';
+import {
+  allowance,
+  heartbeat,
+  initialHeartbeat,
+  nextCheck,
+  type Heartbeat,
+  type HeartbeatVerdict,
+} from '../../lib/client/heartbeat.js';
 import { runHeartbeat } from '../../lib/client/run-heartbeat.js';
 import { testScheduler } from '../support/marbles.js';
 
@@ -13,97 +22,82 @@ const timing = { heartbeatIntervalMs: 1000, interruptionThresholdMs: 4000 };
 
 describe('heartbeat', () => {
   describe('row by row', () => {
-    it('a ping sent starts the wait, and a later ping does not move it', () => {
-      const first = heartbeat({}, { type: 'PING_SENT', at: 1000 }, timing);
-      expect(first).to.deep.equal({ heartbeat: { lastPingAt: 1000, awaitingSince: 1000 } });
-      expect(heartbeat(first.heartbeat, { type: 'PING_SENT', at: 2000 }, timing)).to.deep.equal({
-        heartbeat: { lastPingAt: 2000, awaitingSince: 1000 },
+    it('starts at the welcome: the next ping is due by then + interval + allowance (250 ms at least)', () => {
+      expect(initialHeartbeat(30)).to.deep.equal({ lastHeardAt: 30 });
+      expect(nextCheck(initialHeartbeat(30), timing)).to.equal(1280);
+    });
+    it("any frame heard while up moves last heard; a ping's lateness beyond the interval is a sample, smoothed by 1/8", () => {
+      const first = heartbeat({ lastHeardAt: 30 }, { type: 'HEARD', at: 1030, ping: true }, timing);
+      expect(first).to.deep.equal({
+        heartbeat: { lastHeardAt: 1030, lastPingAt: 1030, smoothedLatenessMs: undefined },
+      });
+      const late = heartbeat(first.heartbeat, { type: 'HEARD', at: 2110, ping: true }, timing);
+      expect(late.heartbeat).to.deep.equal({ lastHeardAt: 2110, lastPingAt: 2110, smoothedLatenessMs: 80 });
+      const again = heartbeat(late.heartbeat, { type: 'HEARD', at: 3270, ping: true }, timing);
+      expect(again.heartbeat.smoothedLatenessMs).to.equal(90);
+      const other = heartbeat(again.heartbeat, { type: 'HEARD', at: 3500, ping: false }, timing);
+      expect(other).to.deep.equal({ heartbeat: { lastHeardAt: 3500, lastPingAt: 3270, smoothedLatenessMs: 90 } });
+    });
+    it('the allowance is 3 smoothed latenesses, within [250 ms, the interval]', () => {
+      expect(allowance({ lastHeardAt: 0, smoothedLatenessMs: 50 }, timing)).to.equal(250);
+      expect(allowance({ lastHeardAt: 0, smoothedLatenessMs: 100 }, timing)).to.equal(300);
+      expect(allowance({ lastHeardAt: 0, smoothedLatenessMs: 900 }, timing)).to.equal(1000);
+    });
+    it('a frame heard while down restores the link, and is no lateness sample', () => {
+      const down: Heartbeat = { lastHeardAt: 1000, lastPingAt: 1000, down: { since: 2250, deadAt: 6250, late: false } };
+      expect(heartbeat(down, { type: 'HEARD', at: 3000, ping: true }, timing)).to.deep.equal({
+        heartbeat: { lastHeardAt: 3000, lastPingAt: 3000, smoothedLatenessMs: undefined },
+        verdict: { type: 'LINK_RESTORED' },
       });
     });
-    it('a pong heard while up ends the wait and is an RTT sample, smoothed by 1/8', () => {
-      const heard = heartbeat(
-        { lastPingAt: 1000, awaitingSince: 1000 },
-        { type: 'HEARD', at: 1080, pong: true },
-        timing,
-      );
-      expect(heard).to.deep.equal({
-        heartbeat: { lastPingAt: 1000, awaitingSince: undefined, linkDownSince: undefined, smoothedRttMs: 80 },
+    it('the next ping an allowance overdue: down since then, dead the threshold later', () => {
+      const up: Heartbeat = { lastHeardAt: 1000 };
+      expect(heartbeat(up, { type: 'NOW', at: 2249 }, timing)).to.deep.equal({ heartbeat: up });
+      const down = heartbeat(up, { type: 'NOW', at: 2250 }, timing);
+      expect(down).to.deep.equal({
+        heartbeat: { lastHeardAt: 1000, down: { since: 2250, deadAt: 6250, late: false } },
+        verdict: { type: 'LINK_DOWN', since: 2250 },
       });
-      const again = heartbeat({ lastPingAt: 2000, smoothedRttMs: 80 }, { type: 'HEARD', at: 2160, pong: true }, timing);
-      expect(again.heartbeat.smoothedRttMs).to.equal(90);
-    });
-    it('any other frame ends the wait too, without a sample', () => {
-      expect(
-        heartbeat({ lastPingAt: 1000, awaitingSince: 1000 }, { type: 'HEARD', at: 1500, pong: false }, timing),
-      ).to.deep.equal({
-        heartbeat: { lastPingAt: 1000, awaitingSince: undefined, linkDownSince: undefined, smoothedRttMs: undefined },
+      expect(nextCheck(down.heartbeat, timing)).to.equal(6250);
+      expect(heartbeat(down.heartbeat, { type: 'NOW', at: 6249 }, timing).verdict).to.equal(undefined);
+      expect(heartbeat(down.heartbeat, { type: 'NOW', at: 6250 }, timing).verdict).to.deep.equal({
+        type: 'DEAD',
+        late: false,
       });
     });
-    it('a frame heard while down restores the link', () => {
-      expect(
-        heartbeat(
-          { lastPingAt: 1000, awaitingSince: 1000, linkDownSince: 1100 },
-          { type: 'HEARD', at: 1200, pong: false },
-          timing,
-        ).verdict,
-      ).to.deep.equal({ type: 'LINK_RESTORED' });
-    });
-    it('a ping unanswered for the pong allowance (100 ms at least, 3 RTTs, the interval at most): down since now', () => {
-      expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 1099 }, timing)).to.deep.equal({
-        heartbeat: { awaitingSince: 1000 },
-      });
-      expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 1100 }, timing)).to.deep.equal({
-        heartbeat: { awaitingSince: 1000, linkDownSince: 1100 },
-        verdict: { type: 'LINK_DOWN', since: 1100 },
-      });
-      expect(nextCheck({ awaitingSince: 1000, smoothedRttMs: 50 }, timing)).to.equal(1150);
-      expect(nextCheck({ awaitingSince: 1000, smoothedRttMs: 900 }, timing)).to.equal(2000);
-    });
-    it('a check that runs late judges by the time it really is', () => {
-      expect(heartbeat({ awaitingSince: 1000 }, { type: 'NOW', at: 61_000 }, timing).verdict).to.deep.equal({
-        type: 'LINK_DOWN',
-        since: 61_000,
+    it('a check that runs a minute late judges by the time it really is: down since the ping was due, dead, late', () => {
+      const down = heartbeat({ lastHeardAt: 1000 }, { type: 'NOW', at: 61_000 }, timing);
+      expect(down.verdict).to.deep.equal({ type: 'LINK_DOWN', since: 2250 });
+      expect(heartbeat(down.heartbeat, { type: 'NOW', at: 61_000 }, timing).verdict).to.deep.equal({
+        type: 'DEAD',
+        late: true,
       });
     });
-    it('down for the interruption threshold: dead', () => {
-      const down: Heartbeat = { awaitingSince: 1000, linkDownSince: 1100 };
-      expect(heartbeat(down, { type: 'NOW', at: 5099 }, timing).verdict).to.equal(undefined);
-      expect(heartbeat(down, { type: 'NOW', at: 5100 }, timing).verdict).to.deep.equal({ type: 'DEAD' });
-      expect(nextCheck(down, timing)).to.equal(5100);
-    });
-    it('nothing awaited: no check, and "now" changes nothing', () => {
-      expect(nextCheck({ lastPingAt: 1000 }, timing)).to.equal(undefined);
-      expect(heartbeat({ lastPingAt: 1000 }, { type: 'NOW', at: 9000 }, timing)).to.deep.equal({
-        heartbeat: { lastPingAt: 1000 },
-      });
+    it('a check that runs a minute late after a frame heard just now finds nothing', () => {
+      const up: Heartbeat = { lastHeardAt: 60_900, lastPingAt: 60_900 };
+      expect(heartbeat(up, { type: 'NOW', at: 61_000 }, timing)).to.deep.equal({ heartbeat: up });
     });
   });
 
   describe('run on a scheduler (marbles)', () => {
     const values: Record<string, HeartbeatVerdict> = {
-      d: { type: 'LINK_DOWN', since: 1100 },
-      x: { type: 'DEAD' },
+      d: { type: 'LINK_DOWN', since: 1250 },
+      x: { type: 'DEAD', late: false },
       r: { type: 'LINK_RESTORED' },
     };
 
-    it('pings every interval; nothing heard: LINK_DOWN 100 ms after the first ping, DEAD 4 s later', () => {
+    it('nothing heard: LINK_DOWN an interval + allowance after the start, DEAD 4 s later', () => {
       const scheduler = testScheduler();
-      const pings: number[] = [];
-      scheduler.run(({ cold, expectObservable }) => {
-        const verdicts$ = runHeartbeat(cold<boolean>(''), () => pings.push(scheduler.now()), scheduler, timing);
-        expectObservable(verdicts$).toBe('1100ms d 3999ms (x|)', values);
+      scheduler.run(({ expectObservable }) => {
+        expectObservable(runHeartbeat(NEVER, NEVER, scheduler, timing)).toBe('1250ms d 3999ms (x|)', values);
       });
-      expect(pings, 'none after DEAD').to.deep.equal([1000, 2000, 3000, 4000, 5000]);
     });
 
-    it('every ping answered: no verdict at all', () => {
+    it('a ping every interval: no verdict at all', () => {
       const scheduler = testScheduler();
       scheduler.run(({ cold, expectObservable }) => {
-        const pongs$ = cold<boolean>('1050ms a 999ms a 999ms a', { a: true });
-        expectObservable(
-          runHeartbeat(pongs$, () => {}, scheduler, timing),
-          '^ 3500ms !',
-        ).toBe('');
+        const pings$ = cold<boolean>('1000ms a 999ms a 999ms a', { a: true });
+        expectObservable(runHeartbeat(pings$, NEVER, scheduler, timing), '^ 3500ms !').toBe('');
       });
     });
 
@@ -111,11 +105,39 @@ describe('heartbeat', () => {
       const scheduler = testScheduler();
       scheduler.run(({ cold, expectObservable }) => {
         const heard$ = cold<boolean>('2500ms a', { a: false });
-        expectObservable(
-          runHeartbeat(heard$, () => {}, scheduler, timing),
-          '^ 3050ms !',
-        ).toBe('1100ms d 1399ms r', values);
+        expectObservable(runHeartbeat(heard$, NEVER, scheduler, timing), '^ 3050ms !').toBe(
+          '1250ms d 1249ms r',
+          values,
+        );
       });
+    });
+
+    it('keeps one check timer, however many frames come', () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ cold }) => {
+        const pings$ = cold<boolean>('100ms a 99ms a 99ms a 99ms a', { a: true });
+        runHeartbeat(pings$, NEVER, scheduler, timing).subscribe();
+        scheduler.schedule(() => expect(scheduler.actions.length).to.be.at.most(2), 450);
+      });
+    });
+
+    it('a wake-up judges at once, without waiting for the check timer', () => {
+      const scheduler = testScheduler();
+      const wake$ = new Subject<void>();
+      const verdicts: Array<[number, HeartbeatVerdict]> = [];
+      // A check timer that the page runs only at 60 s: the wake-up at 9 s comes first.
+      const lazy: SchedulerLike = {
+        now: () => scheduler.now(),
+        schedule: (work: () => void) => scheduler.schedule(work, 60_000),
+      } as SchedulerLike;
+      scheduler.run(() => {
+        runHeartbeat(NEVER, wake$, lazy, timing).subscribe((v) => verdicts.push([scheduler.now(), v]));
+        scheduler.schedule(() => wake$.next(), 9000);
+      });
+      expect(verdicts).to.deep.equal([
+        [9000, { type: 'LINK_DOWN', since: 1250 }],
+        [9000, { type: 'DEAD', late: true }],
+      ]);
     });
   });
 });

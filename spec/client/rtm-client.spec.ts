@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { ErrorCode } from '../../lib/protocol/error-code.js';
 import { KickReason } from '../../lib/protocol/frames.js';
 import { seededRandom } from '../../lib/client/backoff.js';
+import { MIN_ALLOWANCE_MS } from '../../lib/client/heartbeat.js';
 import { RtmClient } from '../../lib/client/rtm-client.js';
 import { FakeRtmServer } from '../../lib/testing/fake-rtm-server.js';
 import {
@@ -41,7 +42,7 @@ describe('RtmClient (marbles)', () => {
         );
         at(scheduler, 99, () =>
           expect(server.framesOfType('login')).to.deep.equal([
-            { t: 'login', app: 'app', uid: 'alice', token: 'token-1' },
+            { t: 'login', app: 'app', uid: 'alice', token: 'token-1', hb: 1000 },
           ]),
         );
       });
@@ -153,15 +154,15 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 2500, () => server.blackhole());
         at(scheduler, 9000, () => server.heal());
         at(scheduler, 9500, () => void client.logout());
-        // Pings at 1030, 2030, 3030; the 3030 ping's pong is 100 ms late at 3130: down since 3130, RECONNECTING at 7130.
-        // The silent socket is abandoned at 7130; the next attempt (7630) is held by the outage, and its login,
-        // in flight when the link heals at 9000, is answered at 9010.
+        // The server's pings arrive at 1030, 2030; the 3030 one is held: due by 3030 + 250 ms of allowance,
+        // down since 3280, RECONNECTING at 7280. The silent socket is abandoned at 7280; the next attempt is
+        // held by the outage, and its login, in flight when the link heals at 9000, is answered at 9010.
         expectObservable(client.connectionState$).toBe(
           marble([
             [0, 'i'],
             [10, 'g'],
             [30, 'c'],
-            [7130, 'r'],
+            [7280, 'r'],
             [9010, 'c'],
             [9500, 'o'],
           ]),
@@ -170,7 +171,7 @@ describe('RtmClient (marbles)', () => {
       });
     });
 
-    it('never announces an interruption earlier than 4 s after the link went dark, nor later than 4 s + heartbeat + pong allowance', () => {
+    it('never announces an interruption earlier than 4 s after the link went dark, nor later than 4 s + heartbeat + allowance', () => {
       for (let offset = 0; offset < 1000; offset += 50) {
         const scheduler = testScheduler();
         const darkAt = 2000 + offset;
@@ -184,7 +185,7 @@ describe('RtmClient (marbles)', () => {
             if (state === 'RECONNECTING') announcedAt ??= scheduler.now();
           });
         });
-        expect(announcedAt! - darkAt, `dark at ${darkAt}`).to.be.within(4000, 4000 + 1000 + 100);
+        expect(announcedAt! - darkAt, `dark at ${darkAt}`).to.be.within(4000, 4000 + 1000 + MIN_ALLOWANCE_MS);
       }
     });
 
@@ -412,7 +413,7 @@ describe('RtmClient (marbles)', () => {
             [0, 'i'],
             [10, 'g'],
             [30, 'c'],
-            [7130, 'r'],
+            [7280, 'r'],
             [8000, 'o'],
           ]),
           values,
