@@ -19,6 +19,7 @@ import {
   merge,
   type Observable,
   observeOn,
+  of,
   queueScheduler,
   scan,
   Subject,
@@ -136,13 +137,22 @@ export class Connection {
     for (const subject of [this.pair$, this.tokenExpired, this.tokenWillExpire, this.snapshot$]) subject.complete();
   }
 
-  /** Emits the planned event when its time comes; a new plan (or none) cancels the old one. */
+  /**
+   * Emits the planned event when its time comes; a new plan (or none)
+   * cancels the old one. A time already passed (a link found down long ago
+   * by a check that ran late) emits at once, not at a timer a throttled
+   * page may run a minute later.
+   */
   private timer(plan: (s: ConnectionSnapshot) => Deadline | undefined): Observable<ConnectionEvent> {
     const { scheduler } = this.settings;
     return this.snapshot$.pipe(
       map(plan),
       distinctUntilChanged((a, b) => a?.at === b?.at && a?.event.type === b?.event.type),
-      switchMap((d) => (d ? timer(Math.max(0, d.at - scheduler.now()), scheduler).pipe(map(() => d.event)) : EMPTY)),
+      switchMap((d) => {
+        if (!d) return EMPTY;
+        const wait = d.at - scheduler.now();
+        return wait <= 0 ? of(d.event) : timer(wait, scheduler).pipe(map(() => d.event));
+      }),
     );
   }
 

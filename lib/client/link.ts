@@ -12,7 +12,7 @@
  * Silence is judged by elapsed time since the last frame (heartbeat.ts),
  * and a page waking up (`wake$`) is judged at once.
  */
-import { defer, Observable, race, retry, Subject, tap, timer, type SchedulerLike } from 'rxjs';
+import { defer, Observable, of, race, retry, Subject, tap, timer, type SchedulerLike } from 'rxjs';
 import { makeWebSocketObservable, type WebSocketLike } from './web-socket-observable.js';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
@@ -213,15 +213,15 @@ export function link(
       retry({
         delay: (error: unknown) => {
           const ended = error instanceof AttemptEnded ? error : undefined;
+          // At once, not at a timer: a page that just woke may be throttled still.
+          if (ended?.kind === 'asleep') return of(0);
           const credentialRefused = ended?.code === ErrorCode.TokenExpired || ended?.code === ErrorCode.InvalidToken;
           const wait =
-            ended?.kind === 'asleep'
-              ? 0
-              : ended?.kind === 'goaway'
-                ? Math.round(settings.random() * settings.reconnect.minDelayMs)
-                : credentialRefused
-                  ? settings.reconnect.maxDelayMs
-                  : backoffDelay(failures, settings.reconnect, settings.random);
+            ended?.kind === 'goaway'
+              ? Math.round(settings.random() * settings.reconnect.minDelayMs)
+              : credentialRefused
+                ? settings.reconnect.maxDelayMs
+                : backoffDelay(failures, settings.reconnect, settings.random);
           failures++;
           return race(timer(wait, settings.scheduler), wake$);
         },
