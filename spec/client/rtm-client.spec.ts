@@ -4,6 +4,7 @@
  * exact (state, reason) pairs at their exact times.
  */
 import { expect } from 'chai';
+import { Subject } from 'rxjs';
 import { ErrorCode } from '../../lib/protocol/error-code.js';
 import { KickReason } from '../../lib/protocol/frames.js';
 import { seededRandom } from '../../lib/client/backoff.js';
@@ -14,10 +15,12 @@ import {
   at,
   clientAndServer,
   flushMicrotasks,
+  inRoom,
   marble,
   outcome,
   pairValues as values,
   testScheduler,
+  throttledTimers,
 } from '../support/marbles.js';
 
 const credentials = { uid: 'alice', token: 'token-1' };
@@ -367,6 +370,109 @@ describe('RtmClient (marbles)', () => {
             [30, 'c'],
             [1520, 'b'],
             [3000, 'o'],
+          ]),
+          values,
+        );
+      });
+    });
+  });
+
+  describe('a background tab (SPEC §3.3: timers a minute late)', () => {
+    it('keeps CONNECTED on its one socket while the server pings, its timers firing only once a minute for 5 min, and gets every event as it comes', () => {
+      const scheduler = testScheduler();
+      const { timers, control } = throttledTimers(scheduler, 60_000);
+      scheduler.run(({ expectObservable }) => {
+        const { client, server, room } = inRoom(scheduler, ['bob'], { scheduler: timers });
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 1000, () => (control.on = true));
+        for (const [t, uid] of [
+          [10_000, 'carol'],
+          [70_500, 'dave'],
+          [150_000, 'erin'],
+          [299_000, 'fred'],
+        ] as const)
+          at(scheduler, t, () => server.memberJoined('room', uid));
+        at(scheduler, 301_000, () => (control.on = false));
+        at(scheduler, 301_500, () => {
+          expect(server.sockets, 'the same socket throughout').to.have.length(1);
+          // Every server ping was answered at once: one pong a second.
+          expect(server.framesOfType('pong').length).to.equal(301);
+          void client.logout();
+        });
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [301_500, 'o'],
+          ]),
+          values,
+        );
+        expectObservable(room.memberJoined$).toBe(
+          marble([
+            [10_010, 'c'],
+            [70_510, 'd'],
+            [150_010, 'e'],
+            [299_010, 'f'],
+          ]),
+          { c: 'carol', d: 'dave', e: 'erin', f: 'fred' },
+        );
+      });
+    });
+
+    it('goes RECONNECTING as soon as a late check finds the link silent past the threshold, and reconnects without a backoff', () => {
+      const scheduler = testScheduler();
+      const { timers, control } = throttledTimers(scheduler, 60_000);
+      scheduler.run(({ expectObservable }) => {
+        const { client, server } = clientAndServer(scheduler, { scheduler: timers }, { latencyMs: 10 });
+        at(scheduler, 10, () => void client.login(credentials));
+        at(scheduler, 1000, () => (control.on = true));
+        // Last ping heard at 99_030: down since 100_280. The first check after that runs at the 120_000 wake-up,
+        // finds the link down 19.7 s, past the 4 s threshold: RECONNECTING then, and a new socket at once.
+        at(scheduler, 100_000, () => server.blackhole());
+        at(scheduler, 120_001, () => expect(server.sockets, 'a new socket at the wake-up').to.have.length(2));
+        at(scheduler, 125_000, () => server.heal());
+        at(scheduler, 130_000, () => {
+          control.on = false;
+          void client.logout();
+        });
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [120_000, 'r'],
+            [125_010, 'c'],
+            [130_000, 'o'],
+          ]),
+          values,
+        );
+      });
+    });
+
+    it('judges at once when the page wakes up (shown again), not at its next timer', () => {
+      const scheduler = testScheduler();
+      const { timers, control } = throttledTimers(scheduler, 60_000);
+      const pageWake$ = new Subject<void>();
+      scheduler.run(({ expectObservable }) => {
+        const { client, server } = clientAndServer(scheduler, { scheduler: timers, pageWake$ }, { latencyMs: 10 });
+        at(scheduler, 10, () => void client.login(credentials));
+        at(scheduler, 1000, () => (control.on = true));
+        at(scheduler, 100_000, () => server.blackhole());
+        at(scheduler, 110_000, () => {
+          control.on = false;
+          pageWake$.next();
+        });
+        at(scheduler, 115_000, () => server.heal());
+        at(scheduler, 116_000, () => void client.logout());
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [110_000, 'r'],
+            [115_010, 'c'],
+            [116_000, 'o'],
           ]),
           values,
         );
