@@ -68,16 +68,14 @@ export class Connection {
   private readonly running: Subscription;
 
   /**
-   * `wake$` cuts a reconnect's wait short (a renewed token, the network
-   * back); `pageWake$` has the heartbeat judge the link at once (the page
-   * shown again or resumed).
+   * `wake$` (a renewed token, the network back, the page shown again) cuts
+   * a reconnect's wait short and has the heartbeat judge the link at once.
    */
   constructor(
     private readonly settings: ClientSettings,
     private readonly session: Session,
     private readonly nextId: () => number,
     wake$: Observable<unknown>,
-    pageWake$: Observable<unknown>,
   ) {
     const login: LinkLogin = {
       credentials: () => this.linkCredentials(),
@@ -89,9 +87,7 @@ export class Connection {
       map((s) => (LINKED.has(s.state) ? s.epoch : 0)),
       distinctUntilChanged(),
       switchMap((epoch) =>
-        epoch === 0
-          ? EMPTY
-          : link(settings, login, wake$, pageWake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))),
+        epoch === 0 ? EMPTY : link(settings, login, wake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))),
       ),
     );
     const plans = (s: ConnectionSnapshot) => deadlines(s, settings);

@@ -26,11 +26,12 @@
  * reconnects without a backoff.
  */
 
+/** Short names: they survive minification, and the client's bundle is counted. */
 export interface HeartbeatTiming {
   /** The server's ping period, H. */
-  readonly heartbeatIntervalMs: number;
-  /** How long the link may stay down before it is given up (the attempt ends). */
-  readonly interruptionThresholdMs: number;
+  readonly intervalMs: number;
+  /** How long the link may stay down before it is given up (the attempt ends), T. */
+  readonly thresholdMs: number;
 }
 
 export interface Heartbeat {
@@ -71,7 +72,7 @@ export const LATENESS_GAIN = 1 / 8;
 /** How late the next ping may be, A: a few smoothed latenesses, within [250 ms, H]. */
 export function allowance(h: Heartbeat, t: HeartbeatTiming): number {
   const jitter = ALLOWANCE_LATENESSES * (h.smoothedLatenessMs ?? 0);
-  return Math.min(t.heartbeatIntervalMs, Math.max(MIN_ALLOWANCE_MS, jitter));
+  return Math.min(t.intervalMs, Math.max(MIN_ALLOWANCE_MS, jitter));
 }
 
 /** The heartbeat of a link just logged in at `at`. */
@@ -84,9 +85,7 @@ export function heartbeat(h: Heartbeat, input: HeartbeatInput, t: HeartbeatTimin
   if (input.type === 'HEARD') {
     // Ping spacing measures jitter only while the link is up; across an outage it measures the outage.
     const sample =
-      input.ping && h.lastPingAt !== undefined && !h.down
-        ? Math.max(0, at - h.lastPingAt - t.heartbeatIntervalMs)
-        : undefined;
+      input.ping && h.lastPingAt !== undefined && !h.down ? Math.max(0, at - h.lastPingAt - t.intervalMs) : undefined;
     const smoothedLatenessMs =
       sample === undefined
         ? h.smoothedLatenessMs
@@ -103,14 +102,14 @@ export function heartbeat(h: Heartbeat, input: HeartbeatInput, t: HeartbeatTimin
   if (h.down)
     return at >= h.down.deadAt ? { heartbeat: h, verdict: { type: 'DEAD', late: h.down.late } } : { heartbeat: h };
   const a = allowance(h, t);
-  const since = h.lastHeardAt + t.heartbeatIntervalMs + a;
+  const since = h.lastHeardAt + t.intervalMs + a;
   if (at < since) return { heartbeat: h };
-  const down = { since, deadAt: since + t.interruptionThresholdMs, late: at - since > a };
+  const down = { since, deadAt: since + t.thresholdMs, late: at - since > a };
   return { heartbeat: { ...h, down }, verdict: { type: 'LINK_DOWN', since } };
 }
 
 /** When a "now" can next change the verdict. */
 export function nextCheck(h: Heartbeat, t: HeartbeatTiming): number {
   if (h.down) return h.down.deadAt;
-  return h.lastHeardAt + t.heartbeatIntervalMs + allowance(h, t);
+  return h.lastHeardAt + t.intervalMs + allowance(h, t);
 }

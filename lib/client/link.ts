@@ -133,8 +133,8 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
           });
           subscriber.add(
             runHeartbeat(heard$, wake$, scheduler, {
-              heartbeatIntervalMs: frame.hb ?? settings.heartbeatIntervalMs,
-              interruptionThresholdMs: settings.interruptionThresholdMs,
+              intervalMs: frame.hb ?? settings.heartbeatIntervalMs,
+              thresholdMs: settings.interruptionThresholdMs,
             }).subscribe(judged),
           );
           return;
@@ -195,18 +195,16 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
  * waits the longest backoff unless `wake$` (a renewed token, the network
  * coming back) cuts the wait short; a server going away is rejoined within
  * the shortest backoff; a link found dead on waking up (the page slept) is
- * replaced at once. `pageWake$` (the page visible again, resumed, online)
- * has the heartbeat judge the link at once.
+ * replaced at once. `wake$` also has the heartbeat judge the link at once.
  */
 export function link(
   settings: LinkSettings,
   login: LinkLogin,
   wake$: Observable<unknown>,
-  pageWake$: Observable<unknown>,
 ): Observable<LinkStatusEvent> {
   return defer(() => {
     let failures = 0;
-    return defer(() => attempt(settings, login, pageWake$)).pipe(
+    return defer(() => attempt(settings, login, wake$)).pipe(
       tap((event) => {
         if (event.type === 'LINK_UP') failures = 0;
       }),

@@ -46,14 +46,6 @@ export interface RtmClientOptions {
    * event where there is a `window`.
    */
   networkOnline$?: Observable<unknown>;
-  /**
-   * Emits when the page may have slept or been throttled (shown again,
-   * resumed, back online): the heartbeat then judges the link at once
-   * instead of at its next timer, which may be a minute late. Default:
-   * `visibilitychange`, `pageshow` and Page Lifecycle `resume` where there
-   * is a `document`, and `networkOnline$`.
-   */
-  pageWake$?: Observable<unknown>;
 }
 
 export interface ClientSettings extends LinkSettings {

@@ -18,7 +18,7 @@ import {
 import { runHeartbeat } from '../../lib/client/run-heartbeat.js';
 import { testScheduler } from '../support/marbles.js';
 
-const timing = { heartbeatIntervalMs: 1000, interruptionThresholdMs: 4000 };
+const timing = { intervalMs: 1000, thresholdMs: 4000 };
 
 describe('heartbeat', () => {
   describe('row by row', () => {

@@ -450,18 +450,22 @@ describe('RtmClient (marbles)', () => {
       });
     });
 
-    it('judges at once when the page wakes up (shown again), not at its next timer', () => {
+    it('judges at once when the page wakes up (shown again, back online), not at its next timer', () => {
       const scheduler = testScheduler();
       const { timers, control } = throttledTimers(scheduler, 60_000);
-      const pageWake$ = new Subject<void>();
+      const wake$ = new Subject<void>();
       scheduler.run(({ expectObservable }) => {
-        const { client, server } = clientAndServer(scheduler, { scheduler: timers, pageWake$ }, { latencyMs: 10 });
+        const { client, server } = clientAndServer(
+          scheduler,
+          { scheduler: timers, networkOnline$: wake$ },
+          { latencyMs: 10 },
+        );
         at(scheduler, 10, () => void client.login(credentials));
         at(scheduler, 1000, () => (control.on = true));
         at(scheduler, 100_000, () => server.blackhole());
         at(scheduler, 110_000, () => {
           control.on = false;
-          pageWake$.next();
+          wake$.next();
         });
         at(scheduler, 115_000, () => server.heal());
         at(scheduler, 116_000, () => void client.logout());
