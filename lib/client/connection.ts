@@ -19,7 +19,6 @@ import {
   merge,
   type Observable,
   observeOn,
-  of,
   queueScheduler,
   scan,
   Subject,
@@ -147,7 +146,7 @@ export class Connection {
       switchMap((d) => {
         if (!d) return EMPTY;
         const wait = d.at - scheduler.now();
-        return wait <= 0 ? of(d.event) : timer(wait, scheduler).pipe(map(() => d.event));
+        return wait <= 0 ? [d.event] : timer(wait, scheduler).pipe(map(() => d.event));
       }),
     );
   }

@@ -7,23 +7,24 @@
  * slow Node event loop, a laptop waking) judges by elapsed time since the
  * last frame, never by counting ticks.
  *
- * With S = last heard + H + A (A: the allowance for a ping's lateness):
+ * With S = last heard + H + A (A: the allowance for a ping's lateness,
+ * 250 ms, or H if shorter) and T the interruption threshold:
  *
- * | heartbeat | input             | becomes                                  | verdict |
- * |-----------|-------------------|------------------------------------------|---------|
- * | down      | frame heard at t  | up, last heard t                         | LINK_RESTORED |
- * | up        | frame heard at t  | last heard t; a ping's lateness a sample | —       |
- * | up        | now t ≥ S         | down since S, dead at S + T              | LINK_DOWN (since S) |
- * | down      | now t ≥ S + T     | —                                        | DEAD (late if judged after S + A) |
- * | anything else | now t         | —                                        | —       |
+ * | heartbeat | input            | becomes          | verdict |
+ * |-----------|------------------|------------------|---------|
+ * | down      | frame heard at t | up, last heard t | LINK_RESTORED |
+ * | up        | frame heard at t | last heard t     | —       |
+ * | up        | now t ≥ S        | down since S     | LINK_DOWN (since S) |
+ * | down      | now t ≥ S + T    | —                | DEAD (late if it was judged down at S + T or after) |
+ * | anything else | now t        | —                | —       |
  *
  * Down "since" S: the next ping was due by then, so the link was up until
- * then at the latest, and RECONNECTING (at S + threshold T) never comes
- * sooner than T after the link really went dark, nor later than T + H + A
- * for a page whose timers run. A check that runs late (the page ran no
- * timers: throttled, frozen, asleep) may find S + T passed already: the
- * link is dead at once, and DEAD says it was judged late, so the link
- * reconnects without a backoff.
+ * then at the latest, and RECONNECTING (at S + T) never comes sooner than
+ * T after the link really went dark, nor later than T + H + A for a page
+ * whose timers run. A check that runs late (the page ran no timers:
+ * throttled, frozen, asleep) may find S + T passed already: the link is
+ * dead at once, and DEAD says so (late), so the link reconnects without a
+ * backoff.
  */
 
 /** Short names: they survive minification, and the client's bundle is counted. */
@@ -37,18 +38,14 @@ export interface HeartbeatTiming {
 export interface Heartbeat {
   /** When the last frame was heard (at first, the welcome). */
   readonly lastHeardAt: number;
-  /** When the last server ping was heard, for the lateness of the next. */
-  readonly lastPingAt?: number;
-  /** Smoothed lateness of server pings beyond H, ms (their arrival jitter). */
-  readonly smoothedLatenessMs?: number;
-  /** While the link is down: since when, when it is given up, and whether it was judged late. */
-  readonly down?: { readonly since: number; readonly deadAt: number; readonly late: boolean };
+  /** While the link is down: since when, and whether that was found only past the threshold. */
+  readonly down?: { readonly since: number; readonly late: boolean };
 }
 
 export type HeartbeatInput =
-  /** Any frame from the server; `ping` when it is the server's heartbeat. */
-  | { readonly type: 'HEARD'; readonly at: number; readonly ping: boolean }
-  /** A check, or a wake-up of the page (visible again, resumed, online). */
+  /** Any frame from the server. */
+  | { readonly type: 'HEARD'; readonly at: number }
+  /** A check, or a wake-up of the page (shown again, resumed, online). */
   | { readonly type: 'NOW'; readonly at: number };
 
 /** Down and restored are what the link reports as they are; dead ends the socket (`late`: judged on waking). */
@@ -62,54 +59,31 @@ export interface HeartbeatStep {
   readonly verdict?: HeartbeatVerdict;
 }
 
-/** Shortest allowance for a ping's lateness, ms: the server's 100 ms tick plus scheduling slack. */
-export const MIN_ALLOWANCE_MS = 250;
-/** A ping this many smoothed latenesses late is suspect: jitter rarely triples. */
-export const ALLOWANCE_LATENESSES = 3;
-/** Weight of a new sample in the smoothed lateness (TCP's 1/8, RFC 6298). */
-export const LATENESS_GAIN = 1 / 8;
-
-/** How late the next ping may be, A: a few smoothed latenesses, within [250 ms, H]. */
-export function allowance(h: Heartbeat, t: HeartbeatTiming): number {
-  const jitter = ALLOWANCE_LATENESSES * (h.smoothedLatenessMs ?? 0);
-  return Math.min(t.intervalMs, Math.max(MIN_ALLOWANCE_MS, jitter));
-}
-
-/** The heartbeat of a link just logged in at `at`. */
-export function initialHeartbeat(at: number): Heartbeat {
-  return { lastHeardAt: at };
-}
+/**
+ * How late a ping may come, ms, A: the server pings on its 100 ms tick, so
+ * its pings come up to that much apart, plus its event loop's and the
+ * network's slack. A ping later still only marks the link down until it
+ * comes, which nobody sees: RECONNECTING waits the threshold more. (Fixed
+ * rather than measured: the client's bundle is counted.)
+ */
+export const ALLOWANCE_MS = 250;
 
 export function heartbeat(h: Heartbeat, input: HeartbeatInput, t: HeartbeatTiming): HeartbeatStep {
   const at = input.at;
   if (input.type === 'HEARD') {
-    // Ping spacing measures jitter only while the link is up; across an outage it measures the outage.
-    const sample =
-      input.ping && h.lastPingAt !== undefined && !h.down ? Math.max(0, at - h.lastPingAt - t.intervalMs) : undefined;
-    const smoothedLatenessMs =
-      sample === undefined
-        ? h.smoothedLatenessMs
-        : h.smoothedLatenessMs === undefined
-          ? sample
-          : h.smoothedLatenessMs * (1 - LATENESS_GAIN) + sample * LATENESS_GAIN;
-    const next: Heartbeat = {
-      lastHeardAt: at,
-      lastPingAt: input.ping ? at : h.lastPingAt,
-      smoothedLatenessMs,
-    };
+    const next: Heartbeat = { lastHeardAt: at };
     return h.down ? { heartbeat: next, verdict: { type: 'LINK_RESTORED' } } : { heartbeat: next };
   }
-  if (h.down)
-    return at >= h.down.deadAt ? { heartbeat: h, verdict: { type: 'DEAD', late: h.down.late } } : { heartbeat: h };
-  const a = allowance(h, t);
-  const since = h.lastHeardAt + t.intervalMs + a;
-  if (at < since) return { heartbeat: h };
-  const down = { since, deadAt: since + t.thresholdMs, late: at - since > a };
-  return { heartbeat: { ...h, down }, verdict: { type: 'LINK_DOWN', since } };
+  if (at < nextCheck(h, t)) return { heartbeat: h };
+  if (h.down) return { heartbeat: h, verdict: { type: 'DEAD', late: h.down.late } };
+  const since = nextCheck(h, t);
+  return {
+    heartbeat: { ...h, down: { since, late: at >= since + t.thresholdMs } },
+    verdict: { type: 'LINK_DOWN', since },
+  };
 }
 
-/** When a "now" can next change the verdict. */
+/** When a "now" can next change the verdict: S while up, S + T while down. */
 export function nextCheck(h: Heartbeat, t: HeartbeatTiming): number {
-  if (h.down) return h.down.deadAt;
-  return h.lastHeardAt + t.intervalMs + allowance(h, t);
+  return h.down ? h.down.since + t.thresholdMs : h.lastHeardAt + t.intervalMs + Math.min(t.intervalMs, ALLOWANCE_MS);
 }

@@ -12,7 +12,7 @@
  * Silence is judged by elapsed time since the last frame (heartbeat.ts),
  * and a page waking up (`wake$`) is judged at once.
  */
-import { defer, Observable, of, race, retry, Subject, tap, timer, type SchedulerLike } from 'rxjs';
+import { defer, Observable, race, retry, Subject, tap, timer, type SchedulerLike } from 'rxjs';
 import { makeWebSocketObservable, type WebSocketLike } from './web-socket-observable.js';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
@@ -93,7 +93,7 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
     /** The highest event seq this socket has told the server it received. */
     let acknowledged = 0;
     let outgoing: ((data: string) => void) | undefined;
-    const heard$ = new Subject<boolean>();
+    const heard$ = new Subject<void>();
 
     const send: Writer = (frame) => outgoing?.(encodeFrame(frame));
     const end = (kind: AttemptEnded['kind'], code?: ErrorCode) => {
@@ -114,9 +114,7 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
 
     const received = (data: unknown) => {
       const frame = readServerFrame(data);
-      // Answered before anything else, in this turn: no timer of the page is involved.
-      if (frame?.t === 'ping' && up) pong();
-      heard$.next(frame?.t === 'ping');
+      heard$.next();
       if (!frame) return; // A peer's garbage is not worth the link.
       switch (frame.t) {
         case 'welcome':
@@ -139,8 +137,9 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
           );
           return;
         case 'ping':
+          return pong(); // At once, in this turn: no timer of the page is involved.
         case 'pong':
-          return; // Answered above, and heard by the heartbeat.
+          return; // Heard by the heartbeat.
         case 'refused':
           subscriber.next({ type: 'LOGIN_REFUSED', code: frame.code });
           return end('refused', frame.code);
@@ -212,7 +211,7 @@ export function link(
         delay: (error: unknown) => {
           const ended = error instanceof AttemptEnded ? error : undefined;
           // At once, not at a timer: a page that just woke may be throttled still.
-          if (ended?.kind === 'asleep') return of(0);
+          if (ended?.kind === 'asleep') return [0];
           const credentialRefused = ended?.code === ErrorCode.TokenExpired || ended?.code === ErrorCode.InvalidToken;
           const wait =
             ended?.kind === 'goaway'

@@ -8,7 +8,6 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   heartbeat,
-  initialHeartbeat,
   nextCheck,
   type Heartbeat,
   type HeartbeatInput,
@@ -18,18 +17,18 @@ import {
 
 /**
  * Emits the verdicts of one logged-in socket's heartbeat from subscription
- * on, completing after DEAD: `heard$` emits for every frame (true for the
- * server's ping), `wake$` when the page may have slept. One check timer at
+ * on, completing after DEAD: `heard$` emits for every frame, `wake$` when
+ * the page may have slept. One check timer at
  * a time: a frame moves no timer, the check re-reads the time when it fires.
  */
 export function runHeartbeat(
-  heard$: Observable<boolean>,
+  heard$: Observable<unknown>,
   wake$: Observable<unknown>,
   scheduler: SchedulerLike,
   timing: HeartbeatTiming,
 ): Observable<HeartbeatVerdict> {
   return new Observable<HeartbeatVerdict>((subscriber) => {
-    let state: Heartbeat = initialHeartbeat(scheduler.now());
+    let state: Heartbeat = { lastHeardAt: scheduler.now() };
     let check: { at: number; timer: Subscription } | undefined;
     const feed = (input: HeartbeatInput) => {
       const step = heartbeat(state, input, timing);
@@ -43,13 +42,14 @@ export function runHeartbeat(
       check?.timer.unsubscribe();
       check = { at, timer: scheduler.schedule(fire, at - scheduler.now()) };
     };
+    const judge = () => feed({ type: 'NOW', at: scheduler.now() });
     const fire = () => {
       check = undefined;
-      feed({ type: 'NOW', at: scheduler.now() });
+      judge();
     };
-    subscriber.add(heard$.subscribe((ping) => feed({ type: 'HEARD', at: scheduler.now(), ping })));
-    subscriber.add(wake$.subscribe(() => feed({ type: 'NOW', at: scheduler.now() })));
-    feed({ type: 'NOW', at: scheduler.now() });
+    subscriber.add(heard$.subscribe(() => feed({ type: 'HEARD', at: scheduler.now() })));
+    subscriber.add(wake$.subscribe(judge));
+    judge();
     return () => check?.timer.unsubscribe();
   });
 }

@@ -7,14 +7,7 @@
  */
 import { expect } from 'chai';
 import { NEVER, Subject, type SchedulerLike } from 'rxjs';
-import {
-  allowance,
-  heartbeat,
-  initialHeartbeat,
-  nextCheck,
-  type Heartbeat,
-  type HeartbeatVerdict,
-} from '../../lib/client/heartbeat.js';
+import { heartbeat, nextCheck, type Heartbeat, type HeartbeatVerdict } from '../../lib/client/heartbeat.js';
 import { runHeartbeat } from '../../lib/client/run-heartbeat.js';
 import { testScheduler } from '../support/marbles.js';
 
@@ -22,31 +15,19 @@ const timing = { intervalMs: 1000, thresholdMs: 4000 };
 
 describe('heartbeat', () => {
   describe('row by row', () => {
-    it('starts at the welcome: the next ping is due by then + interval + allowance (250 ms at least)', () => {
-      expect(initialHeartbeat(30)).to.deep.equal({ lastHeardAt: 30 });
-      expect(nextCheck(initialHeartbeat(30), timing)).to.equal(1280);
+    it('the next ping is due by last heard + interval + allowance (250 ms, or the interval if shorter)', () => {
+      expect(nextCheck({ lastHeardAt: 30 }, timing)).to.equal(1280);
+      expect(nextCheck({ lastHeardAt: 30 }, { intervalMs: 100, thresholdMs: 4000 })).to.equal(230);
     });
-    it("any frame heard while up moves last heard; a ping's lateness beyond the interval is a sample, smoothed by 1/8", () => {
-      const first = heartbeat({ lastHeardAt: 30 }, { type: 'HEARD', at: 1030, ping: true }, timing);
-      expect(first).to.deep.equal({
-        heartbeat: { lastHeardAt: 1030, lastPingAt: 1030, smoothedLatenessMs: undefined },
+    it('any frame heard while up moves last heard, and says nothing', () => {
+      expect(heartbeat({ lastHeardAt: 30 }, { type: 'HEARD', at: 1030 }, timing)).to.deep.equal({
+        heartbeat: { lastHeardAt: 1030 },
       });
-      const late = heartbeat(first.heartbeat, { type: 'HEARD', at: 2110, ping: true }, timing);
-      expect(late.heartbeat).to.deep.equal({ lastHeardAt: 2110, lastPingAt: 2110, smoothedLatenessMs: 80 });
-      const again = heartbeat(late.heartbeat, { type: 'HEARD', at: 3270, ping: true }, timing);
-      expect(again.heartbeat.smoothedLatenessMs).to.equal(90);
-      const other = heartbeat(again.heartbeat, { type: 'HEARD', at: 3500, ping: false }, timing);
-      expect(other).to.deep.equal({ heartbeat: { lastHeardAt: 3500, lastPingAt: 3270, smoothedLatenessMs: 90 } });
     });
-    it('the allowance is 3 smoothed latenesses, within [250 ms, the interval]', () => {
-      expect(allowance({ lastHeardAt: 0, smoothedLatenessMs: 50 }, timing)).to.equal(250);
-      expect(allowance({ lastHeardAt: 0, smoothedLatenessMs: 100 }, timing)).to.equal(300);
-      expect(allowance({ lastHeardAt: 0, smoothedLatenessMs: 900 }, timing)).to.equal(1000);
-    });
-    it('a frame heard while down restores the link, and is no lateness sample', () => {
-      const down: Heartbeat = { lastHeardAt: 1000, lastPingAt: 1000, down: { since: 2250, deadAt: 6250, late: false } };
-      expect(heartbeat(down, { type: 'HEARD', at: 3000, ping: true }, timing)).to.deep.equal({
-        heartbeat: { lastHeardAt: 3000, lastPingAt: 3000, smoothedLatenessMs: undefined },
+    it('a frame heard while down restores the link', () => {
+      const down: Heartbeat = { lastHeardAt: 1000, down: { since: 2250, late: false } };
+      expect(heartbeat(down, { type: 'HEARD', at: 3000 }, timing)).to.deep.equal({
+        heartbeat: { lastHeardAt: 3000 },
         verdict: { type: 'LINK_RESTORED' },
       });
     });
@@ -55,7 +36,7 @@ describe('heartbeat', () => {
       expect(heartbeat(up, { type: 'NOW', at: 2249 }, timing)).to.deep.equal({ heartbeat: up });
       const down = heartbeat(up, { type: 'NOW', at: 2250 }, timing);
       expect(down).to.deep.equal({
-        heartbeat: { lastHeardAt: 1000, down: { since: 2250, deadAt: 6250, late: false } },
+        heartbeat: { lastHeardAt: 1000, down: { since: 2250, late: false } },
         verdict: { type: 'LINK_DOWN', since: 2250 },
       });
       expect(nextCheck(down.heartbeat, timing)).to.equal(6250);
@@ -65,16 +46,21 @@ describe('heartbeat', () => {
         late: false,
       });
     });
+    it('a check that runs late but within the threshold: down since the ping was due, not late', () => {
+      const down = heartbeat({ lastHeardAt: 1000 }, { type: 'NOW', at: 5000 }, timing);
+      expect(down.heartbeat.down).to.deep.equal({ since: 2250, late: false });
+    });
     it('a check that runs a minute late judges by the time it really is: down since the ping was due, dead, late', () => {
       const down = heartbeat({ lastHeardAt: 1000 }, { type: 'NOW', at: 61_000 }, timing);
       expect(down.verdict).to.deep.equal({ type: 'LINK_DOWN', since: 2250 });
+      expect(nextCheck(down.heartbeat, timing)).to.be.below(61_000);
       expect(heartbeat(down.heartbeat, { type: 'NOW', at: 61_000 }, timing).verdict).to.deep.equal({
         type: 'DEAD',
         late: true,
       });
     });
     it('a check that runs a minute late after a frame heard just now finds nothing', () => {
-      const up: Heartbeat = { lastHeardAt: 60_900, lastPingAt: 60_900 };
+      const up: Heartbeat = { lastHeardAt: 60_900 };
       expect(heartbeat(up, { type: 'NOW', at: 61_000 }, timing)).to.deep.equal({ heartbeat: up });
     });
   });
@@ -96,7 +82,7 @@ describe('heartbeat', () => {
     it('a ping every interval: no verdict at all', () => {
       const scheduler = testScheduler();
       scheduler.run(({ cold, expectObservable }) => {
-        const pings$ = cold<boolean>('1000ms a 999ms a 999ms a', { a: true });
+        const pings$ = cold('1000ms a 999ms a 999ms a');
         expectObservable(runHeartbeat(pings$, NEVER, scheduler, timing), '^ 3500ms !').toBe('');
       });
     });
@@ -104,7 +90,7 @@ describe('heartbeat', () => {
     it('a frame heard while down: LINK_RESTORED, and the dead check is called off', () => {
       const scheduler = testScheduler();
       scheduler.run(({ cold, expectObservable }) => {
-        const heard$ = cold<boolean>('2500ms a', { a: false });
+        const heard$ = cold('2500ms a');
         expectObservable(runHeartbeat(heard$, NEVER, scheduler, timing), '^ 3050ms !').toBe(
           '1250ms d 1249ms r',
           values,
@@ -115,7 +101,7 @@ describe('heartbeat', () => {
     it('keeps one check timer, however many frames come', () => {
       const scheduler = testScheduler();
       scheduler.run(({ cold }) => {
-        const pings$ = cold<boolean>('100ms a 99ms a 99ms a 99ms a', { a: true });
+        const pings$ = cold('100ms a 99ms a 99ms a 99ms a');
         runHeartbeat(pings$, NEVER, scheduler, timing).subscribe();
         scheduler.schedule(() => expect(scheduler.actions.length).to.be.at.most(2), 450);
       });
