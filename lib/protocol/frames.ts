@@ -37,7 +37,7 @@ export const ClientFrame = v.variant('t', [
     seq: v.optional(sequence),
     hb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   }),
-  /** A probe (or an old client's heartbeat); the server answers `pong` at once. `ack`: every event up to `seq` arrived. */
+  /** A probe (or an old client's heartbeat); answered `pong` at once. `ack`: every event up to `seq` arrived. */
   v.object({ t: v.literal('ping'), ack: v.optional(sequence) }),
   /** The answer to the server's `ping`, sent at once; `ack` as on `ping`. */
   v.object({ t: v.literal('pong'), ack: v.optional(sequence) }),

@@ -75,7 +75,7 @@ describe('a background tab in Chromium (timers throttled to minute wake-ups)', f
     lab = undefined;
   });
 
-  it('keeps its session, its presence and every event for 150 s hidden, while a watcher and a third user look on', async () => {
+  it('keeps session, presence and every event for 150 s hidden, as a watcher and a third user look on', async () => {
     lab = await DemoLab.start();
     const { demo } = lab;
     const alice = await lab.open();

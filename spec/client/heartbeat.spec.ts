@@ -50,7 +50,7 @@ describe('heartbeat', () => {
       const down = heartbeat({ lastHeardAt: 1000 }, { type: 'NOW', at: 5000 }, timing);
       expect(down.heartbeat.down).to.deep.equal({ since: 2250, late: false });
     });
-    it('a check that runs a minute late judges by the time it really is: down since the ping was due, dead, late', () => {
+    it('a check a minute late judges by the time it really is: down since the ping was due, dead, late', () => {
       const down = heartbeat({ lastHeardAt: 1000 }, { type: 'NOW', at: 61_000 }, timing);
       expect(down.verdict).to.deep.equal({ type: 'LINK_DOWN', since: 2250 });
       expect(nextCheck(down.heartbeat, timing)).to.be.below(61_000);

@@ -68,7 +68,7 @@ describe('RtmChannel (marbles)', () => {
       expect(heard).to.deep.equal(['count 3', 'joined dave', 'count 4', 'left carol', 'count 3', 'count 0']);
     });
 
-    it('acknowledges events in the next pong only: quiet pongs stay bare, and the client sends no ping of its own', () => {
+    it('acknowledges events in the next pong only: quiet pongs stay bare; the client sends no ping of its own', () => {
       const scheduler = testScheduler();
       let pongs: unknown[] = [];
       let pings: unknown[] = [];

@@ -39,7 +39,7 @@ describe('server heartbeat (raw protocol)', function () {
     expect(await client.request({ t: 'ping' })).to.deep.equal({ t: 'pong' });
   });
 
-  it('clamps the interval asked for: at least one tick, at most a third of the UNREACHABLE time, whole ticks', async () => {
+  it('clamps the interval asked for to whole ticks, at least one, at most a third of UNREACHABLE', async () => {
     const server = await start({ unreachableMs: 1500 });
     const asked = [1, 149, 250, 60_000];
     const given: unknown[] = [];
