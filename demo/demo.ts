@@ -7,6 +7,7 @@
  * browser tests read carry `data-testid`.
  */
 import type { Subscription } from 'rxjs';
+import { installTimerThrottle } from './throttled-timers.js';
 import {
   ConnectionChangeReason,
   ConnectionState,
@@ -18,6 +19,12 @@ import {
   type RtmChannel,
   type RtmClient,
 } from '../lib/index.js';
+
+/** Installed before anything of the page sets a timer: "hide this tab" throttles every timer the page runs. */
+const timerThrottle = installTimerThrottle(window);
+/** How long "hide this tab" lasts, and how often a hidden tab's timers wake (Chrome's intensive throttling). */
+const HIDDEN_FOR_MS = 180_000;
+const HIDDEN_WAKEUP_MS = 60_000;
 
 /** The client's interruption threshold (its default, stated here so the clock and the client agree). */
 const THRESHOLD_MS = 4000;
@@ -94,6 +101,8 @@ const ui = {
   icon: document.querySelector<HTMLLinkElement>('link[rel="icon"]'),
   cutButtons: [...document.querySelectorAll<HTMLButtonElement>('button[data-cut]')],
   secondPage: byTestId<HTMLButtonElement>('second-page'),
+  hideTab: byTestId<HTMLButtonElement>('hide-tab'),
+  showTab: byTestId<HTMLButtonElement>('show-tab'),
   linkStatus: byTestId('link-status'),
   joinForm: byId<HTMLFormElement>('join-form'),
   channel: byTestId<HTMLInputElement>('channel-input'),
@@ -666,6 +675,28 @@ ui.logout.addEventListener('click', () => void attempt(ui.loginError, () => clie
 for (const button of ui.cutButtons) {
   button.addEventListener('click', () => void attempt(ui.loginError, () => cutLink(Number(button.dataset.cut))));
 }
+let showTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Ends a "hidden" spell: timers run on time again, and the page wakes up as a shown tab does. */
+function showTab(): void {
+  clearTimeout(showTimer);
+  if (timerThrottle.periodMs === undefined) return;
+  timerThrottle.release();
+  ui.hideTab.disabled = false;
+  ui.showTab.disabled = true;
+  timelineNote('tab shown again: timers on time', 'shown', performance.now());
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+ui.hideTab.addEventListener('click', () => {
+  timerThrottle.throttle(HIDDEN_WAKEUP_MS);
+  ui.hideTab.disabled = true;
+  ui.showTab.disabled = false;
+  timelineNote('tab hidden: timers wake once a minute, the socket stays live', 'hidden', performance.now());
+  // Itself a throttled timer: it comes at the first wake-up after 3 min, as a real tab's would.
+  showTimer = setTimeout(showTab, HIDDEN_FOR_MS);
+});
+ui.showTab.addEventListener('click', showTab);
 ui.secondPage.addEventListener('click', () => {
   if (!me) return;
   window.open(`/?uid=${encodeURIComponent(me)}&login=1`, '_blank', 'noopener');

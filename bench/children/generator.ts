@@ -3,10 +3,12 @@
  * the frames a real client sends, without the client's machinery (one
  * RtmClient per session would cost the generator more than the server).
  *
- * rx-rtm (and the bare `ws` server): `{"t":"login","app","uid","token"}`
- * first, then `{"t":"ping"}` every heartbeat interval from the welcome on,
- * with `"ack":<last seq>` when events arrived since the last ping, as
- * lib/client/link.ts does. socket.io: the engine.io v4
+ * rx-rtm (and the bare `ws` server): `{"t":"login","app","uid","token","hb"}`
+ * first, asking the server for a `ping` every heartbeat interval; each
+ * ping is answered at once with `{"t":"pong"}`, with `"ack":<last seq>`
+ * when events arrived since the last one, as lib/client/link.ts does. (A
+ * server whose welcome has no `hb` is pinged by this process instead, the
+ * way clients did before.) socket.io: the engine.io v4
  * protocol over a websocket (`/socket.io/?EIO=4&transport=websocket`), as
  * socket.io-client with `transports: ['websocket']` speaks it: wait for the
  * open packet, CONNECT the main namespace with `{uid, token}` as auth
@@ -15,6 +17,10 @@
  *
  * Round trips are measured here, per ping, on a monotonic clock; they
  * include this process's own queueing, so its CPU is reported beside them.
+ * A server that pings has no round trip to time: its samples are each
+ * ping's lateness instead (how much longer than the interval it came after
+ * the previous one), the delay a client's liveness sees, and "pings" are the
+ * pings the sessions held were owed in the window, "pongs" those that came.
  */
 import { connect, type Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -37,6 +43,7 @@ const protocols = sio ? undefined : ['rx-rtm.v1'];
 /** The first bytes of frames, read without decoding them. */
 const BRACE = 0x7b;
 const PING = '{"t":"ping"}';
+const PONG = '{"t":"pong"}';
 /** How long a session waits for its welcome before it counts as failed. */
 const LOGIN_DEADLINE_MS = 30_000;
 const C = (s: string) => s.charCodeAt(0);
@@ -71,8 +78,10 @@ class Session {
   private heartbeat: NodeJS.Timeout | undefined;
   private loginDeadline: NodeJS.Timeout | undefined;
   private ackId = 0;
-  /** The last seq a ping acknowledged. */
+  /** The last seq a ping or pong acknowledged. */
   private acknowledged = 0;
+  /** When the server's last ping arrived, while the server pings (0: none yet). */
+  private lastPingAt = 0;
   /** Closed by this process (not a loss). */
   dropping = false;
   /** Request replies awaited, oldest first (join/leave answers come in order). */
@@ -99,7 +108,7 @@ class Session {
     // A server too busy to answer must not hold the ramp up for ever: a login not answered in time failed.
     this.loginDeadline = setTimeout(() => this.fail('no welcome within 30 s'), LOGIN_DEADLINE_MS);
     ws.on('open', () => {
-      if (!sio) ws.send(JSON.stringify({ t: 'login', app: config.app, uid, token }));
+      if (!sio) ws.send(JSON.stringify({ t: 'login', app: config.app, uid, token, hb: config.heartbeatMs }));
     });
     ws.on('message', (data: Buffer) => this.receive(data, token));
     ws.on('error', (error) => {
@@ -126,12 +135,26 @@ class Session {
     this.onFail(this, why);
   }
 
-  private up(): void {
+  /** `serverPings`: the welcome says the server will ping (`hb`), so this session only answers. */
+  private up(serverPings: boolean): void {
     if (this.phase !== 'connecting') return;
     clearTimeout(this.loginDeadline);
     this.phase = 'up';
-    this.heartbeat = setInterval(() => this.ping(), config.heartbeatMs);
+    if (serverPings) pinged.add(this);
+    else this.heartbeat = setInterval(() => this.ping(), config.heartbeatMs);
     this.onUp(this);
+  }
+
+  /** The server's ping: a pong at once, and its lateness is the sample. */
+  private pinged(): void {
+    const at = monotonicMs();
+    if (this.lastPingAt !== 0 && measuring) rtt.push(Math.max(0, at - this.lastPingAt - config.heartbeatMs));
+    this.lastPingAt = at;
+    pongs++;
+    if (this.events > this.acknowledged) {
+      this.ws.send(`{"t":"pong","ack":${this.events}}`);
+      this.acknowledged = this.events;
+    } else this.ws.send(PONG);
   }
 
   private ping(): void {
@@ -159,7 +182,7 @@ class Session {
       else if (first === C('4')) {
         const second = data[1];
         if (second === C('3')) this.pong();
-        else if (second === C('0')) this.up();
+        else if (second === C('0')) this.up(false);
         else if (second === C('4')) this.fail(`refused: ${data.toString()}`);
         else if (second === C('2')) this.event(data);
       } else if (first === C('0')) this.ws.send(`40${JSON.stringify({ uid: this.uid, token })}`);
@@ -167,14 +190,14 @@ class Session {
     }
     if (data[0] !== BRACE) return;
     switch (data[6]) {
-      case C('p'): // pong
-        return this.pong();
+      case C('p'): // ping or pong
+        return data[7] === C('i') ? this.pinged() : this.pong();
       case C('m'): // member (event)
       case C('s'): // status (event)
         this.events++;
         return this.event(data);
       case C('w'): // welcome
-        return this.up();
+        return this.up(data.includes('"hb":'));
       case C('j'): // joined
       case C('d'): // done
         this.replies.shift()?.(true);
@@ -215,6 +238,7 @@ class Session {
   stopHeartbeat(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    pinged.delete(this);
   }
 
   /**
@@ -243,6 +267,8 @@ const lostReasons: Record<string, number> = {};
 let firstFailure: string | undefined;
 let pings = 0;
 let pongs = 0;
+/** Sessions the server pings: they are owed a ping per interval. */
+const pinged = new Set<Session>();
 let measuring = false;
 const rtt = new Samples();
 const arrivals = new Samples();
@@ -463,6 +489,7 @@ async function handle(message: ToGenerator): Promise<void> {
       measuring = true;
       await new Promise((resolve) => setTimeout(resolve, message.ms));
       measuring = false;
+      pings += Math.round((pinged.size * message.ms) / config.heartbeatMs);
       const held = sessions.reduce((n, s) => n + (s.phase === 'up' ? 1 : 0), 0);
       const loopDelayP99Ms = Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS);
       const loopDelayMaxMs = Math.max(0, loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS);

@@ -66,7 +66,10 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private readonly running: Subscription;
 
-  /** `wake$` cuts a reconnect's wait short (a renewed token, the network back). */
+  /**
+   * `wake$` (a renewed token, the network back, the page shown again) cuts
+   * a reconnect's wait short and has the heartbeat judge the link at once.
+   */
   constructor(
     private readonly settings: ClientSettings,
     private readonly session: Session,
@@ -129,13 +132,22 @@ export class Connection {
     for (const subject of [this.pair$, this.tokenExpired, this.tokenWillExpire, this.snapshot$]) subject.complete();
   }
 
-  /** Emits the planned event when its time comes; a new plan (or none) cancels the old one. */
+  /**
+   * Emits the planned event when its time comes; a new plan (or none)
+   * cancels the old one. A time already passed (a link found down long ago
+   * by a check that ran late) emits at once, not at a timer a throttled
+   * page may run a minute later.
+   */
   private timer(plan: (s: ConnectionSnapshot) => Deadline | undefined): Observable<ConnectionEvent> {
     const { scheduler } = this.settings;
     return this.snapshot$.pipe(
       map(plan),
       distinctUntilChanged((a, b) => a?.at === b?.at && a?.event.type === b?.event.type),
-      switchMap((d) => (d ? timer(Math.max(0, d.at - scheduler.now()), scheduler).pipe(map(() => d.event)) : EMPTY)),
+      switchMap((d) => {
+        if (!d) return EMPTY;
+        const wait = d.at - scheduler.now();
+        return wait <= 0 ? [d.event] : timer(wait, scheduler).pipe(map(() => d.event));
+      }),
     );
   }
 

@@ -6,10 +6,11 @@
  * login, and decides nothing about the
  * connection state: the transition function does.
  *
- * Silence is judged by elapsed time against pings actually sent, never by
- * counting timer ticks: a throttled background tab that sent no ping for a
- * minute has learned nothing about the link, so it pings and starts the
- * clock then, instead of declaring a link dead that it never tested.
+ * The server pings; the link answers each ping with a pong in the same turn
+ * as the message arrives, so a background tab whose timers a browser
+ * throttles to once a minute still answers every ping and stays present.
+ * Silence is judged by elapsed time since the last frame (heartbeat.ts),
+ * and a page waking up (`wake$`) is judged at once.
  */
 import { defer, Observable, race, retry, Subject, tap, timer, type SchedulerLike } from 'rxjs';
 import { makeWebSocketObservable, type WebSocketLike } from './web-socket-observable.js';
@@ -46,7 +47,7 @@ export interface LinkCredentials {
 }
 
 /** Frames the link passes on as they are: replies, events and errors. */
-export type LinkFrame = Exclude<ServerFrame, { t: 'welcome' | 'refused' | 'pong' | 'kicked' | 'goaway' }>;
+export type LinkFrame = Exclude<ServerFrame, { t: 'welcome' | 'refused' | 'ping' | 'pong' | 'kicked' | 'goaway' }>;
 
 /** Sends a frame on one logged-in socket; once that socket is gone, it drops what it is given. */
 export type Writer = (frame: ClientFrame) => void;
@@ -57,8 +58,8 @@ export interface LinkLogin {
   credentials(): LinkCredentials;
   /**
    * The last event the client saw: a login that offers the session asks
-   * for what came after it, and every ping acknowledges it, so the server
-   * can let go of what it held for a replay.
+   * for what came after it, and a pong acknowledges it, so the server can
+   * let go of what it held for a replay.
    */
   lastSeq(): number;
   /** A reply, event or error frame, as it comes. */
@@ -68,7 +69,7 @@ export interface LinkLogin {
 /** Why an attempt ended; steers the wait before the next one. */
 class AttemptEnded extends Error {
   constructor(
-    readonly kind: 'closed' | 'silent' | 'login-timeout' | 'refused' | 'goaway',
+    readonly kind: 'closed' | 'silent' | 'asleep' | 'login-timeout' | 'refused' | 'goaway',
     readonly code?: ErrorCode,
   ) {
     super(`link attempt ended: ${kind}`);
@@ -82,7 +83,7 @@ class AttemptEnded extends Error {
  * socket is gone or has been down for the interruption threshold; completes
  * when kicked.
  */
-function attempt(settings: LinkSettings, login: LinkLogin): Observable<LinkStatusEvent> {
+function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unknown>): Observable<LinkStatusEvent> {
   const { scheduler } = settings;
   return new Observable<LinkStatusEvent>((subscriber) => {
     const credentials = login.credentials();
@@ -92,28 +93,28 @@ function attempt(settings: LinkSettings, login: LinkLogin): Observable<LinkStatu
     /** The highest event seq this socket has told the server it received. */
     let acknowledged = 0;
     let outgoing: ((data: string) => void) | undefined;
-    const heard$ = new Subject<boolean>();
+    const heard$ = new Subject<void>();
 
     const send: Writer = (frame) => outgoing?.(encodeFrame(frame));
     const end = (kind: AttemptEnded['kind'], code?: ErrorCode) => {
       if (up && !down) subscriber.next({ type: 'LINK_DOWN', since: now() });
       subscriber.error(new AttemptEnded(kind, code));
     };
-    const ping = () => {
-      // Acknowledge only news: a quiet session's ping stays the bare 12-byte frame.
+    const pong = () => {
+      // Acknowledge only news: a quiet session's pong stays the bare 12-byte frame.
       const seq = login.lastSeq();
-      send(seq > acknowledged ? { t: 'ping', ack: seq } : { t: 'ping' });
+      send(seq > acknowledged ? { t: 'pong', ack: seq } : { t: 'pong' });
       acknowledged = Math.max(acknowledged, seq);
     };
     const judged = (verdict: HeartbeatVerdict) => {
-      if (verdict.type === 'DEAD') return end('silent');
+      if (verdict.type === 'DEAD') return end(verdict.late ? 'asleep' : 'silent');
       down = verdict.type === 'LINK_DOWN';
       subscriber.next(verdict);
     };
 
     const received = (data: unknown) => {
       const frame = readServerFrame(data);
-      heard$.next(frame?.t === 'pong');
+      heard$.next();
       if (!frame) return; // A peer's garbage is not worth the link.
       switch (frame.t) {
         case 'welcome':
@@ -128,10 +129,17 @@ function attempt(settings: LinkSettings, login: LinkLogin): Observable<LinkStatu
             tokenExpiresAt: now() + frame.tokenExpiresInMs,
             write: send,
           });
-          subscriber.add(runHeartbeat(heard$, ping, scheduler, settings).subscribe(judged));
+          subscriber.add(
+            runHeartbeat(heard$, wake$, scheduler, {
+              intervalMs: frame.hb ?? settings.heartbeatIntervalMs,
+              thresholdMs: settings.interruptionThresholdMs,
+            }).subscribe(judged),
+          );
           return;
+        case 'ping':
+          return pong(); // At once, in this turn: no timer of the page is involved.
         case 'pong':
-          return; // Timed by the heartbeat, through heard$.
+          return; // Heard by the heartbeat.
         case 'refused':
           subscriber.next({ type: 'LOGIN_REFUSED', code: frame.code });
           return end('refused', frame.code);
@@ -162,6 +170,7 @@ function attempt(settings: LinkSettings, login: LinkLogin): Observable<LinkStatu
             token,
             session,
             seq: session === undefined ? undefined : acknowledged,
+            hb: settings.heartbeatIntervalMs,
           });
         },
         error: () => end('closed'),
@@ -184,7 +193,8 @@ function attempt(settings: LinkSettings, login: LinkLogin): Observable<LinkStatu
  * jittered backoff (reset by each successful login); a refused credential
  * waits the longest backoff unless `wake$` (a renewed token, the network
  * coming back) cuts the wait short; a server going away is rejoined within
- * the shortest backoff.
+ * the shortest backoff; a link found dead on waking up (the page slept) is
+ * replaced at once. `wake$` also has the heartbeat judge the link at once.
  */
 export function link(
   settings: LinkSettings,
@@ -193,13 +203,15 @@ export function link(
 ): Observable<LinkStatusEvent> {
   return defer(() => {
     let failures = 0;
-    return defer(() => attempt(settings, login)).pipe(
+    return defer(() => attempt(settings, login, wake$)).pipe(
       tap((event) => {
         if (event.type === 'LINK_UP') failures = 0;
       }),
       retry({
         delay: (error: unknown) => {
           const ended = error instanceof AttemptEnded ? error : undefined;
+          // At once, not at a timer: a page that just woke may be throttled still.
+          if (ended?.kind === 'asleep') return [0];
           const credentialRefused = ended?.code === ErrorCode.TokenExpired || ended?.code === ErrorCode.InvalidToken;
           const wait =
             ended?.kind === 'goaway'

@@ -42,8 +42,9 @@ export interface RtmClientOptions {
   random?: RandomSource;
   /**
    * Emits when the network is probably back (e.g. the page's `online`
-   * event); a waiting reconnect then tries at once. Default: the `online`
-   * event where there is a `window`.
+   * event); a waiting reconnect then tries at once, and the heartbeat
+   * judges the link at once. Default: the `online` event where there is a
+   * `window`. (The page's `visibilitychange` and `resume` do the same.)
    */
   networkOnline$?: Observable<unknown>;
 }

@@ -75,7 +75,12 @@ export class RtmClient {
       self: () => this.connection.snapshot$.value.credentials?.uid ?? '',
     });
     const online$ = options.networkOnline$ ?? (typeof window === 'undefined' ? NEVER : fromEvent(window, 'online'));
-    this.connection = new Connection(this.settings, this.session, nextId, merge(this.renewedToken, online$));
+    // A page shown again or resumed may have slept: its link is judged at once, and a reconnect waits no longer.
+    const woke$ =
+      typeof document === 'undefined'
+        ? NEVER
+        : merge(fromEvent(document, 'visibilitychange'), fromEvent(document, 'resume'));
+    this.connection = new Connection(this.settings, this.session, nextId, merge(this.renewedToken, online$, woke$));
 
     const { pair$, tokenExpired, tokenWillExpire } = this.connection;
     this.connectionState$ = pair$.asObservable();

@@ -1,9 +1,11 @@
 /**
- * Runs the pure {@link heartbeat} on a scheduler: pings every interval,
- * feeds it each frame heard, and asks it again when {@link nextCheck} comes
- * (a check that fires early or late is judged by the time it really is).
+ * Runs the pure {@link heartbeat} on a scheduler: feeds it each frame heard,
+ * asks it again when {@link nextCheck} comes and whenever the page wakes up,
+ * and judges at once, in the same turn, whatever is due by then (a check
+ * that fires late must not wait for another timer: a throttled page's next
+ * timer may be a minute away).
  */
-import { interval, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   heartbeat,
   nextCheck,
@@ -14,41 +16,40 @@ import {
 } from './heartbeat.js';
 
 /**
- * Emits the verdicts of one socket's heartbeat from subscription on,
- * completing after DEAD: `heard$` emits for every frame (true for a pong),
- * `ping` sends one.
+ * Emits the verdicts of one logged-in socket's heartbeat from subscription
+ * on, completing after DEAD: `heard$` emits for every frame, `wake$` when
+ * the page may have slept. One check timer at
+ * a time: a frame moves no timer, the check re-reads the time when it fires.
  */
 export function runHeartbeat(
-  heard$: Observable<boolean>,
-  ping: () => void,
+  heard$: Observable<unknown>,
+  wake$: Observable<unknown>,
   scheduler: SchedulerLike,
   timing: HeartbeatTiming,
 ): Observable<HeartbeatVerdict> {
   return new Observable<HeartbeatVerdict>((subscriber) => {
-    let state: Heartbeat = {};
+    let state: Heartbeat = { lastHeardAt: scheduler.now() };
     let check: { at: number; timer: Subscription } | undefined;
     const feed = (input: HeartbeatInput) => {
       const step = heartbeat(state, input, timing);
       state = step.heartbeat;
       if (step.verdict) subscriber.next(step.verdict);
-      // Dead is final: nothing more to ping or check.
+      // Dead is final: nothing more to check.
       if (step.verdict?.type === 'DEAD') return subscriber.complete();
       const at = nextCheck(state, timing);
-      if (subscriber.closed || at === check?.at) return;
+      if (at <= input.at) return feed({ type: 'NOW', at: input.at });
+      if (subscriber.closed || (check && check.at <= at)) return;
       check?.timer.unsubscribe();
-      check = at === undefined ? undefined : { at, timer: scheduler.schedule(fire, Math.max(0, at - scheduler.now())) };
+      check = { at, timer: scheduler.schedule(fire, at - scheduler.now()) };
     };
+    const judge = () => feed({ type: 'NOW', at: scheduler.now() });
     const fire = () => {
       check = undefined;
-      feed({ type: 'NOW', at: scheduler.now() });
+      judge();
     };
-    subscriber.add(heard$.subscribe((pong) => feed({ type: 'HEARD', at: scheduler.now(), pong })));
-    subscriber.add(
-      interval(timing.heartbeatIntervalMs, scheduler).subscribe(() => {
-        ping();
-        feed({ type: 'PING_SENT', at: scheduler.now() });
-      }),
-    );
+    subscriber.add(heard$.subscribe(() => feed({ type: 'HEARD', at: scheduler.now() })));
+    subscriber.add(wake$.subscribe(judge));
+    judge();
     return () => check?.timer.unsubscribe();
   });
 }

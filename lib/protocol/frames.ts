@@ -25,7 +25,8 @@ export const ClientFrame = v.variant('t', [
   /**
    * Log in; `session` asks to resume that session if it is still alive,
    * and `seq` (with `session`) is the last event `seq` received (absent:
-   * 0), so the server replays what came after.
+   * 0), so the server replays what came after. `hb`: the heartbeat interval
+   * asked for, ms; with it the server pings the client (see `welcome`).
    */
   v.object({
     t: v.literal('login'),
@@ -34,9 +35,12 @@ export const ClientFrame = v.variant('t', [
     token: v.string(),
     session: v.optional(v.string()),
     seq: v.optional(sequence),
+    hb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   }),
-  /** Heartbeat; the server answers `pong` at once. `ack`: every event up to this `seq` arrived. */
+  /** A probe (or an old client's heartbeat); answered `pong` at once. `ack`: every event up to `seq` arrived. */
   v.object({ t: v.literal('ping'), ack: v.optional(sequence) }),
+  /** The answer to the server's `ping`, sent at once; `ack` as on `ping`. */
+  v.object({ t: v.literal('pong'), ack: v.optional(sequence) }),
   /** Replace the session's token; answered by `renewed` or `fail`. */
   v.object({ t: v.literal('renew'), id: requestId, token: v.string() }),
   /** End the session now: peers see the user leave at once. */
@@ -75,7 +79,8 @@ export const ServerFrame = v.variant('t', [
    * Login accepted. `resumed` says the session asked for was still alive;
    * `gap`: resumed, but some events after the client's `seq` were lost
    * (the buffer overflowed), so the client must reconcile. Otherwise the
-   * missed events follow, in order.
+   * missed events follow, in order. `hb`: the login asked for a heartbeat,
+   * and the server pings every `hb` ms (the interval asked for, clamped).
    */
   v.object({
     t: v.literal('welcome'),
@@ -83,10 +88,13 @@ export const ServerFrame = v.variant('t', [
     resumed: v.boolean(),
     tokenExpiresInMs: v.number(),
     gap: v.optional(v.boolean()),
+    hb: v.optional(v.number()),
   }),
   /** Login refused; the server closes the socket after it. */
   v.object({ t: v.literal('refused'), code: errorCode, message: v.string() }),
   v.object({ t: v.literal('pong') }),
+  /** The server's heartbeat, to a login that asked for one: answer `pong` at once. */
+  v.object({ t: v.literal('ping') }),
   /** The session is over and must not come back by itself (SPEC §2, ABORTED). */
   v.object({ t: v.literal('kicked'), reason: v.picklist(Object.values(KickReason)) }),
   /** The server is going away; reconnect at once rather than after backoff. */

@@ -33,9 +33,16 @@ const strings: Check = (value) => Array.isArray(value) && value.every(string);
 
 /** Every field of every server frame but `t`; the compiler insists on all of them. */
 const FRAMES: { [T in ServerFrame['t']]: { [K in Exclude<keyof Extract<ServerFrame, { t: T }>, 't'>]-?: Field } } = {
-  welcome: { session: string, resumed: boolean, tokenExpiresInMs: number, gap: { optional: boolean } },
+  welcome: {
+    session: string,
+    resumed: boolean,
+    tokenExpiresInMs: number,
+    gap: { optional: boolean },
+    hb: { optional: number },
+  },
   refused: { code: isErrorCode, message: string },
   pong: {},
+  ping: {},
   kicked: { reason: oneOf(KickReason) },
   goaway: {},
   renewed: { id: index, tokenExpiresInMs: number },

@@ -5,8 +5,8 @@
  * changes nothing; nothing a client sends can throw out of here.
  *
  * Requests are handled one after another in arrival order, even when the
- * store answers asynchronously; pings skip the queue, since they change
- * nothing and the heartbeat must not wait behind a slow store.
+ * store answers asynchronously; pings and pongs skip the queue, since they
+ * change nothing and the heartbeat must not wait behind a slow store.
  */
 import { decodeClientFrame, encodeEventBody } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/close-code.js';
@@ -20,7 +20,7 @@ import type { ServerSession } from './server-session.js';
 import type { LimitedOp } from './request-limits.js';
 import type { SessionRegistry } from './session-registry.js';
 
-type Request = Exclude<ClientFrame, { t: 'login' | 'ping' | 'logout' }>;
+type Request = Exclude<ClientFrame, { t: 'login' | 'ping' | 'pong' | 'logout' }>;
 
 const BARE_PING = '{"t":"ping"}';
 const PONG = '{"t":"pong"}';
@@ -47,7 +47,8 @@ export class Connection {
     if (this.closing) return;
     if (this.session?.live) {
       this.registry.heard(this.session);
-      // A quiet session's heartbeat is always this exact text: answered without decoding.
+      // A quiet session's heartbeat is always one of these exact texts: handled without decoding.
+      if (data === PONG) return;
       if (data === BARE_PING) {
         this.peer.sendText(PONG);
         return;
@@ -64,9 +65,9 @@ export class Connection {
       return;
     }
     const frame = decoded.frame;
-    if (frame.t === 'ping' && this.session?.live) {
+    if ((frame.t === 'ping' || frame.t === 'pong') && this.session?.live) {
       if (frame.ack !== undefined) this.session.events.ack(frame.ack);
-      this.peer.sendText(PONG);
+      if (frame.t === 'ping') this.peer.sendText(PONG);
       return;
     }
     this.queue = this.queue.then(() => this.handle(frame)).catch(this.onError);
@@ -85,7 +86,7 @@ export class Connection {
       this.peer.send({ t: 'error', code: ErrorCode.NotLoggedIn, message: `'${frame.t}' before login` });
       return;
     }
-    if (frame.t === 'ping') return; // answered on arrival
+    if (frame.t === 'ping' || frame.t === 'pong') return; // handled on arrival
     if (frame.t === 'logout') {
       this.closing = true;
       await this.registry.logout(session);
@@ -205,13 +206,15 @@ export class Connection {
     if (outcome.ok) {
       const { session, resumed } = outcome;
       this.session = session;
-      const missed = this.registry.attach(session, this.peer, resumed ? (frame.seq ?? 0) : 0);
+      const hb = frame.hb === undefined ? undefined : this.registry.heartbeatFor(frame.hb);
+      const missed = this.registry.attach(session, this.peer, resumed ? (frame.seq ?? 0) : 0, hb);
       this.peer.send({
         t: 'welcome',
         session: session.id,
         resumed,
         tokenExpiresInMs: session.tokenExpiresAt - this.clock.wall(),
         ...(resumed && !missed ? { gap: true } : {}),
+        ...(hb === undefined ? {} : { hb }),
       });
       for (const text of missed ?? []) this.peer.sendText(text);
       return;

@@ -16,3 +16,6 @@ export const ServerDefaults = {
   /** How long `close()` waits for clients to go before dropping them. */
   shutdownGraceMs: 2_000,
 } as const;
+
+/** How often the node's one ticker runs: the presence clock and the heartbeat move by it. */
+export const TICK_MS = 100;

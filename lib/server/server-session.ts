@@ -5,6 +5,7 @@
  */
 import { EventBuffer } from './event-buffer.js';
 import type { Peer } from './peer.js';
+import type { PingPlace } from './ping-wheel.js';
 import { SessionPhase, type SessionSnapshot } from './session-life.js';
 
 /** How much a session may hold for a client whose link is down. */
@@ -18,6 +19,8 @@ export class ServerSession implements SessionSnapshot {
   /** Where the session is in its life (session-life.ts); only the registry moves it. */
   phase: SessionPhase = SessionPhase.Online;
   tokenExpiresAt: number;
+  /** Where the server's heartbeat pings it (ping-wheel.ts); undefined: the client pings, the server answers. */
+  pingPlace: PingPlace | undefined;
   /** Channels joined, mirrored from the store so the node can index and clean up without asking it. */
   private channelSet: Set<string> | undefined;
   /** Created on first use: most sessions never join a channel. */

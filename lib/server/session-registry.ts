@@ -18,9 +18,11 @@ import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { PresenceStore } from '../store/presence-store.js';
 import { Fanout } from './fanout.js';
 import type { Peer } from './peer.js';
+import { PingWheel } from './ping-wheel.js';
 import { PresenceClock } from './presence-clock.js';
 import { RequestLimits, type LimitedOp } from './request-limits.js';
 import type { ServerClock } from './server-clock.js';
+import { TICK_MS } from './server-defaults.js';
 import { ServerSession } from './server-session.js';
 import { sessionId } from './session-ids.js';
 import { SessionEffects } from './session-effects.js';
@@ -69,6 +71,7 @@ export class SessionRegistry {
   private readonly users = new Map<string, ServerSession>();
   private readonly claiming = new Map<string, ClaimNews>();
   private readonly presence: PresenceClock;
+  private readonly pings: PingWheel;
   private readonly limits: RequestLimits;
   private readonly effects: SessionEffects;
   private readonly stopListening: () => void;
@@ -89,6 +92,8 @@ export class SessionRegistry {
       this.report,
       now,
     );
+    // A heartbeat slower than a third of the UNREACHABLE time would let a live client look unreachable.
+    this.pings = new PingWheel(TICK_MS, { minMs: TICK_MS, maxMs: Math.max(TICK_MS, times.unreachableMs / 3) }, now);
     this.limits = new RequestLimits(now);
     this.effects = new SessionEffects(options.store, this.presence, options.telemetry, this.report, (session) =>
       this.forget(session),
@@ -188,15 +193,23 @@ export class SessionRegistry {
    * Puts `peer` in charge of the session and returns what it missed since
    * `seq` (undefined: some was lost). The caller sends its welcome, then
    * these, before anything else can reach the peer: both happen in this
-   * one synchronous step.
+   * one synchronous step. With `heartbeatMs` (from {@link heartbeatFor})
+   * the server pings the peer at that interval; without, the peer pings.
    */
-  attach(session: ServerSession, peer: Peer, seq: number): string[] | undefined {
+  attach(session: ServerSession, peer: Peer, seq: number, heartbeatMs: number | undefined): string[] | undefined {
     const missed = session.events.since(seq);
+    if (heartbeatMs === undefined) this.pings.delete(session);
+    else this.pings.add(session, heartbeatMs);
     const stale = session.peer;
     session.peer = peer;
     // The same instance came back on a new socket; the old one is a dead link.
     if (stale && stale !== peer) stale.terminate();
     return missed;
+  }
+
+  /** The heartbeat interval the server uses for one a login asked for. */
+  heartbeatFor(askedMs: number): number {
+    return this.pings.intervalFor(askedMs);
   }
 
   /** A frame arrived: the only per-frame work presence needs. */
@@ -244,9 +257,11 @@ export class SessionRegistry {
     await this.store.unban(appId, uid);
   }
 
-  /** Moves the presence clock; called by one server-wide timer. */
+  /** Moves the presence clock and the heartbeat; called by one server-wide timer every `TICK_MS`. */
   tick(): void {
-    this.presence.tick(this.options.clock.monotonic());
+    const now = this.options.clock.monotonic();
+    this.pings.tick(now);
+    this.presence.tick(now);
   }
 
   close(): void {
@@ -286,6 +301,7 @@ export class SessionRegistry {
     const key = userKey(session.appId, session.uid);
     if (this.users.get(key) === session) this.users.delete(key);
     this.presence.forget(session);
+    this.pings.delete(session);
     this.fanout.drop(session);
   }
 }

@@ -18,7 +18,7 @@ import { acceptSocket } from './accept-socket.js';
 import { refuseUpgrade, routeRequests, type HttpRoute } from './http-front.js';
 import { originCheck } from './origins.js';
 import { systemClock, type ServerClock } from './server-clock.js';
-import { ServerDefaults } from './server-defaults.js';
+import { ServerDefaults, TICK_MS } from './server-defaults.js';
 import { SessionRegistry } from './session-registry.js';
 import { sendEveryoneAway } from './shutdown.js';
 import type { SocketWrapper } from './socket-wrapper.js';
@@ -92,9 +92,6 @@ export interface RtmServer {
    */
   close(): Promise<void>;
 }
-
-/** How often the presence clock moves. */
-const TICK_MS = 100;
 
 /** Starts a server; resolves once it listens. */
 export function startServer(options: ServerOptions): Promise<RtmServer> {

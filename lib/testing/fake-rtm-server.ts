@@ -9,8 +9,9 @@
  * connection can be asserted to the frame.
  *
  * It answers like the real server: `login` with `welcome` (resuming a
- * session it still holds and replaying the events the client missed),
- * `ping` with `pong`, `renew` with `renewed`, `logout` by ending the
+ * session it still holds and replaying the events the client missed), and
+ * pings a login that asked for a heartbeat (`hb`) every `hb` ms on the
+ * scheduler, `ping` with `pong`, `renew` with `renewed`, `logout` by ending the
  * session, and channels, attributes and online status from its own
  * in-memory state, numbering each session's events from 1. Of the limits
  * it checks only what one attribute write carries (limits.ts); make any
@@ -89,7 +90,7 @@ export class FakeRtmServer {
   readonly sockets: FakeSocket[] = [];
   /** How logins are answered from now on. */
   loginAnswer: LoginAnswer = { type: 'welcome' };
-  /** While true, pings get no pong (the server is alive but mute). */
+  /** While true, the server sends no heartbeat and answers no ping (it is alive but mute). */
   mute = false;
   /** While true, new sockets fail to connect. */
   refuseConnections = false;
@@ -254,8 +255,9 @@ export class FakeRtmServer {
     }
     switch (frame.t) {
       case 'ping':
+      case 'pong':
         if (frame.ack !== undefined) session.acknowledge(frame.ack);
-        if (!this.mute) socket.push({ t: 'pong' });
+        if (frame.t === 'ping' && !this.mute) socket.push({ t: 'pong' });
         return;
       case 'logout':
         this.end(session);
@@ -280,6 +282,8 @@ export class FakeRtmServer {
       return;
     }
     const tokenExpiresInMs = answer.tokenExpiresInMs ?? 3_600_000;
+    const hb = frame.hb;
+    if (hb !== undefined) this.heartbeat(socket, hb);
     const resumed = frame.session === undefined ? undefined : this.heldSessions.get(frame.session);
     if (resumed) {
       resumed.socket = socket;
@@ -287,7 +291,7 @@ export class FakeRtmServer {
       const gap = this.loseEventsOnResume;
       this.loseEventsOnResume = false;
       resumed.acknowledge(gap ? Infinity : (frame.seq ?? 0));
-      socket.push({ t: 'welcome', session: resumed.id, resumed: true, tokenExpiresInMs, ...(gap ? { gap } : {}) });
+      socket.push({ t: 'welcome', session: resumed.id, resumed: true, tokenExpiresInMs, hb, ...(gap ? { gap } : {}) });
       for (const event of resumed.unacknowledged) socket.push(event);
       return;
     }
@@ -295,8 +299,17 @@ export class FakeRtmServer {
     session.socket = socket;
     socket.session = session.id;
     this.heldSessions.set(session.id, session);
-    socket.push({ t: 'welcome', session: session.id, resumed: false, tokenExpiresInMs });
+    socket.push({ t: 'welcome', session: session.id, resumed: false, tokenExpiresInMs, hb });
     this.setPeerStatus(frame.uid, PeerStatus.Online);
+  }
+
+  /** Pings the socket every `hb` ms from now until it closes, as the real server's ping wheel does. */
+  private heartbeat(socket: FakeSocket, hb: number): void {
+    this.scheduler.schedule(() => {
+      if (socket.closed) return;
+      if (!this.mute) socket.push({ t: 'ping' });
+      this.heartbeat(socket, hb);
+    }, hb);
   }
 
   /**

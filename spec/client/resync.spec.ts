@@ -191,12 +191,14 @@ describe('re-sync after the link comes back (marbles)', () => {
     scheduler.run(({ expectObservable }) => {
       const { client, server, room } = inRoom(scheduler, ['bob']);
       at(scheduler, 100, () => void room.join());
-      // The link goes dark at 1000: the events are sent into it and lost with the socket, abandoned at 5130.
+      // The link goes dark at 1000, before the server's first ping: last heard the join's answer at 120, so it is
+      // down since 1370 (120 + heartbeat + allowance). The events are sent into it and lost with the socket,
+      // abandoned at 5370.
       at(scheduler, 1000, () => server.blackhole());
       at(scheduler, 1100, () => server.memberJoined('room', 'dave'));
       at(scheduler, 1200, () => server.memberLeft('room', 'bob'));
       at(scheduler, 1300, () => server.memberJoined('room', 'erin'));
-      // The attempt at 5630 is held until the heal at 6000; welcome and the replay arrive at 6010.
+      // The next attempt is held until the heal at 6000; welcome and the replay arrive at 6010.
       at(scheduler, 6000, () => server.heal());
       at(scheduler, 7000, () => {
         expect(server.framesOfType('login').map((f) => [f.session, f.seq])).to.deep.equal([
@@ -210,7 +212,7 @@ describe('re-sync after the link comes back (marbles)', () => {
           [0, 'i'],
           [10, 'g'],
           [30, 'c'],
-          [5130, 'r'],
+          [5370, 'r'],
           [6010, 'c'],
           [7000, 'o'],
         ]),

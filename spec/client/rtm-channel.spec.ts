@@ -68,8 +68,9 @@ describe('RtmChannel (marbles)', () => {
       expect(heard).to.deep.equal(['count 3', 'joined dave', 'count 4', 'left carol', 'count 3', 'count 0']);
     });
 
-    it('acknowledges events in the next ping only: quiet pings stay bare', () => {
+    it('acknowledges events in the next pong only: quiet pongs stay bare; the client sends no ping of its own', () => {
       const scheduler = testScheduler();
+      let pongs: unknown[] = [];
       let pings: unknown[] = [];
       scheduler.run(() => {
         const { client, server, room } = inRoom(scheduler, ['bob']);
@@ -77,12 +78,15 @@ describe('RtmChannel (marbles)', () => {
         at(scheduler, 200, () => server.memberJoined('room', 'dave'));
         at(scheduler, 300, () => server.memberLeft('room', 'dave'));
         at(scheduler, 3500, () => {
+          pongs = server.framesOfType('pong');
           pings = server.framesOfType('ping');
           void client.logout();
         });
       });
-      // Pings at 1030, 2030, 3030: the first acknowledges both events (seq 2), the others have nothing new.
-      expect(pings).to.deep.equal([{ t: 'ping', ack: 2 }, { t: 'ping' }, { t: 'ping' }]);
+      // The server's pings arrive at 1030, 2030, 3030: the first pong acknowledges both events (seq 2), the others
+      // have nothing new.
+      expect(pongs).to.deep.equal([{ t: 'pong', ack: 2 }, { t: 'pong' }, { t: 'pong' }]);
+      expect(pings).to.deep.equal([]);
     });
 
     it('members$ replays the picture and follows every announced change, without this client', () => {

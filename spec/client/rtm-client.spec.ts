@@ -4,19 +4,23 @@
  * exact (state, reason) pairs at their exact times.
  */
 import { expect } from 'chai';
+import { Subject } from 'rxjs';
 import { ErrorCode } from '../../lib/protocol/error-code.js';
 import { KickReason } from '../../lib/protocol/frames.js';
 import { seededRandom } from '../../lib/client/backoff.js';
+import { ALLOWANCE_MS } from '../../lib/client/heartbeat.js';
 import { RtmClient } from '../../lib/client/rtm-client.js';
 import { FakeRtmServer } from '../../lib/testing/fake-rtm-server.js';
 import {
   at,
   clientAndServer,
   flushMicrotasks,
+  inRoom,
   marble,
   outcome,
   pairValues as values,
   testScheduler,
+  throttledTimers,
 } from '../support/marbles.js';
 
 const credentials = { uid: 'alice', token: 'token-1' };
@@ -41,7 +45,7 @@ describe('RtmClient (marbles)', () => {
         );
         at(scheduler, 99, () =>
           expect(server.framesOfType('login')).to.deep.equal([
-            { t: 'login', app: 'app', uid: 'alice', token: 'token-1' },
+            { t: 'login', app: 'app', uid: 'alice', token: 'token-1', hb: 1000 },
           ]),
         );
       });
@@ -155,16 +159,15 @@ describe('RtmClient (marbles)', () => {
         at(scheduler, 2500, () => server.blackhole());
         at(scheduler, 9000, () => server.heal());
         at(scheduler, 9500, () => void client.logout());
-        // Pings at 1030, 2030, 3030; the 3030 ping's pong is 100 ms late at 3130:
-        // down since 3130, RECONNECTING at 7130.
-        // The silent socket is abandoned at 7130; the next attempt (7630) is held by the outage, and its login,
-        // in flight when the link heals at 9000, is answered at 9010.
+        // The server's pings arrive at 1030, 2030; the 3030 one is held: due by 3030 + 250 ms of allowance,
+        // down since 3280, RECONNECTING at 7280. The silent socket is abandoned at 7280; the next attempt is
+        // held by the outage, and its login, in flight when the link heals at 9000, is answered at 9010.
         expectObservable(client.connectionState$).toBe(
           marble([
             [0, 'i'],
             [10, 'g'],
             [30, 'c'],
-            [7130, 'r'],
+            [7280, 'r'],
             [9010, 'c'],
             [9500, 'o'],
           ]),
@@ -173,7 +176,7 @@ describe('RtmClient (marbles)', () => {
       });
     });
 
-    it('announces an interruption from 4 s to 4 s + heartbeat + pong allowance after the link went dark', () => {
+    it('announces an interruption no sooner than 4 s after the link went dark, nor after 4 s + H + A', () => {
       for (let offset = 0; offset < 1000; offset += 50) {
         const scheduler = testScheduler();
         const darkAt = 2000 + offset;
@@ -187,7 +190,7 @@ describe('RtmClient (marbles)', () => {
             if (state === 'RECONNECTING') announcedAt ??= scheduler.now();
           });
         });
-        expect(announcedAt! - darkAt, `dark at ${darkAt}`).to.be.within(4000, 4000 + 1000 + 100);
+        expect(announcedAt! - darkAt, `dark at ${darkAt}`).to.be.within(4000, 4000 + 1000 + ALLOWANCE_MS);
       }
     });
 
@@ -377,6 +380,113 @@ describe('RtmClient (marbles)', () => {
     });
   });
 
+  describe('a background tab (SPEC §3.3: timers a minute late)', () => {
+    it('timers firing once a minute for 5 min: CONNECTED on one socket as the server pings; events at once', () => {
+      const scheduler = testScheduler();
+      const { timers, control } = throttledTimers(scheduler, 60_000);
+      scheduler.run(({ expectObservable }) => {
+        const { client, server, room } = inRoom(scheduler, ['bob'], { scheduler: timers });
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 1000, () => (control.on = true));
+        for (const [t, uid] of [
+          [10_000, 'carol'],
+          [70_500, 'dave'],
+          [150_000, 'erin'],
+          [299_000, 'fred'],
+        ] as const)
+          at(scheduler, t, () => server.memberJoined('room', uid));
+        at(scheduler, 301_000, () => (control.on = false));
+        at(scheduler, 301_500, () => {
+          expect(server.sockets, 'the same socket throughout').to.have.length(1);
+          // Every server ping was answered at once: one pong a second.
+          expect(server.framesOfType('pong').length).to.equal(301);
+          void client.logout();
+        });
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [301_500, 'o'],
+          ]),
+          values,
+        );
+        expectObservable(room.memberJoined$).toBe(
+          marble([
+            [10_010, 'c'],
+            [70_510, 'd'],
+            [150_010, 'e'],
+            [299_010, 'f'],
+          ]),
+          { c: 'carol', d: 'dave', e: 'erin', f: 'fred' },
+        );
+      });
+    });
+
+    it('RECONNECTING as soon as a late check finds the link silent past 4 s, reconnecting without a backoff', () => {
+      const scheduler = testScheduler();
+      const { timers, control } = throttledTimers(scheduler, 60_000);
+      scheduler.run(({ expectObservable }) => {
+        const { client, server } = clientAndServer(scheduler, { scheduler: timers }, { latencyMs: 10 });
+        at(scheduler, 10, () => void client.login(credentials));
+        at(scheduler, 1000, () => (control.on = true));
+        // Last ping heard at 99_030: down since 100_280. The first check after that runs at the 120_000 wake-up,
+        // finds the link down 19.7 s, past the 4 s threshold: RECONNECTING then, and a new socket at once.
+        at(scheduler, 100_000, () => server.blackhole());
+        at(scheduler, 120_001, () => expect(server.sockets, 'a new socket at the wake-up').to.have.length(2));
+        at(scheduler, 125_000, () => server.heal());
+        at(scheduler, 130_000, () => {
+          control.on = false;
+          void client.logout();
+        });
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [120_000, 'r'],
+            [125_010, 'c'],
+            [130_000, 'o'],
+          ]),
+          values,
+        );
+      });
+    });
+
+    it('judges at once when the page wakes up (shown again, back online), not at its next timer', () => {
+      const scheduler = testScheduler();
+      const { timers, control } = throttledTimers(scheduler, 60_000);
+      const wake$ = new Subject<void>();
+      scheduler.run(({ expectObservable }) => {
+        const { client, server } = clientAndServer(
+          scheduler,
+          { scheduler: timers, networkOnline$: wake$ },
+          { latencyMs: 10 },
+        );
+        at(scheduler, 10, () => void client.login(credentials));
+        at(scheduler, 1000, () => (control.on = true));
+        at(scheduler, 100_000, () => server.blackhole());
+        at(scheduler, 110_000, () => {
+          control.on = false;
+          wake$.next();
+        });
+        at(scheduler, 115_000, () => server.heal());
+        at(scheduler, 116_000, () => void client.logout());
+        expectObservable(client.connectionState$).toBe(
+          marble([
+            [0, 'i'],
+            [10, 'g'],
+            [30, 'c'],
+            [110_000, 'r'],
+            [115_010, 'c'],
+            [116_000, 'o'],
+          ]),
+          values,
+        );
+      });
+    });
+  });
+
   describe('logout', () => {
     it('from CONNECTED: DISCONNECTED / LOGOUT at once, and the server is told', async () => {
       const scheduler = testScheduler();
@@ -416,7 +526,7 @@ describe('RtmClient (marbles)', () => {
             [0, 'i'],
             [10, 'g'],
             [30, 'c'],
-            [7130, 'r'],
+            [7280, 'r'],
             [8000, 'o'],
           ]),
           values,

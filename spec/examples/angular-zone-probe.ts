@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export interface ZoneMeasure {
   /** `NgZone.onMicrotaskEmpty` emissions: what makes a zone-based app run change detection. */
   turns: number;
-  /** Heartbeats the server received meanwhile. */
+  /** Heartbeats answered meanwhile (the client's pongs to the server's pings). */
   pings: number;
   /** Connection states the app was told, and whether each was told inside the zone. */
   states: Array<[string, boolean]>;
@@ -60,7 +60,7 @@ async function measure(made: 'by RtmService' | 'inside the zone'): Promise<ZoneM
     }
   });
   await sleep(500);
-  const measured = { turns, pings: server.framesOfType('ping').length, states: [...states] };
+  const measured = { turns, pings: server.framesOfType('pong').length, states: [...states] };
   zone.run(stop);
   await sleep(50);
   return measured;

@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
+import { ALLOWANCE_MS } from '../../lib/client/heartbeat.js';
 import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -92,8 +93,8 @@ describe('connection over real sockets (integration)', function () {
     proxy.blackhole();
     const darkAt = performance.now();
     const interrupted = await states.waitFor('RECONNECTING/INTERRUPTED', 8000);
-    // Heartbeat 1 s + pong allowance 100 ms is the precision of the 4 s threshold.
-    expect(interrupted.at - darkAt).to.be.within(4000, 4000 + 1100 + SLACK_MS);
+    // Heartbeat 1 s + ping allowance 250 ms is the precision of the 4 s threshold.
+    expect(interrupted.at - darkAt).to.be.within(4000, 4000 + 1000 + ALLOWANCE_MS + SLACK_MS);
     await proxy.pass();
     const back = await states.waitFor('CONNECTED/LOGIN_SUCCESS', 8000, states.seen.indexOf(interrupted));
     expect(back.at).to.be.greaterThan(interrupted.at);

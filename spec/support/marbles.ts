@@ -3,6 +3,7 @@
  * milliseconds, and a client wired to a FakeRtmServer on it.
  */
 import { expect } from 'chai';
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { RtmClient } from '../../lib/client/rtm-client.js';
 import type { RtmClientOptions } from '../../lib/client/options.js';
@@ -40,6 +41,25 @@ export function clientAndServer(
 
 /** Login credentials of the client the helpers log in. */
 export const alice = { uid: 'alice', token: 'token-1' } as const;
+
+/**
+ * `scheduler` as a background tab's timers run while `throttle` is on: a
+ * timer fires only at the first `periodMs`-aligned wake-up at or after it
+ * is due. Give it to the client alone: the fake server's frames stay on
+ * `scheduler`, as a hidden page's network events still arrive at once.
+ */
+export function throttledTimers(scheduler: TestScheduler, periodMs: number) {
+  const control = { on: false };
+  const timers: SchedulerLike = {
+    now: () => scheduler.now(),
+    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+      const now = scheduler.now();
+      const at = control.on ? Math.ceil((now + delay) / periodMs) * periodMs : now + delay;
+      return scheduler.schedule(work, at - now, state);
+    },
+  };
+  return { timers, control };
+}
 
 /**
  * A client and a fake server with 10 ms of latency each way, the client
