@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { nameProblem } from '../protocol/names.js';
 import { LinkControl, MAX_CUT_MS } from './demo-link-control.js';
 import { operationsRoutes } from './operations.js';
+import { onlyMethods, sendBody, sendJson } from './http-reply.js';
 import { ServerDefaults } from './server-defaults.js';
 import { startServerWith, type HttpRoute, type RtmServer } from './start-server.js';
 import { createToken } from './token.js';
@@ -86,39 +87,12 @@ async function bundlePage(): Promise<{ script: string; sourceMap: string }> {
   return { script: output('.js'), sourceMap: output('.js.map') };
 }
 
-function send(
-  request: IncomingMessage,
-  response: ServerResponse,
-  status: number,
-  contentType: string,
-  body: string,
-): void {
-  response.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  response.end(request.method === 'HEAD' ? undefined : body);
-}
-
-const json = (request: IncomingMessage, response: ServerResponse, status: number, body: unknown) =>
-  send(request, response, status, 'application/json; charset=utf-8', JSON.stringify(body));
-
-/** A route answering `methods` only (405 for the others). */
-function only(methods: readonly string[], route: HttpRoute): HttpRoute {
-  return (request, response) => {
-    if (methods.includes(request.method ?? '')) return route(request, response);
-    response.writeHead(405, { allow: methods.join(', '), 'content-type': 'text/plain' }).end('method not allowed\n');
-  };
-}
-
 /** The `uid` query parameter if it is a valid uid; otherwise answers 400 and returns undefined. */
 function uidParameter(request: IncomingMessage, response: ServerResponse, query: URLSearchParams): string | undefined {
   const uid = query.get('uid');
   const problem = nameProblem(uid);
   if (problem === undefined) return uid!;
-  json(request, response, 400, { error: `uid ${problem}` });
+  sendJson(request, response, 400, { error: `uid ${problem}` });
   return undefined;
 }
 
@@ -140,8 +114,8 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
     readFile(new URL('style.css', DEMO_DIR), 'utf8'),
     bundlePage(),
   ]);
-  const page = only(['GET', 'HEAD'], (request, response) =>
-    send(request, response, 200, 'text/html; charset=utf-8', html),
+  const page = onlyMethods(['GET', 'HEAD'], (request, response) =>
+    sendBody(request, response, 200, 'text/html; charset=utf-8', html),
   );
   let server: RtmServer | undefined;
   let closing = false;
@@ -152,29 +126,29 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
     ...operationsRoutes({ sessions: () => server?.sessionCount ?? 0, shuttingDown: () => closing }),
     '/': page,
     '/index.html': page,
-    '/demo/style.css': only(['GET', 'HEAD'], (request, response) =>
-      send(request, response, 200, 'text/css; charset=utf-8', css),
+    '/demo/style.css': onlyMethods(['GET', 'HEAD'], (request, response) =>
+      sendBody(request, response, 200, 'text/css; charset=utf-8', css),
     ),
-    '/demo/demo.js': only(['GET', 'HEAD'], (request, response) =>
-      send(request, response, 200, 'text/javascript; charset=utf-8', script),
+    '/demo/demo.js': onlyMethods(['GET', 'HEAD'], (request, response) =>
+      sendBody(request, response, 200, 'text/javascript; charset=utf-8', script),
     ),
-    '/demo/demo.js.map': only(['GET', 'HEAD'], (request, response) =>
-      send(request, response, 200, 'application/json; charset=utf-8', sourceMap),
+    '/demo/demo.js.map': onlyMethods(['GET', 'HEAD'], (request, response) =>
+      sendBody(request, response, 200, 'application/json; charset=utf-8', sourceMap),
     ),
-    '/demo/config': only(['GET', 'HEAD'], (request, response) =>
-      json(request, response, 200, { appId, presenceGraceMs }),
+    '/demo/config': onlyMethods(['GET', 'HEAD'], (request, response) =>
+      sendJson(request, response, 200, { appId, presenceGraceMs }),
     ),
-    '/demo/token': only(['GET'], (request, response) => {
+    '/demo/token': onlyMethods(['GET'], (request, response) => {
       const uid = uidParameter(request, response, queryOf(request));
       if (uid === undefined) return;
       const token = createToken({ appId, appSecret, uid, expiresInSeconds: tokenLifetimeSeconds });
-      json(request, response, 200, { appId, uid, token, expiresInSeconds: tokenLifetimeSeconds });
+      sendJson(request, response, 200, { appId, uid, token, expiresInSeconds: tokenLifetimeSeconds });
     }),
-    '/demo/cut': only(['POST'], (request, response) => {
+    '/demo/cut': onlyMethods(['POST'], (request, response) => {
       // Another site's page may not cut links: a browser names the page's origin on a POST.
       const origin = request.headers.origin;
       if (origin !== undefined && origin !== `http://${request.headers.host}`) {
-        json(request, response, 403, { error: 'origin not allowed' });
+        sendJson(request, response, 403, { error: 'origin not allowed' });
         return;
       }
       const query = queryOf(request);
@@ -182,11 +156,11 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
       if (uid === undefined) return;
       const ms = Number(query.get('ms'));
       if (!(Number.isInteger(ms) && ms > 0 && ms <= MAX_CUT_MS)) {
-        json(request, response, 400, { error: `ms must be an integer from 1 to ${MAX_CUT_MS}` });
+        sendJson(request, response, 400, { error: `ms must be an integer from 1 to ${MAX_CUT_MS}` });
         return;
       }
       links.cut(appId, uid, ms);
-      json(request, response, 200, { uid, ms });
+      sendJson(request, response, 200, { uid, ms });
     }),
   };
 
