@@ -9,9 +9,10 @@ export function encodeFrame(frame: ClientFrame | ServerFrame): string {
   return JSON.stringify(frame);
 }
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** An event frame before its recipient's sequence number is known. */
-export type EventBody =
-  Omit<Extract<ServerFrame, { t: 'member' }>, 'seq'> | Omit<Extract<ServerFrame, { t: 'status' }>, 'seq'>;
+export type EventBody = DistributiveOmit<Extract<ServerFrame, { seq: number }>, 'seq'>;
 
 /** Encodes an event without `seq`, once for all its recipients; each adds its own `seq`. */
 export function encodeEventBody(event: EventBody): string {

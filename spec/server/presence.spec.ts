@@ -445,7 +445,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
     it('1000 events while away are all replayed; 1001 overflow the buffer → gap:true and no replay, and numbering goes on', async function () {
       this.timeout(15_000);
       const { clock, jump } = skewableClock();
-      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock });
+      const eventBuffer = { maxEvents: 1000, maxBytes: 256 * 1024 };
+      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock, eventBuffer });
       const alice = await login(server, 'app1', 'alice');
       await join(alice.client, 'room', ['alice']);
       let peer = 0;
@@ -494,7 +495,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
 
     it('the buffer also gives up past 256 KB: status events of 512 long uids, never acknowledged, overflow it on the 7th', async () => {
       const { clock, jump } = skewableClock();
-      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock });
+      const eventBuffer = { maxEvents: 1000, maxBytes: 256 * 1024 };
+      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock, eventBuffer });
       const alice = await login(server, 'app1', 'alice');
       const uids = Array.from({ length: 512 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(61)}`);
       const sizes: number[] = [];
