@@ -194,7 +194,9 @@ describe('cluster: several nodes sharing presence on Redis', function () {
         toDave.push({ text: 'text' in message ? message.text : '', isOfflineMessage }),
       );
       await dave.login({ uid: 'g-dave', token: token('g-dave') });
-      await eventually(() => expect(toDave).to.deep.equal([{ text: 'later', isOfflineMessage: true }]), 2000);
+      await eventually(() => {
+        expect(toDave).to.deep.equal([{ text: 'later', isOfflineMessage: true }]);
+      }, 2000);
     });
 
     it('a sender moved to another node while sending: its sends in flight are re-sent there and delivered once, in order', async () => {
@@ -213,7 +215,9 @@ describe('cluster: several nodes sharing presence on Redis', function () {
         await sleep(10);
       }
       expect(await Promise.all(sends)).to.deep.equal(Array(40).fill({ hasPeerReceived: true }));
-      await eventually(() => expect(toBob.length).to.be.at.least(40), 3000);
+      await eventually(() => {
+        expect(toBob.length).to.be.at.least(40);
+      }, 3000);
       await sleep(300);
       expect(toBob).to.deep.equal(Array.from({ length: 40 }, (_, i) => `${i}`));
       cluster().proxies[0].retarget({ port: cluster().nodes[0].port });

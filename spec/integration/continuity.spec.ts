@@ -1,7 +1,8 @@
 /**
  * Nothing lost, nothing doubled: every client's picture of its channels and
- * peers stays true across its own reconnects, of any length. Real client,
- * real server, links cut by the fault proxy.
+ * peers stays true across its own reconnects, of any length, and every
+ * message is accounted for (message-ledger.ts). Real client, real server,
+ * links cut by the fault proxy.
  */
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +11,7 @@ import type { RtmChannel } from '../../lib/client/rtm-channel.js';
 import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { MessageLedger } from '../support/message-ledger.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
 
 const APP = 'demo';
@@ -58,6 +60,8 @@ class ChannelWitness {
     expect([...own], `members$ of ${this.channel.channelId} at ${self}`).to.deep.equal(server);
   }
 }
+
+const textOf = (message: { messageType: string }) => ('text' in message ? String(message.text) : '<raw>');
 
 describe('event continuity (integration)', function () {
   this.timeout(120_000);
@@ -183,7 +187,7 @@ describe('event continuity (integration)', function () {
     const FAULT_SECONDS = 25;
     const seed = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-    it(`keeps every picture true under seeded random faults (seed ${seed}; replay with SOAK_SEED=${seed})`, async function () {
+    it(`keeps every picture true and every message accounted for under seeded random faults (seed ${seed}; replay with SOAK_SEED=${seed})`, async function () {
       this.timeout(150_000);
       const random: RandomSource = seededRandom(seed);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
@@ -202,6 +206,8 @@ describe('event continuity (integration)', function () {
         statusViolations: string[];
       }
       const members: Member[] = [];
+      const ledger = new MessageLedger();
+      const chosenChannels = new Map<string, string[]>();
       for (const uid of uids) {
         const u = await user(uid, {
           viaProxy: true,
@@ -210,11 +216,12 @@ describe('event continuity (integration)', function () {
           random: seededRandom(seed ^ uid.length),
         });
         const chosen = channelNames.filter(() => random() < 0.6);
+        chosenChannels.set(uid, chosen.length ? chosen : ['a']);
         const member: Member = {
           uid,
           client: u.client,
           proxy: u.proxy,
-          witnesses: (chosen.length ? chosen : ['a']).map((name) => new ChannelWitness(u.client.createChannel(name))),
+          witnesses: chosenChannels.get(uid)!.map((name) => new ChannelWitness(u.client.createChannel(name))),
           peers: uids.filter((other) => other !== uid && random() < 0.3),
           lastStatus: new Map(),
           statusViolations: [],
@@ -225,8 +232,29 @@ describe('event continuity (integration)', function () {
             member.lastStatus.set(peer, status);
           }
         });
+        u.client.messageFromPeer$.subscribe(({ message }) => ledger.arrived(uid, textOf(message)));
+        for (const witness of member.witnesses)
+          witness.channel.message$.subscribe(({ message }) => ledger.arrived(uid, textOf(message)));
         members.push(member);
       }
+      const inChannel = (channel: string, except: string) =>
+        uids.filter((uid) => uid !== except && chosenChannels.get(uid)!.includes(channel));
+      /** Peer and channel messages at random, recorded in the ledger, until the faults end. */
+      const chat = async (member: Member) => {
+        const sends: Array<Promise<void>> = [];
+        while (performance.now() < until) {
+          await sleep(between(150, 600));
+          if (random() < 0.6) {
+            const peer = pick(uids.filter((uid) => uid !== member.uid));
+            sends.push(ledger.track(member.uid, [peer], (text) => member.client.sendMessageToPeer({ text }, peer)));
+          } else {
+            const { channel } = pick(member.witnesses);
+            const to = inChannel(channel.channelId, member.uid);
+            sends.push(ledger.track(member.uid, to, (text) => channel.sendMessage({ text })));
+          }
+        }
+        await Promise.all(sends);
+      };
       const settle = async (member: Member) => {
         for (const witness of member.witnesses) await witness.joined();
         if (member.peers.length) await member.client.subscribePeersOnlineStatus(member.peers);
@@ -235,6 +263,7 @@ describe('event continuity (integration)', function () {
 
       const until = performance.now() + FAULT_SECONDS * 1000;
       const faults: string[] = [];
+      const chatting = Promise.all(members.map(chat));
       await Promise.all(
         members.map(async (member) => {
           while (performance.now() < until) {
@@ -247,26 +276,35 @@ describe('event continuity (integration)', function () {
                 await sleep(between(300, 2000));
                 await member.proxy.pass();
                 break;
-              case 'dark-past-grace':
+              case 'dark-past-grace': {
+                const start = performance.now();
                 member.proxy.blackhole();
                 await sleep(between(3500, 5000));
                 await member.proxy.pass();
+                ledger.mayHaveLostSession(member.uid, start, performance.now());
                 break;
+              }
               case 'reset':
                 member.proxy.reset();
                 break;
-              case 'outage':
+              case 'outage': {
+                const start = performance.now();
                 await member.proxy.refuse();
                 await sleep(between(500, 4000));
                 await member.proxy.pass();
+                ledger.mayHaveLostSession(member.uid, start, performance.now());
                 break;
-              case 'relogin':
+              }
+              case 'relogin': {
+                const start = performance.now();
                 await member.client.logout();
                 member.lastStatus.clear();
                 await sleep(between(500, 1200));
                 await member.client.login({ uid: member.uid, token: token(member.uid) });
                 await settle(member);
+                ledger.mayHaveLostSession(member.uid, start, performance.now());
                 break;
+              }
             }
           }
         }),
@@ -278,6 +316,9 @@ describe('event continuity (integration)', function () {
         while (members.some((m) => m.client.connectionState.state !== 'CONNECTED') && performance.now() < quietBy)
           await sleep(200);
         await sleep(5000);
+        await chatting;
+        console.log(`      messages: ${JSON.stringify(ledger.summary())}`);
+        expect(ledger.violations(), 'messages').to.deep.equal([]);
         for (const member of members) {
           expect(member.client.connectionState, `${member.uid} is back`).to.deep.equal({
             state: 'CONNECTED',
