@@ -12,7 +12,7 @@ import { decodeClientFrame, encodeEventBody } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/close-code.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { AttributeOp, PeerStatus, type ClientFrame, type ReplyFrame } from '../protocol/frames.js';
-import { attributeKeysProblem, attributesProblem, Limits } from '../protocol/limits.js';
+import { attributeKeysProblem, attributesProblem, Limits, RateLimits } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import { wireMessage, wireMessageProblem } from '../protocol/wire-message.js';
@@ -212,7 +212,10 @@ export class Connection {
     const { appId, uid, id: sessionId } = session;
     if (!session.messageRate.take(this.clock.monotonic())) {
       const before = await store.sentBefore(appId, uid, sessionId, frame.id);
-      return before ? { ok: true, value: before } : refusal(ErrorCode.TooOften, 'more than 180 messages in 3 s');
+      const { limit, windowMs } = RateLimits.messages;
+      return before
+        ? { ok: true, value: before }
+        : refusal(ErrorCode.TooOften, `more than ${limit} messages in ${windowMs} ms`);
     }
     const send = { id: frame.id, message: { from: uid, message: wireMessage(frame), ts: this.clock.wall() } };
     const outcome =

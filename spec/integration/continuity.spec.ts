@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { seededRandom, type RandomSource } from '../../lib/client/backoff.js';
 import type { RtmChannel } from '../../lib/client/rtm-channel.js';
 import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
-import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
+import { createToken, startServer, type RtmServer, type ServerOptions } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { MessageLedger } from '../support/message-ledger.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
@@ -69,7 +69,7 @@ describe('event continuity (integration)', function () {
   const proxies: FaultProxy[] = [];
   const clients: RtmClient[] = [];
 
-  async function start(options: { presenceGraceMs?: number; unreachableMs?: number; port?: number } = {}) {
+  async function start(options: Partial<ServerOptions> = {}) {
     server = await startServer({ port: options.port ?? 0, apps: { [APP]: SECRET }, ...options });
   }
   async function user(uid: string, options: Partial<RtmClientOptions> & { viaProxy?: boolean } = {}) {
@@ -160,7 +160,7 @@ describe('event continuity (integration)', function () {
   });
 
   it('buffer overflow: more than 1000 events while away is reconciled to exactly the net change (here: none)', async () => {
-    await start();
+    await start({ eventBuffer: { maxEvents: 1000, maxBytes: 256 * 1024 } });
     const b = await inRoom('B', { viaProxy: true, random: () => 0 });
     const peers = await Promise.all(Array.from({ length: 21 }, (_, i) => user(`P${i}`)));
     const rooms = peers.map((p) => p.client.createChannel('room'));
