@@ -9,10 +9,10 @@ export function encodeFrame(frame: ClientFrame | ServerFrame): string {
   return JSON.stringify(frame);
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 /** An event frame before its recipient's sequence number is known. */
-export type EventBody = DistributiveOmit<Extract<ServerFrame, { seq: number }>, 'seq'>;
+export type EventBody = {
+  [T in Extract<ServerFrame, { seq: number }>['t']]: Omit<Extract<ServerFrame, { t: T }>, 'seq'>;
+}[Extract<ServerFrame, { seq: number }>['t']];
 
 /** Encodes an event without `seq`, once for all its recipients; each adds its own `seq`. */
 export function encodeEventBody(event: EventBody): string {
