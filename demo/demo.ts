@@ -1,7 +1,8 @@
 /**
  * The demo page (served by `npm start`, lib/server/demo.ts): one rx-rtm
  * client, every connection state on a timeline, channels with live
- * members, attributes, peers' online status, and the clocks of an outage.
+ * members, attributes, peers' online status, messages, and the clocks of
+ * an outage.
  *
  * Plain DOM: the markup is demo/index.html, this fills it in. Elements the
  * browser tests read carry `data-testid`.
@@ -18,6 +19,7 @@ import {
   type ConnectionStatePair,
   type RtmChannel,
   type RtmClient,
+  type RtmMessage,
 } from '../lib/index.js';
 
 /** Installed before anything of the page sets a timer: "hide this tab" throttles every timer the page runs. */
@@ -124,6 +126,12 @@ const ui = {
   subscribe: byTestId<HTMLButtonElement>('subscribe-button'),
   peerError: byTestId('peer-error'),
   peerList: byTestId('peer-list'),
+  messageForm: byId<HTMLFormElement>('message-form'),
+  messageTo: byTestId<HTMLInputElement>('message-to'),
+  messageText: byTestId<HTMLInputElement>('message-text'),
+  messageOffline: byTestId<HTMLInputElement>('message-offline'),
+  messageSend: byTestId<HTMLButtonElement>('message-send'),
+  messages: byTestId<HTMLOListElement>('messages'),
   timeline: byTestId<HTMLOListElement>('timeline'),
   timelineClear: byId<HTMLButtonElement>('timeline-clear'),
 };
@@ -436,6 +444,7 @@ async function joinChannel(id: string): Promise<void> {
     channel.memberCount$.subscribe((n) => {
       count.textContent = String(n);
     }),
+    channel.message$.subscribe(({ message, memberId }) => showReceived(`${memberId} #${id}`, message, false)),
   );
   leave.addEventListener(
     'click',
@@ -557,6 +566,56 @@ ui.peerForm.addEventListener('submit', (event) => {
   void attempt(ui.peerError, () => subscribePeer(ui.peer.value.trim()));
 });
 
+// ---------------------------------------------------------------- messages
+
+/** A row of the message list, newest last, kept in view. */
+function messageRow(direction: 'in' | 'out', who: string, text: string, outcome: string): HTMLLIElement {
+  const row = h(
+    'li',
+    { 'data-testid': 'message', 'data-direction': direction },
+    h('span', { class: 'muted' }, direction === 'in' ? `← ${who}` : `→ ${who}`),
+    h('span', { 'data-testid': 'message-body' }, text),
+    h('span', { class: 'outcome', 'data-testid': 'message-outcome' }, outcome),
+  );
+  ui.messages.append(row);
+  row.scrollIntoView({ block: 'nearest' });
+  return row;
+}
+
+function showReceived(from: string, message: RtmMessage, offline: boolean): void {
+  const text = message.messageType === 'TEXT' ? message.text : `${message.rawMessage.length} raw bytes`;
+  messageRow('in', from, text, offline ? 'kept while offline' : '').dataset.status = 'received';
+}
+
+/**
+ * Sends to a peer, or to a joined channel (`#name`); the row shows waiting,
+ * then delivered or refused with its code.
+ */
+async function sendMessage(to: string, text: string, offline: boolean): Promise<void> {
+  const row = messageRow('out', to, text, '… waiting');
+  row.dataset.status = 'waiting';
+  const outcome = byTestId('message-outcome', row);
+  try {
+    if (to.startsWith('#')) {
+      await client.createChannel(to.slice(1)).sendMessage({ text });
+      outcome.textContent = '✓ delivered to the channel';
+    } else {
+      const { hasPeerReceived } = await client.sendMessageToPeer({ text }, to, { enableOfflineMessaging: offline });
+      outcome.textContent = hasPeerReceived ? '✓ delivered' : offline ? '✓ kept for its next login' : '✓ peer offline';
+    }
+    row.dataset.status = 'delivered';
+  } catch (error) {
+    row.dataset.status = 'refused';
+    row.dataset.code = error instanceof RtmError ? error.code : 'ERROR';
+    outcome.textContent = `✗ ${describe(error)}`;
+  }
+}
+
+ui.messageForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void sendMessage(ui.messageTo.value.trim(), ui.messageText.value, ui.messageOffline.checked);
+});
+
 // ---------------------------------------------------------------- login, state and the link
 
 let client: RtmClient;
@@ -580,8 +639,8 @@ function renderState({ state, reason }: ConnectionStatePair): void {
   ui.login.disabled = state !== ConnectionState.Disconnected;
   ui.uid.disabled = state !== ConnectionState.Disconnected;
   ui.logout.disabled = state === ConnectionState.Disconnected;
-  for (const button of [...ui.cutButtons, ui.secondPage, ui.join, ui.attrSet, ui.attrClear, ui.attrRead, ui.subscribe])
-    button.disabled = !linked;
+  const buttons = [ui.secondPage, ui.join, ui.attrSet, ui.attrClear, ui.attrRead, ui.subscribe, ui.messageSend];
+  for (const button of [...ui.cutButtons, ...buttons]) button.disabled = !linked;
   document.title = `${state} · rx-rtm demo`;
 }
 
@@ -717,6 +776,9 @@ async function start(): Promise<void> {
   client.peersOnlineStatusChanged$.subscribe((statuses) => {
     for (const [uid, status] of Object.entries(statuses)) showPeerStatus(uid, status);
   });
+  client.messageFromPeer$.subscribe(({ message, peerId, isOfflineMessage }) =>
+    showReceived(peerId, message, isOfflineMessage),
+  );
   setInterval(renderSince, 1000);
 
   const params = new URLSearchParams(location.search);

@@ -14,8 +14,11 @@ import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
 
-/** rx-rtm's budget: its browser bundle, minified and gzipped, without rxjs. */
-export const GZIP_LIMIT_BYTES = 10 * 1024;
+/**
+ * rx-rtm's budget: its browser bundle, minified and gzipped, without rxjs.
+ * 12 KB since messages (1.4 KB of it); the lead's call, see the report.
+ */
+export const GZIP_LIMIT_BYTES = 12 * 1024;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

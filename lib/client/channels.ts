@@ -8,6 +8,8 @@ import { Limits, RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';
 import { RateWindow } from './rate-window.js';
+import type { LinkFrame } from './link.js';
+import type { Messages } from './messages.js';
 import type { Requests } from './requests.js';
 import { RtmChannel, type ChannelHost } from './rtm-channel.js';
 
@@ -18,6 +20,7 @@ export class Channels implements ChannelHost {
 
   constructor(
     readonly requests: Requests,
+    readonly messages: Messages,
     readonly self: () => string,
     now: () => number,
   ) {
@@ -49,6 +52,11 @@ export class Channels implements ChannelHost {
   /** A member event from the link, for the channel it names (ignored unless joined). */
   memberEvent(channelId: string, uid: string, joined: boolean, count: number): void {
     this.channels.get(channelId)?.memberEvent(uid, joined, count);
+  }
+
+  /** A message event from the link, for the channel it names (ignored unless joined). */
+  messageEvent(frame: Extract<LinkFrame, { t: 'channelMessage' }>): void {
+    this.channels.get(frame.channel)?.messageEvent(frame.from, frame, frame.ts);
   }
 
   /** Every joined channel joins again and reconciles. */

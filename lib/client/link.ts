@@ -49,8 +49,12 @@ export interface LinkCredentials {
 /** Frames the link passes on as they are: replies, events and errors. */
 export type LinkFrame = Exclude<ServerFrame, { t: 'welcome' | 'refused' | 'ping' | 'pong' | 'kicked' | 'goaway' }>;
 
-/** Sends a frame on one logged-in socket; once that socket is gone, it drops what it is given. */
-export type Writer = (frame: ClientFrame) => void;
+/**
+ * Sends a frame on one logged-in socket; once that socket is gone, it drops
+ * what it is given. True when the frame was written to the socket (it left
+ * the client, SPEC §7), false when dropped.
+ */
+export type Writer = (frame: ClientFrame) => boolean;
 
 /** The login a link serves: what it logs in with, and where its frames go. */
 export interface LinkLogin {
@@ -95,7 +99,11 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
     let outgoing: ((data: string) => void) | undefined;
     const heard$ = new Subject<void>();
 
-    const send: Writer = (frame) => outgoing?.(encodeFrame(frame));
+    const send: Writer = (frame) => {
+      if (!outgoing) return false;
+      outgoing(encodeFrame(frame));
+      return true;
+    };
     const end = (kind: AttemptEnded['kind'], code?: ErrorCode) => {
       if (up && !down) subscriber.next({ type: 'LINK_DOWN', since: now() });
       subscriber.error(new AttemptEnded(kind, code));

@@ -13,13 +13,22 @@
  * again). App requests have a deadline; requests that restore what a new
  * session lost have none, since they are retried on every link until
  * answered and no caller waits on them.
+ *
+ * Message sends are not idempotent by nature, so they are held to SPEC §7
+ * instead: the server answers a repeat of the same id on the same session
+ * alike and delivers it once. A send that has not left (been written to a
+ * socket) by its deadline rejects TIMEOUT and never goes out; once it has
+ * left it has no deadline while the session can resume, and is re-sent
+ * only on a resumed session: on a new one, or when the session ends, it
+ * rejects TIMEOUT, in doubt (delivered once or not at all).
  */
-import { Observable, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { MAX_FRAME_BYTES } from '../protocol/vocabulary.js';
 import { RtmError } from '../protocol/rtm-error.js';
+import type { Writer } from './link.js';
 
 export type RequestFrame = Extract<ClientFrame, { id: number }>;
 export type ReplyFrame = Extract<ServerFrame, { id: number }>;
@@ -39,6 +48,8 @@ const ANSWER = {
   query: 'online',
   subscribe: 'done',
   unsubscribe: 'done',
+  sendPeer: 'sent',
+  sendChannel: 'done',
 } as const satisfies Record<RequestType, Exclude<ReplyFrame['t'], 'fail'>>;
 export type Reply<T extends RequestType> = Extract<ServerFrame, { t: (typeof ANSWER)[T] }>;
 
@@ -54,9 +65,17 @@ export interface RequestOptions {
 interface Pending {
   readonly frame: RequestFrame;
   readonly restore: boolean;
+  /** Written to a socket at least once. */
+  left: boolean;
+  /** The TIMEOUT to come, for an app request; a send cancels it once it has left. */
+  deadline: Subscription | undefined;
   answer(reply: ReplyFrame): void;
   fail(error: RtmError): void;
 }
+
+const isSend = (frame: RequestFrame) => frame.t === 'sendPeer' || frame.t === 'sendChannel';
+const inDoubt = (frame: RequestFrame) =>
+  new RtmError(ErrorCode.Timeout, `${frame.t} in doubt: its session ended before the answer`);
 
 export interface RequestsSettings {
   readonly scheduler: SchedulerLike;
@@ -73,7 +92,7 @@ const encoder = new TextEncoder();
 export class Requests {
   /** By id; insertion order is id order. */
   private readonly pending = new Map<number, Pending>();
-  private write: ((frame: ClientFrame) => void) | undefined;
+  private write: Writer | undefined;
 
   constructor(private readonly settings: RequestsSettings) {}
 
@@ -94,25 +113,26 @@ export class Requests {
         );
         return;
       }
-      this.pending.set(id, {
+      const { scheduler, timeoutMs } = this.settings;
+      const pending: Pending = {
         frame,
         restore,
+        left: false,
+        deadline: restore
+          ? undefined
+          : scheduler.schedule(() => {
+              const what = pending.left ? 'answered' : 'sent';
+              subscriber.error(new RtmError(ErrorCode.Timeout, `${frame.t} not ${what} within ${timeoutMs} ms`));
+            }, timeoutMs),
         answer: (reply) => {
           subscriber.next(reply as Reply<B['t']>);
           subscriber.complete();
         },
         fail: (error) => subscriber.error(error),
-      });
-      if (!restore) {
-        const { scheduler, timeoutMs } = this.settings;
-        subscriber.add(
-          scheduler.schedule(
-            () => subscriber.error(new RtmError(ErrorCode.Timeout, `${frame.t} not answered within ${timeoutMs} ms`)),
-            timeoutMs,
-          ),
-        );
-      }
-      this.write?.(frame);
+      };
+      this.pending.set(id, pending);
+      if (pending.deadline) subscriber.add(pending.deadline);
+      this.transmit(pending);
       return () => this.pending.delete(id);
     });
   }
@@ -133,20 +153,38 @@ export class Requests {
    * `restore`, for what the server lost; then every pending request goes
    * out on `write`: restorations first, then the rest in id order.
    */
-  resume(write: (frame: ClientFrame) => void, restore: () => void): void {
+  resume(write: Writer, restore: () => void, resumed: boolean): void {
     this.write = undefined;
+    // A send that left on the lost session may have been delivered: going out again could deliver it twice.
+    if (!resumed) for (const request of this.sendsLeft()) request.fail(inDoubt(request.frame));
     restore();
     this.write = write;
     const pending = [...this.pending.values()];
     for (const request of [...pending.filter((p) => p.restore), ...pending.filter((p) => !p.restore)])
-      write(request.frame);
+      this.transmit(request);
   }
 
-  /** The session ended (logout, ABORTED): every pending request rejects CANCELED and nothing is sent any more. */
+  /**
+   * The session ended (logout, ABORTED): nothing is sent any more; every
+   * pending request rejects CANCELED, but a send that left rejects TIMEOUT
+   * (it may have been delivered).
+   */
   cancelAll(): void {
     this.write = undefined;
+    for (const request of this.sendsLeft()) request.fail(inDoubt(request.frame));
     for (const request of [...this.pending.values()]) {
       request.fail(new RtmError(ErrorCode.Canceled, `${request.frame.t} canceled: the session ended`));
     }
+  }
+
+  /** Writes a request on the current link, if any; a send that left keeps no deadline. */
+  private transmit(request: Pending): void {
+    if (!this.write?.(request.frame) || request.left) return;
+    request.left = true;
+    if (isSend(request.frame)) request.deadline?.unsubscribe();
+  }
+
+  private sendsLeft(): Pending[] {
+    return [...this.pending.values()].filter((request) => request.left && isSend(request.frame));
   }
 }

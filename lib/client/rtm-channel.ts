@@ -8,12 +8,15 @@
  * emits the difference between what the app was told and the server's
  * member list.
  */
-import { firstValueFrom, map, skip, tap, type Observable, type Subscription } from 'rxjs';
+import { firstValueFrom, map, skip, Subject, tap, type Observable, type Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { EventBridge } from './event-bridge.js';
 import { MemberPicture } from './member-picture.js';
+import type { Messages } from './messages.js';
 import type { Requests } from './requests.js';
+import { fromWireMessage, type OutgoingMessage, type RtmMessage } from './rtm-message.js';
+import type { WireMessage } from '../protocol/wire-message.js';
 
 /** Handlers for {@link RtmChannel.on}, named and shaped as in the original SDK. */
 export interface RtmChannelEvents {
@@ -23,11 +26,22 @@ export interface RtmChannelEvents {
   MemberLeft: (memberId: string) => void;
   /** Every change of {@link RtmChannel.memberCount$} after the current count. */
   MemberCountUpdated: (memberCount: number) => void;
+  /** As {@link RtmChannel.message$}. */
+  ChannelMessage: (message: RtmMessage, memberId: string, properties: { serverReceivedTs: number }) => void;
+}
+
+/** A message from another member, as {@link RtmChannel.message$} emits it. */
+export interface ChannelMessage {
+  readonly message: RtmMessage;
+  readonly memberId: string;
+  /** The server's wall-clock ms when it accepted the message. */
+  readonly serverReceivedTs: number;
 }
 
 /** What a channel needs from its client. */
 export interface ChannelHost {
   readonly requests: Requests;
+  readonly messages: Messages;
   /** The logged-in uid, which the server lists among the members and the picture leaves out. */
   self(): string;
   /** Refuses a join past the joined-channel limit or the join rate; counts it otherwise. */
@@ -64,7 +78,14 @@ export class RtmChannel {
    * joined.
    */
   readonly members$: Observable<readonly string[]>;
+  /**
+   * Messages of the other members while this client is joined, each once,
+   * in the order each sender sent them (also across reconnects within the
+   * grace); never this client's own.
+   */
+  readonly message$: Observable<ChannelMessage>;
 
+  private readonly messages = new Subject<ChannelMessage>();
   private readonly picture = new MemberPicture();
   private readonly events: EventBridge<RtmChannelEvents>;
   private phase: Phase = Phase.Left;
@@ -83,12 +104,20 @@ export class RtmChannel {
     this.memberLeft$ = this.picture.memberLeft$;
     this.memberCount$ = this.picture.memberCount$;
     this.members$ = this.picture.others$;
+    this.message$ = this.messages.asObservable();
     this.events = new EventBridge<RtmChannelEvents>({
       MemberJoined: this.memberJoined$.pipe(map((uid): [string] => [uid])),
       MemberLeft: this.memberLeft$.pipe(map((uid): [string] => [uid])),
       MemberCountUpdated: this.memberCount$.pipe(
         skip(1),
         map((count): [number] => [count]),
+      ),
+      ChannelMessage: this.message$.pipe(
+        map(({ message, memberId, serverReceivedTs }): Parameters<RtmChannelEvents['ChannelMessage']> => [
+          message,
+          memberId,
+          { serverReceivedTs },
+        ]),
       ),
     });
   }
@@ -155,6 +184,27 @@ export class RtmChannel {
     );
   }
 
+  /**
+   * Sends a message to the other members; resolves once the server
+   * accepted it (every other member then gets it, one inside its grace on
+   * its return). Never throws; rejects INVALID_ARGUMENT (a bad message),
+   * LIMIT_EXCEEDED (over 32 KB), NOT_LOGGED_IN, NOT_JOINED, TOO_OFTEN (over
+   * 180 messages, peer and channel, in 3 s), or TIMEOUT (see
+   * `RtmClient.sendMessageToPeer` for when a send is in doubt).
+   */
+  sendMessage(message: OutgoingMessage): Promise<void> {
+    return this.host.messages
+      .send(
+        message,
+        (wire) => ({ t: 'sendChannel', channel: this.channelId, ...wire }),
+        () =>
+          this.phase === Phase.Joined
+            ? undefined
+            : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`),
+      )
+      .then(() => undefined);
+  }
+
   /** Adds a handler in the original SDK's event style; the observables above are the same events. */
   on<K extends keyof RtmChannelEvents>(name: K, handler: RtmChannelEvents[K]): this {
     this.events.on(name, handler);
@@ -175,6 +225,12 @@ export class RtmChannel {
   /** @internal A member event for this channel; ignored unless joined. */
   memberEvent(uid: string, joined: boolean, count: number): void {
     if (this.phase === Phase.Joined) this.picture.apply(uid, joined, count);
+  }
+
+  /** @internal A message of another member; ignored unless joined. */
+  messageEvent(memberId: string, wire: WireMessage, serverReceivedTs: number): void {
+    const message = fromWireMessage(wire);
+    if (this.phase === Phase.Joined && message) this.messages.next({ message, memberId, serverReceivedTs });
   }
 
   /**
@@ -209,5 +265,6 @@ export class RtmChannel {
   complete(): void {
     this.events.clear();
     this.picture.complete();
+    this.messages.complete();
   }
 }

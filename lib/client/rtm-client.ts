@@ -14,10 +14,12 @@ import { EventBridge } from './event-bridge.js';
 import { invalidName } from './invalid-name.js';
 import type { WebSocketConstructor } from './link.js';
 import type { AttributesMap } from './local-attributes.js';
+import type { PeerMessage } from './messages.js';
 import type { PeersStatus } from './online-status.js';
 import { clientSettings, type ClientSettings, type RtmClientOptions } from './options.js';
 import { RateWindow } from './rate-window.js';
 import type { RtmChannel } from './rtm-channel.js';
+import type { OutgoingMessage, RtmMessage } from './rtm-message.js';
 import { Session } from './session.js';
 import type { ConnectionSnapshot } from './transition.js';
 
@@ -31,6 +33,24 @@ export interface RtmClientEvents {
   TokenPrivilegeWillExpire: () => void;
   /** Subscribed peers whose status changed, and only those. */
   PeersOnlineStatusChanged: (status: PeersStatus) => void;
+  /** As {@link RtmClient.messageFromPeer$}. */
+  MessageFromPeer: (
+    message: RtmMessage,
+    peerId: string,
+    properties: { serverReceivedTs: number; isOfflineMessage: boolean },
+  ) => void;
+}
+
+/** Options of {@link RtmClient.sendMessageToPeer}. */
+export interface SendMessageOptions {
+  /** Keep the message for the peer's next login if it is not logged in now (at most 200 per peer, 7 days). */
+  readonly enableOfflineMessaging?: boolean;
+}
+
+/** What {@link RtmClient.sendMessageToPeer} resolves to. */
+export interface PeerMessageSendResult {
+  /** The peer is logged in (inside its grace counts: it gets the message on its return). */
+  readonly hasPeerReceived: boolean;
 }
 
 /**
@@ -51,6 +71,12 @@ export class RtmClient {
    * after subscribing holds all of them; a repeat reports nothing.
    */
   readonly peersOnlineStatusChanged$: Observable<PeersStatus>;
+  /**
+   * Messages from other users, each once, in the order each sender sent
+   * them, also across reconnects within the grace (SPEC §7); offline ones
+   * at login, flagged `isOfflineMessage`.
+   */
+  readonly messageFromPeer$: Observable<PeerMessage>;
 
   private readonly settings: ClientSettings;
   private readonly connection: Connection;
@@ -87,6 +113,7 @@ export class RtmClient {
     this.tokenExpired$ = tokenExpired.asObservable();
     this.tokenPrivilegeWillExpire$ = tokenWillExpire.asObservable();
     this.peersOnlineStatusChanged$ = this.session.onlineStatus.changed$;
+    this.messageFromPeer$ = this.session.messages.fromPeer$;
     this.events = new EventBridge<RtmClientEvents>({
       ConnectionStateChanged: pair$.pipe(
         skip(1),
@@ -95,6 +122,15 @@ export class RtmClient {
       TokenExpired: tokenExpired.pipe(map((): [] => [])),
       TokenPrivilegeWillExpire: tokenWillExpire.pipe(map((): [] => [])),
       PeersOnlineStatusChanged: this.session.onlineStatus.changed$.pipe(map((status): [PeersStatus] => [status])),
+      MessageFromPeer: this.messageFromPeer$.pipe(
+        map(
+          ({ message, peerId, serverReceivedTs, isOfflineMessage }): Parameters<RtmClientEvents['MessageFromPeer']> => [
+            message,
+            peerId,
+            { serverReceivedTs, isOfflineMessage },
+          ],
+        ),
+      ),
     });
   }
 
@@ -236,6 +272,33 @@ export class RtmClient {
   /** Stops reporting these peers, at once. */
   unsubscribePeersOnlineStatus(uids: string[]): Promise<void> {
     return this.session.onlineStatus.unsubscribe(uids);
+  }
+
+  /**
+   * Sends a message to a user; resolves once the server accepted it, with
+   * whether the peer is logged in. Never throws; rejects INVALID_ARGUMENT
+   * (a bad peer id or message), LIMIT_EXCEEDED (over 32 KB), NOT_LOGGED_IN,
+   * TOO_OFTEN (over 180 messages, peer and channel, in 3 s; nothing sent),
+   * or TIMEOUT. Made while the link is down, it waits and goes out in
+   * order when the session is back; if it has not left the client within
+   * `requestTimeoutMs` it rejects TIMEOUT and is never delivered. Once it
+   * left it waits as long as the session can resume and is delivered once;
+   * if the session is lost before the answer it rejects TIMEOUT, in doubt
+   * (delivered once or not at all). Any other rejection: not delivered.
+   */
+  sendMessageToPeer(
+    message: OutgoingMessage,
+    peerId: string,
+    options: SendMessageOptions = {},
+  ): Promise<PeerMessageSendResult> {
+    const offline = (options as SendMessageOptions | null)?.enableOfflineMessaging === true;
+    return this.session.messages
+      .send(
+        message,
+        (wire) => ({ t: 'sendPeer', to: peerId, ...wire, ...(offline ? { offline } : {}) }),
+        () => invalidName('peer id', peerId),
+      )
+      .then(({ received }) => ({ hasPeerReceived: received }));
   }
 
   /** Adds a handler in the original SDK's event style; the observables above are the same events. */

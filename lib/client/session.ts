@@ -11,6 +11,7 @@ import type { ConnectionAction } from './connection-event.js';
 import { EventSequence } from './event-sequence.js';
 import type { LinkFrame, Writer } from './link.js';
 import { LocalAttributes } from './local-attributes.js';
+import { Messages } from './messages.js';
 import { OnlineStatus } from './online-status.js';
 import { Requests } from './requests.js';
 
@@ -30,6 +31,7 @@ export class Session {
   readonly channels: Channels;
   readonly onlineStatus: OnlineStatus;
   readonly attributes: LocalAttributes;
+  readonly messages: Messages;
   private readonly sequence = new EventSequence();
   /** Sends on the socket of the last login; drops frames once that socket is gone. */
   private writer: Writer | undefined;
@@ -37,7 +39,8 @@ export class Session {
   constructor({ scheduler, requestTimeoutMs, nextId, accepting, self }: SessionSettings) {
     const now = () => scheduler.now();
     this.requests = new Requests({ scheduler, timeoutMs: requestTimeoutMs, nextId, accepting });
-    this.channels = new Channels(this.requests, self, now);
+    this.messages = new Messages(this.requests, now);
+    this.channels = new Channels(this.requests, this.messages, self, now);
     this.onlineStatus = new OnlineStatus(this.requests, now);
     this.attributes = new LocalAttributes(this.requests, now);
   }
@@ -52,17 +55,22 @@ export class Session {
    * everything and replays the events missed. Resumed with a gap, events
    * were lost: channels and subscriptions are asked for again and compared.
    * A new session lost everything: the same, and the attributes are
-   * written back. Then every pending request goes out again.
+   * written back. Then every pending request goes out again (but a
+   * message send that left on a lost session, which is in doubt).
    */
   resume({ write, resumed, gap }: Extract<ConnectionAction, { type: 'RESUME_SESSION' }>): void {
     this.writer = write;
     if (!resumed) this.sequence.reset();
-    this.requests.resume(write, () => {
-      if (resumed && !gap) return;
-      this.channels.restore();
-      this.onlineStatus.restore();
-      if (!resumed) this.attributes.restore();
-    });
+    this.requests.resume(
+      write,
+      () => {
+        if (resumed && !gap) return;
+        this.channels.restore();
+        this.onlineStatus.restore();
+        if (!resumed) this.attributes.restore();
+      },
+      resumed,
+    );
   }
 
   /** Logged out or ABORTED: a new login starts with no channel, subscription, attribute or pending request. */
@@ -90,6 +98,12 @@ export class Session {
       case 'status':
         if (this.sequence.accept(frame.seq)) this.onlineStatus.statusEvent(frame.statuses);
         return;
+      case 'peerMessage':
+        if (this.sequence.accept(frame.seq)) this.messages.peerEvent(frame);
+        return;
+      case 'channelMessage':
+        if (this.sequence.accept(frame.seq)) this.channels.messageEvent(frame);
+        return;
       case 'error':
         return; // A frame of ours refused outside any request: nothing waits for it.
       default:
@@ -101,5 +115,6 @@ export class Session {
   complete(): void {
     this.channels.complete();
     this.onlineStatus.complete();
+    this.messages.complete();
   }
 }

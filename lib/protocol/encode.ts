@@ -10,8 +10,9 @@ export function encodeFrame(frame: ClientFrame | ServerFrame): string {
 }
 
 /** An event frame before its recipient's sequence number is known. */
-export type EventBody =
-  Omit<Extract<ServerFrame, { t: 'member' }>, 'seq'> | Omit<Extract<ServerFrame, { t: 'status' }>, 'seq'>;
+export type EventBody = {
+  [T in Extract<ServerFrame, { seq: number }>['t']]: Omit<Extract<ServerFrame, { t: T }>, 'seq'>;
+}[Extract<ServerFrame, { seq: number }>['t']];
 
 /** Encodes an event without `seq`, once for all its recipients; each adds its own `seq`. */
 export function encodeEventBody(event: EventBody): string {

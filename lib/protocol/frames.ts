@@ -10,15 +10,21 @@
  */
 import * as v from 'valibot';
 import { ErrorCode } from './error-code.js';
-import { AttributeOp, KickReason, PeerStatus } from './vocabulary.js';
+import { AttributeOp, KickReason, MessageType, PeerStatus } from './vocabulary.js';
 
-export { AttributeOp, KickReason, MAX_FRAME_BYTES, PeerStatus, PROTOCOL } from './vocabulary.js';
+export { AttributeOp, KickReason, MAX_FRAME_BYTES, MessageType, PeerStatus, PROTOCOL } from './vocabulary.js';
 
 const requestId = v.pipe(v.number(), v.integer(), v.minValue(0));
 const sequence = v.pipe(v.number(), v.integer(), v.minValue(0));
 const errorCode = v.picklist(Object.values(ErrorCode));
 const names = v.array(v.string());
 const attributes = v.record(v.string(), v.string());
+/** A message's fields (wire-message.ts): its type and base64 bytes; the receiver checks the base64 and the size. */
+const message = {
+  type: v.picklist(Object.values(MessageType)),
+  data: v.string(),
+  desc: v.optional(v.string()),
+};
 
 /** Frames a client sends. */
 export const ClientFrame = v.variant('t', [
@@ -70,6 +76,14 @@ export const ClientFrame = v.variant('t', [
   /** Report the status of `uids` from now on (first their current status, as a `status` event); answered by `done`. */
   v.object({ t: v.literal('subscribe'), id: requestId, uids: names }),
   v.object({ t: v.literal('unsubscribe'), id: requestId, uids: names }),
+  /**
+   * Send a message to a user; answered by `sent`. `offline`: keep it for
+   * the user's next login if it is not logged in. A send re-sent with the
+   * same `id` on the same session is answered alike and delivered once.
+   */
+  v.object({ t: v.literal('sendPeer'), id: requestId, to: v.string(), ...message, offline: v.optional(v.boolean()) }),
+  /** Send a message to the other members of a joined channel; answered by `done`; once per `id`, as `sendPeer`. */
+  v.object({ t: v.literal('sendChannel'), id: requestId, channel: v.string(), ...message }),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
@@ -106,6 +120,8 @@ export const ServerFrame = v.variant('t', [
   v.object({ t: v.literal('members'), id: requestId, members: names }),
   v.object({ t: v.literal('attributes'), id: requestId, attributes }),
   v.object({ t: v.literal('online'), id: requestId, online: v.record(v.string(), v.boolean()) }),
+  /** Answer to `sendPeer`: `received` is true when the peer is logged in (or inside its grace). */
+  v.object({ t: v.literal('sent'), id: requestId, received: v.boolean() }),
   /**
    * Events. `seq` counts the session's events from 1, so a resumed client
    * can say what it last saw and drop what it saw twice.
@@ -122,6 +138,27 @@ export const ServerFrame = v.variant('t', [
     t: v.literal('status'),
     seq: sequence,
     statuses: v.record(v.string(), v.picklist(Object.values(PeerStatus))),
+  }),
+  /**
+   * Event: a message from user `from`, which the server accepted at `ts`
+   * (its wall clock, ms); `offline`: kept while this user was logged out.
+   */
+  v.object({
+    t: v.literal('peerMessage'),
+    seq: sequence,
+    from: v.string(),
+    ...message,
+    ts: v.number(),
+    offline: v.optional(v.boolean()),
+  }),
+  /** Event: a message from member `from` of `channel`, accepted at `ts`. */
+  v.object({
+    t: v.literal('channelMessage'),
+    seq: sequence,
+    channel: v.string(),
+    from: v.string(),
+    ...message,
+    ts: v.number(),
   }),
   /** A request failed; nothing it asked for was done. */
   v.object({ t: v.literal('fail'), id: requestId, code: errorCode, message: v.string() }),

@@ -24,6 +24,8 @@ export const Limits = {
   attributeTotalBytes: 16 * 1024,
   /** Characters of a token (a JWT); longer ones are refused before any work. */
   tokenChars: 2048,
+  /** Bytes of one message (SPEC §7): UTF-8 text, or raw bytes plus the description's UTF-8. */
+  messageBytes: 32 * 1024,
 } as const;
 
 /** A rate limit: at most `limit` calls in any `windowMs`. */
@@ -40,6 +42,8 @@ export const RateLimits = {
   queryOnline: { limit: 10, windowMs: 5000 },
   setAttributes: { limit: 10, windowMs: 5000 },
   getAttributes: { limit: 40, windowMs: 5000 },
+  /** Peer and channel messages together (SPEC §7). */
+  messages: { limit: 180, windowMs: 3000 },
 } as const satisfies Record<string, RateLimit>;
 
 const encoder = new TextEncoder();

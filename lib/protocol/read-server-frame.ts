@@ -10,7 +10,7 @@
  */
 import { isErrorCode } from './error-code.js';
 import type { ServerFrame } from './frames.js';
-import { KickReason, MAX_FRAME_BYTES, PeerStatus } from './vocabulary.js';
+import { KickReason, MAX_FRAME_BYTES, MessageType, PeerStatus } from './vocabulary.js';
 
 type Check = (value: unknown) => boolean;
 /** A field's check; `optional` lets it be absent. */
@@ -30,6 +30,7 @@ const recordOf =
   (value) =>
     isObject(value) && !Array.isArray(value) && Object.values(value).every(check);
 const strings: Check = (value) => Array.isArray(value) && value.every(string);
+const message = { type: oneOf(MessageType), data: string, desc: { optional: string } };
 
 /** Every field of every server frame but `t`; the compiler insists on all of them. */
 const FRAMES: { [T in ServerFrame['t']]: { [K in Exclude<keyof Extract<ServerFrame, { t: T }>, 't'>]-?: Field } } = {
@@ -51,8 +52,11 @@ const FRAMES: { [T in ServerFrame['t']]: { [K in Exclude<keyof Extract<ServerFra
   members: { id: index, members: strings },
   attributes: { id: index, attributes: recordOf(string) },
   online: { id: index, online: recordOf(boolean) },
+  sent: { id: index, received: boolean },
   member: { seq: index, channel: string, uid: string, joined: boolean, count: number },
   status: { seq: index, statuses: recordOf(oneOf(PeerStatus)) },
+  peerMessage: { seq: index, from: string, ...message, ts: number, offline: { optional: boolean } },
+  channelMessage: { seq: index, channel: string, from: string, ...message, ts: number },
   fail: { id: index, code: isErrorCode, message: string },
   error: { code: isErrorCode, message: string },
 };

@@ -7,8 +7,11 @@
 /** WebSocket subprotocol naming this version; a server refuses others. */
 export const PROTOCOL = 'rx-rtm.v1';
 
-/** Longest text frame either side accepts, in bytes (a 32 KB message plus its envelope). */
-export const MAX_FRAME_BYTES = 40 * 1024;
+/**
+ * Longest text frame either side accepts, in bytes: a 32 KB message in
+ * base64 (43 692 bytes) plus its envelope, with room to spare.
+ */
+export const MAX_FRAME_BYTES = 48 * 1024;
 
 /** A peer's online status as subscriptions report it (SPEC §4). */
 export const PeerStatus = { Online: 'ONLINE', Unreachable: 'UNREACHABLE', Offline: 'OFFLINE' } as const;
@@ -21,3 +24,7 @@ export type AttributeOp = (typeof AttributeOp)[keyof typeof AttributeOp];
 /** Why the server ended a session it will not let resume. */
 export const KickReason = { RemoteLogin: 'REMOTE_LOGIN', BannedByServer: 'BANNED_BY_SERVER' } as const;
 export type KickReason = (typeof KickReason)[keyof typeof KickReason];
+
+/** What a message holds (SPEC §7): UTF-8 text, or raw bytes with an optional description. */
+export const MessageType = { Text: 'TEXT', Raw: 'RAW' } as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];

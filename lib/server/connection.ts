@@ -12,9 +12,11 @@ import { decodeClientFrame, encodeEventBody } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/close-code.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { AttributeOp, PeerStatus, type ClientFrame, type ReplyFrame } from '../protocol/frames.js';
-import { attributeKeysProblem, attributesProblem, Limits } from '../protocol/limits.js';
+import { attributeKeysProblem, attributesProblem, Limits, RateLimits } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
+import { wireMessage, wireMessageProblem } from '../protocol/wire-message.js';
+import type { SendOutcome, StoreResult } from '../store/presence-store.js';
 import type { Peer } from './peer.js';
 import type { ServerSession } from './server-session.js';
 import type { LimitedOp } from './request-limits.js';
@@ -34,7 +36,7 @@ export class Connection {
   constructor(
     private readonly peer: Peer,
     private readonly registry: SessionRegistry,
-    private readonly clock: { wall(): number },
+    private readonly clock: { wall(): number; monotonic(): number },
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -184,7 +186,45 @@ export class Connection {
         for (const peer of frame.uids) fanout.unsubscribe(session, peer);
         return { t: 'done', id };
       }
+      case 'sendPeer':
+      case 'sendChannel': {
+        const refused =
+          (frame.t === 'sendPeer' ? checkName('uid', frame.to) : checkName('channel id', frame.channel)) ??
+          wireMessageProblem(frame);
+        if (refused) return refused;
+        const outcome = await this.sendMessage(session, frame);
+        if (!outcome.ok) return outcome;
+        return frame.t === 'sendPeer' ? { t: 'sent', id, received: outcome.value.received } : { t: 'done', id };
+      }
     }
+  }
+
+  /**
+   * Counts a message against the session's 180 in 3 s and has the store
+   * send it once per id. A repeat (the client re-sent it on a resumed
+   * link) and a refusal are not counted; a repeat over the rate is still
+   * answered as the first time, since it was sent then.
+   */
+  private async sendMessage(
+    session: ServerSession,
+    frame: Extract<Request, { t: 'sendPeer' | 'sendChannel' }>,
+  ): Promise<StoreResult<SendOutcome>> {
+    const { store } = this.registry;
+    const { appId, uid, id: sessionId } = session;
+    if (!session.messageRate.take(this.clock.monotonic())) {
+      const before = await store.sentBefore(appId, uid, sessionId, frame.id);
+      const { limit, windowMs } = RateLimits.messages;
+      return before
+        ? { ok: true, value: before }
+        : refusal(ErrorCode.TooOften, `more than ${limit} messages in ${windowMs} ms`);
+    }
+    const send = { id: frame.id, message: { from: uid, message: wireMessage(frame), ts: this.clock.wall() } };
+    const outcome =
+      frame.t === 'sendPeer'
+        ? await store.sendToPeer(appId, uid, sessionId, { ...send, to: frame.to, offline: frame.offline === true })
+        : await store.sendToChannel(appId, uid, sessionId, { ...send, channel: frame.channel });
+    if (!outcome.ok || outcome.value.repeated) session.messageRate.untake();
+    return outcome;
   }
 
   private limit(op: LimitedOp, session: ServerSession): Refusal | undefined {

@@ -54,6 +54,14 @@ export class Fanout {
     for (const uid of [...session.subscriptions]) this.unsubscribe(session, uid);
   }
 
+  /** Delivers a channel message to the local sessions in its channel, but the sender's. */
+  deliverMessage({ appId, channel, from, message, ts }: Extract<StoreEvent, { type: 'channelMessage' }>): void {
+    const members = this.channels.get(key(appId, channel));
+    if (!members) return;
+    const body = encodeEventBody({ t: 'channelMessage', channel, from, ...message, ts });
+    for (const session of members) if (session.uid !== from) session.deliver(body);
+  }
+
   /** Delivers a member or status event to the local sessions that should hear it. */
   deliver(event: Extract<StoreEvent, { type: 'member' | 'status' }>): void {
     if (event.type === 'member') {

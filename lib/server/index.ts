@@ -18,7 +18,12 @@ export type {
   StoreResult,
   Lease,
   Heard,
+  MessageSend,
+  SendOutcome,
+  SentMessage,
 } from '../store/presence-store.js';
+export type { EventBufferBounds } from './server-session.js';
+export type { WireMessage } from '../protocol/wire-message.js';
 export type { AttributeOp, KickReason } from '../protocol/frames.js';
 export { CloseCode } from '../protocol/close-code.js';
 export { ErrorCode } from '../protocol/error-code.js';

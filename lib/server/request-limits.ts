@@ -2,8 +2,8 @@
 import { RateLimits, type RateLimit } from '../protocol/limits.js';
 import { RateLimiter } from './rate-limiter.js';
 
-/** Requests a session may make at a limited rate (SPEC §5). */
-export type LimitedOp = Exclude<keyof typeof RateLimits, 'login'> | 'renew';
+/** Requests a session may make at a limited rate (SPEC §5); messages are counted apart, exactly (server-session.ts). */
+export type LimitedOp = Exclude<keyof typeof RateLimits, 'login' | 'messages'> | 'renew';
 
 /** Renewals count as logins do. */
 const RENEW: RateLimit = RateLimits.login;

@@ -3,13 +3,25 @@
  * when it was last heard, what it receives events for, and the buffer that
  * makes those events survive a dropped link.
  */
+import { RateLimits } from '../protocol/limits.js';
+import { SlidingWindow } from '../protocol/sliding-window.js';
 import { EventBuffer } from './event-buffer.js';
 import type { Peer } from './peer.js';
 import type { PingPlace } from './ping-wheel.js';
 import { SessionPhase, type SessionSnapshot } from './session-life.js';
 
 /** How much a session may hold for a client whose link is down. */
-export const EVENT_BUFFER = { maxEvents: 1000, maxBytes: 256 * 1024 } as const;
+export interface EventBufferBounds {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * The default bounds: room for messages (SPEC §7). One sender at the full
+ * rate of 32 KB messages (180 in 3 s, 7.9 MB in base64) fills it in about
+ * 3 s; 5 000 small messages are 28 s of one sender at full rate.
+ */
+export const EVENT_BUFFER: EventBufferBounds = { maxEvents: 5000, maxBytes: 8 * 1024 * 1024 };
 
 export class ServerSession implements SessionSnapshot {
   /** The socket carrying the session; attached only after the welcome went out. */
@@ -33,7 +45,12 @@ export class ServerSession implements SessionSnapshot {
   get subscriptions(): Set<string> {
     return (this.subscriptionSet ??= new Set());
   }
-  readonly events = new EventBuffer(EVENT_BUFFER.maxEvents, EVENT_BUFFER.maxBytes);
+  /** Messages sent in the last 3 s (SPEC §7), exactly, as the client counts them; created on first use. */
+  private messageWindow: SlidingWindow | undefined;
+  get messageRate(): SlidingWindow {
+    return (this.messageWindow ??= new SlidingWindow(RateLimits.messages));
+  }
+  readonly events: EventBuffer;
 
   constructor(
     readonly id: string,
@@ -41,7 +58,9 @@ export class ServerSession implements SessionSnapshot {
     readonly uid: string,
     now: number,
     tokenExpiresAt: number,
+    { maxEvents, maxBytes }: EventBufferBounds = EVENT_BUFFER,
   ) {
+    this.events = new EventBuffer(maxEvents, maxBytes);
     this.lastFrameAt = now;
     this.tokenExpiresAt = tokenExpiresAt;
   }

@@ -23,11 +23,11 @@ import { PresenceClock } from './presence-clock.js';
 import { RequestLimits, type LimitedOp } from './request-limits.js';
 import type { ServerClock } from './server-clock.js';
 import { TICK_MS } from './server-defaults.js';
-import { ServerSession } from './server-session.js';
+import { ServerSession, type EventBufferBounds } from './server-session.js';
 import { sessionId } from './session-ids.js';
 import { SessionEffects } from './session-effects.js';
 import { SessionPhase, sessionTransition, type SessionEvent } from './session-life.js';
-import { handleStoreEvent, type ClaimNews, type StoreEventTarget } from './store-events.js';
+import { handleStoreEvent, peerMessageBody, type ClaimNews, type StoreEventTarget } from './store-events.js';
 import type { Telemetry } from './telemetry.js';
 import { verifyToken } from './token.js';
 
@@ -53,6 +53,8 @@ export interface SessionRegistryOptions {
   presenceGraceMs: number;
   /** Silence after which subscribers see UNREACHABLE (SPEC §4: 6 s). */
   unreachableMs: number;
+  /** What each session holds for a client whose link is down. */
+  eventBuffer: EventBufferBounds;
   clock: ServerClock;
   /** Where failures that no client caused go (a store that failed, a bug). */
   onError: (error: unknown) => void;
@@ -158,7 +160,7 @@ export class SessionRegistry {
         } else {
           // Held by another node, or by one that is gone: rebuild it here from the store. Its
           // events are lost, so the client reconciles; new ones are numbered after those it saw.
-          session = this.adopt(new ServerSession(id, appId, uid, now, check.expiresAt));
+          session = this.adopt(new ServerSession(id, appId, uid, now, check.expiresAt, this.options.eventBuffer));
           session.events.markLost(request.seq ?? 0);
           for (const channel of await this.store.channelsOf(appId, uid, id)) this.fanout.joined(session, channel);
         }
@@ -166,8 +168,13 @@ export class SessionRegistry {
         session.tokenExpiresAt = check.expiresAt;
         this.apply(session, RESUMED);
       } else {
-        session = this.adopt(new ServerSession(fresh, appId, uid, now, check.expiresAt));
+        // Kept while the user was logged out: before any live message, which the store sends only from now on.
+        const offline = await this.store.takeOfflineMessages(appId, uid, this.options.clock.wall());
+        session = this.adopt(new ServerSession(fresh, appId, uid, now, check.expiresAt, this.options.eventBuffer));
+        for (const message of offline) session.deliver(peerMessageBody(message, true));
       }
+      // Live messages the store sent the session before this node held it, in order.
+      for (const message of news.messages ?? []) session.deliver(peerMessageBody(message, false));
       this.presence.schedule(session);
       if (news.kicked !== undefined || news.goaway) this.afterWelcome(session, news);
       return { ok: true, session, resumed: claim.outcome === 'resumed' };

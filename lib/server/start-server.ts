@@ -22,6 +22,7 @@ import { ServerDefaults, TICK_MS } from './server-defaults.js';
 import { SessionRegistry } from './session-registry.js';
 import { sendEveryoneAway } from './shutdown.js';
 import type { SocketWrapper } from './socket-wrapper.js';
+import { EVENT_BUFFER, type EventBufferBounds } from './server-session.js';
 import { noTelemetry, type Telemetry } from './telemetry.js';
 
 export type { HttpRoute } from './http-front.js';
@@ -55,6 +56,12 @@ export interface ServerOptions {
   loginWaitMs?: number;
   /** Largest frame accepted, in bytes; a larger one closes that socket with 1009. */
   maxFrameBytes?: number;
+  /**
+   * What a session holds for a client whose link is down (its events:
+   * member, status, messages), before it gives up and the resumed client
+   * reconciles, its messages meanwhile lost; default 5 000 events or 8 MiB.
+   */
+  eventBuffer?: EventBufferBounds;
   /** How long `close()` waits for clients to go before dropping them; default 2 000 ms. */
   shutdownGraceMs?: number;
   /**
@@ -112,6 +119,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     telemetry = noTelemetry,
     loginWaitMs = ServerDefaults.loginWaitMs,
     maxFrameBytes = MAX_FRAME_BYTES,
+    eventBuffer = EVENT_BUFFER,
     shutdownGraceMs = ServerDefaults.shutdownGraceMs,
     clock = systemClock,
   } = options;
@@ -124,7 +132,16 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     (options.redisUrl !== undefined
       ? await RedisStore.connect({ url: options.redisUrl, apps: [...apps.keys()], onError })
       : new MemoryStore());
-  const registry = new SessionRegistry({ apps, store, presenceGraceMs, unreachableMs, clock, onError, telemetry });
+  const registry = new SessionRegistry({
+    apps,
+    store,
+    presenceGraceMs,
+    unreachableMs,
+    eventBuffer,
+    clock,
+    onError,
+    telemetry,
+  });
   const sockets = { registry, clock, telemetry, onError, loginWaitMs, wrapper };
 
   let closing: Promise<void> | undefined;

@@ -4,8 +4,9 @@
  * here, or are news for a login this node is claiming right now (the
  * store's events can overtake its answer to a claim).
  */
+import { encodeEventBody } from '../protocol/encode.js';
 import type { KickReason } from '../protocol/frames.js';
-import type { PresenceStore, StoreEvent } from '../store/presence-store.js';
+import type { PresenceStore, SentMessage, StoreEvent } from '../store/presence-store.js';
 import type { Fanout } from './fanout.js';
 import type { ServerSession } from './server-session.js';
 import type { SessionEvent } from './session-life.js';
@@ -16,6 +17,13 @@ export interface ClaimNews {
   kicked?: KickReason;
   /** Resumed on another node, or ended, meanwhile: told to reconnect right after its welcome. */
   goaway?: boolean;
+  /** Peer messages for the session, sent once the store made it live and before this node held it. */
+  messages?: SentMessage[];
+}
+
+/** A peer message event for one session, offline or live. */
+export function peerMessageBody({ from, message, ts }: SentMessage, offline: boolean): string {
+  return encodeEventBody({ t: 'peerMessage', from, ...message, ts, ...(offline ? { offline } : {}) });
 }
 
 /** What the handler needs of the registry. */
@@ -39,6 +47,15 @@ export function handleStoreEvent(event: StoreEvent, target: StoreEventTarget): v
     case 'member':
     case 'status':
       return target.fanout.deliver(event);
+    case 'channelMessage':
+      return target.fanout.deliverMessage(event);
+    case 'peerMessage': {
+      const session = target.sessions.get(event.session);
+      if (session) return session.deliver(peerMessageBody(event, false));
+      const news = target.claiming.get(event.session);
+      if (news) (news.messages ??= []).push(event);
+      return;
+    }
     case 'kick': {
       const news = target.claiming.get(event.session);
       if (news) news.kicked = event.reason;

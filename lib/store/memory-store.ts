@@ -9,7 +9,12 @@ import { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { attributeBytes, Limits } from '../protocol/limits.js';
 import { applyAttributeOp } from '../protocol/attribute-op.js';
 import {
+  OfflineMessages,
+  REMEMBERED_SENDS,
   StoreRefusals,
+  type MessageSend,
+  type SendOutcome,
+  type SentMessage,
   type ClaimResult,
   type EndReason,
   type Heard,
@@ -27,6 +32,8 @@ interface UserRecord {
   status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable;
   channels: Set<string>;
   attributes: Map<string, string>;
+  /** The answers to its latest message sends by id (`received`), oldest first. */
+  sent: Map<number, boolean>;
 }
 
 const REPLACED_KEPT = 8;
@@ -35,6 +42,8 @@ class AppState {
   readonly users = new Map<string, UserRecord>();
   readonly channels = new Map<string, Set<string>>();
   readonly banned = new Set<string>();
+  /** Offline messages by receiver, oldest first. */
+  readonly offline = new Map<string, SentMessage[]>();
 }
 
 export class MemoryStore implements PresenceStore {
@@ -67,6 +76,7 @@ export class MemoryStore implements PresenceStore {
       status: PeerStatus.Online,
       channels: new Set(),
       attributes: new Map(),
+      sent: new Map(),
     });
     if (!current || current.status !== PeerStatus.Online)
       this.emit({ type: 'status', appId, uid, status: PeerStatus.Online });
@@ -161,6 +171,51 @@ export class MemoryStore implements PresenceStore {
     return Object.fromEntries(uids.map((uid) => [uid, users?.get(uid)?.status ?? PeerStatus.Offline]));
   }
 
+  async sendToPeer(
+    appId: string,
+    uid: string,
+    session: string,
+    { id, message, to, offline }: MessageSend & { readonly to: string; readonly offline: boolean },
+  ): Promise<StoreResult<SendOutcome>> {
+    const user = this.owned(appId, uid, session);
+    if (!user) return StoreRefusals.sessionOver;
+    const repeated = user.sent.get(id);
+    if (repeated !== undefined) return { ok: true, value: { received: repeated, repeated: true } };
+    const app = this.app(appId);
+    const receiver = app.users.get(to);
+    if (receiver) this.emit({ type: 'peerMessage', appId, session: receiver.session, ...message });
+    else if (offline) this.keep(app, to, message);
+    remember(user, id, receiver !== undefined);
+    return { ok: true, value: { received: receiver !== undefined, repeated: false } };
+  }
+
+  async sendToChannel(
+    appId: string,
+    uid: string,
+    session: string,
+    { id, message, channel }: MessageSend & { readonly channel: string },
+  ): Promise<StoreResult<SendOutcome>> {
+    const user = this.owned(appId, uid, session);
+    if (!user) return StoreRefusals.sessionOver;
+    if (user.sent.has(id)) return { ok: true, value: { received: true, repeated: true } };
+    if (!user.channels.has(channel)) return StoreRefusals.notJoined;
+    this.emit({ type: 'channelMessage', appId, channel, ...message });
+    remember(user, id, true);
+    return { ok: true, value: { received: true, repeated: false } };
+  }
+
+  async sentBefore(appId: string, uid: string, session: string, id: number): Promise<SendOutcome | undefined> {
+    const received = this.owned(appId, uid, session)?.sent.get(id);
+    return received === undefined ? undefined : { received, repeated: true };
+  }
+
+  async takeOfflineMessages(appId: string, uid: string, now: number): Promise<SentMessage[]> {
+    const app = this.apps.get(appId);
+    const kept = app?.offline.get(uid) ?? [];
+    app?.offline.delete(uid);
+    return kept.filter((message) => message.ts > now - OfflineMessages.ttlMs);
+  }
+
   async ban(appId: string, uid: string): Promise<void> {
     this.app(appId).banned.add(uid);
     const user = this.apps.get(appId)?.users.get(uid);
@@ -204,6 +259,11 @@ export class MemoryStore implements PresenceStore {
     this.emit({ type: 'member', appId, channel, uid, joined: false, count: members.size });
   }
 
+  /** Keeps a message for `to`'s next login: the newest 200 (those older than 7 days are dropped when taken). */
+  private keep(app: AppState, to: string, message: SentMessage): void {
+    app.offline.set(to, [...(app.offline.get(to) ?? []), message].slice(-OfflineMessages.limit));
+  }
+
   private app(appId: string): AppState {
     let app = this.apps.get(appId);
     if (!app) this.apps.set(appId, (app = new AppState()));
@@ -213,4 +273,10 @@ export class MemoryStore implements PresenceStore {
   private emit(event: StoreEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** Remembers a send's answer, forgetting the oldest past {@link REMEMBERED_SENDS}. */
+function remember(user: UserRecord, id: number, received: boolean): void {
+  user.sent.set(id, received);
+  if (user.sent.size > REMEMBERED_SENDS) user.sent.delete(user.sent.keys().next().value!);
 }

@@ -19,6 +19,14 @@ import { ErrorCode } from '../protocol/error-code.js';
 import type { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
+import type { WireMessage } from '../protocol/wire-message.js';
+
+/** A message on its way to its receivers: who sent it, what, and when the server accepted it (wall-clock ms). */
+export interface SentMessage {
+  readonly from: string;
+  readonly message: WireMessage;
+  readonly ts: number;
+}
 
 /** A change every node hears about, whichever node made it. */
 export type StoreEvent =
@@ -36,7 +44,37 @@ export type StoreEvent =
    * node fell too far behind), so every session of that app on this node
    * must reconcile.
    */
-  | { type: 'resync'; appId: string };
+  | { type: 'resync'; appId: string }
+  /** A peer message for the receiver's live session `session`, on whichever node holds it. */
+  | ({ type: 'peerMessage'; appId: string; session: string } & SentMessage)
+  /** A channel message for every member of `channel` at the moment it was accepted but its sender. */
+  | ({ type: 'channelMessage'; appId: string; channel: string } & SentMessage);
+
+/**
+ * How a message send went: `received`, the peer is logged in (always true
+ * for a channel); `repeated`, the session had sent this id before, so
+ * nothing was sent again and this is the first answer repeated.
+ */
+export interface SendOutcome {
+  readonly received: boolean;
+  readonly repeated: boolean;
+}
+
+/** A message send, by the acting session's request `id` (a repeat of an id is answered alike, sent once). */
+export interface MessageSend {
+  readonly id: number;
+  readonly message: SentMessage;
+}
+
+/** How offline messages are kept (SPEC §7): per receiver, at most `limit`, oldest dropped first; for `ttlMs`. */
+export const OfflineMessages = { limit: 200, ttlMs: 7 * 24 * 3600 * 1000 } as const;
+
+/**
+ * How many of a session's latest send ids a store remembers. A client
+ * re-sends what it has pending, in id order, first on every resumed link,
+ * so a repeat is never older than this many sends later.
+ */
+export const REMEMBERED_SENDS = 4096;
 
 export type ClaimResult =
   /** The session asked for was still the uid's: it goes on (on this node from now on). */
@@ -79,6 +117,7 @@ export const StoreRefusals = {
   tooManyChannels: refusal(ErrorCode.LimitExceeded, `already in ${Limits.joinedChannels} channels`),
   tooManyAttributes: refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributes} attributes`),
   attributesTooLarge: refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributeTotalBytes} bytes of attributes`),
+  notJoined: refusal(ErrorCode.NotJoined, 'channel is not joined'),
 } as const satisfies Record<string, Refusal>;
 
 export interface PresenceStore {
@@ -126,6 +165,27 @@ export interface PresenceStore {
   readAttributes(appId: string, uid: string, keys: readonly string[] | undefined): Promise<Record<string, string>>;
   /** Current status of each uid. */
   statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>>;
+  /**
+   * Sends a peer message to `to`'s live session (a `peerMessage` event), or,
+   * with `offline` and no live session, keeps it for `to`'s next login.
+   */
+  sendToPeer(
+    appId: string,
+    uid: string,
+    session: string,
+    send: MessageSend & { readonly to: string; readonly offline: boolean },
+  ): Promise<StoreResult<SendOutcome>>;
+  /** Sends a channel message (a `channelMessage` event); NOT_JOINED unless the sender is a member. */
+  sendToChannel(
+    appId: string,
+    uid: string,
+    session: string,
+    send: MessageSend & { readonly channel: string },
+  ): Promise<StoreResult<SendOutcome>>;
+  /** The answer to the session's send `id`, if it was sent (for a repeat refused by the rate). */
+  sentBefore(appId: string, uid: string, session: string, id: number): Promise<SendOutcome | undefined>;
+  /** Takes the messages kept for `uid` (sent at most the TTL before `now`), oldest first; they are kept no more. */
+  takeOfflineMessages(appId: string, uid: string, now: number): Promise<SentMessage[]>;
   /** Refuses the uid's logins from now on, on every node, and ends its session (kick BANNED_BY_SERVER). */
   ban(appId: string, uid: string): Promise<void>;
   unban(appId: string, uid: string): Promise<void>;

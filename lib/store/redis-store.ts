@@ -31,7 +31,10 @@ import {
   type EndReason,
   type Heard,
   type Lease,
+  type MessageSend,
   type PresenceStore,
+  type SendOutcome,
+  type SentMessage,
   type StoreEvent,
   type StoreResult,
 } from './presence-store.js';
@@ -44,6 +47,7 @@ import {
   type RedisStoreOptions,
 } from './redis/connection.js';
 import { HeldSessions } from './redis/held-sessions.js';
+import { RedisMessages } from './redis/redis-messages.js';
 import { NodeEvents } from './redis/node-events.js';
 import { Recovery } from './redis/recovery.js';
 import { ScriptRunner } from './redis/script-runner.js';
@@ -80,6 +84,7 @@ export class RedisStore implements PresenceStore {
   private readonly byStream = new Map<string, ServedApp>();
   private readonly held = new HeldSessions(clock);
   private readonly events: NodeEvents;
+  private readonly messages: RedisMessages;
   private readonly onError: (error: unknown) => void;
   private started = false;
   private closed = false;
@@ -142,6 +147,7 @@ export class RedisStore implements PresenceStore {
     this.runner = new ScriptRunner(this.redis, options.streamMaxLength ?? 20_000, (app, reading) =>
       recovery.recover(this.runner, app, reading),
     );
+    this.messages = new RedisMessages(this.redis, this.runner, (app, position) => this.caughtUp(app, position));
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
       runner: this.runner,
@@ -313,6 +319,32 @@ export class RedisStore implements PresenceStore {
     // Events up to the moment of this reading reach this node's sessions before the answer does.
     await this.caughtUp(app, position);
     return Object.fromEntries(uids.map((uid, i) => [uid, statuses[i] ?? PeerStatus.Offline]));
+  }
+
+  sendToPeer(
+    appId: string,
+    uid: string,
+    session: string,
+    send: MessageSend & { readonly to: string; readonly offline: boolean },
+  ): Promise<StoreResult<SendOutcome>> {
+    return this.messages.toPeer(this.app(appId), uid, session, send);
+  }
+
+  sendToChannel(
+    appId: string,
+    uid: string,
+    session: string,
+    send: MessageSend & { readonly channel: string },
+  ): Promise<StoreResult<SendOutcome>> {
+    return this.messages.toChannel(this.app(appId), uid, session, send);
+  }
+
+  sentBefore(appId: string, _uid: string, session: string, id: number): Promise<SendOutcome | undefined> {
+    return this.messages.sentBefore(this.app(appId), session, id);
+  }
+
+  takeOfflineMessages(appId: string, uid: string, now: number): Promise<SentMessage[]> {
+    return this.messages.takeOffline(this.app(appId), uid, now);
   }
 
   async ban(appId: string, uid: string): Promise<void> {

@@ -1,12 +1,14 @@
 /**
  * How the fake server answers requests: from its own state, through its
  * public hooks, as the real server would (limits.ts's check of what one
- * attribute write carries is the only limit it applies).
+ * attribute write carries, and wire-message.ts's of a message, are the
+ * only limits it applies).
  */
 import { applyAttributeOp } from '../protocol/attribute-op.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { PeerStatus, type ClientFrame } from '../protocol/frames.js';
 import { attributesProblem } from '../protocol/limits.js';
+import { wireMessage, wireMessageProblem } from '../protocol/wire-message.js';
 import type { FakeRtmServer } from './fake-rtm-server.js';
 import type { FakeSession } from './fake-session.js';
 import type { FakeSocket } from './fake-socket.js';
@@ -78,5 +80,25 @@ export function answerRequest(
     case 'unsubscribe':
       for (const uid of frame.uids) session.subscriptions.delete(uid);
       return socket.push({ t: 'done', id });
+    case 'sendPeer':
+    case 'sendChannel': {
+      const repeated = session.sends.get(id);
+      if (repeated !== undefined)
+        return socket.push(frame.t === 'sendPeer' ? { t: 'sent', id, received: repeated } : { t: 'done', id });
+      const refused =
+        wireMessageProblem(frame) ??
+        (frame.t === 'sendChannel' && !server.membersOf(frame.channel).includes(session.uid)
+          ? { code: ErrorCode.NotJoined, message: `channel ${frame.channel} is not joined` }
+          : undefined);
+      if (refused) return socket.push({ t: 'fail', id, code: refused.code, message: refused.message });
+      if (frame.t === 'sendChannel') {
+        server.deliverChannelMessage(frame.channel, session.uid, wireMessage(frame));
+        session.sends.set(id, true);
+        return socket.push({ t: 'done', id });
+      }
+      const received = server.deliverPeerMessage(session.uid, frame.to, wireMessage(frame), frame.offline === true);
+      session.sends.set(id, received);
+      return socket.push({ t: 'sent', id, received });
+    }
   }
 }

@@ -13,16 +13,18 @@
  * pings a login that asked for a heartbeat (`hb`) every `hb` ms on the
  * scheduler, `ping` with `pong`, `renew` with `renewed`, `logout` by ending the
  * session, and channels, attributes and online status from its own
- * in-memory state, numbering each session's events from 1. Of the limits
- * it checks only what one attribute write carries (limits.ts); make any
- * request fail with {@link FakeRtmServer.failNext}. Its parts: the sockets
+ * in-memory state, numbering each session's events from 1; messages go
+ * to the sessions they are for (offline ones wait for the user's next
+ * login). Of the limits it checks only what one attribute write or one
+ * message carries; make any request fail with {@link FakeRtmServer.failNext}. Its parts: the sockets
  * (fake-socket.ts), the sessions (fake-session.ts) and the answers to
  * requests (fake-requests.ts).
  *
  * Other users are played by the test: {@link FakeRtmServer.memberJoined},
- * {@link FakeRtmServer.memberLeft}, {@link FakeRtmServer.setPeerStatus} and
- * {@link FakeRtmServer.setAttributes} change the server's state and send
- * the events real peers would cause. Several clients may share one fake
+ * {@link FakeRtmServer.memberLeft}, {@link FakeRtmServer.setPeerStatus},
+ * {@link FakeRtmServer.setAttributes}, {@link FakeRtmServer.sendMessageToPeer}
+ * and {@link FakeRtmServer.sendChannelMessage} change the server's state
+ * and send the events real peers would cause. Several clients may share one fake
  * server; they see each other join, leave and go offline.
  *
  * Links can be cut the ways networks fail: `blackhole()` holds every frame
@@ -35,6 +37,8 @@ import type { SchedulerLike } from 'rxjs';
 import { decodeClientFrame } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { PeerStatus, type ClientFrame, type KickReason } from '../protocol/frames.js';
+import type { WireMessage } from '../protocol/wire-message.js';
+import { toWireMessage, type OutgoingMessage } from '../client/rtm-message.js';
 import { answerRequest } from './fake-requests.js';
 import { FakeSession } from './fake-session.js';
 import { FakeSocket } from './fake-socket.js';
@@ -108,6 +112,7 @@ export class FakeRtmServer {
   private readonly statuses = new Map<string, PeerStatus>();
   private readonly attributeStore = new Map<string, Map<string, string>>();
   private readonly failures: Array<{ type: RequestType; code: ErrorCode }> = [];
+  private readonly offlineMessages = new Map<string, Array<{ from: string; message: WireMessage; ts: number }>>();
   private nextSession = 1;
 
   constructor(
@@ -229,6 +234,42 @@ export class FakeRtmServer {
     }
   }
 
+  /**
+   * Another user sends `to` a message: `to`'s session gets it now (or on
+   * its return); with `offline`, a user not logged in gets it at its next
+   * login. True when `to` is logged in. Throws for a message a client
+   * would refuse.
+   */
+  sendMessageToPeer(from: string, to: string, message: OutgoingMessage, { offline = false } = {}): boolean {
+    return this.deliverPeerMessage(from, to, checked(message), offline);
+  }
+
+  /** Another user sends a message to `channel`: every other member's session gets it. */
+  sendChannelMessage(channel: string, from: string, message: OutgoingMessage): void {
+    this.deliverChannelMessage(channel, from, checked(message));
+  }
+
+  /** @internal */
+  deliverPeerMessage(from: string, to: string, message: WireMessage, offline: boolean): boolean {
+    const ts = this.scheduler.now();
+    const sessions = [...this.heldSessions.values()].filter((session) => session.uid === to);
+    for (const session of sessions) session.deliver({ t: 'peerMessage', from, ...message, ts });
+    if (sessions.length === 0 && offline) {
+      this.offlineMessages.set(to, [...(this.offlineMessages.get(to) ?? []), { from, message, ts }]);
+    }
+    return sessions.length > 0;
+  }
+
+  /** @internal */
+  deliverChannelMessage(channel: string, from: string, message: WireMessage): void {
+    const members = this.channels.get(channel) ?? new Set();
+    const ts = this.scheduler.now();
+    for (const session of this.heldSessions.values()) {
+      if (session.uid !== from && members.has(session.uid))
+        session.deliver({ t: 'channelMessage', channel, from, ...message, ts });
+    }
+  }
+
   /** Replaces another user's attributes. */
   setAttributes(uid: string, attributes: Record<string, string>): void {
     this.attributeStore.set(uid, new Map(Object.entries(attributes)));
@@ -301,6 +342,9 @@ export class FakeRtmServer {
     this.heldSessions.set(session.id, session);
     socket.push({ t: 'welcome', session: session.id, resumed: false, tokenExpiresInMs, hb });
     this.setPeerStatus(frame.uid, PeerStatus.Online);
+    for (const { from, message, ts } of this.offlineMessages.get(frame.uid) ?? [])
+      session.deliver({ t: 'peerMessage', from, ...message, ts, offline: true });
+    this.offlineMessages.delete(frame.uid);
   }
 
   /** Pings the socket every `hb` ms from now until it closes, as the real server's ping wheel does. */
@@ -345,4 +389,10 @@ export class FakeRtmServer {
       }
     }
   }
+}
+
+function checked(message: OutgoingMessage): WireMessage {
+  const wire = toWireMessage(message);
+  if (wire instanceof Error) throw wire;
+  return wire;
 }

@@ -13,6 +13,8 @@ export class FakeSession {
   readonly subscriptions = new Set<string>();
   /** Events sent and not yet acknowledged by a ping, kept for a resume. */
   readonly unacknowledged: EventFrame[] = [];
+  /** Message sends answered, by request id (`received`), so a repeat is answered alike and sent once. */
+  readonly sends = new Map<number, boolean>();
   private seq = 0;
 
   constructor(

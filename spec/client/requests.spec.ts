@@ -19,7 +19,17 @@ function layer(accepting = true) {
     next: (reply: { t: string }) => seen.push(`${name} ${reply.t}`),
     error: (error: { code: string }) => seen.push(`${name} ${error.code}`),
   });
-  return { scheduler, requests, sent, seen, record, write: (frame: ClientFrame) => sent.push(frame) };
+  return {
+    scheduler,
+    requests,
+    sent,
+    seen,
+    record,
+    write: (frame: ClientFrame) => {
+      sent.push(frame);
+      return true;
+    },
+  };
 }
 
 describe('Requests', () => {
@@ -30,7 +40,7 @@ describe('Requests', () => {
 
   it('settles a request by id exactly once; a wrong-type reply is a PROTOCOL_ERROR; fail rejects with its code', () => {
     const { requests, seen, record, write } = layer();
-    requests.resume(write, () => undefined);
+    requests.resume(write, () => undefined, true);
     requests.request$({ t: 'join', channel: 'a' }).subscribe(record('join'));
     requests.request$({ t: 'leave', channel: 'a' }).subscribe(record('leave'));
     requests.request$({ t: 'members', channel: 'a' }).subscribe(record('members'));
@@ -47,11 +57,11 @@ describe('Requests', () => {
     const { requests, sent, write } = layer();
     requests.request$({ t: 'leave', channel: 'a' }).subscribe();
     expect(sent, 'no link yet').to.deep.equal([]);
-    requests.resume(write, () => requests.request$({ t: 'join', channel: 'b' }, { restore: true }).subscribe());
+    requests.resume(write, () => requests.request$({ t: 'join', channel: 'b' }, { restore: true }).subscribe(), true);
     requests.request$({ t: 'leave', channel: 'c' }).subscribe();
     expect(sent.map((f) => ('id' in f ? f.id : 0))).to.deep.equal([2, 1, 3]);
     sent.length = 0;
-    requests.resume(write, () => undefined);
+    requests.resume(write, () => undefined, true);
     expect(sent.map((f) => ('id' in f ? f.id : 0))).to.deep.equal([2, 1, 3]);
   });
 
@@ -59,7 +69,7 @@ describe('Requests', () => {
     const { requests, sent, seen, record, write } = layer();
     const subscription: Subscription = requests.request$({ t: 'join', channel: 'a' }).subscribe(record('join'));
     subscription.unsubscribe();
-    requests.resume(write, () => undefined);
+    requests.resume(write, () => undefined, true);
     requests.settle({ t: 'joined', id: 1, members: [] });
     expect(sent).to.deep.equal([]);
     expect(seen).to.deep.equal([]);
@@ -69,7 +79,7 @@ describe('Requests', () => {
     // After cancelAll nothing more is written.
     const { scheduler, requests, sent, seen, record, write } = layer();
     scheduler.run(() => {
-      requests.resume(write, () => undefined);
+      requests.resume(write, () => undefined, true);
       requests.request$({ t: 'join', channel: 'a' }).subscribe(record('app'));
       requests.request$({ t: 'join', channel: 'b' }, { restore: true }).subscribe(record('restore'));
       scheduler.schedule(() => expect(seen).to.deep.equal([]), 999);
@@ -85,8 +95,8 @@ describe('Requests', () => {
 
   it('refuses LIMIT_EXCEEDED a request that would not fit in one frame, sending nothing', () => {
     const { requests, sent, seen, record, write } = layer();
-    requests.resume(write, () => undefined);
-    requests.request$({ t: 'getAttrs', uid: 'bob', keys: Array(2000).fill('k'.repeat(20)) }).subscribe(record('read'));
+    requests.resume(write, () => undefined, true);
+    requests.request$({ t: 'getAttrs', uid: 'bob', keys: Array(3000).fill('k'.repeat(20)) }).subscribe(record('read'));
     expect(seen).to.deep.equal(['read LIMIT_EXCEEDED']);
     expect(sent).to.deep.equal([]);
   });

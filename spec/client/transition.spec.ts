@@ -15,7 +15,7 @@ import { KickReason } from '../../lib/protocol/frames.js';
 
 const epoch = 3;
 /** The new link's writer; the transition only hands it on. */
-const write = () => {};
+const write = () => true;
 const resume = { type: 'RESUME_SESSION', write, resumed: false, gap: false } as const;
 const forget = { type: 'FORGET_SESSION' } as const;
 const loggedIn = { epoch, credentials: { uid: 'alice', token: 't1' }, session: 's1', tokenExpiresAt: 100_000 };

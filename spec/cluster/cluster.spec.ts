@@ -148,6 +148,93 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
     });
 
+    it(
+      'messages cross nodes through Redis: each once, in order, each way; channel messages reach ' +
+        'the members on every node but the sender; offline ones wait for the next login on any node',
+      async () => {
+        const alice = await cluster().user('g-alice', 0);
+        const bob = await cluster().user('g-bob', 1);
+        const carol = await cluster().user('g-carol', 0);
+        const texts = (client: typeof alice.client) => {
+          const seen: string[] = [];
+          client.messageFromPeer$.subscribe(({ message, peerId }) => {
+            seen.push(`${peerId}:${'text' in message ? message.text : '<raw>'}`);
+          });
+          return seen;
+        };
+        const toBob = texts(bob.client);
+        const toAlice = texts(alice.client);
+        const rooms = await Promise.all([alice, bob, carol].map((user) => Cluster.join(user, 'g-room')));
+        const heard = rooms.map(({ channel }) => {
+          const seen: string[] = [];
+          channel.message$.subscribe(({ message, memberId }) =>
+            seen.push(`${memberId}:${'text' in message ? message.text : ''}`),
+          );
+          return seen;
+        });
+        const sends: Array<Promise<unknown>> = [];
+        for (let i = 0; i < 50; i++) {
+          sends.push(alice.client.sendMessageToPeer({ text: `a${i}` }, 'g-bob'));
+          sends.push(bob.client.sendMessageToPeer({ text: `b${i}` }, 'g-alice'));
+          if (i % 10 === 0) sends.push(rooms[1].channel.sendMessage({ text: `room${i}` }));
+        }
+        const answers = await Promise.all(sends);
+        expect(answers.filter((answer) => answer !== undefined)).to.deep.equal(
+          Array(100).fill({ hasPeerReceived: true }),
+        );
+        const offline = { enableOfflineMessaging: true };
+        expect(await alice.client.sendMessageToPeer({ text: 'later' }, 'g-dave', offline)).to.deep.equal({
+          hasPeerReceived: false,
+        });
+        await eventually(() => {
+          expect(toBob.length + toAlice.length).to.equal(100);
+          expect(heard[0].length + heard[2].length).to.equal(10);
+        }, 3000);
+        expect(toBob).to.deep.equal(Array.from({ length: 50 }, (_, i) => `g-alice:a${i}`));
+        expect(toAlice).to.deep.equal(Array.from({ length: 50 }, (_, i) => `g-bob:b${i}`));
+        const roomTexts = [0, 10, 20, 30, 40].map((i) => `g-bob:room${i}`);
+        expect(heard).to.deep.equal([roomTexts, [], roomTexts]);
+
+        const dave = cluster().client(1);
+        const toDave: Array<{ text: string; isOfflineMessage: boolean }> = [];
+        dave.messageFromPeer$.subscribe(({ message, isOfflineMessage }) =>
+          toDave.push({ text: 'text' in message ? message.text : '', isOfflineMessage }),
+        );
+        await dave.login({ uid: 'g-dave', token: token('g-dave') });
+        await eventually(() => {
+          expect(toDave).to.deep.equal([{ text: 'later', isOfflineMessage: true }]);
+        }, 2000);
+      },
+    );
+
+    it(
+      'a sender moved to another node while sending: its sends in flight are re-sent there and ' +
+        'delivered once, in order',
+      async () => {
+        const alice = await cluster().user('h-alice', 0);
+        const bob = await cluster().user('h-bob', 1);
+        const toBob: string[] = [];
+        bob.client.messageFromPeer$.subscribe(({ message }) => toBob.push('text' in message ? message.text : ''));
+        const sends: Array<Promise<unknown>> = [];
+        for (let i = 0; i < 40; i++) {
+          sends.push(alice.client.sendMessageToPeer({ text: `${i}` }, 'h-bob'));
+          if (i === 20) {
+            // The load balancer now sends alice to node 2, and her link breaks with sends in flight.
+            cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+            cluster().proxies[0].reset();
+          }
+          await sleep(10);
+        }
+        expect(await Promise.all(sends)).to.deep.equal(Array(40).fill({ hasPeerReceived: true }));
+        await eventually(() => {
+          expect(toBob.length).to.be.at.least(40);
+        }, 3000);
+        await sleep(300);
+        expect(toBob).to.deep.equal(Array.from({ length: 40 }, (_, i) => `${i}`));
+        cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+      },
+    );
+
     it('bans hold cluster-wide: banned on node 2, the user on node 1 is ABORTED / BANNED_BY_SERVER', async () => {
       // No node lets it in until it is unbanned.
       const mallory = await cluster().user('b-mallory', 0);

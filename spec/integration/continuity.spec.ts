@@ -1,15 +1,17 @@
 /**
  * Nothing lost, nothing doubled: every client's picture of its channels and
- * peers stays true across its own reconnects, of any length. Real client,
- * real server, links cut by the fault proxy.
+ * peers stays true across its own reconnects, of any length, and every
+ * message is accounted for (message-ledger.ts). Real client, real server,
+ * links cut by the fault proxy.
  */
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
 import { seededRandom, type RandomSource } from '../../lib/client/backoff.js';
 import type { RtmChannel } from '../../lib/client/rtm-channel.js';
 import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
-import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
+import { createToken, startServer, type RtmServer, type ServerOptions } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { MessageLedger } from '../support/message-ledger.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
 
 const APP = 'demo';
@@ -59,13 +61,15 @@ class ChannelWitness {
   }
 }
 
+const textOf = (message: { messageType: string }) => ('text' in message ? String(message.text) : '<raw>');
+
 describe('event continuity (integration)', function () {
   this.timeout(120_000);
   let server: RtmServer;
   const proxies: FaultProxy[] = [];
   const clients: RtmClient[] = [];
 
-  async function start(options: { presenceGraceMs?: number; unreachableMs?: number; port?: number } = {}) {
+  async function start(options: Partial<ServerOptions> = {}) {
     server = await startServer({ port: options.port ?? 0, apps: { [APP]: SECRET }, ...options });
   }
   async function user(uid: string, options: Partial<RtmClientOptions> & { viaProxy?: boolean } = {}) {
@@ -157,7 +161,7 @@ describe('event continuity (integration)', function () {
   });
 
   it('buffer overflow: over 1000 events while away are reconciled to exactly the net change (here: none)', async () => {
-    await start();
+    await start({ eventBuffer: { maxEvents: 1000, maxBytes: 256 * 1024 } });
     const b = await inRoom('B', { viaProxy: true, random: () => 0 });
     const peers = await Promise.all(Array.from({ length: 21 }, (_, i) => user(`P${i}`)));
     const rooms = peers.map((p) => p.client.createChannel('room'));
@@ -184,118 +188,159 @@ describe('event continuity (integration)', function () {
     const FAULT_SECONDS = 25;
     const seed = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-    it(`keeps every picture true under random faults (seed ${seed}; replay with SOAK_SEED=${seed})`, async function () {
-      this.timeout(150_000);
-      const random: RandomSource = seededRandom(seed);
-      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
-      const between = (low: number, high: number) => low + random() * (high - low);
-      await start({ presenceGraceMs: 3000, unreachableMs: 1000 });
-      const uids = Array.from({ length: CLIENTS }, (_, i) => `U${i}`);
-      const channelNames = ['a', 'b', 'c'];
+    it(
+      `keeps every picture true, every message accounted for, under random faults (seed ${seed}; ` +
+        `SOAK_SEED=${seed})`,
+      async function () {
+        this.timeout(150_000);
+        const random: RandomSource = seededRandom(seed);
+        const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+        const between = (low: number, high: number) => low + random() * (high - low);
+        await start({ presenceGraceMs: 3000, unreachableMs: 1000 });
+        const uids = Array.from({ length: CLIENTS }, (_, i) => `U${i}`);
+        const channelNames = ['a', 'b', 'c'];
 
-      interface Member {
-        uid: string;
-        client: RtmClient;
-        proxy: FaultProxy;
-        witnesses: ChannelWitness[];
-        peers: string[];
-        lastStatus: Map<string, string>;
-        statusViolations: string[];
-      }
-      const members: Member[] = [];
-      for (const uid of uids) {
-        const u = await user(uid, {
-          viaProxy: true,
-          interruptionThresholdMs: 1000,
-          reconnectMaxDelayMs: 1500,
-          random: seededRandom(seed ^ uid.length),
-        });
-        const chosen = channelNames.filter(() => random() < 0.6);
-        const member: Member = {
-          uid,
-          client: u.client,
-          proxy: u.proxy,
-          witnesses: (chosen.length ? chosen : ['a']).map((name) => new ChannelWitness(u.client.createChannel(name))),
-          peers: uids.filter((other) => other !== uid && random() < 0.3),
-          lastStatus: new Map(),
-          statusViolations: [],
-        };
-        u.client.peersOnlineStatusChanged$.subscribe((changes) => {
-          for (const [peer, status] of Object.entries(changes)) {
-            if (member.lastStatus.get(peer) === status) member.statusViolations.push(`${peer} ${status} twice`);
-            member.lastStatus.set(peer, status);
-          }
-        });
-        members.push(member);
-      }
-      const settle = async (member: Member) => {
-        for (const witness of member.witnesses) await witness.joined();
-        if (member.peers.length) await member.client.subscribePeersOnlineStatus(member.peers);
-      };
-      await Promise.all(members.map(settle));
-
-      const until = performance.now() + FAULT_SECONDS * 1000;
-      const faults: string[] = [];
-      await Promise.all(
-        members.map(async (member) => {
+        interface Member {
+          uid: string;
+          client: RtmClient;
+          proxy: FaultProxy;
+          witnesses: ChannelWitness[];
+          peers: string[];
+          lastStatus: Map<string, string>;
+          statusViolations: string[];
+        }
+        const members: Member[] = [];
+        const ledger = new MessageLedger();
+        const chosenChannels = new Map<string, string[]>();
+        for (const uid of uids) {
+          const u = await user(uid, {
+            viaProxy: true,
+            interruptionThresholdMs: 1000,
+            reconnectMaxDelayMs: 1500,
+            random: seededRandom(seed ^ uid.length),
+          });
+          const chosen = channelNames.filter(() => random() < 0.6);
+          chosenChannels.set(uid, chosen.length ? chosen : ['a']);
+          const member: Member = {
+            uid,
+            client: u.client,
+            proxy: u.proxy,
+            witnesses: chosenChannels.get(uid)!.map((name) => new ChannelWitness(u.client.createChannel(name))),
+            peers: uids.filter((other) => other !== uid && random() < 0.3),
+            lastStatus: new Map(),
+            statusViolations: [],
+          };
+          u.client.peersOnlineStatusChanged$.subscribe((changes) => {
+            for (const [peer, status] of Object.entries(changes)) {
+              if (member.lastStatus.get(peer) === status) member.statusViolations.push(`${peer} ${status} twice`);
+              member.lastStatus.set(peer, status);
+            }
+          });
+          u.client.messageFromPeer$.subscribe(({ message }) => ledger.arrived(uid, textOf(message)));
+          for (const witness of member.witnesses)
+            witness.channel.message$.subscribe(({ message }) => ledger.arrived(uid, textOf(message)));
+          members.push(member);
+        }
+        const inChannel = (channel: string, except: string) =>
+          uids.filter((uid) => uid !== except && chosenChannels.get(uid)!.includes(channel));
+        /** Peer and channel messages at random, recorded in the ledger, until the faults end. */
+        const chat = async (member: Member) => {
+          const sends: Array<Promise<void>> = [];
           while (performance.now() < until) {
-            await sleep(between(1000, 4000));
-            const fault = pick(['dark-short', 'dark-past-grace', 'reset', 'outage', 'relogin'] as const);
-            faults.push(`${member.uid}:${fault}`);
-            switch (fault) {
-              case 'dark-short':
-                member.proxy.blackhole();
-                await sleep(between(300, 2000));
-                await member.proxy.pass();
-                break;
-              case 'dark-past-grace':
-                member.proxy.blackhole();
-                await sleep(between(3500, 5000));
-                await member.proxy.pass();
-                break;
-              case 'reset':
-                member.proxy.reset();
-                break;
-              case 'outage':
-                await member.proxy.refuse();
-                await sleep(between(500, 4000));
-                await member.proxy.pass();
-                break;
-              case 'relogin':
-                await member.client.logout();
-                member.lastStatus.clear();
-                await sleep(between(500, 1200));
-                await member.client.login({ uid: member.uid, token: token(member.uid) });
-                await settle(member);
-                break;
+            await sleep(between(150, 600));
+            if (random() < 0.6) {
+              const peer = pick(uids.filter((uid) => uid !== member.uid));
+              sends.push(ledger.track(member.uid, [peer], (text) => member.client.sendMessageToPeer({ text }, peer)));
+            } else {
+              const { channel } = pick(member.witnesses);
+              const to = inChannel(channel.channelId, member.uid);
+              sends.push(ledger.track(member.uid, to, (text) => channel.sendMessage({ text })));
             }
           }
-        }),
-      );
-      try {
-        // Quiet: every link up, every client back, every event delivered.
-        await Promise.all(members.map((m) => m.proxy.pass()));
-        const quietBy = performance.now() + 20_000;
-        while (members.some((m) => m.client.connectionState.state !== 'CONNECTED') && performance.now() < quietBy)
-          await sleep(200);
-        await sleep(5000);
-        for (const member of members) {
-          expect(member.client.connectionState, `${member.uid} is back`).to.deep.equal({
-            state: 'CONNECTED',
-            reason: 'LOGIN_SUCCESS',
-          });
-          for (const witness of member.witnesses) {
-            expect(witness.violations, `${member.uid} in ${witness.channel.channelId}`).to.deep.equal([]);
-            await witness.agrees(member.uid);
+          await Promise.all(sends);
+        };
+        const settle = async (member: Member) => {
+          for (const witness of member.witnesses) await witness.joined();
+          if (member.peers.length) await member.client.subscribePeersOnlineStatus(member.peers);
+        };
+        await Promise.all(members.map(settle));
+
+        const until = performance.now() + FAULT_SECONDS * 1000;
+        const faults: string[] = [];
+        const chatting = Promise.all(members.map(chat));
+        await Promise.all(
+          members.map(async (member) => {
+            while (performance.now() < until) {
+              await sleep(between(1000, 4000));
+              const fault = pick(['dark-short', 'dark-past-grace', 'reset', 'outage', 'relogin'] as const);
+              faults.push(`${member.uid}:${fault}`);
+              switch (fault) {
+                case 'dark-short':
+                  member.proxy.blackhole();
+                  await sleep(between(300, 2000));
+                  await member.proxy.pass();
+                  break;
+                case 'dark-past-grace': {
+                  const start = performance.now();
+                  member.proxy.blackhole();
+                  await sleep(between(3500, 5000));
+                  await member.proxy.pass();
+                  ledger.mayHaveLostSession(member.uid, start, performance.now());
+                  break;
+                }
+                case 'reset':
+                  member.proxy.reset();
+                  break;
+                case 'outage': {
+                  const start = performance.now();
+                  await member.proxy.refuse();
+                  await sleep(between(500, 4000));
+                  await member.proxy.pass();
+                  ledger.mayHaveLostSession(member.uid, start, performance.now());
+                  break;
+                }
+                case 'relogin': {
+                  const start = performance.now();
+                  await member.client.logout();
+                  member.lastStatus.clear();
+                  await sleep(between(500, 1200));
+                  await member.client.login({ uid: member.uid, token: token(member.uid) });
+                  await settle(member);
+                  ledger.mayHaveLostSession(member.uid, start, performance.now());
+                  break;
+                }
+              }
+            }
+          }),
+        );
+        try {
+          // Quiet: every link up, every client back, every event delivered.
+          await Promise.all(members.map((m) => m.proxy.pass()));
+          const quietBy = performance.now() + 20_000;
+          while (members.some((m) => m.client.connectionState.state !== 'CONNECTED') && performance.now() < quietBy)
+            await sleep(200);
+          await sleep(5000);
+          await chatting;
+          console.log(`      messages: ${JSON.stringify(ledger.summary())}`);
+          expect(ledger.violations(), 'messages').to.deep.equal([]);
+          for (const member of members) {
+            expect(member.client.connectionState, `${member.uid} is back`).to.deep.equal({
+              state: 'CONNECTED',
+              reason: 'LOGIN_SUCCESS',
+            });
+            for (const witness of member.witnesses) {
+              expect(witness.violations, `${member.uid} in ${witness.channel.channelId}`).to.deep.equal([]);
+              await witness.agrees(member.uid);
+            }
+            expect(member.statusViolations, `${member.uid}'s status events`).to.deep.equal([]);
+            for (const peer of member.peers)
+              expect(member.lastStatus.get(peer), `${member.uid} sees ${peer}`).to.equal('ONLINE');
           }
-          expect(member.statusViolations, `${member.uid}'s status events`).to.deep.equal([]);
-          for (const peer of member.peers)
-            expect(member.lastStatus.get(peer), `${member.uid} sees ${peer}`).to.equal('ONLINE');
+        } catch (error) {
+          console.error(`\n      soak failed with SOAK_SEED=${seed}; faults: ${faults.join(' ')}\n`);
+          throw error;
         }
-      } catch (error) {
-        console.error(`\n      soak failed with SOAK_SEED=${seed}; faults: ${faults.join(' ')}\n`);
-        throw error;
-      }
-    });
+      },
+    );
   });
 });

@@ -80,7 +80,7 @@ describe('rx-rtm-server (cli.ts)', function () {
   }
 
   describe('settings', () => {
-    it('defaults: 127.0.0.1:7600, grace 30 s, info, loopback origins, 40 960-byte frames, 2 s shutdown grace', () => {
+    it('defaults: 127.0.0.1:7600, grace 30 s, info, loopback origins, 49 152-byte frames, 2 s shutdown grace', () => {
       expect(parseCommandLine(io([], { RTM_APPS: APPS }).io)).to.deep.equal({
         kind: 'serve',
         config: {
@@ -93,7 +93,7 @@ describe('rx-rtm-server (cli.ts)', function () {
           presenceGraceMs: 30_000,
           logLevel: 'info',
           allowedOrigins: undefined,
-          maxFrameBytes: 40_960,
+          maxFrameBytes: 49_152,
           shutdownGraceMs: 2000,
         },
       });
@@ -492,7 +492,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         apps: 2,
         presenceGraceMs: 30_000,
         allowedOrigins: 'loopback',
-        maxFrameBytes: 40_960,
+        maxFrameBytes: 49_152,
         shutdownGraceMs: 2000,
       });
       expect(server.server.url).to.match(/^ws:\/\/127\.0\.0\.1:\d+\/$/);

@@ -457,7 +457,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       // Numbering goes on.
       this.timeout(15_000);
       const { clock, jump } = skewableClock();
-      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock });
+      const eventBuffer = { maxEvents: 1000, maxBytes: 256 * 1024 };
+      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock, eventBuffer });
       const alice = await login(server, 'app1', 'alice');
       await join(alice.client, 'room', ['alice']);
       let peer = 0;
@@ -510,7 +511,8 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
     it('the buffer also gives up past 256 KB: status events of 512 long uids overflow it on the 7th', async () => {
       // They are never acknowledged.
       const { clock, jump } = skewableClock();
-      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock });
+      const eventBuffer = { maxEvents: 1000, maxBytes: 256 * 1024 };
+      const server = await start({ presenceGraceMs: 30_000, unreachableMs: 30_000, clock, eventBuffer });
       const alice = await login(server, 'app1', 'alice');
       const uids = Array.from({ length: 512 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(61)}`);
       const sizes: number[] = [];

@@ -363,6 +363,70 @@ export function presenceStoreContract(stores: ContractStores): void {
       expect((await store.writeAttributes('app1', 'alice', 's1', 'merge', big('a'), [])).ok).to.equal(true);
     });
 
+    describe('messages', () => {
+      const sent = (text: string, ts = 1000) => ({ from: 'alice', message: { type: 'TEXT', data: text }, ts }) as const;
+
+      it(
+        'a peer message goes to the receiver’s live session, once per id (a repeat answers alike); ' +
+          'received is false for a user offline',
+        async () => {
+          await store.claim('app1', 'alice', 's1', undefined, lease);
+          await store.claim('app1', 'bob', 'b1', undefined, lease);
+          heard.take();
+          const send = { id: 1, to: 'bob', offline: false, message: sent('aGk=') };
+          const first = { ok: true, value: { received: true, repeated: false } };
+          expect(await store.sendToPeer('app1', 'alice', 's1', send)).to.deep.equal(first);
+          expect(heard.take()).to.deep.equal([{ type: 'peerMessage', appId: 'app1', session: 'b1', ...sent('aGk=') }]);
+          const again = await store.sendToPeer('app1', 'alice', 's1', send);
+          expect(again).to.deep.equal({ ok: true, value: { received: true, repeated: true } });
+          expect(await store.sentBefore('app1', 'alice', 's1', 1)).to.deep.equal({ received: true, repeated: true });
+          expect(await store.sentBefore('app1', 'alice', 's1', 2)).to.equal(undefined);
+          const offline = await store.sendToPeer('app1', 'alice', 's1', { ...send, id: 2, to: 'carol' });
+          expect(offline).to.deep.equal({ ok: true, value: { received: false, repeated: false } });
+          expect(heard.take()).to.deep.equal([]);
+          const stranger = await store.sendToPeer('app1', 'alice', 'not-s1', { ...send, id: 3 });
+          expect(!stranger.ok && stranger.code).to.equal('NOT_LOGGED_IN');
+          expect(heard.take()).to.deep.equal([]);
+        },
+      );
+
+      it('a channel message is announced for the channel once per id; a sender not in it → NOT_JOINED', async () => {
+        await store.claim('app1', 'alice', 's1', undefined, lease);
+        await store.join('app1', 'alice', 's1', 'room');
+        heard.take();
+        const send = { id: 5, channel: 'room', message: sent('eA==') };
+        const first = await store.sendToChannel('app1', 'alice', 's1', send);
+        expect(first).to.deep.equal({ ok: true, value: { received: true, repeated: false } });
+        expect(await store.sendToChannel('app1', 'alice', 's1', send)).to.deep.equal({
+          ok: true,
+          value: { received: true, repeated: true },
+        });
+        expect(heard.take()).to.deep.equal([
+          { type: 'channelMessage', appId: 'app1', channel: 'room', ...sent('eA==') },
+        ]);
+        const outside = await store.sendToChannel('app1', 'alice', 's1', { ...send, id: 6, channel: 'hall' });
+        expect(!outside.ok && outside.code).to.equal('NOT_JOINED');
+        expect(heard.take()).to.deep.equal([]);
+      });
+
+      it('offline messages: kept only when asked, the newest 200, within 7 days, taken once in order', async () => {
+        await store.claim('app1', 'alice', 's1', undefined, lease);
+        const week = 7 * 24 * 3600 * 1000;
+        for (let id = 1; id <= 203; id++) {
+          const message = sent(`${id}`, id === 4 ? 1000 : 1000 + week);
+          await store.sendToPeer('app1', 'alice', 's1', { id, to: 'bob', offline: id !== 203, message });
+        }
+        await store.sendToPeer('app2', 'alice', 's1', { id: 1, to: 'bob', offline: true, message: sent('x') });
+        const kept = await store.takeOfflineMessages('app1', 'bob', 1000 + week + 1);
+        // 1 and 2 dropped past 200, 4 older than 7 days, 203 not kept.
+        expect(kept.map(({ message }) => message.data)).to.deep.equal(
+          Array.from({ length: 202 }, (_, i) => `${i + 1}`).filter((id) => !['1', '2', '4'].includes(id)),
+        );
+        expect(kept[0]).to.deep.equal(sent('3', 1000 + week));
+        expect(await store.takeOfflineMessages('app1', 'bob', 1000 + week + 1)).to.deep.equal([]);
+      });
+    });
+
     describe('bans', () => {
       it('ban ends the live session and refuses claims, resumes included, until unban', async () => {
         // The end: member left, kick BANNED_BY_SERVER, ended, OFFLINE.

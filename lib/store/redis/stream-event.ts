@@ -4,8 +4,15 @@
  * of another shape is reported rather than passed on.
  */
 import * as v from 'valibot';
-import { KickReason, PeerStatus } from '../../protocol/frames.js';
+import { KickReason, MessageType, PeerStatus } from '../../protocol/frames.js';
 import { EndReason } from '../presence-store.js';
+
+/** A message as the scripts carry it: {from, message, ts}. */
+export const SentMessageSchema = v.object({
+  from: v.string(),
+  message: v.object({ type: v.picklist(Object.values(MessageType)), data: v.string(), desc: v.optional(v.string()) }),
+  ts: v.number(),
+});
 
 const WireEvent = v.variant('type', [
   v.object({ type: v.literal('member'), channel: v.string(), uid: v.string(), joined: v.boolean(), count: v.number() }),
@@ -23,6 +30,8 @@ const WireEvent = v.variant('type', [
     reason: v.picklist(Object.values(EndReason)),
   }),
   v.object({ type: v.literal('moved'), uid: v.string(), session: v.string(), node: v.string() }),
+  v.object({ type: v.literal('peerMessage'), session: v.string(), ...SentMessageSchema.entries }),
+  v.object({ type: v.literal('channelMessage'), channel: v.string(), ...SentMessageSchema.entries }),
   /** Nodes keep their own copy of the bans, to write back after a loss; never passed on. */
   v.object({ type: v.literal('ban'), uid: v.string(), banned: v.boolean() }),
 ]);
