@@ -204,53 +204,50 @@ describe('the demo page in Chromium', function () {
     await screenshot(bob, 'attributes-and-peers');
   });
 
-  it(
-    'sends messages: each shows waiting, then delivered or refused with its code; the peer ' + 'shows what it received',
-    async () => {
-      const bob = await lab!.open();
-      await logIn(bob, 'bob');
-      const alice = await lab!.open();
-      await logIn(alice, 'alice');
-      const rows = (page: typeof alice) =>
-        page
-          .getByTestId('message')
-          .evaluateAll((items) =>
-            items.map((item) => [
-              (item as HTMLElement).dataset.direction,
-              (item as HTMLElement).dataset.status,
-              item.querySelector('[data-testid="message-body"]')?.textContent,
-              (item as HTMLElement).dataset.code ?? '',
-            ]),
-          );
-      const send = async (to: string, text: string) => {
-        await alice.getByTestId('message-to').fill(to);
-        await alice.getByTestId('message-text').fill(text);
-        await alice.getByTestId('message-send').click();
-      };
-      await send('bob', 'hello bob');
-      await send('#lobby', 'hello lobby');
-      await eventually(
-        () => rows(alice),
-        [
-          ['out', 'delivered', 'hello bob', ''],
-          ['out', 'refused', 'hello lobby', 'NOT_JOINED'],
-        ],
-      );
-      await eventually(() => rows(bob), [['in', 'received', 'hello bob', '']]);
+  it('sends messages: waiting, then delivered or refused with its code; the peer shows them', async () => {
+    const bob = await lab!.open();
+    await logIn(bob, 'bob');
+    const alice = await lab!.open();
+    await logIn(alice, 'alice');
+    const rows = (page: typeof alice) =>
+      page
+        .getByTestId('message')
+        .evaluateAll((items) =>
+          items.map((item) => [
+            (item as HTMLElement).dataset.direction,
+            (item as HTMLElement).dataset.status,
+            item.querySelector('[data-testid="message-body"]')?.textContent,
+            (item as HTMLElement).dataset.code ?? '',
+          ]),
+        );
+    const send = async (to: string, text: string) => {
+      await alice.getByTestId('message-to').fill(to);
+      await alice.getByTestId('message-text').fill(text);
+      await alice.getByTestId('message-send').click();
+    };
+    await send('bob', 'hello bob');
+    await send('#lobby', 'hello lobby');
+    await eventually(
+      () => rows(alice),
+      [
+        ['out', 'delivered', 'hello bob', ''],
+        ['out', 'refused', 'hello lobby', 'NOT_JOINED'],
+      ],
+    );
+    await eventually(() => rows(bob), [['in', 'received', 'hello bob', '']]);
 
-      // Sent into a dark link: waiting until it heals, then delivered once.
-      await alice.getByTestId('cut-3').click();
-      await send('bob', 'through the dark');
-      await eventually(() => rows(alice).then((all) => all[2]), ['out', 'waiting', 'through the dark', '']);
-      await eventually(() => rows(alice).then((all) => all[2]), ['out', 'delivered', 'through the dark', ''], 6000);
-      await eventually(
-        () => rows(bob),
-        [
-          ['in', 'received', 'hello bob', ''],
-          ['in', 'received', 'through the dark', ''],
-        ],
-      );
-      await screenshot(alice, 'messages');
-    },
-  );
+    // Sent into a dark link: waiting until it heals, then delivered once.
+    await alice.getByTestId('cut-3').click();
+    await send('bob', 'through the dark');
+    await eventually(() => rows(alice).then((all) => all[2]), ['out', 'waiting', 'through the dark', '']);
+    await eventually(() => rows(alice).then((all) => all[2]), ['out', 'delivered', 'through the dark', ''], 6000);
+    await eventually(
+      () => rows(bob),
+      [
+        ['in', 'received', 'hello bob', ''],
+        ['in', 'received', 'through the dark', ''],
+      ],
+    );
+    await screenshot(alice, 'messages');
+  });
 });

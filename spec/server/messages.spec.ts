@@ -34,39 +34,36 @@ describe('server messages (raw protocol)', function () {
   this.timeout(5000);
   const start = serverFixture(secrets);
 
-  it(
-    'delivers a peer message to the receiver only, answering sent with received: true, false ' + 'for a user offline',
-    async () => {
-      const server = await start();
-      const alice = await login(server, 'alice');
-      const bob = await login(server, 'bob');
-      const raw = { type: 'RAW', data: Buffer.from([0, 255]).toString('base64'), desc: b64('d') };
-      expect(await alice.client.request({ t: 'sendPeer', id: 1, to: 'bob', ...text('hi') })).to.deep.equal({
-        t: 'sent',
-        id: 1,
-        received: true,
-      });
-      expect(await alice.client.request({ t: 'sendPeer', id: 2, to: 'bob', ...raw })).to.deep.equal({
-        t: 'sent',
-        id: 2,
-        received: true,
-      });
-      expect(await alice.client.request({ t: 'sendPeer', id: 3, to: 'carol', ...text('x') })).to.deep.equal({
-        t: 'sent',
-        id: 3,
-        received: false,
-      });
-      expect(untimed(await bob.client.next())).to.deep.equal({
-        t: 'peerMessage',
-        from: 'alice',
-        ...text('hi'),
-        seq: 1,
-      });
-      expect(untimed(await bob.client.next())).to.deep.equal({ t: 'peerMessage', from: 'alice', ...raw, seq: 2 });
-      await bob.client.quiet(50);
-      await alice.client.quiet(0);
-    },
-  );
+  it('delivers a peer message to the receiver only; sent says received: true, false if offline', async () => {
+    const server = await start();
+    const alice = await login(server, 'alice');
+    const bob = await login(server, 'bob');
+    const raw = { type: 'RAW', data: Buffer.from([0, 255]).toString('base64'), desc: b64('d') };
+    expect(await alice.client.request({ t: 'sendPeer', id: 1, to: 'bob', ...text('hi') })).to.deep.equal({
+      t: 'sent',
+      id: 1,
+      received: true,
+    });
+    expect(await alice.client.request({ t: 'sendPeer', id: 2, to: 'bob', ...raw })).to.deep.equal({
+      t: 'sent',
+      id: 2,
+      received: true,
+    });
+    expect(await alice.client.request({ t: 'sendPeer', id: 3, to: 'carol', ...text('x') })).to.deep.equal({
+      t: 'sent',
+      id: 3,
+      received: false,
+    });
+    expect(untimed(await bob.client.next())).to.deep.equal({
+      t: 'peerMessage',
+      from: 'alice',
+      ...text('hi'),
+      seq: 1,
+    });
+    expect(untimed(await bob.client.next())).to.deep.equal({ t: 'peerMessage', from: 'alice', ...raw, seq: 2 });
+    await bob.client.quiet(50);
+    await alice.client.quiet(0);
+  });
 
   it('answers a repeated id alike and delivers it once; a frame cannot claim another sender', async () => {
     const server = await start();
