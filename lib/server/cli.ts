@@ -28,6 +28,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, type Invocation } from './cli/command-line.js';
+import { closeOnSignals, runDemo } from './demo-main.js';
 import { ExitCode, NAME, UsageError, type CliIo } from './cli/io.js';
 import { serve, type CliOutcome } from './cli/serve.js';
 import { handleSignals } from './cli/signals.js';
@@ -61,6 +62,8 @@ export async function main(io: CliIo): Promise<CliOutcome> {
       return { kind: 'exited', exitCode: ExitCode.Ok };
     case 'serve':
       return serve(invocation.config, io);
+    case 'demo':
+      return { kind: 'demo', demo: await runDemo(invocation, io.stdout) };
   }
 }
 
@@ -82,5 +85,6 @@ if (executedDirectly()) {
     stderr: process.stderr,
   });
   if (outcome.kind === 'serving') handleSignals(outcome.running);
+  else if (outcome.kind === 'demo') closeOnSignals(outcome.demo);
   else process.exitCode = outcome.exitCode;
 }

@@ -62,29 +62,58 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-const DEMO_DIR = new URL('../../demo/', import.meta.url);
+/** The page's sources, in a checkout. */
+const DEMO_SOURCES = new URL('../../demo/', import.meta.url);
+/** The page built at pack time (scripts/build-demo.ts), beside the compiled server in an installed package. */
+const DEMO_BUILT = new URL('../demo/', import.meta.url);
 
-/** The page's script (demo/demo.ts and the client it imports, bundled for browsers) and its source map. */
-async function bundlePage(): Promise<{ script: string; sourceMap: string }> {
+/** What the demo serves: the page, its style, its script and (from sources) the script's source map. */
+export interface DemoPage {
+  readonly html: string;
+  readonly css: string;
+  readonly script: string;
+  readonly sourceMap?: string;
+}
+
+/**
+ * Bundles the page from its sources (demo/demo.ts and the client it
+ * imports) with esbuild, a dev dependency: in a checkout at every start,
+ * and once at pack time for the package.
+ */
+export async function bundleDemoPage({ sourceMap }: { sourceMap: boolean }): Promise<DemoPage> {
   const esbuild = await import('esbuild').catch((error: unknown) => {
     throw new Error('the demo bundles its page with esbuild, a dev dependency: run `npm install` first', {
       cause: error,
     });
   });
-  const result = await esbuild.build({
-    entryPoints: [fileURLToPath(new URL('demo.ts', DEMO_DIR))],
-    // Names the output (and its map, demo.js.map beside it); nothing is written.
-    outfile: fileURLToPath(new URL('demo.js', DEMO_DIR)),
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: 'linked',
-    logLevel: 'silent',
-  });
-  const output = (extension: string) => result.outputFiles.find((file) => file.path.endsWith(extension))!.text;
-  return { script: output('.js'), sourceMap: output('.js.map') };
+  const [html, css, result] = await Promise.all([
+    readFile(new URL('index.html', DEMO_SOURCES), 'utf8'),
+    readFile(new URL('style.css', DEMO_SOURCES), 'utf8'),
+    esbuild.build({
+      entryPoints: [fileURLToPath(new URL('demo.ts', DEMO_SOURCES))],
+      // Names the output (and its map, demo.js.map beside it); nothing is written.
+      outfile: fileURLToPath(new URL('demo.js', DEMO_SOURCES)),
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      minify: !sourceMap,
+      sourcemap: sourceMap ? 'linked' : false,
+      logLevel: 'silent',
+    }),
+  ]);
+  const output = (extension: string) => result.outputFiles.find((file) => file.path.endsWith(extension))?.text;
+  return { html, css, script: output('.js')!, ...(sourceMap ? { sourceMap: output('.js.map')! } : {}) };
+}
+
+/** The page built at pack time when there is one (an installed package), else bundled from the sources. */
+async function loadDemoPage(): Promise<DemoPage> {
+  const built = (name: string) => readFile(new URL(name, DEMO_BUILT), 'utf8');
+  const script = await built('demo.js').catch(() => undefined);
+  if (script === undefined) return bundleDemoPage({ sourceMap: true });
+  const [html, css] = await Promise.all([built('index.html'), built('style.css')]);
+  return { html, css, script };
 }
 
 /** The `uid` query parameter if it is a valid uid; otherwise answers 400 and returns undefined. */
@@ -109,11 +138,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
     onError,
   } = options;
   const appSecret = options.appSecret ?? randomBytes(18).toString('base64url');
-  const [html, css, { script, sourceMap }] = await Promise.all([
-    readFile(new URL('index.html', DEMO_DIR), 'utf8'),
-    readFile(new URL('style.css', DEMO_DIR), 'utf8'),
-    bundlePage(),
-  ]);
+  const { html, css, script, sourceMap } = await loadDemoPage();
   const page = onlyMethods(['GET', 'HEAD'], (request, response) =>
     sendBody(request, response, 200, 'text/html; charset=utf-8', html),
   );
@@ -132,9 +157,13 @@ export async function startDemo(options: DemoOptions): Promise<DemoServer> {
     '/demo/demo.js': onlyMethods(['GET', 'HEAD'], (request, response) =>
       sendBody(request, response, 200, 'text/javascript; charset=utf-8', script),
     ),
-    '/demo/demo.js.map': onlyMethods(['GET', 'HEAD'], (request, response) =>
-      sendBody(request, response, 200, 'application/json; charset=utf-8', sourceMap),
-    ),
+    ...(sourceMap === undefined
+      ? {}
+      : {
+          '/demo/demo.js.map': onlyMethods(['GET', 'HEAD'], (request, response) =>
+            sendBody(request, response, 200, 'application/json; charset=utf-8', sourceMap),
+          ),
+        }),
     '/demo/config': onlyMethods(['GET', 'HEAD'], (request, response) =>
       sendJson(request, response, 200, { appId, presenceGraceMs }),
     ),

@@ -5,7 +5,8 @@
  * Everything below runs against that installed copy.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -209,5 +210,38 @@ describe('the packed package, installed in a fresh project', function () {
     );
     const verified = await run('node', ['verify.mjs'], { cwd: consumer });
     expect((JSON.parse(verified.stdout) as { ok: boolean }).ok).to.equal(true);
+  });
+
+  it('serves the demo page from the installed package: rx-rtm-server demo', async () => {
+    // The installed bin itself (npx would stand between the signal and the server).
+    const bin = join(consumer, 'node_modules/.bin/rx-rtm-server');
+    const demo = spawn(bin, ['demo', '--port', '0'], { cwd: consumer });
+    try {
+      let printed = '';
+      demo.stdout.setEncoding('utf8');
+      const pageUrl = await new Promise<string>((resolve, reject) => {
+        demo.stdout.on('data', (chunk: string) => {
+          printed += chunk;
+          const found = /demo page: +(http:\/\/\S+)/.exec(printed);
+          if (found) resolve(found[1]);
+        });
+        demo.once('exit', (code) => reject(new Error(`demo exited (${code}) before listening: ${printed}`)));
+      });
+      const page = await fetch(pageUrl);
+      expect(page.status).to.equal(200);
+      expect(await page.text()).to.include('/demo/demo.js');
+      const script = await fetch(new URL('/demo/demo.js', pageUrl));
+      expect([script.status, script.headers.get('content-type')]).to.deep.equal([
+        200,
+        'text/javascript; charset=utf-8',
+      ]);
+      // The page's client, bundled at pack time: it speaks the protocol.
+      expect(await script.text()).to.include('rx-rtm.v1');
+      const token = await fetch(new URL('/demo/token?uid=alice', pageUrl));
+      expect(token.status).to.equal(200);
+    } finally {
+      demo.kill('SIGTERM');
+      if (demo.exitCode === null) await once(demo, 'exit');
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
   main,
   parseCommandLine,
   SHUTDOWN_MARGIN_MS,
+  UsageError,
   type CliIo,
   type CliOutcome,
   type RunningServer,
@@ -78,6 +79,27 @@ describe('rx-rtm-server (cli.ts)', function () {
     writeFileSync(path, content);
     return path;
   }
+
+  describe('demo', () => {
+    it('serves the demo on --host and --port (before or after the word), else RTM_HOST / RTM_PORT', () => {
+      expect(parseCommandLine(io(['demo', '--port', '0']).io)).to.deep.equal({
+        kind: 'demo',
+        host: '127.0.0.1',
+        port: 0,
+      });
+      expect(parseCommandLine(io(['--port', '7700', 'demo']).io)).to.deep.equal({
+        kind: 'demo',
+        host: '127.0.0.1',
+        port: 7700,
+      });
+      expect(parseCommandLine(io(['demo'], { RTM_HOST: '::1', RTM_PORT: '7800' }).io)).to.deep.equal({
+        kind: 'demo',
+        host: '::1',
+        port: 7800,
+      });
+      expect(() => parseCommandLine(io(['demo', '--port', '70000']).io)).to.throw(UsageError);
+    });
+  });
 
   describe('settings', () => {
     it('defaults: 127.0.0.1:7600, grace 30 s, info, loopback origins, 49 152-byte frames, 2 s shutdown grace', () => {

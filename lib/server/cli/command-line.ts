@@ -1,5 +1,5 @@
 /**
- * The command line, read with commander: `serve` (the default) or `token`,
+ * The command line, read with commander: `serve` (the default), `token` or `demo`,
  * every flag checked and every default filled in. Prints help or the
  * version itself.
  */
@@ -34,6 +34,8 @@ export interface ServeConfig {
 export type Invocation =
   | { kind: 'serve'; config: ServeConfig }
   | { kind: 'token'; request: TokenRequest }
+  /** The demo page with a development app, on `--host` and `--port`. */
+  | { kind: 'demo'; host: string; port: number }
   /** Help or version was printed. */
   | { kind: 'done' };
 
@@ -140,6 +142,22 @@ export function parseCommandLine(io: CliIo): Invocation {
     .option('--apps-file <path>', 'JSON file of app id → secret (env RTM_APPS_FILE)')
     .action((flags: TokenFlags) => {
       invocation = { kind: 'token', request: tokenRequest(flags, program.opts<ServeFlags>().appsFile, io.env) };
+    });
+  program
+    .command('demo')
+    .description(
+      'serve the demo page with a development app on --host and --port; it hands tokens to anyone who can ' +
+        'reach it: for your machine only',
+    )
+    .option('--host <host>', `address to listen on (env RTM_HOST, default ${ServerDefaults.host})`)
+    .option('--port <port>', `port to listen on, 0 for any free one (env RTM_PORT, default ${ServerDefaults.port})`)
+    .action((flags: Pick<ServeFlags, 'host' | 'port'>) => {
+      const outer = program.opts<ServeFlags>();
+      invocation = {
+        kind: 'demo',
+        host: host(setting(flags.host ?? outer.host, '--host', io.env, 'RTM_HOST'), ServerDefaults.host),
+        port: integer(setting(flags.port ?? outer.port, '--port', io.env, 'RTM_PORT'), ServerDefaults.port, 0, 65_535),
+      };
     });
   try {
     program.parse([...io.argv], { from: 'user' });

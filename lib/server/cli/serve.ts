@@ -2,6 +2,7 @@
  * The command's server: `startServer` with the settings read, JSON logs
  * (pino) on stdout, `/healthz` and `/metrics`, and a shutdown that logs.
  */
+import type { DemoServer } from '../demo.js';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { redactRedisUrl, StoreUnavailableError } from '../../store/redis-store.js';
@@ -23,7 +24,11 @@ export interface RunningServer {
   shutdown(reason: string): Promise<void>;
 }
 
-export type CliOutcome = { kind: 'exited'; exitCode: number } | { kind: 'serving'; running: RunningServer };
+export type CliOutcome =
+  | { kind: 'exited'; exitCode: number }
+  | { kind: 'serving'; running: RunningServer }
+  /** `demo`: the demo server runs until a signal closes it. */
+  | { kind: 'demo'; demo: DemoServer };
 
 /** Starts the server of `config`, logging to `io.stdout`. */
 export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<CliOutcome> {
