@@ -14,9 +14,9 @@ import type { Requests } from './requests.js';
 import { RtmChannel, type ChannelHost } from './rtm-channel.js';
 
 export class Channels implements ChannelHost {
-  private readonly channels = new Map<string, RtmChannel>();
-  private readonly joins: RateWindow;
-  private readonly memberQueries: RateWindow;
+  readonly #channels = new Map<string, RtmChannel>();
+  readonly #joins: RateWindow;
+  readonly #memberQueries: RateWindow;
 
   constructor(
     readonly requests: Requests,
@@ -24,52 +24,52 @@ export class Channels implements ChannelHost {
     readonly self: () => string,
     now: () => number,
   ) {
-    this.joins = new RateWindow(RateLimits.join, 'channel joins', now);
-    this.memberQueries = new RateWindow(RateLimits.getMembers, 'member queries', now);
+    this.#joins = new RateWindow(RateLimits.join, 'channel joins', now);
+    this.#memberQueries = new RateWindow(RateLimits.getMembers, 'member queries', now);
   }
 
   /** The channel of that id, the same instance every time; throws INVALID_ARGUMENT for a bad id. */
   channel(channelId: string): RtmChannel {
     const invalid = invalidName('channel id', channelId);
     if (invalid) throw invalid;
-    let channel = this.channels.get(channelId);
-    if (!channel) this.channels.set(channelId, (channel = new RtmChannel(channelId, this)));
+    let channel = this.#channels.get(channelId);
+    if (!channel) this.#channels.set(channelId, (channel = new RtmChannel(channelId, this)));
     return channel;
   }
 
   admitJoin(): RtmError | undefined {
     let held = 0;
-    for (const channel of this.channels.values()) if (channel.holdsSlot) held++;
+    for (const channel of this.#channels.values()) if (channel.holdsSlot) held++;
     if (held >= Limits.joinedChannels)
       return new RtmError(ErrorCode.LimitExceeded, `already in ${Limits.joinedChannels} channels`);
-    return this.joins.take();
+    return this.#joins.take();
   }
 
   admitGetMembers(): RtmError | undefined {
-    return this.memberQueries.take();
+    return this.#memberQueries.take();
   }
 
   /** A member event from the link, for the channel it names (ignored unless joined). */
   memberEvent(channelId: string, uid: string, joined: boolean, count: number): void {
-    this.channels.get(channelId)?.memberEvent(uid, joined, count);
+    this.#channels.get(channelId)?.memberEvent(uid, joined, count);
   }
 
   /** A message event from the link, for the channel it names (ignored unless joined). */
   messageEvent(frame: Extract<LinkFrame, { t: 'channelMessage' }>): void {
-    this.channels.get(frame.channel)?.messageEvent(frame.from, frame, frame.ts);
+    this.#channels.get(frame.channel)?.messageEvent(frame.from, frame, frame.ts);
   }
 
   /** Every joined channel joins again and reconciles. */
   restore(): void {
-    for (const channel of this.channels.values()) channel.restore();
+    for (const channel of this.#channels.values()) channel.restore();
   }
 
   /** The session ended: no channel is joined any more. */
   reset(): void {
-    for (const channel of this.channels.values()) channel.reset();
+    for (const channel of this.#channels.values()) channel.reset();
   }
 
   complete(): void {
-    for (const channel of this.channels.values()) channel.complete();
+    for (const channel of this.#channels.values()) channel.complete();
   }
 }

@@ -62,22 +62,23 @@ export class Connection {
   });
   readonly tokenExpired = new Subject<void>();
   readonly tokenWillExpire = new Subject<void>();
-  private readonly commands = new Subject<ConnectionEvent>();
-  private readonly pending = new Map<number, Pending>();
-  private readonly running: Subscription;
+  readonly #commands = new Subject<ConnectionEvent>();
+  readonly #pending = new Map<number, Pending>();
+  readonly #running: Subscription;
+  readonly #settings: ClientSettings;
+  readonly #session: Session;
+  readonly #nextId: () => number;
 
   /**
    * `wake$` (a renewed token, the network back, the page shown again) cuts
    * a reconnect's wait short and has the heartbeat judge the link at once.
    */
-  constructor(
-    private readonly settings: ClientSettings,
-    private readonly session: Session,
-    private readonly nextId: () => number,
-    wake$: Observable<unknown>,
-  ) {
+  constructor(settings: ClientSettings, session: Session, nextId: () => number, wake$: Observable<unknown>) {
+    this.#settings = settings;
+    this.#session = session;
+    this.#nextId = nextId;
     const login: LinkLogin = {
-      credentials: () => this.linkCredentials(),
+      credentials: () => this.#linkCredentials(),
       lastSeq: () => session.lastSeq,
       received: (frame) => session.received(frame),
     };
@@ -91,12 +92,12 @@ export class Connection {
     );
     const plans = (s: ConnectionSnapshot) => deadlines(s, settings);
     const timers$ = merge(
-      this.timer((s) => plans(s).login),
-      this.timer((s) => plans(s).interruption),
-      this.timer((s) => plans(s).tokenWarning),
+      this.#timer((s) => plans(s).login),
+      this.#timer((s) => plans(s).interruption),
+      this.#timer((s) => plans(s).tokenWarning),
     );
 
-    this.running = merge(this.commands, fromLink$, timers$)
+    this.#running = merge(this.#commands, fromLink$, timers$)
       .pipe(
         // Trampoline: an event raised while another is being handled waits its turn.
         observeOn(queueScheduler),
@@ -106,7 +107,7 @@ export class Connection {
         }),
       )
       .subscribe((step) => {
-        for (const action of step.actions) this.run(action);
+        for (const action of step.actions) this.#run(action);
         const { state, reason } = step.snapshot;
         this.snapshot$.next(step.snapshot);
         if (state !== this.pair$.value.state) this.pair$.next({ state, reason });
@@ -115,20 +116,20 @@ export class Connection {
 
   /** Hands `event` to the transition; for commands without a promise. */
   dispatch(event: ConnectionEvent): void {
-    this.commands.next(event);
+    this.#commands.next(event);
   }
 
   /** Hands the command to the transition; the promise settles when a step settles its request. */
   call(command: (request: number) => ConnectionEvent): Promise<void> {
-    const request = this.nextId();
-    const settled = new Promise<void>((resolve, reject) => this.pending.set(request, { resolve, reject }));
-    this.commands.next(command(request));
+    const request = this.#nextId();
+    const settled = new Promise<void>((resolve, reject) => this.#pending.set(request, { resolve, reject }));
+    this.#commands.next(command(request));
     return settled;
   }
 
   /** Stops for good: no more events; every stream completes. */
   stop(): void {
-    this.running.unsubscribe();
+    this.#running.unsubscribe();
     for (const subject of [this.pair$, this.tokenExpired, this.tokenWillExpire, this.snapshot$]) subject.complete();
   }
 
@@ -138,8 +139,8 @@ export class Connection {
    * by a check that ran late) emits at once, not at a timer a throttled
    * page may run a minute later.
    */
-  private timer(plan: (s: ConnectionSnapshot) => Deadline | undefined): Observable<ConnectionEvent> {
-    const { scheduler } = this.settings;
+  #timer(plan: (s: ConnectionSnapshot) => Deadline | undefined): Observable<ConnectionEvent> {
+    const { scheduler } = this.#settings;
     return this.snapshot$.pipe(
       map(plan),
       distinctUntilChanged((a, b) => a?.at === b?.at && a?.event.type === b?.event.type),
@@ -151,26 +152,26 @@ export class Connection {
     );
   }
 
-  private linkCredentials() {
+  #linkCredentials() {
     const { credentials, session } = this.snapshot$.value;
     return { uid: credentials?.uid ?? '', token: credentials?.token ?? '', session };
   }
 
-  private run(action: ConnectionAction): void {
+  #run(action: ConnectionAction): void {
     switch (action.type) {
       case 'SETTLE': {
-        const pending = this.pending.get(action.request);
-        this.pending.delete(action.request);
+        const pending = this.#pending.get(action.request);
+        this.#pending.delete(action.request);
         if (action.error) pending?.reject(new RtmError(action.error));
         else pending?.resolve();
         return;
       }
       case 'SEND_LOGOUT':
-        return this.session.sendLogout();
+        return this.#session.sendLogout();
       case 'RESUME_SESSION':
-        return this.session.resume(action);
+        return this.#session.resume(action);
       case 'FORGET_SESSION':
-        return this.session.forget();
+        return this.#session.forget();
       case 'EMIT_TOKEN_EXPIRED':
         return this.tokenExpired.next();
       case 'EMIT_TOKEN_WILL_EXPIRE':

@@ -5,22 +5,22 @@
  * then replayed), and the second copy must change nothing.
  */
 export class EventSequence {
-  private last = 0;
+  #last = 0;
 
   /** The last event seen; logins that resume and every ping carry it. */
   get lastSeq(): number {
-    return this.last;
+    return this.#last;
   }
 
   /** True the first time `seq` is seen, in order; false for one seen already. */
   accept(seq: number): boolean {
-    if (seq <= this.last) return false;
-    this.last = seq;
+    if (seq <= this.#last) return false;
+    this.#last = seq;
     return true;
   }
 
   /** A new session numbers its events from 1 again. */
   reset(): void {
-    this.last = 0;
+    this.#last = 0;
   }
 }

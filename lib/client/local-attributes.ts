@@ -37,27 +37,27 @@ function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefine
 }
 
 export class LocalAttributes {
-  private local = new Map<string, string>();
-  private readonly writes: RateWindow;
-  private readonly reads: RateWindow;
-  private writeBack: Subscription | undefined;
+  #local = new Map<string, string>();
+  readonly #writes: RateWindow;
+  readonly #reads: RateWindow;
+  #writeBack: Subscription | undefined;
 
-  constructor(
-    private readonly requests: Requests,
-    now: () => number,
-  ) {
-    this.writes = new RateWindow(RateLimits.setAttributes, 'attribute writes', now);
-    this.reads = new RateWindow(RateLimits.getAttributes, 'attribute reads', now);
+  readonly #requests: Requests;
+
+  constructor(requests: Requests, now: () => number) {
+    this.#requests = requests;
+    this.#writes = new RateWindow(RateLimits.setAttributes, 'attribute writes', now);
+    this.#reads = new RateWindow(RateLimits.getAttributes, 'attribute reads', now);
   }
 
   /** Replaces every local attribute. */
   set(attributes: AttributesMap): Promise<void> {
-    const refused = asError(attributesProblem(attributes)) ?? this.admitWrite();
+    const refused = asError(attributesProblem(attributes)) ?? this.#admitWrite();
     if (refused) return Promise.reject(refused);
     const entries = Object.entries(attributes);
-    return this.write(
+    return this.#write(
       { op: AttributeOp.Set, attributes: Object.fromEntries(entries) },
-      () => (this.local = new Map(entries)),
+      () => (this.#local = new Map(entries)),
     );
   }
 
@@ -66,24 +66,24 @@ export class LocalAttributes {
     const invalid = asError(attributesProblem(attributes));
     if (invalid) return Promise.reject(invalid);
     const entries = Object.entries(attributes);
-    const refused = oversized(new Map([...this.local, ...entries])) ?? this.admitWrite();
+    const refused = oversized(new Map([...this.#local, ...entries])) ?? this.#admitWrite();
     if (refused) return Promise.reject(refused);
-    return this.write({ op: AttributeOp.Merge, attributes: Object.fromEntries(entries) }, () =>
-      entries.forEach(([key, value]) => this.local.set(key, value)),
+    return this.#write({ op: AttributeOp.Merge, attributes: Object.fromEntries(entries) }, () =>
+      entries.forEach(([key, value]) => this.#local.set(key, value)),
     );
   }
 
   delete(keys: readonly string[]): Promise<void> {
-    const refused = asError(attributeKeysProblem(keys)) ?? this.admitWrite();
+    const refused = asError(attributeKeysProblem(keys)) ?? this.#admitWrite();
     if (refused) return Promise.reject(refused);
     const copy = [...keys];
-    return this.write({ op: AttributeOp.Delete, keys: copy }, () => copy.forEach((key) => this.local.delete(key)));
+    return this.#write({ op: AttributeOp.Delete, keys: copy }, () => copy.forEach((key) => this.#local.delete(key)));
   }
 
   clear(): Promise<void> {
-    const refused = this.admitWrite();
+    const refused = this.#admitWrite();
     if (refused) return Promise.reject(refused);
-    return this.write({ op: AttributeOp.Clear }, () => this.local.clear());
+    return this.#write({ op: AttributeOp.Clear }, () => this.#local.clear());
   }
 
   /** `uid`'s attributes, all of them or those of `keys`; an offline user has none. */
@@ -91,38 +91,35 @@ export class LocalAttributes {
     const refused =
       invalidName('uid', uid) ??
       (keys === undefined ? undefined : asError(attributeKeysProblem(keys))) ??
-      this.requests.refusal() ??
-      this.reads.take();
+      this.#requests.refusal() ??
+      this.#reads.take();
     if (refused) return Promise.reject(refused);
-    const request$ = this.requests.request$({ t: 'getAttrs', uid, keys: keys && [...keys] });
+    const request$ = this.#requests.request$({ t: 'getAttrs', uid, keys: keys && [...keys] });
     return firstValueFrom(request$.pipe(map(({ attributes }) => attributes)));
   }
 
   /** A new session has no attributes: write the local ones back, if any. */
   restore(): void {
-    if (this.local.size === 0) return;
-    this.writeBack?.unsubscribe();
-    this.writeBack = this.requests
-      .request$({ t: 'attrs', op: AttributeOp.Set, attributes: Object.fromEntries(this.local) }, { restore: true })
+    if (this.#local.size === 0) return;
+    this.#writeBack?.unsubscribe();
+    this.#writeBack = this.#requests
+      .request$({ t: 'attrs', op: AttributeOp.Set, attributes: Object.fromEntries(this.#local) }, { restore: true })
       // Refused, the server keeps none; there is no caller to tell.
       .subscribe({ error: () => undefined });
   }
 
   /** The session ended: no local attributes. */
   reset(): void {
-    this.writeBack?.unsubscribe();
-    this.local = new Map();
+    this.#writeBack?.unsubscribe();
+    this.#local = new Map();
   }
 
-  private admitWrite(): RtmError | undefined {
-    return this.requests.refusal() ?? this.writes.take();
+  #admitWrite(): RtmError | undefined {
+    return this.#requests.refusal() ?? this.#writes.take();
   }
 
   /** Sends an `attrs` write; `confirmed` updates the local copy once the server did. */
-  private write(
-    body: { op: AttributeOp; attributes?: AttributesMap; keys?: string[] },
-    confirmed: () => void,
-  ): Promise<void> {
-    return firstValueFrom(this.requests.request$({ t: 'attrs', ...body }).pipe(map(() => confirmed())));
+  #write(body: { op: AttributeOp; attributes?: AttributesMap; keys?: string[] }, confirmed: () => void): Promise<void> {
+    return firstValueFrom(this.#requests.request$({ t: 'attrs', ...body }).pipe(map(() => confirmed())));
   }
 }

@@ -28,15 +28,15 @@ type SendType = 'sendPeer' | 'sendChannel';
 export class Messages {
   /** Peer messages, each once, in the order each sender sent them. */
   readonly fromPeer$: Observable<PeerMessage>;
-  private readonly fromPeer = new Subject<PeerMessage>();
-  private readonly rate: RateWindow;
+  readonly #fromPeer = new Subject<PeerMessage>();
+  readonly #rate: RateWindow;
 
-  constructor(
-    private readonly requests: Requests,
-    now: () => number,
-  ) {
-    this.fromPeer$ = this.fromPeer.asObservable();
-    this.rate = new RateWindow(RateLimits.messages, 'messages', now);
+  readonly #requests: Requests;
+
+  constructor(requests: Requests, now: () => number) {
+    this.#requests = requests;
+    this.fromPeer$ = this.#fromPeer.asObservable();
+    this.#rate = new RateWindow(RateLimits.messages, 'messages', now);
   }
 
   /**
@@ -52,16 +52,16 @@ export class Messages {
   ): Promise<Reply<T>> {
     const wire = toWireMessage(message);
     if (wire instanceof RtmError) throw wire;
-    const refused = this.requests.refusal() ?? refusal() ?? this.rate.take();
+    const refused = this.#requests.refusal() ?? refusal() ?? this.#rate.take();
     if (refused) throw refused;
-    return firstValueFrom(this.requests.request$(body(wire))) as Promise<Reply<T>>;
+    return firstValueFrom(this.#requests.request$(body(wire))) as Promise<Reply<T>>;
   }
 
   /** A `peerMessage` event (seen once, in order). */
   peerEvent(frame: Extract<LinkFrame, { t: 'peerMessage' }>): void {
     const message = fromWireMessage(frame);
     if (!message) return;
-    this.fromPeer.next({
+    this.#fromPeer.next({
       message,
       peerId: frame.from,
       serverReceivedTs: frame.ts,
@@ -70,6 +70,6 @@ export class Messages {
   }
 
   complete(): void {
-    this.fromPeer.complete();
+    this.#fromPeer.complete();
   }
 }

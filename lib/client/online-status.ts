@@ -37,62 +37,62 @@ export class OnlineStatus {
   readonly changed$: Observable<PeersStatus>;
 
   /** Subscribed uids and the status last reported (`undefined` before the first report). */
-  private readonly known = new Map<string, PeerStatus | undefined>();
-  private readonly changed = new Subject<PeersStatus>();
-  private readonly queries: RateWindow;
-  private resubscription: Subscription | undefined;
+  readonly #known = new Map<string, PeerStatus | undefined>();
+  readonly #changed = new Subject<PeersStatus>();
+  readonly #queries: RateWindow;
+  #resubscription: Subscription | undefined;
 
-  constructor(
-    private readonly requests: Requests,
-    now: () => number,
-  ) {
-    this.changed$ = this.changed.asObservable();
-    this.queries = new RateWindow(RateLimits.queryOnline, 'online status queries', now);
+  readonly #requests: Requests;
+
+  constructor(requests: Requests, now: () => number) {
+    this.#requests = requests;
+    this.changed$ = this.#changed.asObservable();
+    this.#queries = new RateWindow(RateLimits.queryOnline, 'online status queries', now);
   }
 
   query(uids: readonly string[]): Promise<Record<string, boolean>> {
-    const refused = invalidUids(uids) ?? this.requests.refusal() ?? this.queries.take();
+    const refused = invalidUids(uids) ?? this.#requests.refusal() ?? this.#queries.take();
     if (refused) return Promise.reject(refused);
-    return firstValueFrom(this.requests.request$({ t: 'query', uids: [...uids] }).pipe(map(({ online }) => online)));
+    return firstValueFrom(this.#requests.request$({ t: 'query', uids: [...uids] }).pipe(map(({ online }) => online)));
   }
 
   subscribe(uids: readonly string[]): Promise<void> {
-    const invalid = invalidUids(uids) ?? this.requests.refusal();
+    const invalid = invalidUids(uids) ?? this.#requests.refusal();
     if (invalid) return Promise.reject(invalid);
-    const added = [...new Set(uids)].filter((uid) => !this.known.has(uid));
-    if (this.known.size + added.length > Limits.subscribedPeers) {
+    const added = [...new Set(uids)].filter((uid) => !this.#known.has(uid));
+    if (this.#known.size + added.length > Limits.subscribedPeers) {
       return Promise.reject(
         new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`),
       );
     }
     // Known at once, so the status event that follows the answer is reported.
-    for (const uid of added) this.known.set(uid, undefined);
+    for (const uid of added) this.#known.set(uid, undefined);
     return firstValueFrom(
-      this.requests.request$({ t: 'subscribe', uids: [...uids] }).pipe(
+      this.#requests.request$({ t: 'subscribe', uids: [...uids] }).pipe(
         map(() => undefined),
-        tap({ error: () => added.forEach((uid) => this.known.delete(uid)) }),
+        tap({ error: () => added.forEach((uid) => this.#known.delete(uid)) }),
       ),
     );
   }
 
   /** Stops reporting `uids` at once, and forgets their status. */
   unsubscribe(uids: readonly string[]): Promise<void> {
-    const invalid = invalidUids(uids) ?? this.requests.refusal();
+    const invalid = invalidUids(uids) ?? this.#requests.refusal();
     if (invalid) return Promise.reject(invalid);
-    for (const uid of uids) this.known.delete(uid);
-    return firstValueFrom(this.requests.request$({ t: 'unsubscribe', uids: [...uids] }).pipe(map(() => undefined)));
+    for (const uid of uids) this.#known.delete(uid);
+    return firstValueFrom(this.#requests.request$({ t: 'unsubscribe', uids: [...uids] }).pipe(map(() => undefined)));
   }
 
   /** A status event from the link: reports the subscribed uids whose status changed. */
   statusEvent(statuses: PeersStatus): void {
     const changes: Array<[string, PeerStatus]> = [];
     for (const [uid, status] of Object.entries(statuses)) {
-      if (!this.known.has(uid) || this.known.get(uid) === status) continue;
-      this.known.set(uid, status);
+      if (!this.#known.has(uid) || this.#known.get(uid) === status) continue;
+      this.#known.set(uid, status);
       changes.push([uid, status]);
     }
     // fromEntries, not assignment: a uid may be `__proto__`.
-    if (changes.length > 0) this.changed.next(Object.fromEntries(changes));
+    if (changes.length > 0) this.#changed.next(Object.fromEntries(changes));
   }
 
   /**
@@ -100,21 +100,21 @@ export class OnlineStatus {
    * to every peer again; its answer reports what changed meanwhile.
    */
   restore(): void {
-    if (this.known.size === 0) return;
-    this.resubscription?.unsubscribe();
-    this.resubscription = this.requests
-      .request$({ t: 'subscribe', uids: [...this.known.keys()] }, { restore: true })
+    if (this.#known.size === 0) return;
+    this.#resubscription?.unsubscribe();
+    this.#resubscription = this.#requests
+      .request$({ t: 'subscribe', uids: [...this.#known.keys()] }, { restore: true })
       // Refused, the peers stay unreported; there is no caller to tell.
       .subscribe({ error: () => undefined });
   }
 
   /** The session ended: no subscriptions. */
   reset(): void {
-    this.resubscription?.unsubscribe();
-    this.known.clear();
+    this.#resubscription?.unsubscribe();
+    this.#known.clear();
   }
 
   complete(): void {
-    this.changed.complete();
+    this.#changed.complete();
   }
 }

@@ -14,25 +14,27 @@ import { RtmError } from '../protocol/rtm-error.js';
 import { SlidingWindow } from '../protocol/sliding-window.js';
 
 export class RateWindow {
-  private readonly window: SlidingWindow;
+  readonly #window: SlidingWindow;
+  readonly #rate: RateLimit;
+  readonly #what: string;
+  readonly #now: () => number;
 
   /** `what` names the calls in the error, e.g. `channel joins`. */
-  constructor(
-    private readonly rate: RateLimit,
-    private readonly what: string,
-    private readonly now: () => number,
-  ) {
-    this.window = new SlidingWindow(rate);
+  constructor(rate: RateLimit, what: string, now: () => number) {
+    this.#rate = rate;
+    this.#what = what;
+    this.#now = now;
+    this.#window = new SlidingWindow(rate);
   }
 
   /** Counts a call and returns nothing, or refuses it with TOO_OFTEN and counts nothing. */
   take(): RtmError | undefined {
-    if (this.window.take(this.now())) return undefined;
-    return new RtmError(ErrorCode.TooOften, `more than ${this.rate.limit} ${this.what} in ${this.rate.windowMs} ms`);
+    if (this.#window.take(this.#now())) return undefined;
+    return new RtmError(ErrorCode.TooOften, `more than ${this.#rate.limit} ${this.#what} in ${this.#rate.windowMs} ms`);
   }
 
   /** Uncounts the last call taken (it was refused after all). */
   untake(): void {
-    this.window.untake();
+    this.#window.untake();
   }
 }

@@ -91,20 +91,24 @@ const encoder = new TextEncoder();
 
 export class Requests {
   /** By id; insertion order is id order. */
-  private readonly pending = new Map<number, Pending>();
-  private write: Writer | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #write: Writer | undefined;
 
-  constructor(private readonly settings: RequestsSettings) {}
+  readonly #settings: RequestsSettings;
+
+  constructor(settings: RequestsSettings) {
+    this.#settings = settings;
+  }
 
   /** NOT_LOGGED_IN while requests cannot be made; check it before anything that counts or changes. */
   refusal(): RtmError | undefined {
-    return this.settings.accepting() ? undefined : new RtmError(ErrorCode.NotLoggedIn, 'log in first');
+    return this.#settings.accepting() ? undefined : new RtmError(ErrorCode.NotLoggedIn, 'log in first');
   }
 
   /** Sends `body` when subscribed; emits its reply and completes, or errors with an {@link RtmError}. */
   request$<B extends RequestBody>(body: B, { restore = false }: RequestOptions = {}): Observable<Reply<B['t']>> {
     return new Observable<Reply<B['t']>>((subscriber) => {
-      const id = this.settings.nextId();
+      const id = this.#settings.nextId();
       const frame = { ...body, id } as RequestFrame;
       // A frame the server would close the socket for would be resent on every link, forever.
       if (encoder.encode(encodeFrame(frame)).length > MAX_FRAME_BYTES) {
@@ -113,7 +117,7 @@ export class Requests {
         );
         return;
       }
-      const { scheduler, timeoutMs } = this.settings;
+      const { scheduler, timeoutMs } = this.#settings;
       const pending: Pending = {
         frame,
         restore,
@@ -130,18 +134,18 @@ export class Requests {
         },
         fail: (error) => subscriber.error(error),
       };
-      this.pending.set(id, pending);
+      this.#pending.set(id, pending);
       if (pending.deadline) subscriber.add(pending.deadline);
-      this.transmit(pending);
-      return () => this.pending.delete(id);
+      this.#transmit(pending);
+      return () => this.#pending.delete(id);
     });
   }
 
   /** A reply came: settles its request, if still pending (a late or repeated reply is dropped). */
   settle(reply: ReplyFrame): void {
-    const pending = this.pending.get(reply.id);
+    const pending = this.#pending.get(reply.id);
     if (!pending) return;
-    this.pending.delete(reply.id);
+    this.#pending.delete(reply.id);
     if (reply.t === 'fail') pending.fail(new RtmError(reply.code, reply.message));
     else if (reply.t !== ANSWER[pending.frame.t])
       pending.fail(new RtmError(ErrorCode.ProtocolError, `${pending.frame.t} answered by ${reply.t}`));
@@ -154,14 +158,14 @@ export class Requests {
    * out on `write`: restorations first, then the rest in id order.
    */
   resume(write: Writer, restore: () => void, resumed: boolean): void {
-    this.write = undefined;
+    this.#write = undefined;
     // A send that left on the lost session may have been delivered: going out again could deliver it twice.
-    if (!resumed) for (const request of this.sendsLeft()) request.fail(inDoubt(request.frame));
+    if (!resumed) for (const request of this.#sendsLeft()) request.fail(inDoubt(request.frame));
     restore();
-    this.write = write;
-    const pending = [...this.pending.values()];
+    this.#write = write;
+    const pending = [...this.#pending.values()];
     for (const request of [...pending.filter((p) => p.restore), ...pending.filter((p) => !p.restore)])
-      this.transmit(request);
+      this.#transmit(request);
   }
 
   /**
@@ -170,21 +174,21 @@ export class Requests {
    * (it may have been delivered).
    */
   cancelAll(): void {
-    this.write = undefined;
-    for (const request of this.sendsLeft()) request.fail(inDoubt(request.frame));
-    for (const request of [...this.pending.values()]) {
+    this.#write = undefined;
+    for (const request of this.#sendsLeft()) request.fail(inDoubt(request.frame));
+    for (const request of [...this.#pending.values()]) {
       request.fail(new RtmError(ErrorCode.Canceled, `${request.frame.t} canceled: the session ended`));
     }
   }
 
   /** Writes a request on the current link, if any; a send that left keeps no deadline. */
-  private transmit(request: Pending): void {
-    if (!this.write?.(request.frame) || request.left) return;
+  #transmit(request: Pending): void {
+    if (!this.#write?.(request.frame) || request.left) return;
     request.left = true;
     if (isSend(request.frame)) request.deadline?.unsubscribe();
   }
 
-  private sendsLeft(): Pending[] {
-    return [...this.pending.values()].filter((request) => request.left && isSend(request.frame));
+  #sendsLeft(): Pending[] {
+    return [...this.#pending.values()].filter((request) => request.left && isSend(request.frame));
   }
 }

@@ -85,27 +85,30 @@ export class RtmChannel {
    */
   readonly message$: Observable<ChannelMessage>;
 
-  private readonly messages = new Subject<ChannelMessage>();
-  private readonly picture = new MemberPicture();
-  private readonly events: EventBridge<RtmChannelEvents>;
-  private phase: Phase = Phase.Left;
+  readonly #messages = new Subject<ChannelMessage>();
+  readonly #picture = new MemberPicture();
+  readonly #events: EventBridge<RtmChannelEvents>;
+  #phase: Phase = Phase.Left;
   /** The join in flight, read while {@link phase} is joining. */
-  private joining: Promise<void> = Promise.resolve();
+  #joining: Promise<void> = Promise.resolve();
   /** Bumped by every join, leave and reset, so that a reply to an older one changes nothing. */
-  private generation = 0;
-  private rejoin: Subscription | undefined;
+  #generation = 0;
+  #rejoin: Subscription | undefined;
+
+  readonly #host: ChannelHost;
 
   /** @internal Made by `RtmClient.createChannel`, once per channel id. */
   constructor(
     readonly channelId: string,
-    private readonly host: ChannelHost,
+    host: ChannelHost,
   ) {
-    this.memberJoined$ = this.picture.memberJoined$;
-    this.memberLeft$ = this.picture.memberLeft$;
-    this.memberCount$ = this.picture.memberCount$;
-    this.members$ = this.picture.others$;
-    this.message$ = this.messages.asObservable();
-    this.events = new EventBridge<RtmChannelEvents>({
+    this.#host = host;
+    this.memberJoined$ = this.#picture.memberJoined$;
+    this.memberLeft$ = this.#picture.memberLeft$;
+    this.memberCount$ = this.#picture.memberCount$;
+    this.members$ = this.#picture.others$;
+    this.message$ = this.#messages.asObservable();
+    this.#events = new EventBridge<RtmChannelEvents>({
       MemberJoined: this.memberJoined$.pipe(map((uid): [string] => [uid])),
       MemberLeft: this.memberLeft$.pipe(map((uid): [string] => [uid])),
       MemberCountUpdated: this.memberCount$.pipe(
@@ -131,28 +134,28 @@ export class RtmChannel {
    * server's code.
    */
   join(): Promise<void> {
-    if (this.phase === Phase.Joined) return Promise.resolve();
-    if (this.phase === Phase.Joining) return this.joining;
-    const refused = this.host.requests.refusal() ?? this.host.admitJoin();
+    if (this.#phase === Phase.Joined) return Promise.resolve();
+    if (this.#phase === Phase.Joining) return this.#joining;
+    const refused = this.#host.requests.refusal() ?? this.#host.admitJoin();
     if (refused) return Promise.reject(refused);
-    const generation = ++this.generation;
-    const current = () => generation === this.generation;
-    this.phase = Phase.Joining;
-    this.joining = firstValueFrom(
-      this.host.requests.request$({ t: 'join', channel: this.channelId }).pipe(
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation;
+    this.#phase = Phase.Joining;
+    this.#joining = firstValueFrom(
+      this.#host.requests.request$({ t: 'join', channel: this.channelId }).pipe(
         map(({ members }) => {
           if (!current()) throw new RtmError(ErrorCode.Canceled, `left ${this.channelId} before the join completed`);
-          this.phase = Phase.Joined;
-          this.picture.start(members, this.host.self());
+          this.#phase = Phase.Joined;
+          this.#picture.start(members, this.#host.self());
         }),
         tap({
           error: () => {
-            if (current()) this.phase = Phase.Left;
+            if (current()) this.#phase = Phase.Left;
           },
         }),
       ),
     );
-    return this.joining;
+    return this.#joining;
   }
 
   /**
@@ -162,25 +165,25 @@ export class RtmChannel {
    * whose answer was lost is undone too.
    */
   leave(): Promise<void> {
-    const refused = this.host.requests.refusal();
+    const refused = this.#host.requests.refusal();
     if (refused) return Promise.reject(refused);
     this.reset();
     return firstValueFrom(
-      this.host.requests.request$({ t: 'leave', channel: this.channelId }).pipe(map(() => undefined)),
+      this.#host.requests.request$({ t: 'leave', channel: this.channelId }).pipe(map(() => undefined)),
     );
   }
 
   /** The members' uids, this client's included. Rejects NOT_JOINED unless joined, TOO_OFTEN past 5 calls in 2 s. */
   getMembers(): Promise<string[]> {
     const refused =
-      this.host.requests.refusal() ??
-      (this.phase === Phase.Joined
+      this.#host.requests.refusal() ??
+      (this.#phase === Phase.Joined
         ? undefined
         : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`)) ??
-      this.host.admitGetMembers();
+      this.#host.admitGetMembers();
     if (refused) return Promise.reject(refused);
     return firstValueFrom(
-      this.host.requests.request$({ t: 'members', channel: this.channelId }).pipe(map(({ members }) => members)),
+      this.#host.requests.request$({ t: 'members', channel: this.channelId }).pipe(map(({ members }) => members)),
     );
   }
 
@@ -193,12 +196,12 @@ export class RtmChannel {
    * `RtmClient.sendMessageToPeer` for when a send is in doubt).
    */
   sendMessage(message: OutgoingMessage): Promise<void> {
-    return this.host.messages
+    return this.#host.messages
       .send(
         message,
         (wire) => ({ t: 'sendChannel', channel: this.channelId, ...wire }),
         () =>
-          this.phase === Phase.Joined
+          this.#phase === Phase.Joined
             ? undefined
             : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`),
       )
@@ -207,30 +210,30 @@ export class RtmChannel {
 
   /** Adds a handler in the original SDK's event style; the observables above are the same events. */
   on<K extends keyof RtmChannelEvents>(name: K, handler: RtmChannelEvents[K]): this {
-    this.events.on(name, handler);
+    this.#events.on(name, handler);
     return this;
   }
 
   /** Removes a handler added with {@link on}. */
   off<K extends keyof RtmChannelEvents>(name: K, handler: RtmChannelEvents[K]): this {
-    this.events.off(name, handler);
+    this.#events.off(name, handler);
     return this;
   }
 
   /** @internal Joined or joining: holds one of the 20 channel slots. */
   get holdsSlot(): boolean {
-    return this.phase !== Phase.Left;
+    return this.#phase !== Phase.Left;
   }
 
   /** @internal A member event for this channel; ignored unless joined. */
   memberEvent(uid: string, joined: boolean, count: number): void {
-    if (this.phase === Phase.Joined) this.picture.apply(uid, joined, count);
+    if (this.#phase === Phase.Joined) this.#picture.apply(uid, joined, count);
   }
 
   /** @internal A message of another member; ignored unless joined. */
   messageEvent(memberId: string, wire: WireMessage, serverReceivedTs: number): void {
     const message = fromWireMessage(wire);
-    if (this.phase === Phase.Joined && message) this.messages.next({ message, memberId, serverReceivedTs });
+    if (this.#phase === Phase.Joined && message) this.#messages.next({ message, memberId, serverReceivedTs });
   }
 
   /**
@@ -239,13 +242,13 @@ export class RtmChannel {
    * is no longer joined.
    */
   restore(): void {
-    if (this.phase !== Phase.Joined) return;
-    this.rejoin?.unsubscribe();
-    const generation = this.generation;
-    const current = () => generation === this.generation;
-    this.rejoin = this.host.requests.request$({ t: 'join', channel: this.channelId }, { restore: true }).subscribe({
+    if (this.#phase !== Phase.Joined) return;
+    this.#rejoin?.unsubscribe();
+    const generation = this.#generation;
+    const current = () => generation === this.#generation;
+    this.#rejoin = this.#host.requests.request$({ t: 'join', channel: this.channelId }, { restore: true }).subscribe({
       next: ({ members }) => {
-        if (current()) this.picture.reconcile(members, this.host.self());
+        if (current()) this.#picture.reconcile(members, this.#host.self());
       },
       error: () => {
         if (current()) this.reset();
@@ -255,16 +258,16 @@ export class RtmChannel {
 
   /** @internal Not joined any more, quietly (left, logged out, ABORTED). */
   reset(): void {
-    this.generation++;
-    this.phase = Phase.Left;
-    this.rejoin?.unsubscribe();
-    this.picture.clear();
+    this.#generation++;
+    this.#phase = Phase.Left;
+    this.#rejoin?.unsubscribe();
+    this.#picture.clear();
   }
 
   /** @internal The client is destroyed. */
   complete(): void {
-    this.events.clear();
-    this.picture.complete();
-    this.messages.complete();
+    this.#events.clear();
+    this.#picture.complete();
+    this.#messages.complete();
   }
 }

@@ -78,27 +78,27 @@ export class RtmClient {
    */
   readonly messageFromPeer$: Observable<PeerMessage>;
 
-  private readonly settings: ClientSettings;
-  private readonly connection: Connection;
-  private readonly session: Session;
-  private readonly renewedToken = new Subject<void>();
-  private readonly events: EventBridge<RtmClientEvents>;
-  private readonly credentialCalls: RateWindow;
-  private nextRequest = 1;
+  readonly #settings: ClientSettings;
+  readonly #connection: Connection;
+  readonly #session: Session;
+  readonly #renewedToken = new Subject<void>();
+  readonly #events: EventBridge<RtmClientEvents>;
+  readonly #credentialCalls: RateWindow;
+  #nextRequest = 1;
 
   constructor(options: RtmClientOptions, platformWebSocket?: WebSocketConstructor) {
-    this.settings = clientSettings(options, platformWebSocket);
-    const { scheduler } = this.settings;
-    this.credentialCalls = new RateWindow(RateLimits.login, 'logins or token renewals', () => scheduler.now());
-    const nextId = () => this.nextRequest++;
-    this.session = new Session({
+    this.#settings = clientSettings(options, platformWebSocket);
+    const { scheduler } = this.#settings;
+    this.#credentialCalls = new RateWindow(RateLimits.login, 'logins or token renewals', () => scheduler.now());
+    const nextId = () => this.#nextRequest++;
+    this.#session = new Session({
       scheduler,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
+      requestTimeoutMs: this.#settings.requestTimeoutMs,
       nextId,
       accepting: () =>
         this.connectionState.state === ConnectionState.Connected ||
         this.connectionState.state === ConnectionState.Reconnecting,
-      self: () => this.connection.snapshot$.value.credentials?.uid ?? '',
+      self: () => this.#connection.snapshot$.value.credentials?.uid ?? '',
     });
     const online$ = options.networkOnline$ ?? (typeof window === 'undefined' ? NEVER : fromEvent(window, 'online'));
     // A page shown again or resumed may have slept: its link is judged at once, and a reconnect waits no longer.
@@ -106,22 +106,22 @@ export class RtmClient {
       typeof document === 'undefined'
         ? NEVER
         : merge(fromEvent(document, 'visibilitychange'), fromEvent(document, 'resume'));
-    this.connection = new Connection(this.settings, this.session, nextId, merge(this.renewedToken, online$, woke$));
+    this.#connection = new Connection(this.#settings, this.#session, nextId, merge(this.#renewedToken, online$, woke$));
 
-    const { pair$, tokenExpired, tokenWillExpire } = this.connection;
+    const { pair$, tokenExpired, tokenWillExpire } = this.#connection;
     this.connectionState$ = pair$.asObservable();
     this.tokenExpired$ = tokenExpired.asObservable();
     this.tokenPrivilegeWillExpire$ = tokenWillExpire.asObservable();
-    this.peersOnlineStatusChanged$ = this.session.onlineStatus.changed$;
-    this.messageFromPeer$ = this.session.messages.fromPeer$;
-    this.events = new EventBridge<RtmClientEvents>({
+    this.peersOnlineStatusChanged$ = this.#session.onlineStatus.changed$;
+    this.messageFromPeer$ = this.#session.messages.fromPeer$;
+    this.#events = new EventBridge<RtmClientEvents>({
       ConnectionStateChanged: pair$.pipe(
         skip(1),
         map(({ state, reason }): [ConnectionState, ConnectionChangeReason] => [state, reason]),
       ),
       TokenExpired: tokenExpired.pipe(map((): [] => [])),
       TokenPrivilegeWillExpire: tokenWillExpire.pipe(map((): [] => [])),
-      PeersOnlineStatusChanged: this.session.onlineStatus.changed$.pipe(map((status): [PeersStatus] => [status])),
+      PeersOnlineStatusChanged: this.#session.onlineStatus.changed$.pipe(map((status): [PeersStatus] => [status])),
       MessageFromPeer: this.messageFromPeer$.pipe(
         map(
           ({ message, peerId, serverReceivedTs, isOfflineMessage }): Parameters<RtmClientEvents['MessageFromPeer']> => [
@@ -136,7 +136,7 @@ export class RtmClient {
 
   /** The current (state, reason). */
   get connectionState(): ConnectionStatePair {
-    return this.connection.pair$.value;
+    return this.#connection.pair$.value;
   }
 
   /**
@@ -146,27 +146,27 @@ export class RtmClient {
    */
   login({ uid, token }: { uid: string; token: string }): Promise<void> {
     const invalid =
-      this.credentialProblem(token) ??
-      invalidName('app id', this.settings.appId, ErrorCode.InvalidAppId) ??
+      this.#credentialProblem(token) ??
+      invalidName('app id', this.#settings.appId, ErrorCode.InvalidAppId) ??
       invalidName('uid', uid);
     if (invalid) return Promise.reject(invalid);
     if (this.connectionState.state !== ConnectionState.Disconnected) {
       return Promise.reject(new RtmError(ErrorCode.AlreadyLogin, `login while ${this.connectionState.state}`));
     }
-    const limited = this.credentialCalls.take();
+    const limited = this.#credentialCalls.take();
     if (limited) return Promise.reject(limited);
-    return this.connection.call((request) => ({
+    return this.#connection.call((request) => ({
       type: 'LOGIN',
       request,
       uid,
       token,
-      at: this.settings.scheduler.now(),
+      at: this.#settings.scheduler.now(),
     }));
   }
 
   /** Logs out from any state, promptly even on a dead link; resolves once DISCONNECTED. */
   logout(): Promise<void> {
-    return this.connection.call((request) => ({ type: 'LOGOUT', request }));
+    return this.#connection.call((request) => ({ type: 'LOGOUT', request }));
   }
 
   /**
@@ -176,21 +176,21 @@ export class RtmClient {
    * next attempt, which starts at once.
    */
   async renewToken(token: string): Promise<void> {
-    const invalid = this.credentialProblem(token);
+    const invalid = this.#credentialProblem(token);
     if (invalid) throw invalid;
     const { state } = this.connectionState;
     if (state === ConnectionState.Disconnected || state === ConnectionState.Aborted) {
       throw new RtmError(ErrorCode.NotLoggedIn, `renewToken while ${state}`);
     }
-    const limited = this.credentialCalls.take();
+    const limited = this.#credentialCalls.take();
     if (limited) throw limited;
     const linkLost = (s: ConnectionSnapshot) => s.state !== ConnectionState.Connected || s.linkDownSince !== undefined;
-    const { snapshot$ } = this.connection;
+    const { snapshot$ } = this.#connection;
     const reply = linkLost(snapshot$.value)
       ? undefined
       : await firstValueFrom(
           race(
-            this.session.requests.request$({ t: 'renew', token }),
+            this.#session.requests.request$({ t: 'renew', token }),
             // Losing the race withdraws the request: the next attempt logs in with the token instead.
             snapshot$.pipe(
               filter(linkLost),
@@ -198,9 +198,9 @@ export class RtmClient {
             ),
           ),
         );
-    const tokenExpiresAt = reply ? this.settings.scheduler.now() + reply.tokenExpiresInMs : undefined;
-    this.connection.dispatch({ type: 'TOKEN_RENEWED', token, tokenExpiresAt });
-    if (!reply) this.renewedToken.next();
+    const tokenExpiresAt = reply ? this.#settings.scheduler.now() + reply.tokenExpiresInMs : undefined;
+    this.#connection.dispatch({ type: 'TOKEN_RENEWED', token, tokenExpiresAt });
+    if (!reply) this.#renewedToken.next();
   }
 
   /**
@@ -210,7 +210,7 @@ export class RtmClient {
    * ``!#$%&()+-:;<=.>?@[]^_{}|~,``, not `null`).
    */
   createChannel(channelId: string): RtmChannel {
-    return this.session.channels.channel(channelId);
+    return this.#session.channels.channel(channelId);
   }
 
   /**
@@ -221,7 +221,7 @@ export class RtmClient {
    * server confirmed.
    */
   setLocalUserAttributes(attributes: AttributesMap): Promise<void> {
-    return this.session.attributes.set(attributes);
+    return this.#session.attributes.set(attributes);
   }
 
   /**
@@ -229,27 +229,27 @@ export class RtmClient {
    * the limits of {@link setLocalUserAttributes} apply to the result.
    */
   addOrUpdateLocalUserAttributes(attributes: AttributesMap): Promise<void> {
-    return this.session.attributes.merge(attributes);
+    return this.#session.attributes.merge(attributes);
   }
 
   /** Deletes these of this user's attributes, keeping the others. */
   deleteLocalUserAttributesByKeys(keys: string[]): Promise<void> {
-    return this.session.attributes.delete(keys);
+    return this.#session.attributes.delete(keys);
   }
 
   /** Deletes all of this user's attributes. */
   clearLocalUserAttributes(): Promise<void> {
-    return this.session.attributes.clear();
+    return this.#session.attributes.clear();
   }
 
   /** A user's attributes (none for a user offline). TOO_OFTEN past 40 reads in 5 s. */
   getUserAttributes(uid: string): Promise<AttributesMap> {
-    return this.session.attributes.read(uid);
+    return this.#session.attributes.read(uid);
   }
 
   /** A user's attributes of these keys, those it has. */
   getUserAttributesByKeys(uid: string, keys: string[]): Promise<AttributesMap> {
-    return this.session.attributes.read(uid, keys);
+    return this.#session.attributes.read(uid, keys);
   }
 
   /**
@@ -257,7 +257,7 @@ export class RtmClient {
    * At most 512 uids a call; TOO_OFTEN past 10 queries in 5 s.
    */
   queryPeersOnlineStatus(uids: string[]): Promise<Record<string, boolean>> {
-    return this.session.onlineStatus.query(uids);
+    return this.#session.onlineStatus.query(uids);
   }
 
   /**
@@ -266,12 +266,12 @@ export class RtmClient {
    * 512 peers in all (LIMIT_EXCEEDED).
    */
   subscribePeersOnlineStatus(uids: string[]): Promise<void> {
-    return this.session.onlineStatus.subscribe(uids);
+    return this.#session.onlineStatus.subscribe(uids);
   }
 
   /** Stops reporting these peers, at once. */
   unsubscribePeersOnlineStatus(uids: string[]): Promise<void> {
-    return this.session.onlineStatus.unsubscribe(uids);
+    return this.#session.onlineStatus.unsubscribe(uids);
   }
 
   /**
@@ -292,7 +292,7 @@ export class RtmClient {
     options: SendMessageOptions = {},
   ): Promise<PeerMessageSendResult> {
     const offline = (options as SendMessageOptions | null)?.enableOfflineMessaging === true;
-    return this.session.messages
+    return this.#session.messages
       .send(
         message,
         (wire) => ({ t: 'sendPeer', to: peerId, ...wire, ...(offline ? { offline } : {}) }),
@@ -303,13 +303,13 @@ export class RtmClient {
 
   /** Adds a handler in the original SDK's event style; the observables above are the same events. */
   on<K extends keyof RtmClientEvents>(name: K, handler: RtmClientEvents[K]): this {
-    this.events.on(name, handler);
+    this.#events.on(name, handler);
     return this;
   }
 
   /** Removes a handler added with {@link on}. */
   off<K extends keyof RtmClientEvents>(name: K, handler: RtmClientEvents[K]): this {
-    this.events.off(name, handler);
+    this.#events.off(name, handler);
     return this;
   }
 
@@ -319,12 +319,12 @@ export class RtmClient {
    */
   async destroy(): Promise<void> {
     await this.logout();
-    this.connection.stop();
-    this.events.clear();
-    this.session.complete();
+    this.#connection.stop();
+    this.#events.clear();
+    this.#session.complete();
   }
 
-  private credentialProblem(token: unknown): RtmError | undefined {
+  #credentialProblem(token: unknown): RtmError | undefined {
     if (typeof token !== 'string' || token.length === 0 || token.length > Limits.tokenChars) {
       return new RtmError(
         ErrorCode.InvalidArgument,

@@ -32,9 +32,9 @@ export class Session {
   readonly onlineStatus: OnlineStatus;
   readonly attributes: LocalAttributes;
   readonly messages: Messages;
-  private readonly sequence = new EventSequence();
+  readonly #sequence = new EventSequence();
   /** Sends on the socket of the last login; drops frames once that socket is gone. */
-  private writer: Writer | undefined;
+  #writer: Writer | undefined;
 
   constructor({ scheduler, requestTimeoutMs, nextId, accepting, self }: SessionSettings) {
     const now = () => scheduler.now();
@@ -47,7 +47,7 @@ export class Session {
 
   /** The last event seen; logins that resume and every ping carry it. */
   get lastSeq(): number {
-    return this.sequence.lastSeq;
+    return this.#sequence.lastSeq;
   }
 
   /**
@@ -59,8 +59,8 @@ export class Session {
    * message send that left on a lost session, which is in doubt).
    */
   resume({ write, resumed, gap }: Extract<ConnectionAction, { type: 'RESUME_SESSION' }>): void {
-    this.writer = write;
-    if (!resumed) this.sequence.reset();
+    this.#writer = write;
+    if (!resumed) this.#sequence.reset();
     this.requests.resume(
       write,
       () => {
@@ -75,34 +75,34 @@ export class Session {
 
   /** Logged out or ABORTED: a new login starts with no channel, subscription, attribute or pending request. */
   forget(): void {
-    this.writer = undefined;
+    this.#writer = undefined;
     this.requests.cancelAll();
     this.channels.reset();
     this.onlineStatus.reset();
     this.attributes.reset();
-    this.sequence.reset();
+    this.#sequence.reset();
   }
 
   /** Tells the server the session ends, if a socket is open. */
   sendLogout(): void {
-    this.writer?.({ t: 'logout' });
+    this.#writer?.({ t: 'logout' });
   }
 
   /** A frame the link passed on: an event (each once, in order) or a reply. */
   received(frame: LinkFrame): void {
     switch (frame.t) {
       case 'member':
-        if (this.sequence.accept(frame.seq))
+        if (this.#sequence.accept(frame.seq))
           this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
         return;
       case 'status':
-        if (this.sequence.accept(frame.seq)) this.onlineStatus.statusEvent(frame.statuses);
+        if (this.#sequence.accept(frame.seq)) this.onlineStatus.statusEvent(frame.statuses);
         return;
       case 'peerMessage':
-        if (this.sequence.accept(frame.seq)) this.messages.peerEvent(frame);
+        if (this.#sequence.accept(frame.seq)) this.messages.peerEvent(frame);
         return;
       case 'channelMessage':
-        if (this.sequence.accept(frame.seq)) this.channels.messageEvent(frame);
+        if (this.#sequence.accept(frame.seq)) this.channels.messageEvent(frame);
         return;
       case 'error':
         return; // A frame of ours refused outside any request: nothing waits for it.

@@ -10,20 +10,24 @@ import type { RateLimit } from './limits.js';
 
 export class SlidingWindow {
   /** Times of the uses still inside the window, oldest first; never more than `limit`. */
-  private readonly times: number[] = [];
+  readonly #times: number[] = [];
 
-  constructor(private readonly rate: RateLimit) {}
+  readonly #rate: RateLimit;
+
+  constructor(rate: RateLimit) {
+    this.#rate = rate;
+  }
 
   /** Counts a use at `now` and returns true, or returns false and counts nothing. */
   take(now: number): boolean {
-    while (this.times.length > 0 && this.times[0] <= now - this.rate.windowMs) this.times.shift();
-    if (this.times.length >= this.rate.limit) return false;
-    this.times.push(now);
+    while (this.#times.length > 0 && this.#times[0] <= now - this.#rate.windowMs) this.#times.shift();
+    if (this.#times.length >= this.#rate.limit) return false;
+    this.#times.push(now);
     return true;
   }
 
   /** Uncounts the last use taken: it turned out to be refused, or a repeat of one counted before. */
   untake(): void {
-    this.times.pop();
+    this.#times.pop();
   }
 }
