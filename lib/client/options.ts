@@ -54,8 +54,18 @@ export interface ClientSettings extends LinkSettings {
   readonly requestTimeoutMs: number;
 }
 
-function duration(name: string, value: number | undefined, fallback: number): number {
-  const ms = value ?? fallback;
+type DurationOption =
+  | 'reconnectMinDelayMs'
+  | 'reconnectMaxDelayMs'
+  | 'loginTimeoutMs'
+  | 'interruptionThresholdMs'
+  | 'heartbeatIntervalMs'
+  | 'tokenWarningMs'
+  | 'requestTimeoutMs';
+
+/** `options[name]`, or `fallback` when unset; a bad value is refused. */
+function duration(options: RtmClientOptions, name: DurationOption, fallback: number): number {
+  const ms = options[name] ?? fallback;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
     throw new RtmError(ErrorCode.InvalidArgument, `${name} must be a positive number of milliseconds`);
   }
@@ -73,8 +83,8 @@ export function clientSettings(
   const WebSocket = options.WebSocket ?? platformWebSocket;
   if (!WebSocket)
     throw new RtmError(ErrorCode.InvalidArgument, 'no WebSocket on this platform: pass the WebSocket option');
-  const minDelayMs = duration('reconnectMinDelayMs', options.reconnectMinDelayMs, 500);
-  const maxDelayMs = duration('reconnectMaxDelayMs', options.reconnectMaxDelayMs, 15_000);
+  const minDelayMs = duration(options, 'reconnectMinDelayMs', 500);
+  const maxDelayMs = duration(options, 'reconnectMaxDelayMs', 15_000);
   if (maxDelayMs < minDelayMs)
     throw new RtmError(ErrorCode.InvalidArgument, 'reconnectMaxDelayMs must not be below reconnectMinDelayMs');
   return {
@@ -83,11 +93,11 @@ export function clientSettings(
     WebSocket,
     scheduler: options.scheduler ?? asyncScheduler,
     random: options.random ?? Math.random,
-    loginTimeoutMs: duration('loginTimeoutMs', options.loginTimeoutMs, 6_000),
-    interruptionThresholdMs: duration('interruptionThresholdMs', options.interruptionThresholdMs, 4_000),
-    heartbeatIntervalMs: duration('heartbeatIntervalMs', options.heartbeatIntervalMs, 1_000),
-    tokenWarningMs: duration('tokenWarningMs', options.tokenWarningMs, 30_000),
-    requestTimeoutMs: duration('requestTimeoutMs', options.requestTimeoutMs, 10_000),
+    loginTimeoutMs: duration(options, 'loginTimeoutMs', 6_000),
+    interruptionThresholdMs: duration(options, 'interruptionThresholdMs', 4_000),
+    heartbeatIntervalMs: duration(options, 'heartbeatIntervalMs', 1_000),
+    tokenWarningMs: duration(options, 'tokenWarningMs', 30_000),
+    requestTimeoutMs: duration(options, 'requestTimeoutMs', 10_000),
     reconnect: { minDelayMs, maxDelayMs },
   };
 }
