@@ -15,10 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { constants, gzipSync } from 'node:zlib';
 
 /**
- * rx-rtm's budget: its browser bundle, minified and gzipped, without rxjs.
- * 12 KB since messages (1.4 KB of it); the lead's call, see the report.
+ * rx-rtm's ceiling: its browser bundle, minified and gzipped, without rxjs.
+ * The goal is 10 KB; messaging (1.4 KB) took the bundle to 11.2 KB after
+ * trimming (BENCHMARKS.md), so this holds it where it is until it is cut back.
  */
-export const GZIP_LIMIT_BYTES = 12 * 1024;
+export const GZIP_LIMIT_BYTES = 11_300;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
