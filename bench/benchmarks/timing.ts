@@ -2,7 +2,7 @@
  * 4. Timing accuracy: a real client at its defaults, through the fault
  * proxy (spec/support/fault-proxy.ts), its link cut silently
  * (`blackhole()`: no FIN, no RST, no bytes, as a dead route or a sleeping
- * NAT does). Measured: from the cut to RECONNECTING (SPEC §3: 4 s, never
+ * NAT does). Measured: from the cut to RECONNECTING (BEHAVIOUR §3: 4 s, never
  * earlier), and from the link's return (`pass()`) to CONNECTED. The same
  * for socket.io-client at its defaults: cut to its `disconnect` (ping
  * timeout), return to `connect`. And rx-rtm with a 400 ms heartbeat, the
@@ -25,7 +25,7 @@ import { BENCH_APP, BENCH_SECRET, sleep, type BenchContext } from '../harness/co
 import type { TimingClient } from '../harness/options.js';
 import { round, rounded, summarize } from '../harness/stats.js';
 
-/** SPEC §3 and the goal: RECONNECTING this long after the link went dark, at the earliest and at the latest. */
+/** BEHAVIOUR §3 and the goal: RECONNECTING this long after the link went dark, at the earliest and at the latest. */
 export const INTERRUPTION_GOAL_MS = { earliest: 4000, latest: 4500 } as const;
 
 export interface TimingTrial {
@@ -47,7 +47,7 @@ export interface TimingRun {
   up: ReturnType<typeof rounded>;
   /** Trials whose RECONNECTING came within [4.0 s, 4.5 s] of the cut (rx-rtm only). */
   withinGoal: number | null;
-  /** Trials that announced RECONNECTING before 4 s (must be 0: SPEC §3). */
+  /** Trials that announced RECONNECTING before 4 s (must be 0: BEHAVIOUR §3). */
   early: number | null;
   reasons: Record<string, number>;
   parallel: number;

@@ -62,7 +62,7 @@ export type ConnectionAction =
   /** Tell the server the session ends, if a socket is open (never waited for). */
   | { type: 'SEND_LOGOUT' }
   /**
-   * Take the new socket (SPEC §4): restore what the server lost (all of it
+   * Take the new socket (BEHAVIOUR §4): restore what the server lost (all of it
    * for a new session, what the gap may have hidden for a resumed one), then
    * send every pending request again on `write`.
    */

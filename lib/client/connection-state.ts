@@ -1,4 +1,4 @@
-/** The five connection states of SPEC §1. */
+/** The five connection states of BEHAVIOUR §1. */
 export const ConnectionState = {
   Disconnected: 'DISCONNECTED',
   Connecting: 'CONNECTING',
@@ -8,7 +8,7 @@ export const ConnectionState = {
 } as const;
 export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
 
-/** Why the state last changed (SPEC §1). */
+/** Why the state last changed (BEHAVIOUR §1). */
 export const ConnectionChangeReason = {
   Login: 'LOGIN',
   LoginSuccess: 'LOGIN_SUCCESS',

@@ -4,7 +4,7 @@ import { RtmError } from '../protocol/rtm-error.js';
 
 /**
  * The error for a uid, channel id or app id that breaks the shared name
- * rule (SPEC §5), or `undefined` for a valid one; `what` starts the message.
+ * rule (BEHAVIOUR §5), or `undefined` for a valid one; `what` starts the message.
  */
 export function invalidName(
   what: string,

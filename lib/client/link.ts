@@ -52,7 +52,7 @@ export type LinkFrame = Exclude<ServerFrame, { t: 'welcome' | 'refused' | 'ping'
 /**
  * Sends a frame on one logged-in socket; once that socket is gone, it drops
  * what it is given. True when the frame was written to the socket (it left
- * the client, SPEC §7), false when dropped.
+ * the client, BEHAVIOUR §7), false when dropped.
  */
 export type Writer = (frame: ClientFrame) => boolean;
 

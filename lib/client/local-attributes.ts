@@ -4,7 +4,7 @@
  *
  * The local copy changes only when the server confirmed a write, so it is
  * always what the server held last; when a new session starts (the server
- * dropped the attributes with the old one, SPEC §4) the client writes the
+ * dropped the attributes with the old one, BEHAVIOUR §4) the client writes the
  * copy back as one `set`. For that one write to be a valid call, the copy
  * is held to the per-call limits as a whole: at most 32 pairs and 16 KB.
  */

@@ -1,5 +1,5 @@
 /**
- * Sending messages (SPEC §7), peer and channel alike: the checks a send
+ * Sending messages (BEHAVIOUR §7), peer and channel alike: the checks a send
  * passes before it becomes a request (the message, the login, the 180 in
  * 3 s shared by peer and channel messages), and the peer messages that
  * arrive. Every failure is a rejected promise, never a throw.

@@ -11,9 +11,9 @@ export interface RtmClientOptions {
   url: string;
   /** The app the users log in to; the server knows its secret, which signed their tokens. */
   appId: string;
-  /** `login` fails with TIMEOUT if not logged in this long after the call (SPEC §3). Default 6 000 ms. */
+  /** `login` fails with TIMEOUT if not logged in this long after the call (BEHAVIOUR §3). Default 6 000 ms. */
   loginTimeoutMs?: number;
-  /** How long the link may be down before RECONNECTING / INTERRUPTED (SPEC §3). Default 4 000 ms. */
+  /** How long the link may be down before RECONNECTING / INTERRUPTED (BEHAVIOUR §3). Default 4 000 ms. */
   interruptionThresholdMs?: number;
   /**
    * Ping period while connected. It is the precision of the interruption
@@ -22,7 +22,7 @@ export interface RtmClientOptions {
    * Default 1 000 ms.
    */
   heartbeatIntervalMs?: number;
-  /** `TokenPrivilegeWillExpire` comes this long before the token expires (SPEC §3). Default 30 000 ms. */
+  /** `TokenPrivilegeWillExpire` comes this long before the token expires (BEHAVIOUR §3). Default 30 000 ms. */
   tokenWarningMs?: number;
   /**
    * A request (join, attributes, online status, …) not answered this long

@@ -1,5 +1,5 @@
 /**
- * A client-side rate limit (SPEC §5): at most `limit` calls in any window
+ * A client-side rate limit (BEHAVIOUR §5): at most `limit` calls in any window
  * of `windowMs`, on the client's scheduler clock, as an {@link RtmError}.
  *
  * Exact rather than estimated (a {@link SlidingWindow}): a client makes few

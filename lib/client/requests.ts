@@ -14,7 +14,7 @@
  * session lost have none, since they are retried on every link until
  * answered and no caller waits on them.
  *
- * Message sends are not idempotent by nature, so they are held to SPEC §7
+ * Message sends are not idempotent by nature, so they are held to BEHAVIOUR §7
  * instead: the server answers a repeat of the same id on the same session
  * alike and delivers it once. A send that has not left (been written to a
  * socket) by its deadline rejects TIMEOUT and never goes out; once it has

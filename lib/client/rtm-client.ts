@@ -73,7 +73,7 @@ export class RtmClient {
   readonly peersOnlineStatusChanged$: Observable<PeersStatus>;
   /**
    * Messages from other users, each once, in the order each sender sent
-   * them, also across reconnects within the grace (SPEC §7); offline ones
+   * them, also across reconnects within the grace (BEHAVIOUR §7); offline ones
    * at login, flagged `isOfflineMessage`.
    */
   readonly messageFromPeer$: Observable<PeerMessage>;
@@ -140,7 +140,7 @@ export class RtmClient {
   }
 
   /**
-   * Logs in (SPEC §2): resolves on CONNECTED / LOGIN_SUCCESS; rejects with
+   * Logs in (BEHAVIOUR §2): resolves on CONNECTED / LOGIN_SUCCESS; rejects with
    * an {@link RtmError} whose code says why, having changed nothing if the
    * arguments were bad or the client was not DISCONNECTED.
    */

@@ -1,5 +1,5 @@
 /**
- * Messages as apps see them (SPEC §7), and their conversion to and from
+ * Messages as apps see them (BEHAVIOUR §7), and their conversion to and from
  * the wire form (base64 bytes, wire-message.ts). The size rule is checked
  * on the wire form by the code the server runs, so both always agree.
  */

@@ -51,7 +51,7 @@ export class Session {
   }
 
   /**
-   * A new link (SPEC §4). Resumed without a gap, the server kept
+   * A new link (BEHAVIOUR §4). Resumed without a gap, the server kept
    * everything and replays the events missed. Resumed with a gap, events
    * were lost: channels and subscriptions are asked for again and compared.
    * A new session lost everything: the same, and the attributes are

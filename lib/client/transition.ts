@@ -1,5 +1,5 @@
 /**
- * The connection's rules (SPEC §2) as one pure, total function: given a
+ * The connection's rules (BEHAVIOUR §2) as one pure, total function: given a
  * snapshot and an event, the next snapshot and the effects to run. No
  * clock, socket or promise is touched here; time arrives inside events,
  * and the timers the client runs are read off the snapshot by
@@ -183,7 +183,7 @@ export const rows: readonly Row[] = [
     to: enter(Disconnected, Reason.LoginFailure),
     then: (s, e) => ({ actions: [...settleLogin(s, e.code), forget] }),
   }),
-  // A re-login refused: the client keeps trying (SPEC §2), except when it is banned.
+  // A re-login refused: the client keeps trying (BEHAVIOUR §2), except when it is banned.
   row({
     from: LOGGED_IN,
     on: 'LOGIN_REFUSED',
@@ -253,7 +253,7 @@ export function transition(s: ConnectionSnapshot, event: ConnectionEvent): Step 
   return { snapshot: learn ? { ...entered, ...learn } : entered, actions };
 }
 
-/** The durations of SPEC §3 the connection's timers run for. */
+/** The durations of BEHAVIOUR §3 the connection's timers run for. */
 export interface Timings {
   readonly loginTimeoutMs: number;
   readonly interruptionThresholdMs: number;

@@ -1,7 +1,7 @@
 /**
  * Error codes carried by {@link RtmError} and by error frames on the wire.
  *
- * The login codes are the seed SDK's (SPEC §5); the rest name what other
+ * The login codes are the seed SDK's (BEHAVIOUR §5); the rest name what other
  * operations can meet, so that every failure a program sees is a code it can
  * switch on, never a bare message.
  */
@@ -22,14 +22,14 @@ export const ErrorCode = {
   AlreadyLogin: 'ALREADY_LOGIN',
   /** The operation did not complete in its time (the 6 s login timeout). */
   Timeout: 'TIMEOUT',
-  /** A rate limit of SPEC §5 was exceeded; nothing was done. */
+  /** A rate limit of BEHAVIOUR §5 was exceeded; nothing was done. */
   TooOften: 'TOO_OFTEN',
   /** The operation needs a logged-in client. */
   NotLoggedIn: 'NOT_LOGGED_IN',
   /** The operation was cancelled by `logout` before it completed. */
   Canceled: 'CANCELED',
   /**
-   * A count limit of SPEC §5 would be passed: 20 joined channels, 512 subscribed peers,
+   * A count limit of BEHAVIOUR §5 would be passed: 20 joined channels, 512 subscribed peers,
    * 32 attributes, 16 KB of attributes a call.
    */
   LimitExceeded: 'LIMIT_EXCEEDED',

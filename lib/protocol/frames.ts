@@ -109,7 +109,7 @@ export const ServerFrame = v.variant('t', [
   v.object({ t: v.literal('pong') }),
   /** The server's heartbeat, to a login that asked for one: answer `pong` at once. */
   v.object({ t: v.literal('ping') }),
-  /** The session is over and must not come back by itself (SPEC §2, ABORTED). */
+  /** The session is over and must not come back by itself (BEHAVIOUR §2, ABORTED). */
   v.object({ t: v.literal('kicked'), reason: v.picklist(Object.values(KickReason)) }),
   /** The server is going away; reconnect at once rather than after backoff. */
   v.object({ t: v.literal('goaway') }),

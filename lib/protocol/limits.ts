@@ -1,5 +1,5 @@
 /**
- * The limits of SPEC §5, in one place for the client (which refuses early)
+ * The limits of BEHAVIOUR §5, in one place for the client (which refuses early)
  * and the server (which refuses for certain), so both always agree.
  */
 import { ErrorCode } from './error-code.js';
@@ -24,7 +24,7 @@ export const Limits = {
   attributeTotalBytes: 16 * 1024,
   /** Characters of a token (a JWT); longer ones are refused before any work. */
   tokenChars: 2048,
-  /** Bytes of one message (SPEC §7): UTF-8 text, or raw bytes plus the description's UTF-8. */
+  /** Bytes of one message (BEHAVIOUR §7): UTF-8 text, or raw bytes plus the description's UTF-8. */
   messageBytes: 32 * 1024,
 } as const;
 
@@ -34,7 +34,7 @@ export interface RateLimit {
   readonly windowMs: number;
 }
 
-/** Per-client rate limits (SPEC §5). */
+/** Per-client rate limits (BEHAVIOUR §5). */
 export const RateLimits = {
   login: { limit: 2, windowMs: 1000 },
   join: { limit: 50, windowMs: 3000 },
@@ -42,7 +42,7 @@ export const RateLimits = {
   queryOnline: { limit: 10, windowMs: 5000 },
   setAttributes: { limit: 10, windowMs: 5000 },
   getAttributes: { limit: 40, windowMs: 5000 },
-  /** Peer and channel messages together (SPEC §7). */
+  /** Peer and channel messages together (BEHAVIOUR §7). */
   messages: { limit: 180, windowMs: 3000 },
 } as const satisfies Record<string, RateLimit>;
 

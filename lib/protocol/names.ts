@@ -1,5 +1,5 @@
 /**
- * The one definition of a valid uid or channel id (SPEC §5), used by the
+ * The one definition of a valid uid or channel id (BEHAVIOUR §5), used by the
  * client to refuse early and by the server to refuse for certain, so both
  * sides always agree on what a name is.
  */

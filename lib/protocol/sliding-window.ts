@@ -1,6 +1,6 @@
 /**
  * An exact sliding-window rate limit: at most `limit` uses in any window of
- * `windowMs`. Client and server both count messages with it (SPEC §7), so
+ * `windowMs`. Client and server both count messages with it (BEHAVIOUR §7), so
  * they agree to the millisecond on which send is the 181st.
  *
  * Exact rather than estimated: it keeps the times of the last `limit` uses,

@@ -13,7 +13,7 @@ export const PROTOCOL = 'rx-rtm.v1';
  */
 export const MAX_FRAME_BYTES = 48 * 1024;
 
-/** A peer's online status as subscriptions report it (SPEC §4). */
+/** A peer's online status as subscriptions report it (BEHAVIOUR §4). */
 export const PeerStatus = { Online: 'ONLINE', Unreachable: 'UNREACHABLE', Offline: 'OFFLINE' } as const;
 export type PeerStatus = (typeof PeerStatus)[keyof typeof PeerStatus];
 
@@ -25,6 +25,6 @@ export type AttributeOp = (typeof AttributeOp)[keyof typeof AttributeOp];
 export const KickReason = { RemoteLogin: 'REMOTE_LOGIN', BannedByServer: 'BANNED_BY_SERVER' } as const;
 export type KickReason = (typeof KickReason)[keyof typeof KickReason];
 
-/** What a message holds (SPEC §7): UTF-8 text, or raw bytes with an optional description. */
+/** What a message holds (BEHAVIOUR §7): UTF-8 text, or raw bytes with an optional description. */
 export const MessageType = { Text: 'TEXT', Raw: 'RAW' } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];

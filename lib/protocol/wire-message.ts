@@ -1,5 +1,5 @@
 /**
- * A message (SPEC §7) as it travels, inside `sendPeer`, `sendChannel`,
+ * A message (BEHAVIOUR §7) as it travels, inside `sendPeer`, `sendChannel`,
  * `peerMessage` and `channelMessage` frames: its type, and its bytes in
  * base64 (the text's UTF-8; the raw bytes and the description's UTF-8
  * apart). Base64 rather than JSON strings because it bounds a frame: any

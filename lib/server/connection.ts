@@ -1,6 +1,6 @@
 /**
  * One client connection: decodes its frames, checks every request against
- * the SPEC §5 limits, carries it out through the registry and the store,
+ * the BEHAVIOUR §5 limits, carries it out through the registry and the store,
  * and answers it. Bad input gets an error for this connection only and
  * changes nothing; nothing a client sends can throw out of here.
  *

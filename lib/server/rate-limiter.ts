@@ -1,5 +1,5 @@
 /**
- * Per-key rate limits (SPEC §5: logins 2/s, joins 50 per 3 s, …) with memory
+ * Per-key rate limits (BEHAVIOUR §5: logins 2/s, joins 50 per 3 s, …) with memory
  * bounded by the keys seen in the last two windows.
  *
  * A sliding-window estimate: the previous window's count, weighted by how

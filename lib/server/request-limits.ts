@@ -1,8 +1,11 @@
-/** The SPEC §5 rate limits of one node: logins per uid, requests per session. */
+/** The BEHAVIOUR §5 rate limits of one node: logins per uid, requests per session. */
 import { RateLimits, type RateLimit } from '../protocol/limits.js';
 import { RateLimiter } from './rate-limiter.js';
 
-/** Requests a session may make at a limited rate (SPEC §5); messages are counted apart, exactly (server-session.ts). */
+/**
+ * Requests a session may make at a limited rate (BEHAVIOUR §5); messages
+ * are counted apart, exactly (server-session.ts).
+ */
 export type LimitedOp = Exclude<keyof typeof RateLimits, 'login' | 'messages'> | 'renew';
 
 /** Renewals count as logins do. */

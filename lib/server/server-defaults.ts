@@ -7,9 +7,9 @@ export const ServerDefaults = {
   host: '127.0.0.1',
   /** The command's and `npm start`'s port (`startServer` has no default: it takes one). */
   port: 7600,
-  /** How long a session outlives its last frame (SPEC §4). */
+  /** How long a session outlives its last frame (BEHAVIOUR §4). */
   presenceGraceMs: 30_000,
-  /** Silence after which subscribers see a user UNREACHABLE (SPEC §4). */
+  /** Silence after which subscribers see a user UNREACHABLE (BEHAVIOUR §4). */
   unreachableMs: 6_000,
   /** How long a new socket may wait before its login frame. */
   loginWaitMs: 10_000,

@@ -17,7 +17,7 @@ export interface EventBufferBounds {
 }
 
 /**
- * The default bounds: room for messages (SPEC §7). One sender at the full
+ * The default bounds: room for messages (BEHAVIOUR §7). One sender at the full
  * rate of 32 KB messages (180 in 3 s, 7.9 MB in base64) fills it in about
  * 3 s; 5 000 small messages are 28 s of one sender at full rate.
  */
@@ -45,7 +45,7 @@ export class ServerSession implements SessionSnapshot {
   get subscriptions(): Set<string> {
     return (this.subscriptionSet ??= new Set());
   }
-  /** Messages sent in the last 3 s (SPEC §7), exactly, as the client counts them; created on first use. */
+  /** Messages sent in the last 3 s (BEHAVIOUR §7), exactly, as the client counts them; created on first use. */
   private messageWindow: SlidingWindow | undefined;
   get messageRate(): SlidingWindow {
     return (this.messageWindow ??= new SlidingWindow(RateLimits.messages));

@@ -1,5 +1,5 @@
 /**
- * A session's life on the node that holds it (SPEC §4), as one pure, total
+ * A session's life on the node that holds it (BEHAVIOUR §4), as one pure, total
  * function like the client's connection transition: given the session's
  * phase (and when it was last heard) and an event, the next phase and the
  * effects to run, in order. No clock, store, socket or telemetry is touched
@@ -39,7 +39,7 @@ export interface SessionSnapshot {
   readonly lastFrameAt: number;
 }
 
-/** The presence timings (SPEC §4); `unreachableMs` is never more than `graceMs`. */
+/** The presence timings (BEHAVIOUR §4); `unreachableMs` is never more than `graceMs`. */
 export interface PresenceTimes {
   readonly graceMs: number;
   readonly unreachableMs: number;

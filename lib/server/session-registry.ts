@@ -6,7 +6,7 @@
  *
  * Ownership of a uid, channels, attributes and bans live in the store,
  * shared by every node; sockets, timers and delivery stay here. A session
- * outlives its socket by the presence grace (SPEC §4, counted from the last
+ * outlives its socket by the presence grace (BEHAVIOUR §4, counted from the last
  * frame received), so a client back in time resumes it and gets the events
  * it missed, on this node or, with a gap to reconcile, on another.
  */
@@ -51,7 +51,7 @@ export interface SessionRegistryOptions {
   apps: ReadonlyMap<string, string>;
   store: PresenceStore;
   presenceGraceMs: number;
-  /** Silence after which subscribers see UNREACHABLE (SPEC §4: 6 s). */
+  /** Silence after which subscribers see UNREACHABLE (BEHAVIOUR §4: 6 s). */
   unreachableMs: number;
   /** What each session holds for a client whose link is down. */
   eventBuffer: EventBufferBounds;
@@ -231,7 +231,7 @@ export class SessionRegistry {
     if (session.peer === peer) session.peer = undefined;
   }
 
-  /** Counts a request against its SPEC §5 rate; false when over it. */
+  /** Counts a request against its BEHAVIOUR §5 rate; false when over it. */
   take(op: LimitedOp, session: ServerSession): boolean {
     return this.limits.take(op, session.id, this.options.clock.monotonic());
   }

@@ -34,9 +34,9 @@ export interface ServerOptions {
   host?: string;
   /** App id to app secret, as an object or a Map. */
   apps: Readonly<Record<string, string>> | ReadonlyMap<string, string>;
-  /** How long a session outlives its last frame (SPEC §4); default 30 000 ms. */
+  /** How long a session outlives its last frame (BEHAVIOUR §4); default 30 000 ms. */
   presenceGraceMs?: number;
-  /** Silence after which subscribers see a user UNREACHABLE (SPEC §4); default 6 000 ms. */
+  /** Silence after which subscribers see a user UNREACHABLE (BEHAVIOUR §4); default 6 000 ms. */
   unreachableMs?: number;
   /** Shared state; default an in-memory store (one server), or Redis with `redisUrl`. */
   store?: PresenceStore;

@@ -1,5 +1,5 @@
 /**
- * Tokens (SPEC §6) are standard JWTs (RFC 7519) signed with the app's secret
+ * Tokens (BEHAVIOUR §6) are standard JWTs (RFC 7519) signed with the app's secret
  * by HS256, so that any JWT library can mint them: header
  * `{"alg":"HS256","typ":"JWT"}`, claims `sub` (the uid), `aud` (the app id,
  * or an array holding it, as golang-jwt writes it),

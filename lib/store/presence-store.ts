@@ -66,7 +66,7 @@ export interface MessageSend {
   readonly message: SentMessage;
 }
 
-/** How offline messages are kept (SPEC §7): per receiver, at most `limit`, oldest dropped first; for `ttlMs`. */
+/** How offline messages are kept (BEHAVIOUR §7): per receiver, at most `limit`, oldest dropped first; for `ttlMs`. */
 export const OfflineMessages = { limit: 200, ttlMs: 7 * 24 * 3600 * 1000 } as const;
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Peer and channel messages against the fake server on virtual time: what
  * goes on the wire, what arrives (byte for byte), every refusal with its
- * code and nothing sent, and the SPEC §7 promises of a send on a bad
+ * code and nothing sent, and the BEHAVIOUR §7 promises of a send on a bad
  * link: it waits, goes out once, times out only if it never left, and is
  * never re-sent on a new session. Latency is 10 ms each way; alice is
  * CONNECTED at 30 ms, bob at 40 ms.
@@ -172,7 +172,7 @@ describe('messages (marbles)', () => {
     });
   });
 
-  describe('on a bad link (SPEC §7)', () => {
+  describe('on a bad link (BEHAVIOUR §7)', () => {
     it('re-sends a send whose answer was lost, same id, on the resumed link: delivered once', async () => {
       const scheduler = testScheduler();
       const { client, server, bob, heard } = aliceAndBob(scheduler);

@@ -1,5 +1,5 @@
 /**
- * SPEC §4 on virtual time: what the client sends and emits when its link
+ * BEHAVIOUR §4 on virtual time: what the client sends and emits when its link
  * comes back, by what the server kept (docs/PROTOCOL.md, "Events, sequence
  * numbers and resuming"). Latency is 10 ms each way; alice is CONNECTED at
  * 30 ms and sets up, at 100, channels, a subscription and attributes that
@@ -231,7 +231,7 @@ describe('re-sync after the link comes back (marbles)', () => {
       );
     });
   });
-  describe("a peer's view (SPEC §4), alice and bob on one server", () => {
+  describe("a peer's view (BEHAVIOUR §4), alice and bob on one server", () => {
     /**
      * Alice joins room at 100 (answered at 120), bob at 200 (alice hears him
      * at 220); bob's socket drops at 1000 and he is back at 1520; he logs

@@ -1,6 +1,6 @@
 /**
  * Marble tests of the client against a scripted server on virtual time: one
- * test per row of SPEC §2 and per timing of SPEC §3, each asserting the
+ * test per row of BEHAVIOUR §2 and per timing of BEHAVIOUR §3, each asserting the
  * exact (state, reason) pairs at their exact times.
  */
 import { expect } from 'chai';
@@ -149,7 +149,7 @@ describe('RtmClient (marbles)', () => {
     });
   });
 
-  describe('interruption (SPEC §3: 4 s threshold)', () => {
+  describe('interruption (BEHAVIOUR §3: 4 s threshold)', () => {
     it('announces RECONNECTING / INTERRUPTED between 4 s and 4 s + heartbeat after a half-open link goes dark', () => {
       // Then CONNECTED / LOGIN_SUCCESS when it heals.
       const scheduler = testScheduler();
@@ -380,7 +380,7 @@ describe('RtmClient (marbles)', () => {
     });
   });
 
-  describe('a background tab (SPEC §3.3: timers a minute late)', () => {
+  describe('a background tab (BEHAVIOUR §3.3: timers a minute late)', () => {
     it('timers firing once a minute for 5 min: CONNECTED on one socket as the server pings; events at once', () => {
       const scheduler = testScheduler();
       const { timers, control } = throttledTimers(scheduler, 60_000);

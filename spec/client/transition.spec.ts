@@ -1,6 +1,6 @@
 /**
  * The transition function alone: total over every state × event, and each
- * row of SPEC §2 as data in, data out.
+ * row of BEHAVIOUR §2 as data in, data out.
  */
 import { expect } from 'chai';
 import type { ConnectionEvent } from '../../lib/client/connection-event.js';
@@ -80,7 +80,7 @@ describe('transition', () => {
     }
   });
 
-  describe('SPEC §2, row by row', () => {
+  describe('BEHAVIOUR §2, row by row', () => {
     const step = (state: ConnectionState, event: ConnectionEvent) => {
       const { snapshot, actions } = transition(snapshots[state], event);
       return { state: snapshot.state, reason: snapshot.reason, actions };

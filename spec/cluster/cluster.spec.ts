@@ -38,7 +38,7 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       const peer = await cluster().user('kick-peer', 0);
       await Cluster.join(first, 'kick-room');
       const { log } = await Cluster.join(peer, 'kick-room');
-      await sleep(600); // SPEC §5: at most 2 logins of a uid a second
+      await sleep(600); // BEHAVIOUR §5: at most 2 logins of a uid a second
       const sent = performance.now();
       const second = await cluster().user('kick-a', 1);
       const aborted = await first.states.waitFor('ABORTED/REMOTE_LOGIN', 1000);

@@ -221,7 +221,7 @@ describe('connection over real sockets (integration)', function () {
     const { client: alice } = client();
     await alice.login({ uid: 'alice', token: token('alice') });
     await alice.renewToken(token('alice'));
-    await sleep(1000); // SPEC §5: at most two logins or renewals a second
+    await sleep(1000); // BEHAVIOUR §5: at most two logins or renewals a second
     const error = await alice.renewToken(token('bob')).catch((e: { code: string }) => e.code);
     expect(error).to.equal('INVALID_TOKEN');
   });

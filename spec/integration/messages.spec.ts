@@ -1,5 +1,5 @@
 /**
- * SPEC §7 end to end: the real client and server, links cut by the fault
+ * BEHAVIOUR §7 end to end: the real client and server, links cut by the fault
  * proxy. For every sender and receiver, messages arrive in the order they
  * were sent, each exactly once, through the receiver's dark link, its
  * RECONNECTING within the grace, the sender's own dark link while it keeps

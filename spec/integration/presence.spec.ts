@@ -1,5 +1,5 @@
 /**
- * SPEC §4 end to end: the real client and server, links cut by the fault
+ * BEHAVIOUR §4 end to end: the real client and server, links cut by the fault
  * proxy. The seed's whole story runs on the default timings (30 s grace,
  * 4 s threshold) on the real clock; the variations shorten the grace
  * through server options.
@@ -210,7 +210,7 @@ describe('presence over real sockets (integration)', function () {
       await a1.client.createChannel('room').join();
       await log.next('joined', 'A', 2000);
       const at = performance.now();
-      await sleep(1000); // SPEC §5: at most two logins of a uid a second
+      await sleep(1000); // BEHAVIOUR §5: at most two logins of a uid a second
       const a2 = await user('A', false);
       await a1.states.waitFor('ABORTED/REMOTE_LOGIN', 2000);
       expect((await log.next('left', 'A', 1000, at)) - at).to.be.below(1000 + 200 + SLACK_MS);

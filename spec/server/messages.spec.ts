@@ -1,5 +1,5 @@
 /**
- * Messages on the real server, frame by frame (SPEC §7): what a send is
+ * Messages on the real server, frame by frame (BEHAVIOUR §7): what a send is
  * answered, what each receiver gets (and the sender does not), every bad
  * frame refused with its code and nothing delivered, a repeated id
  * answered alike and delivered once, the 180-in-3-s rate, and delivery to

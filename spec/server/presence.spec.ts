@@ -1,5 +1,5 @@
 /**
- * Channels, presence, attributes, online status and the SPEC §5 limits, over
+ * Channels, presence, attributes, online status and the BEHAVIOUR §5 limits, over
  * real sockets in the raw protocol (lib/protocol/frames.ts). Every frame a
  * test reads is compared whole; `quiet` proves that nothing else came.
  */

@@ -1,5 +1,5 @@
 /**
- * The soak's account of messages (SPEC §7): every send with its outcome,
+ * The soak's account of messages (BEHAVIOUR §7): every send with its outcome,
  * every arrival, and the windows in which a receiver may have lost its
  * session; then what must hold, as a list of violations:
  *
