@@ -2,7 +2,8 @@
  * The client's public face: argument checks, rate limits and the API of
  * the original SDK over the running {@link Connection} (state, link,
  * timers) and the {@link Session} (requests, channels, attributes, online
- * status) it drives.
+ * status) it drives. (Over 300 lines: the SDK's API is wide, a short method
+ * per call; the logic lives in the files it delegates to.)
  */
 import { filter, firstValueFrom, fromEvent, map, merge, NEVER, type Observable, race, skip, Subject } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';

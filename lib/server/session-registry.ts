@@ -2,7 +2,8 @@
  * The sessions this node holds, from login to their end: logins and
  * resumes, kicks and bans, and the runner of each session's transition
  * (session-life.ts) over the presence clock (presence-clock.ts) and the
- * store's events (store-events.ts).
+ * store's events (store-events.ts). (Over 300 lines: the one owner of this
+ * node's sessions; each of its steps is a few lines handing off to those files.)
  *
  * Ownership of a uid, channels, attributes and bans live in the store,
  * shared by every node; sockets, timers and delivery stay here. A session

@@ -1,7 +1,9 @@
 /**
  * The store of a cluster: several server nodes share presence through one
  * Redis (see docs/CLUSTER.md for the design and the reasons). This file is
- * the store's operations; its parts are in ./redis/:
+ * the store's operations; its parts are in ./redis/. (Over 300 lines: it
+ * implements the whole PresenceStore interface, a short method per operation.)
+ *
  *
  * - State lives in keys, one hash tag per app (`rtm:{app}:…`, served-app.ts);
  *   every change is one Lua script (scripts/), atomic across nodes, whose
