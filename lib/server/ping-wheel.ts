@@ -23,12 +23,6 @@ interface Ring {
   next: number;
 }
 
-/** Where a session sits in the wheel: its ring and its slot. */
-export interface PingPlace {
-  readonly ring: Ring;
-  readonly slot: number;
-}
-
 export class PingWheel {
   private readonly rings = new Map<number, Ring>();
   /** The last tick handled (monotonic ms / tickMs). */
@@ -61,14 +55,12 @@ export class PingWheel {
     const slot = ring.next;
     ring.next = (slot + 1) % ticks;
     ring.slots[slot].add(session);
-    session.pingPlace = { ring, slot };
+    session.pingSlot = ring.slots[slot];
   }
 
   delete(session: ServerSession): void {
-    const place = session.pingPlace;
-    if (!place) return;
-    place.ring.slots[place.slot].delete(session);
-    session.pingPlace = undefined;
+    session.pingSlot?.delete(session);
+    session.pingSlot = undefined;
   }
 
   /**

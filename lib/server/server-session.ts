@@ -7,7 +7,6 @@ import { RateLimits } from '../protocol/limits.js';
 import { SlidingWindow } from '../protocol/sliding-window.js';
 import { EventBuffer } from './event-buffer.js';
 import type { Peer } from './peer.js';
-import type { PingPlace } from './ping-wheel.js';
 import { SessionPhase, type SessionSnapshot } from './session-life.js';
 
 /** How much a session may hold for a client whose link is down. */
@@ -31,8 +30,8 @@ export class ServerSession implements SessionSnapshot {
   /** Where the session is in its life (session-life.ts); only the registry moves it. */
   phase: SessionPhase = SessionPhase.Online;
   tokenExpiresAt: number;
-  /** Where the server's heartbeat pings it (ping-wheel.ts); undefined: the client pings, the server answers. */
-  pingPlace: PingPlace | undefined;
+  /** The ping-wheel slot (ping-wheel.ts) that pings it; undefined: the client pings, the server answers. */
+  pingSlot: Set<ServerSession> | undefined;
   /** Channels joined, mirrored from the store so the node can index and clean up without asking it. */
   private channelSet: Set<string> | undefined;
   /** Created on first use: most sessions never join a channel. */

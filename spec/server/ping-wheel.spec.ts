@@ -5,7 +5,7 @@ import type { ServerSession } from '../../lib/server/server-session.js';
 /** A session that records when it is pinged. */
 function session(name: string, log: string[]): ServerSession {
   const peer = { sendText: (text: string) => void log.push(`${name} ${text}`) };
-  return { peer, pingPlace: undefined } as unknown as ServerSession;
+  return { peer, pingSlot: undefined } as unknown as ServerSession;
 }
 
 describe('PingWheel', () => {
