@@ -4,7 +4,7 @@
  * package, where neither the page's sources nor esbuild are.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { bundleDemoPage } from '../lib/server/demo.js';
+import { bundleDemoPage } from '../lib/server/demo/demo-server.js';
 
 const out = new URL('../dist/demo/', import.meta.url);
 const page = await bundleDemoPage({ sourceMap: false });

@@ -28,7 +28,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, type Invocation } from './cli/command-line.js';
-import { closeOnSignals, runDemo } from './demo-main.js';
+import { closeOnSignals, runDemo } from './demo/run-demo.js';
 import { ExitCode, NAME, UsageError, type CliIo } from './cli/io.js';
 import { serve, type CliOutcome } from './cli/serve.js';
 import { handleSignals } from './cli/signals.js';

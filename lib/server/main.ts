@@ -6,7 +6,7 @@
  * for any uid and can cut links. Production runs `rx-rtm-server` (cli.ts):
  * secrets from a file, JSON logs, /healthz and /metrics.
  */
-import { closeOnSignals, runDemo } from './demo-main.js';
+import { closeOnSignals, runDemo } from './demo/run-demo.js';
 
 const demo = await runDemo(
   {

@@ -12,7 +12,7 @@ export interface WrappedSocket {
 
 /**
  * Something standing between every socket and the session logic, both
- * ways: the demo's link control (demo-link-control.ts). The production
+ * ways: the demo's link control (demo/link-control.ts). The production
  * server has none, and pays nothing for the possibility.
  */
 export interface SocketWrapper {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
 import { createClient, type RtmClient } from '../../lib/node.js';
-import { startDemo, type DemoServer } from '../../lib/server/demo.js';
+import { startDemo, type DemoServer } from '../../lib/server/demo/demo-server.js';
 import { startServer, verifyToken } from '../../lib/server/index.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
 

@@ -1,5 +1,5 @@
 /**
- * Drives the demo page (demo/, served by lib/server/demo.ts) in a real
+ * Drives the demo page (demo/, served by lib/server/demo/demo-server.ts) in a real
  * Chromium through playwright-core: one server and one browser per test,
  * both closed after it.
  */
@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startDemo, type DemoServer } from '../../lib/server/demo.js';
+import { startDemo, type DemoServer } from '../../lib/server/demo/demo-server.js';
 
 /** The Chromium to drive: `$CHROMIUM_PATH`, else Debian's. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

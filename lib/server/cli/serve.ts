@@ -2,7 +2,7 @@
  * The command's server: `startServer` with the settings read, JSON logs
  * (pino) on stdout, `/healthz` and `/metrics`, and a shutdown that logs.
  */
-import type { DemoServer } from '../demo.js';
+import type { DemoServer } from '../demo/demo-server.js';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { redactRedisUrl, StoreUnavailableError } from '../../store/redis-store.js';

@@ -22,13 +22,13 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { nameProblem } from '../protocol/names.js';
-import { LinkControl, MAX_CUT_MS } from './demo-link-control.js';
-import { operationsRoutes } from './operations.js';
-import { onlyMethods, sendBody, sendJson } from './http-reply.js';
-import { ServerDefaults } from './server-defaults.js';
-import { startServerWith, type HttpRoute, type RtmServer } from './start-server.js';
-import { createToken } from './token.js';
+import { nameProblem } from '../../protocol/names.js';
+import { LinkControl, MAX_CUT_MS } from './link-control.js';
+import { operationsRoutes } from '../operations.js';
+import { onlyMethods, sendBody, sendJson } from '../http-reply.js';
+import { ServerDefaults } from '../server-defaults.js';
+import { startServerWith, type HttpRoute, type RtmServer } from '../start-server.js';
+import { createToken } from '../token.js';
 
 export interface DemoOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -63,9 +63,9 @@ export interface DemoServer {
 }
 
 /** The page's sources, in a checkout. */
-const DEMO_SOURCES = new URL('../../demo/', import.meta.url);
+const DEMO_SOURCES = new URL('../../../demo/', import.meta.url);
 /** The page built at pack time (scripts/build-demo.ts), beside the compiled server in an installed package. */
-const DEMO_BUILT = new URL('../demo/', import.meta.url);
+const DEMO_BUILT = new URL('../../demo/', import.meta.url);
 
 /** What the demo serves: the page, its style, its script and (from sources) the script's source map. */
 export interface DemoPage {

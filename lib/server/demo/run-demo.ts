@@ -3,8 +3,8 @@
  * from the installed package (`rx-rtm-server demo`): the server with the
  * demo page, and what to paste into a client.
  */
-import { startDemo, type DemoServer } from './demo.js';
-import { createToken } from './token.js';
+import { startDemo, type DemoServer } from './demo-server.js';
+import { createToken } from '../token.js';
 
 export interface DemoRunOptions {
   port: number;

@@ -22,9 +22,9 @@
  * comes back delivers, late but in order.
  */
 import type { RawData, WebSocket } from 'ws';
-import { rawText } from './raw-text.js';
-import type { Peer } from './peer.js';
-import type { Receive, SocketWrapper, WrappedSocket } from './socket-wrapper.js';
+import { rawText } from '../raw-text.js';
+import type { Peer } from '../peer.js';
+import type { Receive, SocketWrapper, WrappedSocket } from '../socket-wrapper.js';
 
 /** The longest cut, ms: long enough to outlast any presence grace a demo would use. */
 export const MAX_CUT_MS = 10 * 60_000;
