@@ -1,8 +1,9 @@
 /**
  * Types for the part of agora-token's AccessToken2 implementation that
- * token-agora.ts uses: the package's own typings declare its builders only,
- * not the class that parses and verifies a token. Field names are the
- * package's (version pinned in package.json for that reason).
+ * token-agora.ts uses (and its spec, to build tokens with a given issue
+ * time): the package's own typings declare its builders only, not the class
+ * that parses and verifies a token. Field names are the package's (version
+ * pinned in package.json for that reason).
  */
 declare module 'agora-token/src/AccessToken2.js' {
   /** One service of a parsed token. */
@@ -31,10 +32,25 @@ declare module 'agora-token/src/AccessToken2.js' {
     getServices(serviceType: number): ParsedService[];
   }
 
+  /** A token being built: `issueTs` in seconds since the epoch, `expire` in seconds after it. */
+  interface AccessToken2Builder {
+    add_service(service: ServiceRtmBuilder): void;
+    /** The token, or '' when the app id or certificate is not 32 hex digits. */
+    build(): string;
+  }
+
+  interface ServiceRtmBuilder {
+    /** `expire`: seconds after the token's issue time. */
+    add_privilege(privilege: number, expire: number): void;
+  }
+
   const accessToken2: {
-    AccessToken2: new () => ParsedAccessToken2;
+    AccessToken2: {
+      new (): ParsedAccessToken2;
+      new (appId: string, appCertificate: string, issueTs: number, expire: number): AccessToken2Builder;
+    };
     kRtmServiceType: number;
-    ServiceRtm: { readonly kPrivilegeLogin: number };
+    ServiceRtm: { new (userId: string): ServiceRtmBuilder; readonly kPrivilegeLogin: number };
   };
   export default accessToken2;
   export type { ParsedAccessToken2, ParsedRtmService };
