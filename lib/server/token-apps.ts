@@ -44,7 +44,7 @@ export function appConfigProblem(appId: string, config: unknown): string | undef
   if (unknownKey !== undefined) return `has ${JSON.stringify(unknownKey)}: only agoraAppCertificate is known`;
   const { agoraAppCertificate } = config as Partial<AgoraAppConfig>;
   if (typeof agoraAppCertificate !== 'string' || !AGORA_ID.test(agoraAppCertificate)) {
-    return 'must have an agoraAppCertificate of 32 hex digits, as the vendor console shows it';
+    return 'must have an agoraAppCertificate of 32 hex digits';
   }
   if (!AGORA_ID.test(appId))
     return 'must have an id of 32 hex digits to take AccessToken2 tokens (agoraAppCertificate)';

@@ -135,18 +135,14 @@ describe('AccessToken2 tokens (the vendor token builder)', function () {
       [
         'a certificate of 31 hex digits',
         { [APP]: { agoraAppCertificate: CERT.slice(1) } },
-        `apps: app "${APP}" must have an agoraAppCertificate of 32 hex digits, as the vendor console shows it`,
+        `apps: app "${APP}" must have an agoraAppCertificate of 32 hex digits`,
       ],
       [
         'a certificate that is not hex',
         { [APP]: { agoraAppCertificate: 'g'.repeat(32) } },
-        `apps: app "${APP}" must have an agoraAppCertificate of 32 hex digits, as the vendor console shows it`,
+        `apps: app "${APP}" must have an agoraAppCertificate of 32 hex digits`,
       ],
-      [
-        'no certificate',
-        { [APP]: {} },
-        `apps: app "${APP}" must have an agoraAppCertificate of 32 hex digits, as the vendor console shows it`,
-      ],
+      ['no certificate', { [APP]: {} }, `apps: app "${APP}" must have an agoraAppCertificate of 32 hex digits`],
       [
         'a misspelt key',
         { [APP]: { agoraCertificate: CERT } },
