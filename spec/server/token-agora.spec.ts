@@ -5,6 +5,7 @@
  * refusal has its exact code; the expiry the server reports is the token's.
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { deflateSync, inflateSync } from 'node:zlib';
 import builders from 'agora-token';
@@ -13,6 +14,7 @@ import { createClient, type RtmClient } from '../../lib/node.js';
 import { createToken, startServer, type RtmServer, type ServerClock } from '../../lib/server/index.js';
 import { verifyAgoraToken } from '../../lib/server/token-agora.js';
 import { RawClient } from './raw-client.js';
+import { mintToken as mintWithAgoraToken } from './token-examples/mint-with-agora-token.js';
 
 const { RtmTokenBuilder, RtcTokenBuilder, RtcRole } = builders;
 const { AccessToken2, ServiceRtm } = accessToken2;
@@ -212,6 +214,13 @@ describe('AccessToken2 tokens (the vendor token builder)', function () {
       expect(await login('bob', both)).to.equal('CONNECTED');
       const jwt = createToken({ appId: JWT_APP, appSecret: SECRET, uid: 'carol', expiresInSeconds: 60 });
       expect(await login('carol', jwt, JWT_APP)).to.equal('CONNECTED');
+    });
+
+    it('the docs/TOKENS.md backend example mints a token that logs in; the docs show it as it is', async () => {
+      expect(await login('frank', mintWithAgoraToken(APP, CERT, 'frank'))).to.equal('CONNECTED');
+      const example = new URL('./token-examples/mint-with-agora-token.ts', import.meta.url);
+      const docs = readFileSync(new URL('../../docs/TOKENS.md', import.meta.url), 'utf8');
+      expect(docs).to.include(`\`\`\`ts\n${readFileSync(example, 'utf8')}\`\`\`\n`);
     });
 
     it('refuses another uid, another app id, a tampered token and an expired one, each with its code', async () => {
