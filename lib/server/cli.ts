@@ -5,7 +5,8 @@
  *   rx-rtm-server [--host h] [--port p] [--apps-file f] [...]   serve
  *   rx-rtm-server token --app <id> --uid <uid> [--expires-in s]  print a token
  *
- * Every flag has an environment variable (flags win). App secrets come from
+ * Every flag has an environment variable (flags win). App secrets (or the
+ * vendor's app certificates, `{ "agoraAppCertificate": "…" }`) come from
  * a JSON file (`--apps-file`, `RTM_APPS_FILE`) or from `RTM_APPS`, never
  * from a flag, where any user of the machine could read them in the
  * process list. Bad input prints one line to stderr and exits 2.

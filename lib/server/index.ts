@@ -6,6 +6,7 @@
  */
 export { startServer, type HttpRoute, type RtmServer, type ServerOptions } from './start-server.js';
 export { createToken, verifyToken, type CreateTokenOptions, type TokenCheck } from './token.js';
+export type { AgoraAppConfig, AppConfig } from './token-apps.js';
 export type { ServerClock } from './server-clock.js';
 export { noTelemetry, type LoginResult, type Telemetry } from './telemetry.js';
 export { MemoryStore } from '../store/memory-store.js';

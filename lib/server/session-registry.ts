@@ -30,7 +30,7 @@ import { SessionEffects } from './session-effects.js';
 import { SessionPhase, sessionTransition, type SessionEvent } from './session-life.js';
 import { handleStoreEvent, peerMessageBody, type ClaimNews, type StoreEventTarget } from './store-events.js';
 import type { Telemetry } from './telemetry.js';
-import { verifyToken } from './token.js';
+import { verifyAppToken, type AppCredential } from './token-apps.js';
 
 export interface LoginRequest {
   appId: string;
@@ -48,8 +48,8 @@ export type LoginOutcome =
   | { ok: false; kicked: KickReason };
 
 export interface SessionRegistryOptions {
-  /** App id to app secret. */
-  apps: ReadonlyMap<string, string>;
+  /** App id to what its tokens are checked with. */
+  apps: ReadonlyMap<string, AppCredential>;
   store: PresenceStore;
   presenceGraceMs: number;
   /** Silence after which subscribers see UNREACHABLE (BEHAVIOUR §4: 6 s). */
@@ -132,14 +132,14 @@ export class SessionRegistry {
 
   private async tryLogin(request: LoginRequest): Promise<LoginOutcome> {
     const { appId, uid, token, resume } = request;
-    const secret = this.options.apps.get(appId);
-    if (secret === undefined) return refusal(ErrorCode.InvalidAppId, 'unknown app id');
+    const app = this.options.apps.get(appId);
+    if (app === undefined) return refusal(ErrorCode.InvalidAppId, 'unknown app id');
     const problem = nameProblem(uid);
     if (problem) return refusal(ErrorCode.InvalidArgument, `uid ${problem}`);
     if (!this.limits.login(userKey(appId, uid), this.options.clock.monotonic())) {
       return refusal(ErrorCode.TooOften, `more than ${RateLimits.login.limit} logins a second`);
     }
-    const check = verifyToken(token, appId, uid, secret, this.options.clock.wall());
+    const check = verifyAppToken(app, token, appId, uid, this.options.clock.wall());
     if (!check.ok)
       return refusal(check.code, check.code === ErrorCode.TokenExpired ? 'token expired' : 'token invalid');
 
@@ -240,8 +240,8 @@ export class SessionRegistry {
   /** Replaces the session's token, answering its new expiry. */
   renew(session: ServerSession, token: string): { ok: true; expiresAt: number } | Refusal {
     if (!this.take('renew', session)) return refusal(ErrorCode.TooOften, `renewToken refused: ${ErrorCode.TooOften}`);
-    const secret = this.options.apps.get(session.appId)!;
-    const check = verifyToken(token, session.appId, session.uid, secret, this.options.clock.wall());
+    const app = this.options.apps.get(session.appId)!;
+    const check = verifyAppToken(app, token, session.appId, session.uid, this.options.clock.wall());
     if (!check.ok) return refusal(check.code, `renewToken refused: ${check.code}`);
     session.tokenExpiresAt = check.expiresAt;
     return { ok: true, expiresAt: check.expiresAt };

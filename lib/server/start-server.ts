@@ -24,6 +24,7 @@ import { sendEveryoneAway } from './shutdown.js';
 import type { SocketWrapper } from './socket-wrapper.js';
 import { EVENT_BUFFER, type EventBufferBounds } from './server-session.js';
 import { noTelemetry, type Telemetry } from './telemetry.js';
+import { appCredentials, type AppConfig } from './token-apps.js';
 
 export type { HttpRoute } from './http-front.js';
 
@@ -32,8 +33,11 @@ export interface ServerOptions {
   port: number;
   /** Address to listen on; defaults to 127.0.0.1. */
   host?: string;
-  /** App id to app secret, as an object or a Map. */
-  apps: Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+  /**
+   * App id to its secret (rx-rtm's JWTs) or `{ agoraAppCertificate }` (the vendor's AccessToken2 tokens,
+   * BEHAVIOUR §9.1), as an object or a Map; an entry that could never verify a token throws here.
+   */
+  apps: Readonly<Record<string, AppConfig>> | ReadonlyMap<string, AppConfig>;
   /** How long a session outlives its last frame (BEHAVIOUR §4); default 30 000 ms. */
   presenceGraceMs?: number;
   /** Silence after which subscribers see a user UNREACHABLE (BEHAVIOUR §4); default 6 000 ms. */
@@ -124,7 +128,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     clock = systemClock,
   } = options;
   const originAllowed = originCheck(options.allowedOrigins);
-  const apps = options.apps instanceof Map ? options.apps : new Map(Object.entries(options.apps));
+  const apps = appCredentials(options.apps);
   const ownStore = !options.store;
   // Connects (and fails the start) before anything listens.
   const store =

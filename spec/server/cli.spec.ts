@@ -17,13 +17,19 @@ import {
   type RunningServer,
 } from '../../lib/server/cli.js';
 import { PROTOCOL } from '../../lib/protocol/frames.js';
+import agoraToken from 'agora-token';
 import { createToken, verifyToken } from '../../lib/server/index.js';
+import { verifyAgoraToken } from '../../lib/server/token-agora.js';
 import { RawClient } from './raw-client.js';
 import { freePort, RedisProcess, requireRedis } from '../support/redis-process.js';
 
 const SECRET = 'cli-spec-secret-0123456789';
 const OTHER_SECRET = 'cli-spec-other-secret-xyz';
 const APPS = JSON.stringify({ demo: SECRET, other: OTHER_SECRET });
+/** An app that takes the vendor's AccessToken2 tokens (BEHAVIOUR §9.1), beside a JWT app. */
+const AGORA_APP = '0123456789abcdef0123456789abcdef';
+const AGORA_CERT = 'fedcba9876543210fedcba9876543210';
+const MIXED_APPS = JSON.stringify({ demo: SECRET, [AGORA_APP]: { agoraAppCertificate: AGORA_CERT } });
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'lib/server/cli.ts');
 
@@ -393,6 +399,24 @@ describe('rx-rtm-server (cli.ts)', function () {
         { ...apps, RTM_REDIS_URL: 'redis-host:6379' },
         'RTM_REDIS_URL must be a URL like redis://[user:password@]host:6379[/db] or rediss://…',
       ],
+      [
+        'an app certificate that is not 32 hex digits (never shown)',
+        [],
+        { RTM_APPS: JSON.stringify({ [AGORA_APP]: { agoraAppCertificate: `${AGORA_CERT}0` } }) },
+        `RTM_APPS: app "${AGORA_APP}" must have an agoraAppCertificate of 32 hex digits`,
+      ],
+      [
+        'an app with a certificate whose id is not 32 hex digits',
+        [],
+        { RTM_APPS: JSON.stringify({ demo: { agoraAppCertificate: AGORA_CERT } }) },
+        'RTM_APPS: app "demo" must have an id of 32 hex digits to take AccessToken2 tokens (agoraAppCertificate)',
+      ],
+      [
+        'an app entry with an unknown key',
+        [],
+        { RTM_APPS: JSON.stringify({ [AGORA_APP]: { appCertificate: AGORA_CERT } }) },
+        `RTM_APPS: app "${AGORA_APP}" has "appCertificate": only agoraAppCertificate is known`,
+      ],
     ];
     for (const [what, argv, env, message] of cases) {
       it(what, () => expectUsageError(argv, env, message));
@@ -426,6 +450,23 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(expiresAt).to.be.within(before - (before % 1000) + 120_000, Date.now() + 120_000);
       expect(verifyToken(token, 'other', 'bob', OTHER_SECRET)).to.deep.equal({ ok: false, code: 'INVALID_TOKEN' });
       expect(verifyToken(token, 'demo', 'alice', SECRET)).to.deep.equal({ ok: false, code: 'INVALID_TOKEN' });
+    });
+
+    it('an agoraAppCertificate app: prints an AccessToken2 (the vendor builder) for --expires-in', async () => {
+      const before = Date.now();
+      const run = io(['token', '--app', AGORA_APP, '--uid', 'alice', '--expires-in', '120'], { RTM_APPS: MIXED_APPS });
+      expect(await main(run.io)).to.deep.equal({ kind: 'exited', exitCode: 0 });
+      expect(run.stderr.text).to.equal('');
+      expect(run.stdout.text).to.match(/^007[A-Za-z0-9+/]+=*\n$/);
+      const token = run.stdout.text.trim();
+      const check = verifyAgoraToken(token, AGORA_APP, 'alice', AGORA_CERT);
+      expect(check.ok, JSON.stringify(check)).to.equal(true);
+      // The issue time is in whole seconds, rounded down.
+      expect((check as { expiresAt: number }).expiresAt).to.be.within(
+        before - (before % 1000) + 120_000,
+        Date.now() + 120_000,
+      );
+      expect(verifyAgoraToken(token, AGORA_APP, 'bob', AGORA_CERT)).to.deep.equal({ ok: false, code: 'INVALID_TOKEN' });
     });
 
     it('lasts 1 h by default; takes the apps file before or after the subcommand, or from RTM_APPS_FILE', async () => {
@@ -531,6 +572,26 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(after[1]).to.include({ reason: 'test', sessions: 0 });
     });
 
+    it("an apps file with a certificate entry: its app logs in with the vendor's token, the JWT app too", async () => {
+      const path = appsFile('mixed.json', MIXED_APPS);
+      const run = io(['--port', '0', '--apps-file', path]);
+      const outcome = await main(run.io);
+      expect(outcome.kind, run.stderr.text).to.equal('serving');
+      const server = (outcome as Extract<CliOutcome, { kind: 'serving' }>).running;
+      running.push(server);
+      expect(JSON.parse(run.stdout.text.trim()) as Record<string, unknown>).to.include({ msg: 'listening', apps: 2 });
+      expect(run.stdout.text).not.to.include(AGORA_CERT);
+      const vendor = await RawClient.connect(server.server.url);
+      const token = agoraToken.RtmTokenBuilder.buildToken(AGORA_APP, AGORA_CERT, 'alice', 60);
+      expect(await vendor.request({ t: 'login', app: AGORA_APP, uid: 'alice', token })).to.include({ t: 'welcome' });
+      const jwt = await RawClient.connect(server.server.url);
+      const secretToken = createToken({ appId: 'demo', appSecret: SECRET, uid: 'alice', expiresInSeconds: 60 });
+      expect(await jwt.request({ t: 'login', app: 'demo', uid: 'alice', token: secretToken })).to.include({
+        t: 'welcome',
+      });
+      expect(server.server.sessionCount).to.equal(2);
+    });
+
     it('a port already taken: one line on stderr, exit 1', async () => {
       const blocker: Server = createServer();
       blocker.listen(0, '127.0.0.1');
@@ -588,6 +649,23 @@ describe('rx-rtm-server (cli.ts)', function () {
         members: ['alice'],
       });
       expect(server.server.sessionCount).to.equal(1);
+    });
+
+    it("an app with a certificate serves through Redis too: the vendor's token logs in", async () => {
+      const url = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
+      const run = io(['--port', '0', '--log-level', 'silent'], { RTM_APPS: MIXED_APPS, RTM_REDIS_URL: url });
+      const outcome = await main(run.io);
+      expect(outcome.kind, run.stderr.text).to.equal('serving');
+      const server = (outcome as Extract<CliOutcome, { kind: 'serving' }>).running;
+      running.push(server);
+      const client = await RawClient.connect(server.server.url);
+      const token = agoraToken.RtmTokenBuilder.buildToken(AGORA_APP, AGORA_CERT, 'alice', 60);
+      expect(await client.request({ t: 'login', app: AGORA_APP, uid: 'alice', token })).to.include({ t: 'welcome' });
+      expect(await client.request({ t: 'join', id: 1, channel: 'room' })).to.deep.equal({
+        t: 'joined',
+        id: 1,
+        members: ['alice'],
+      });
     });
 
     it('Redis unreachable or refusing the password: one stderr line naming it (password hidden), exit 1', async () => {

@@ -1,6 +1,7 @@
-/** The apps (id → secret) the command serves or mints tokens for. */
+/** The apps (id → secret or `{ agoraAppCertificate }`) the command serves or mints tokens for. */
 import { readFileSync } from 'node:fs';
 import { nameProblem } from '../../protocol/names.js';
+import { appConfigProblem, type AppConfig } from '../token-apps.js';
 import { UsageError, type CliIo } from './io.js';
 import { envValue, setting } from './settings.js';
 
@@ -11,7 +12,7 @@ export const MIN_SECRET_LENGTH = 16;
  * The apps from `--apps-file` / `RTM_APPS_FILE` or from `RTM_APPS`. No
  * message quotes the JSON or a secret.
  */
-export function loadApps(flagPath: string | undefined, env: CliIo['env']): ReadonlyMap<string, string> {
+export function loadApps(flagPath: string | undefined, env: CliIo['env']): ReadonlyMap<string, AppConfig> {
   const file = setting(flagPath, '--apps-file', env, 'RTM_APPS_FILE');
   const inline = envValue(env, 'RTM_APPS');
   if (file !== undefined && inline !== undefined) {
@@ -47,17 +48,21 @@ export function loadApps(flagPath: string | undefined, env: CliIo['env']): Reado
   }
   const entries = Object.entries(json as Record<string, unknown>);
   if (entries.length === 0) throw new UsageError(`${where} holds no app`);
-  const apps = new Map<string, string>();
-  for (const [appId, secret] of entries) {
+  const apps = new Map<string, AppConfig>();
+  for (const [appId, config] of entries) {
     const problem = nameProblem(appId);
     if (problem) throw new UsageError(`${where}: app id ${JSON.stringify(appId)} ${problem}`);
-    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    if (typeof config === 'object' && config !== null && !Array.isArray(config)) {
+      // { agoraAppCertificate } (BEHAVIOUR §9.1), checked as startServer checks it.
+      const agoraProblem = appConfigProblem(appId, config);
+      if (agoraProblem) throw new UsageError(`${where}: app ${JSON.stringify(appId)} ${agoraProblem}`);
+    } else if (typeof config !== 'string' || config.length < MIN_SECRET_LENGTH) {
       throw new UsageError(
         `${where}: the secret of app ${JSON.stringify(appId)} ` +
           `must be a string of at least ${MIN_SECRET_LENGTH} characters`,
       );
     }
-    apps.set(appId, secret);
+    apps.set(appId, config as AppConfig);
   }
   return apps;
 }

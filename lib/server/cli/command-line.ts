@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { MAX_FRAME_BYTES } from '../../protocol/frames.js';
 import { ServerDefaults } from '../server-defaults.js';
+import type { AppConfig } from '../token-apps.js';
 import { loadApps } from './apps.js';
 import { NAME, UsageError, version, type CliIo } from './io.js';
 import { allowedOrigins, host, integer, LOG_LEVELS, logLevel, redisUrl, setting } from './settings.js';
@@ -16,7 +17,7 @@ import { tokenRequest, type TokenFlags, type TokenRequest } from './token-comman
 export interface ServeConfig {
   host: string;
   port: number;
-  apps: ReadonlyMap<string, string>;
+  apps: ReadonlyMap<string, AppConfig>;
   presenceGraceMs: number;
   logLevel: LevelWithSilent;
   /** Undefined: loopback origins only (startServer's default). */
@@ -106,7 +107,10 @@ export function parseCommandLine(io: CliIo): Invocation {
     .version(version(), '-V, --version')
     .option('--host <host>', `address to listen on (env RTM_HOST, default ${ServerDefaults.host})`)
     .option('--port <port>', `port to listen on, 0 for any free one (env RTM_PORT, default ${ServerDefaults.port})`)
-    .option('--apps-file <path>', 'JSON file of app id → secret (env RTM_APPS_FILE; or the JSON itself in RTM_APPS)')
+    .option(
+      '--apps-file <path>',
+      'JSON file of app id → secret or { agoraAppCertificate } (env RTM_APPS_FILE; or the JSON itself in RTM_APPS)',
+    )
     .option(
       '--presence-grace-ms <ms>',
       'how long a session outlives its last frame ' +
@@ -134,12 +138,13 @@ export function parseCommandLine(io: CliIo): Invocation {
   program
     .command('token')
     .description(
-      "print a token for a user of an app; the app's secret comes from --apps-file, RTM_APPS_FILE or RTM_APPS",
+      'print a token for a user of an app (an AccessToken2 for an app with an agoraAppCertificate); ' +
+        "the app's secret comes from --apps-file, RTM_APPS_FILE or RTM_APPS",
     )
     .requiredOption('--app <id>', 'app id')
     .requiredOption('--uid <uid>', 'user id')
     .option('--expires-in <seconds>', 'lifetime (default 3600)')
-    .option('--apps-file <path>', 'JSON file of app id → secret (env RTM_APPS_FILE)')
+    .option('--apps-file <path>', 'JSON file of app id → secret or { agoraAppCertificate } (env RTM_APPS_FILE)')
     .action((flags: TokenFlags) => {
       invocation = { kind: 'token', request: tokenRequest(flags, program.opts<ServeFlags>().appsFile, io.env) };
     });

@@ -1,5 +1,11 @@
-/** `rx-rtm-server token`: a token for a user of an app, minted with the app's secret. */
+/**
+ * `rx-rtm-server token`: a token for a user of an app, minted with the app's
+ * secret, or with its app certificate for an app that takes the vendor's
+ * AccessToken2 (BEHAVIOUR §9.1).
+ */
 import { nameProblem } from '../../protocol/names.js';
+import { createAgoraToken } from '../token-agora.js';
+import { appCredential, TokenKind, type AppCredential } from '../token-apps.js';
 import { createToken } from '../token.js';
 import { loadApps } from './apps.js';
 import { UsageError, type CliIo } from './io.js';
@@ -9,7 +15,7 @@ export interface TokenRequest {
   appId: string;
   uid: string;
   expiresInSeconds: number;
-  appSecret: string;
+  app: AppCredential;
 }
 
 export interface TokenFlags {
@@ -22,8 +28,8 @@ export interface TokenFlags {
 /** The token asked for, checked; the apps file may be given before the subcommand (`programAppsFile`). */
 export function tokenRequest(flags: TokenFlags, programAppsFile: string | undefined, env: CliIo['env']): TokenRequest {
   const apps = loadApps(flags.appsFile ?? programAppsFile, env);
-  const appSecret = apps.get(flags.app);
-  if (appSecret === undefined) throw new UsageError(`--app: no app ${JSON.stringify(flags.app)} among the apps given`);
+  const app = apps.get(flags.app);
+  if (app === undefined) throw new UsageError(`--app: no app ${JSON.stringify(flags.app)} among the apps given`);
   const problem = nameProblem(flags.uid);
   if (problem) throw new UsageError(`--uid ${problem}`);
   const expiresInSeconds = integer(
@@ -32,10 +38,14 @@ export function tokenRequest(flags: TokenFlags, programAppsFile: string | undefi
     1,
     31_622_400,
   );
-  return { appId: flags.app, uid: flags.uid, expiresInSeconds, appSecret };
+  return { appId: flags.app, uid: flags.uid, expiresInSeconds, app: appCredential(app) };
 }
 
 /** Prints the token, one line. */
-export function printToken(request: TokenRequest, io: Pick<CliIo, 'stdout'>): void {
-  io.stdout.write(`${createToken(request)}\n`);
+export function printToken({ app, ...request }: TokenRequest, io: Pick<CliIo, 'stdout'>): void {
+  const token =
+    app.kind === TokenKind.Jwt
+      ? createToken({ ...request, appSecret: app.secret })
+      : createAgoraToken({ ...request, appCertificate: app.certificate });
+  io.stdout.write(`${token}\n`);
 }
