@@ -8,7 +8,8 @@
  * copy back as one `set`. For that one write to be a valid call, the copy
  * is held to the per-call limits as a whole: at most 32 pairs and 16 KB.
  */
-import { firstValueFrom, map, type Subscription } from 'rxjs';
+import { firstValueFrom, map } from './rx.js';
+import type { Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
 import { AttributeOp } from '../protocol/vocabulary.js';
 import { attributeBytes, attributeKeysProblem, attributesProblem, Limits, RateLimits } from '../protocol/limits.js';

@@ -8,7 +8,8 @@
  * event, the answer to a resubscription after a reconnect) holds only what
  * really changed, and nothing is reported when nothing did.
  */
-import { firstValueFrom, map, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import { firstValueFrom, map, Subject, tap } from './rx.js';
+import type { Observable, Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { PeerStatus } from '../protocol/frames.js';
 import { Limits, RateLimits } from '../protocol/limits.js';

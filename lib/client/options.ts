@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler } from './rx.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { RandomSource } from './backoff.js';

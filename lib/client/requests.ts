@@ -22,7 +22,8 @@
  * only on a resumed session: on a new one, or when the session ends, it
  * rejects TIMEOUT, in doubt (delivered once or not at all).
  */
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable } from './rx.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
