@@ -77,7 +77,7 @@ class AttemptEnded extends Error {
     readonly kind: 'closed' | 'silent' | 'asleep' | 'login-timeout' | 'refused' | 'goaway',
     readonly code?: ErrorCode,
   ) {
-    super(`link attempt ended: ${kind}`);
+    super(kind);
   }
 }
 

@@ -30,9 +30,9 @@ const asError = (problem: Refusal | undefined) => (problem ? new RtmError(proble
  */
 function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefined {
   if (attributes.size > Limits.attributes)
-    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} local attributes`);
+    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} attributes`);
   if (attributeBytes(attributes) > Limits.attributeTotalBytes) {
-    return new RtmError(ErrorCode.LimitExceeded, `local attributes over ${Limits.attributeTotalBytes} bytes in all`);
+    return new RtmError(ErrorCode.LimitExceeded, `attributes over ${Limits.attributeTotalBytes} bytes`);
   }
   return undefined;
 }

@@ -23,13 +23,13 @@ export type PeersStatus = Readonly<Record<string, PeerStatus>>;
 
 /** INVALID_ARGUMENT unless `uids` is an array of valid uids; LIMIT_EXCEEDED past 512 of them. */
 function invalidUids(uids: unknown): RtmError | undefined {
-  if (!Array.isArray(uids)) return new RtmError(ErrorCode.InvalidArgument, 'uids must be an array of uids');
+  if (!Array.isArray(uids)) return new RtmError(ErrorCode.InvalidArgument, 'uids must be an array');
   for (const uid of uids) {
     const invalid = invalidName('uid', uid);
     if (invalid) return invalid;
   }
   if (uids.length > Limits.subscribedPeers)
-    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} uids in one call`);
+    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} uids`);
   return undefined;
 }
 

@@ -75,8 +75,7 @@ interface Pending {
 }
 
 const isSend = (frame: RequestFrame) => frame.t === 'sendPeer' || frame.t === 'sendChannel';
-const inDoubt = (frame: RequestFrame) =>
-  new RtmError(ErrorCode.Timeout, `${frame.t} in doubt: its session ended before the answer`);
+const inDoubt = (frame: RequestFrame) => new RtmError(ErrorCode.Timeout, `${frame.t} in doubt: the session ended`);
 
 export interface RequestsSettings {
   readonly scheduler: SchedulerLike;
@@ -113,9 +112,7 @@ export class Requests {
       const frame = { ...body, id } as RequestFrame;
       // A frame the server would close the socket for would be resent on every link, forever.
       if (encoder.encode(encodeFrame(frame)).length > MAX_FRAME_BYTES) {
-        subscriber.error(
-          new RtmError(ErrorCode.LimitExceeded, `${frame.t} would not fit in one ${MAX_FRAME_BYTES}-byte frame`),
-        );
+        subscriber.error(new RtmError(ErrorCode.LimitExceeded, `${frame.t} over ${MAX_FRAME_BYTES} bytes`));
         return;
       }
       const { scheduler, timeoutMs } = this.#settings;

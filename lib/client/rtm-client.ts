@@ -328,10 +328,7 @@ export class RtmClient {
 
   #credentialProblem(token: unknown): RtmError | undefined {
     if (typeof token !== 'string' || token.length === 0 || token.length > Limits.tokenChars) {
-      return new RtmError(
-        ErrorCode.InvalidArgument,
-        `token must be a non-empty string of at most ${Limits.tokenChars} characters`,
-      );
+      return new RtmError(ErrorCode.InvalidArgument, `token must be a string of 1 to ${Limits.tokenChars} characters`);
     }
     return undefined;
   }

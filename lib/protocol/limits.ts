@@ -58,13 +58,10 @@ export function attributeBytes(attributes: Iterable<readonly [string, string]>):
 
 /** Checks attribute keys (for deletes and reads): strings of 1 to 32 bytes. */
 export function attributeKeysProblem(keys: unknown): Refusal | undefined {
-  if (!Array.isArray(keys)) return refusal(ErrorCode.InvalidArgument, 'keys must be an array of strings');
+  if (!Array.isArray(keys)) return refusal(ErrorCode.InvalidArgument, 'keys must be an array');
   for (const key of keys) {
     if (typeof key !== 'string' || key.length === 0 || bytes(key) > Limits.attributeKeyBytes) {
-      return refusal(
-        ErrorCode.InvalidArgument,
-        `attribute keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`,
-      );
+      return refusal(ErrorCode.InvalidArgument, `keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`);
     }
   }
   return undefined;
@@ -73,7 +70,7 @@ export function attributeKeysProblem(keys: unknown): Refusal | undefined {
 /** Checks the attributes one call writes: key and pair sizes, string values, the per-call total. */
 export function attributesProblem(attributes: unknown): Refusal | undefined {
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    return refusal(ErrorCode.InvalidArgument, 'attributes must be an object of strings');
+    return refusal(ErrorCode.InvalidArgument, 'attributes must be an object');
   }
   const entries = Object.entries(attributes);
   const keys = attributeKeysProblem(entries.map(([key]) => key));
@@ -88,7 +85,7 @@ export function attributesProblem(attributes: unknown): Refusal | undefined {
     total += pair;
   }
   if (total > Limits.attributeCallBytes) {
-    return refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributeCallBytes} bytes of attributes in one call`);
+    return refusal(ErrorCode.LimitExceeded, `attributes over ${Limits.attributeCallBytes} bytes`);
   }
   if (entries.length > Limits.attributes) {
     return refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributes} attributes`);
