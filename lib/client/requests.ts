@@ -27,6 +27,7 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import { utf8Bytes } from '../protocol/limits.js';
 import { MAX_FRAME_BYTES } from '../protocol/vocabulary.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { Writer } from './link.js';
@@ -87,8 +88,6 @@ export interface RequestsSettings {
   readonly accepting: () => boolean;
 }
 
-const encoder = new TextEncoder();
-
 export class Requests {
   /** By id; insertion order is id order. */
   readonly #pending = new Map<number, Pending>();
@@ -111,7 +110,7 @@ export class Requests {
       const id = this.#settings.nextId();
       const frame = { ...body, id } as RequestFrame;
       // A frame the server would close the socket for would be resent on every link, forever.
-      if (encoder.encode(encodeFrame(frame)).length > MAX_FRAME_BYTES) {
+      if (utf8Bytes(encodeFrame(frame)) > MAX_FRAME_BYTES) {
         subscriber.error(new RtmError(ErrorCode.LimitExceeded, `${frame.t} over ${MAX_FRAME_BYTES} bytes`));
         return;
       }

@@ -47,12 +47,13 @@ export const RateLimits = {
 } as const satisfies Record<string, RateLimit>;
 
 const encoder = new TextEncoder();
-const bytes = (text: string) => encoder.encode(text).length;
+/** `text`'s length in UTF-8 bytes, as every limit counts it. */
+export const utf8Bytes = (text: string) => encoder.encode(text).length;
 
 /** Bytes of keys and values together, in UTF-8, as the limits count them. */
 export function attributeBytes(attributes: Iterable<readonly [string, string]>): number {
   let total = 0;
-  for (const [key, value] of attributes) total += bytes(key) + bytes(value);
+  for (const [key, value] of attributes) total += utf8Bytes(key) + utf8Bytes(value);
   return total;
 }
 
@@ -60,7 +61,7 @@ export function attributeBytes(attributes: Iterable<readonly [string, string]>):
 export function attributeKeysProblem(keys: unknown): Refusal | undefined {
   if (!Array.isArray(keys)) return refusal(ErrorCode.InvalidArgument, 'keys must be an array');
   for (const key of keys) {
-    if (typeof key !== 'string' || key.length === 0 || bytes(key) > Limits.attributeKeyBytes) {
+    if (typeof key !== 'string' || key.length === 0 || utf8Bytes(key) > Limits.attributeKeyBytes) {
       return refusal(ErrorCode.InvalidArgument, `keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`);
     }
   }
@@ -78,7 +79,7 @@ export function attributesProblem(attributes: unknown): Refusal | undefined {
   let total = 0;
   for (const [key, value] of entries) {
     if (typeof value !== 'string') return refusal(ErrorCode.InvalidArgument, `attribute ${key} must be a string`);
-    const pair = bytes(key) + bytes(value);
+    const pair = utf8Bytes(key) + utf8Bytes(value);
     if (pair > Limits.attributePairBytes) {
       return refusal(ErrorCode.InvalidArgument, `attribute ${key} is over ${Limits.attributePairBytes} bytes`);
     }
