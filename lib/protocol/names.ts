@@ -15,8 +15,8 @@ const NAME = /^[A-Za-z0-9 !#$%&()+\-:;<=.>?@[\]^_{}|~,]{1,64}$/;
 export function nameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return 'must be a string';
   if (name.length === 0 || name.length > MAX_NAME_BYTES) return `must be 1 to ${MAX_NAME_BYTES} bytes`;
-  if (!NAME.test(name)) return 'has a character not allowed';
-  if (name === 'null') return 'must not be "null"';
+  if (!NAME.test(name)) return 'may hold only letters, digits, space and !#$%&()+-:;<=.>?@[]^_{}|~,';
+  if (name === 'null') return 'must not be the string "null"';
   return undefined;
 }
 
