@@ -17,15 +17,14 @@ import {
   EMPTY,
   map,
   merge,
-  type Observable,
   observeOn,
   queueScheduler,
   scan,
   Subject,
-  type Subscription,
   switchMap,
   timer,
-} from 'rxjs';
+} from './rx.js';
+import type { Observable, Subscription } from 'rxjs';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
 import { ConnectionState, type ConnectionStatePair } from './connection-state.js';

@@ -12,7 +12,8 @@
  * Silence is judged by elapsed time since the last frame (heartbeat.ts),
  * and a page waking up (`wake$`) is judged at once.
  */
-import { defer, Observable, race, retry, Subject, tap, timer, type SchedulerLike } from 'rxjs';
+import { defer, Observable, race, retry, Subject, tap, timer } from './rx.js';
+import type { SchedulerLike } from 'rxjs';
 import { makeWebSocketObservable, type WebSocketLike } from './web-socket-observable.js';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
@@ -76,7 +77,7 @@ class AttemptEnded extends Error {
     readonly kind: 'closed' | 'silent' | 'asleep' | 'login-timeout' | 'refused' | 'goaway',
     readonly code?: ErrorCode,
   ) {
-    super(`link attempt ended: ${kind}`);
+    super(kind);
   }
 }
 

@@ -8,10 +8,10 @@
  * copy back as one `set`. For that one write to be a valid call, the copy
  * is held to the per-call limits as a whole: at most 32 pairs and 16 KB.
  */
-import { firstValueFrom, map, type Subscription } from 'rxjs';
-import { ErrorCode } from '../protocol/error-code.js';
+import { firstValueFrom, map } from './rx.js';
+import type { Subscription } from 'rxjs';
 import { AttributeOp } from '../protocol/vocabulary.js';
-import { attributeBytes, attributeKeysProblem, attributesProblem, Limits, RateLimits } from '../protocol/limits.js';
+import { attributeKeysProblem, attributesProblem, RateLimits } from '../protocol/limits.js';
 import type { Refusal } from '../protocol/refusal.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';
@@ -22,19 +22,6 @@ import type { Requests } from './requests.js';
 export type AttributesMap = Record<string, string>;
 
 const asError = (problem: Refusal | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
-
-/**
- * LIMIT_EXCEEDED when the local attributes after a merge would pass what a user may hold
- * (and write back in one call).
- */
-function oversized(attributes: ReadonlyMap<string, string>): RtmError | undefined {
-  if (attributes.size > Limits.attributes)
-    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.attributes} local attributes`);
-  if (attributeBytes(attributes) > Limits.attributeTotalBytes) {
-    return new RtmError(ErrorCode.LimitExceeded, `local attributes over ${Limits.attributeTotalBytes} bytes in all`);
-  }
-  return undefined;
-}
 
 export class LocalAttributes {
   #local = new Map<string, string>();
@@ -66,7 +53,9 @@ export class LocalAttributes {
     const invalid = asError(attributesProblem(attributes));
     if (invalid) return Promise.reject(invalid);
     const entries = Object.entries(attributes);
-    const refused = oversized(new Map([...this.#local, ...entries])) ?? this.#admitWrite();
+    // The copy after the merge is what a write-back would `set`: it must make one valid call.
+    const merged = Object.fromEntries([...this.#local, ...entries]);
+    const refused = asError(attributesProblem(merged)) ?? this.#admitWrite();
     if (refused) return Promise.reject(refused);
     return this.#write({ op: AttributeOp.Merge, attributes: Object.fromEntries(entries) }, () =>
       entries.forEach(([key, value]) => this.#local.set(key, value)),

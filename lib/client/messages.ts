@@ -4,7 +4,8 @@
  * 3 s shared by peer and channel messages), and the peer messages that
  * arrive. Every failure is a rejected promise, never a throw.
  */
-import { Subject, firstValueFrom, type Observable } from 'rxjs';
+import { Subject, firstValueFrom } from './rx.js';
+import type { Observable } from 'rxjs';
 import { RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { WireMessage } from '../protocol/wire-message.js';

@@ -8,7 +8,8 @@
  * event, the answer to a resubscription after a reconnect) holds only what
  * really changed, and nothing is reported when nothing did.
  */
-import { firstValueFrom, map, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import { firstValueFrom, map, Subject, tap } from './rx.js';
+import type { Observable, Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { PeerStatus } from '../protocol/frames.js';
 import { Limits, RateLimits } from '../protocol/limits.js';
@@ -22,13 +23,13 @@ export type PeersStatus = Readonly<Record<string, PeerStatus>>;
 
 /** INVALID_ARGUMENT unless `uids` is an array of valid uids; LIMIT_EXCEEDED past 512 of them. */
 function invalidUids(uids: unknown): RtmError | undefined {
-  if (!Array.isArray(uids)) return new RtmError(ErrorCode.InvalidArgument, 'uids must be an array of uids');
+  if (!Array.isArray(uids)) return new RtmError(ErrorCode.InvalidArgument, 'uids must be an array');
   for (const uid of uids) {
     const invalid = invalidName('uid', uid);
     if (invalid) return invalid;
   }
   if (uids.length > Limits.subscribedPeers)
-    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} uids in one call`);
+    return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} uids`);
   return undefined;
 }
 

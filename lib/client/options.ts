@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler } from './rx.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { RandomSource } from './backoff.js';
@@ -67,7 +67,7 @@ type DurationOption =
 function duration(options: RtmClientOptions, name: DurationOption, fallback: number): number {
   const ms = options[name] ?? fallback;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
-    throw new RtmError(ErrorCode.InvalidArgument, `${name} must be a positive number of milliseconds`);
+    throw new RtmError(ErrorCode.InvalidArgument, `${name} must be a positive number`);
   }
   return ms;
 }
@@ -78,15 +78,14 @@ export function clientSettings(
   platformWebSocket: WebSocketConstructor | undefined,
 ): ClientSettings {
   if (typeof options.url !== 'string' || !/^wss?:\/\//.test(options.url)) {
-    throw new RtmError(ErrorCode.InvalidArgument, 'url must be a ws:// or wss:// URL');
+    throw new RtmError(ErrorCode.InvalidArgument, 'url must be ws:// or wss://');
   }
   const WebSocket = options.WebSocket ?? platformWebSocket;
-  if (!WebSocket)
-    throw new RtmError(ErrorCode.InvalidArgument, 'no WebSocket on this platform: pass the WebSocket option');
+  if (!WebSocket) throw new RtmError(ErrorCode.InvalidArgument, 'no WebSocket: pass the WebSocket option');
   const minDelayMs = duration(options, 'reconnectMinDelayMs', 500);
   const maxDelayMs = duration(options, 'reconnectMaxDelayMs', 15_000);
   if (maxDelayMs < minDelayMs)
-    throw new RtmError(ErrorCode.InvalidArgument, 'reconnectMaxDelayMs must not be below reconnectMinDelayMs');
+    throw new RtmError(ErrorCode.InvalidArgument, 'reconnectMaxDelayMs is below reconnectMinDelayMs');
   return {
     url: options.url,
     appId: options.appId,

@@ -32,9 +32,4 @@ export class RateWindow {
     if (this.#window.take(this.#now())) return undefined;
     return new RtmError(ErrorCode.TooOften, `more than ${this.#rate.limit} ${this.#what} in ${this.#rate.windowMs} ms`);
   }
-
-  /** Uncounts the last call taken (it was refused after all). */
-  untake(): void {
-    this.#window.untake();
-  }
 }

@@ -22,10 +22,12 @@
  * only on a resumed session: on a new one, or when the session ends, it
  * rejects TIMEOUT, in doubt (delivered once or not at all).
  */
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable } from './rx.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import { utf8Bytes } from '../protocol/limits.js';
 import { MAX_FRAME_BYTES } from '../protocol/vocabulary.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { Writer } from './link.js';
@@ -74,8 +76,7 @@ interface Pending {
 }
 
 const isSend = (frame: RequestFrame) => frame.t === 'sendPeer' || frame.t === 'sendChannel';
-const inDoubt = (frame: RequestFrame) =>
-  new RtmError(ErrorCode.Timeout, `${frame.t} in doubt: its session ended before the answer`);
+const inDoubt = (frame: RequestFrame) => new RtmError(ErrorCode.Timeout, `${frame.t} in doubt: the session ended`);
 
 export interface RequestsSettings {
   readonly scheduler: SchedulerLike;
@@ -86,8 +87,6 @@ export interface RequestsSettings {
   /** True while requests may be made (CONNECTED or RECONNECTING); they wait for a link if there is none. */
   readonly accepting: () => boolean;
 }
-
-const encoder = new TextEncoder();
 
 export class Requests {
   /** By id; insertion order is id order. */
@@ -111,10 +110,8 @@ export class Requests {
       const id = this.#settings.nextId();
       const frame = { ...body, id } as RequestFrame;
       // A frame the server would close the socket for would be resent on every link, forever.
-      if (encoder.encode(encodeFrame(frame)).length > MAX_FRAME_BYTES) {
-        subscriber.error(
-          new RtmError(ErrorCode.LimitExceeded, `${frame.t} would not fit in one ${MAX_FRAME_BYTES}-byte frame`),
-        );
+      if (utf8Bytes(encodeFrame(frame)) > MAX_FRAME_BYTES) {
+        subscriber.error(new RtmError(ErrorCode.LimitExceeded, `${frame.t} over ${MAX_FRAME_BYTES} bytes`));
         return;
       }
       const { scheduler, timeoutMs } = this.#settings;

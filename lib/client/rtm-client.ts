@@ -5,7 +5,8 @@
  * status) it drives. (Over 300 lines: the SDK's API is wide, a short method
  * per call; the logic lives in the files it delegates to.)
  */
-import { filter, firstValueFrom, fromEvent, map, merge, NEVER, type Observable, race, skip, Subject } from 'rxjs';
+import { filter, firstValueFrom, fromEvent, map, merge, NEVER, race, skip, Subject } from './rx.js';
+import type { Observable } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
 import { Limits, RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
@@ -327,10 +328,7 @@ export class RtmClient {
 
   #credentialProblem(token: unknown): RtmError | undefined {
     if (typeof token !== 'string' || token.length === 0 || token.length > Limits.tokenChars) {
-      return new RtmError(
-        ErrorCode.InvalidArgument,
-        `token must be a non-empty string of at most ${Limits.tokenChars} characters`,
-      );
+      return new RtmError(ErrorCode.InvalidArgument, `token must be a string of 1 to ${Limits.tokenChars} characters`);
     }
     return undefined;
   }

@@ -5,7 +5,8 @@
  * that fires late must not wait for another timer: a throttled page's next
  * timer may be a minute away).
  */
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable } from './rx.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import {
   heartbeat,
   nextCheck,

@@ -39,10 +39,3 @@ export const ErrorCode = {
   ProtocolError: 'PROTOCOL_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
-
-const codes = new Set<string>(Object.values(ErrorCode));
-
-/** True when `value` is one of the {@link ErrorCode} strings. */
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && codes.has(value);
-}

@@ -47,24 +47,22 @@ export const RateLimits = {
 } as const satisfies Record<string, RateLimit>;
 
 const encoder = new TextEncoder();
-const bytes = (text: string) => encoder.encode(text).length;
+/** `text`'s length in UTF-8 bytes, as every limit counts it. */
+export const utf8Bytes = (text: string) => encoder.encode(text).length;
 
 /** Bytes of keys and values together, in UTF-8, as the limits count them. */
 export function attributeBytes(attributes: Iterable<readonly [string, string]>): number {
   let total = 0;
-  for (const [key, value] of attributes) total += bytes(key) + bytes(value);
+  for (const [key, value] of attributes) total += utf8Bytes(key) + utf8Bytes(value);
   return total;
 }
 
 /** Checks attribute keys (for deletes and reads): strings of 1 to 32 bytes. */
 export function attributeKeysProblem(keys: unknown): Refusal | undefined {
-  if (!Array.isArray(keys)) return refusal(ErrorCode.InvalidArgument, 'keys must be an array of strings');
+  if (!Array.isArray(keys)) return refusal(ErrorCode.InvalidArgument, 'keys must be an array');
   for (const key of keys) {
-    if (typeof key !== 'string' || key.length === 0 || bytes(key) > Limits.attributeKeyBytes) {
-      return refusal(
-        ErrorCode.InvalidArgument,
-        `attribute keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`,
-      );
+    if (typeof key !== 'string' || key.length === 0 || utf8Bytes(key) > Limits.attributeKeyBytes) {
+      return refusal(ErrorCode.InvalidArgument, `keys must be strings of 1 to ${Limits.attributeKeyBytes} bytes`);
     }
   }
   return undefined;
@@ -73,7 +71,7 @@ export function attributeKeysProblem(keys: unknown): Refusal | undefined {
 /** Checks the attributes one call writes: key and pair sizes, string values, the per-call total. */
 export function attributesProblem(attributes: unknown): Refusal | undefined {
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    return refusal(ErrorCode.InvalidArgument, 'attributes must be an object of strings');
+    return refusal(ErrorCode.InvalidArgument, 'attributes must be an object');
   }
   const entries = Object.entries(attributes);
   const keys = attributeKeysProblem(entries.map(([key]) => key));
@@ -81,14 +79,14 @@ export function attributesProblem(attributes: unknown): Refusal | undefined {
   let total = 0;
   for (const [key, value] of entries) {
     if (typeof value !== 'string') return refusal(ErrorCode.InvalidArgument, `attribute ${key} must be a string`);
-    const pair = bytes(key) + bytes(value);
+    const pair = utf8Bytes(key) + utf8Bytes(value);
     if (pair > Limits.attributePairBytes) {
       return refusal(ErrorCode.InvalidArgument, `attribute ${key} is over ${Limits.attributePairBytes} bytes`);
     }
     total += pair;
   }
   if (total > Limits.attributeCallBytes) {
-    return refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributeCallBytes} bytes of attributes in one call`);
+    return refusal(ErrorCode.LimitExceeded, `attributes over ${Limits.attributeCallBytes} bytes`);
   }
   if (entries.length > Limits.attributes) {
     return refusal(ErrorCode.LimitExceeded, `more than ${Limits.attributes} attributes`);

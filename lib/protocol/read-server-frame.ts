@@ -8,7 +8,7 @@
  * holds this table to it frame by frame, field by field, and the mapped
  * type below makes the compiler list every field of every frame here.
  */
-import { isErrorCode } from './error-code.js';
+import { ErrorCode } from './error-code.js';
 import type { ServerFrame } from './frames.js';
 import { KickReason, MAX_FRAME_BYTES, MessageType, PeerStatus } from './vocabulary.js';
 
@@ -30,6 +30,7 @@ const recordOf =
   (value) =>
     isObject(value) && !Array.isArray(value) && Object.values(value).every(check);
 const strings: Check = (value) => Array.isArray(value) && value.every(string);
+const errorCode = oneOf(ErrorCode);
 const message = { type: oneOf(MessageType), data: string, desc: { optional: string } };
 
 /** Every field of every server frame but `t`; the compiler insists on all of them. */
@@ -41,7 +42,7 @@ const FRAMES: { [T in ServerFrame['t']]: { [K in Exclude<keyof Extract<ServerFra
     gap: { optional: boolean },
     hb: { optional: number },
   },
-  refused: { code: isErrorCode, message: string },
+  refused: { code: errorCode, message: string },
   pong: {},
   ping: {},
   kicked: { reason: oneOf(KickReason) },
@@ -57,8 +58,8 @@ const FRAMES: { [T in ServerFrame['t']]: { [K in Exclude<keyof Extract<ServerFra
   status: { seq: index, statuses: recordOf(oneOf(PeerStatus)) },
   peerMessage: { seq: index, from: string, ...message, ts: number, offline: { optional: boolean } },
   channelMessage: { seq: index, channel: string, from: string, ...message, ts: number },
-  fail: { id: index, code: isErrorCode, message: string },
-  error: { code: isErrorCode, message: string },
+  fail: { id: index, code: errorCode, message: string },
+  error: { code: errorCode, message: string },
 };
 
 /**
