@@ -32,7 +32,7 @@ export class MemberPicture {
   );
 
   /** The others as announced so far: each uid is added or removed just before its event goes out. */
-  readonly #others = new Set<string>();
+  #others = new Set<string>();
   /** Joined: {@link others$} shows the picture. */
   #showing = false;
   /** A member list came once: later ones are compared with the picture instead of taken silently. */
@@ -50,10 +50,8 @@ export class MemberPicture {
     const current = new Set(members.filter((uid) => uid !== self));
     const generation = ++this.#generation;
     this.#showing = true;
-    if (!this.#listed) {
-      this.#listed = true;
-      for (const uid of current) this.#others.add(uid);
-    }
+    if (!this.#listed) this.#others = current;
+    this.#listed = true;
     const gone = [...this.#others].filter((uid) => !current.has(uid));
     const arrived = [...current].filter((uid) => !this.#others.has(uid));
     this.#announce(generation, [
@@ -86,13 +84,8 @@ export class MemberPicture {
   /** Puts `uid` in the picture or takes it out, announcing it only if that changed the picture. */
   #change(uid: string, joined: boolean): void {
     if (joined === this.#others.has(uid)) return;
-    if (joined) {
-      this.#others.add(uid);
-      this.#joined.next(uid);
-    } else {
-      this.#others.delete(uid);
-      this.#left.next(uid);
-    }
+    this.#others[joined ? 'add' : 'delete'](uid);
+    (joined ? this.#joined : this.#left).next(uid);
   }
 
   /**
