@@ -57,7 +57,8 @@ type Phase = (typeof Phase)[keyof typeof Phase];
 /**
  * A channel of the client, made by `RtmClient.createChannel`: join it,
  * leave it, ask who is in it, and watch members come and go, also across
- * reconnects (a rejoin after a lost session emits exactly the difference).
+ * reconnects and the app's own leave or logout (the next join emits
+ * exactly the difference from what the app was shown, BEHAVIOUR §4.4).
  */
 export class RtmChannel {
   /** Uids joining the channel after this client did; each alternates with {@link memberLeft$}. */
