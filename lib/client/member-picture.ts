@@ -1,12 +1,14 @@
 /**
- * A joined channel as the app sees it: the other members and the count.
+ * A channel as the app was shown it: the other members and the count.
  *
  * Member events are compared with the picture, never passed straight
  * through: a join of a uid already in it, or a leave of one not in it,
  * emits nothing. So `MemberJoined` and `MemberLeft` of one uid always
- * alternate, whatever the network repeats, and a rejoin after a lost
- * session can emit exactly the difference between the old picture and the
- * server's list.
+ * alternate, whatever the network repeats. The picture outlives the
+ * channel's joins (BEHAVIOUR §4.4): not joined, the app sees no members,
+ * but the picture it was last shown is kept, and the next member list
+ * (a rejoin after a lost session, or a join after the app's own leave or
+ * logout) emits exactly the difference from it.
  */
 import { BehaviorSubject, distinctUntilChanged, map, merge, startWith, Subject, type Observable } from 'rxjs';
 
@@ -21,69 +23,78 @@ export class MemberPicture {
 
   /**
    * The other members, sorted, replayed to each new subscriber and emitted
-   * after every change the events above announce.
+   * after every change the events above announce; empty while not joined.
    */
   readonly others$: Observable<readonly string[]> = merge(this.#joined, this.#left, this.#count).pipe(
     startWith(undefined),
-    map(() => [...this.#others].sort()),
+    map(() => (this.#showing ? [...this.#others].sort() : [])),
     distinctUntilChanged((a, b) => a.length === b.length && a.every((uid, i) => uid === b[i])),
   );
 
+  /** The others as announced so far: each uid is added or removed just before its event goes out. */
   #others = new Set<string>();
-  /** Bumped whenever the picture is replaced, so announcements of the one before stop. */
+  /** Joined: {@link others$} shows the picture. */
+  #showing = false;
+  /** A member list came once: later ones are compared with the picture instead of taken silently. */
+  #listed = false;
+  /** Bumped whenever the picture is listed anew or hidden, so announcements of the one before stop. */
   #generation = 0;
 
-  /** A fresh join: the members as the server listed them (`self` among them); none is announced. */
-  start(members: readonly string[], self: string): void {
-    this.#replace(new Set(members.filter((uid) => uid !== self)), members.length);
-  }
-
-  /** A rejoin: the server's list is the truth; emits exactly the events that turn the picture into it. */
-  reconcile(members: readonly string[], self: string): void {
+  /**
+   * The server's member list on a join (`self` among them), the truth. The
+   * channel's first list is taken as it is, announcing nobody; every later
+   * one emits exactly the events that turn the picture the app was last
+   * shown into it: a member who left and came back meanwhile emits nothing.
+   */
+  list(members: readonly string[], self: string): void {
     const current = new Set(members.filter((uid) => uid !== self));
+    const generation = ++this.#generation;
+    this.#showing = true;
+    if (!this.#listed) this.#others = current;
+    this.#listed = true;
     const gone = [...this.#others].filter((uid) => !current.has(uid));
     const arrived = [...current].filter((uid) => !this.#others.has(uid));
-    this.#others = current;
-    this.#announce([
-      ...gone.map((uid) => () => this.#left.next(uid)),
-      ...arrived.map((uid) => () => this.#joined.next(uid)),
+    this.#announce(generation, [
+      ...gone.map((uid) => () => this.#change(uid, false)),
+      ...arrived.map((uid) => () => this.#change(uid, true)),
       () => this.#setCount(members.length),
     ]);
   }
 
   /** A member event; `count` is the channel's count after it. */
   apply(uid: string, joined: boolean, count: number): void {
-    const changed = joined !== this.#others.has(uid);
-    if (joined) this.#others.add(uid);
-    else this.#others.delete(uid);
-    const announceMember = () => {
-      if (changed) (joined ? this.#joined : this.#left).next(uid);
-    };
-    this.#announce([announceMember, () => this.#setCount(count)]);
+    this.#announce(this.#generation, [() => this.#change(uid, joined), () => this.#setCount(count)]);
   }
 
-  /** Not joined any more: empty and count 0, with no `MemberLeft` for the members (they did not leave). */
-  clear(): void {
-    this.#replace(new Set(), 0);
+  /**
+   * Not joined any more: no members and count 0, with no `MemberLeft` for
+   * the members (they did not leave, this client did). The picture is
+   * kept for the next list.
+   */
+  hide(): void {
+    this.#generation++;
+    this.#showing = false;
+    this.#setCount(0);
   }
 
   complete(): void {
     for (const subject of [this.#joined, this.#left, this.#count]) subject.complete();
   }
 
-  #replace(others: Set<string>, count: number): void {
-    this.#generation++;
-    this.#others = others;
-    this.#setCount(count);
+  /** Puts `uid` in the picture or takes it out, announcing it only if that changed the picture. */
+  #change(uid: string, joined: boolean): void {
+    if (joined === this.#others.has(uid)) return;
+    this.#others[joined ? 'add' : 'delete'](uid);
+    (joined ? this.#joined : this.#left).next(uid);
   }
 
   /**
-   * Emits in order, the picture being updated already; stops if a handler
-   * replaced the picture meanwhile (an app that leaves when someone joins),
-   * since the rest would describe a channel it is no longer in.
+   * Emits in order; stops if a handler listed or hid the picture meanwhile
+   * (an app that leaves when someone joins), since the rest would describe
+   * a channel it is no longer in. What was not announced stays out of the
+   * picture, so the next list announces it.
    */
-  #announce(emissions: ReadonlyArray<() => void>): void {
-    const generation = this.#generation;
+  #announce(generation: number, emissions: ReadonlyArray<() => void>): void {
     for (const emit of emissions) {
       if (generation !== this.#generation) return;
       emit();

@@ -6,7 +6,8 @@
  * and say exactly what changed, also across reconnects: when the server
  * lost the session (or some of its events), the client joins again and
  * emits the difference between what the app was told and the server's
- * member list.
+ * member list. A join after the app's own leave or logout does the same
+ * (BEHAVIOUR §4.4).
  */
 import { firstValueFrom, map, skip, Subject, tap, type Observable, type Subscription } from 'rxjs';
 import { ErrorCode } from '../protocol/error-code.js';
@@ -56,7 +57,8 @@ type Phase = (typeof Phase)[keyof typeof Phase];
 /**
  * A channel of the client, made by `RtmClient.createChannel`: join it,
  * leave it, ask who is in it, and watch members come and go, also across
- * reconnects (a rejoin after a lost session emits exactly the difference).
+ * reconnects and the app's own leave or logout (the next join emits
+ * exactly the difference from what the app was shown, BEHAVIOUR §4.4).
  */
 export class RtmChannel {
   /** Uids joining the channel after this client did; each alternates with {@link memberLeft$}. */
@@ -67,13 +69,14 @@ export class RtmChannel {
    * The member count, this client included, replayed to each new
    * subscriber and emitted when it changes; 0 while not joined. Leaving,
    * logging out and an ABORTED client set it to 0 without a `MemberLeft`
-   * for each member: they did not leave, this client did.
+   * for each member: they did not leave, this client did. The next join
+   * emits the net difference from what the app was shown (BEHAVIOUR §4.4).
    */
   readonly memberCount$: Observable<number>;
   /**
    * The other members as this client's events describe them, sorted,
-   * replayed to each new subscriber: the join's member list, then every
-   * `MemberJoined` and `MemberLeft` applied. Once things are quiet it
+   * replayed to each new subscriber: the first join's member list, then
+   * every `MemberJoined` and `MemberLeft` applied. Once things are quiet it
    * equals `getMembers()` without this client's own uid. Empty unless
    * joined.
    */
@@ -146,7 +149,7 @@ export class RtmChannel {
         map(({ members }) => {
           if (!current()) throw new RtmError(ErrorCode.Canceled, `left ${this.channelId} before the join completed`);
           this.#phase = Phase.Joined;
-          this.#picture.start(members, this.#host.self());
+          this.#picture.list(members, this.#host.self());
         }),
         tap({
           error: () => {
@@ -248,7 +251,7 @@ export class RtmChannel {
     const current = () => generation === this.#generation;
     this.#rejoin = this.#host.requests.request$({ t: 'join', channel: this.channelId }, { restore: true }).subscribe({
       next: ({ members }) => {
-        if (current()) this.#picture.reconcile(members, this.#host.self());
+        if (current()) this.#picture.list(members, this.#host.self());
       },
       error: () => {
         if (current()) this.reset();
@@ -261,7 +264,7 @@ export class RtmChannel {
     this.#generation++;
     this.#phase = Phase.Left;
     this.#rejoin?.unsubscribe();
-    this.#picture.clear();
+    this.#picture.hide();
   }
 
   /** @internal The client is destroyed. */

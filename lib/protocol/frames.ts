@@ -18,7 +18,25 @@ const requestId = v.pipe(v.number(), v.integer(), v.minValue(0));
 const sequence = v.pipe(v.number(), v.integer(), v.minValue(0));
 const errorCode = v.picklist(Object.values(ErrorCode));
 const names = v.array(v.string());
-const attributes = v.record(v.string(), v.string());
+
+/**
+ * A JSON object of any keys, each value passing `value`. Not `v.record`,
+ * which drops the keys `__proto__`, `constructor` and `prototype`: valid
+ * uids and attribute keys, lost silently with it. Receivers keep records in
+ * Maps or as own properties, never merged into an object's prototype.
+ * `value` is kept on the schema, as on `v.record`, for tools that walk it.
+ */
+function anyKeys<T extends v.GenericSchema>(value: T) {
+  const schema = v.custom<Record<string, v.InferOutput<T>>>(
+    (input) =>
+      typeof input === 'object' &&
+      input !== null &&
+      !Array.isArray(input) &&
+      Object.values(input).every((item) => v.is(value, item)),
+  );
+  return Object.assign(schema, { value });
+}
+const attributes = anyKeys(v.string());
 /** A message's fields (wire-message.ts): its type and base64 bytes; the receiver checks the base64 and the size. */
 const message = {
   type: v.picklist(Object.values(MessageType)),
@@ -66,7 +84,7 @@ export const ClientFrame = v.variant('t', [
     t: v.literal('attrs'),
     id: requestId,
     op: v.picklist(Object.values(AttributeOp)),
-    attributes: v.optional(v.record(v.string(), v.unknown())),
+    attributes: v.optional(anyKeys(v.unknown())),
     keys: v.optional(names),
   }),
   /** Read a user's attributes (all, or only `keys`); answered by `attributes`. */
@@ -119,7 +137,7 @@ export const ServerFrame = v.variant('t', [
   v.object({ t: v.literal('joined'), id: requestId, members: names }),
   v.object({ t: v.literal('members'), id: requestId, members: names }),
   v.object({ t: v.literal('attributes'), id: requestId, attributes }),
-  v.object({ t: v.literal('online'), id: requestId, online: v.record(v.string(), v.boolean()) }),
+  v.object({ t: v.literal('online'), id: requestId, online: anyKeys(v.boolean()) }),
   /** Answer to `sendPeer`: `received` is true when the peer is logged in (or inside its grace). */
   v.object({ t: v.literal('sent'), id: requestId, received: v.boolean() }),
   /**
@@ -137,7 +155,7 @@ export const ServerFrame = v.variant('t', [
   v.object({
     t: v.literal('status'),
     seq: sequence,
-    statuses: v.record(v.string(), v.picklist(Object.values(PeerStatus))),
+    statuses: anyKeys(v.picklist(Object.values(PeerStatus))),
   }),
   /**
    * Event: a message from user `from`, which the server accepted at `ts`

@@ -306,12 +306,8 @@ export class RedisStore implements PresenceStore {
     if (keys === undefined) return this.redis.hgetall(key);
     if (keys.length === 0) return {};
     const values = await this.redis.hmget(key, ...keys);
-    const found: Record<string, string> = {};
-    keys.forEach((name, i) => {
-      const value = values[i];
-      if (value !== null && value !== undefined) found[name] = value;
-    });
-    return found;
+    // Built as entries, not by assignment, which would take a key `__proto__` for the prototype.
+    return Object.fromEntries(keys.flatMap((name, i) => (typeof values[i] === 'string' ? [[name, values[i]]] : [])));
   }
 
   async statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>> {

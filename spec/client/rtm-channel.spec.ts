@@ -9,6 +9,9 @@ import { expect } from 'chai';
 import { ErrorCode } from '../../lib/protocol/error-code.js';
 import { KickReason } from '../../lib/protocol/frames.js';
 import { RtmError } from '../../lib/protocol/rtm-error.js';
+import type { RtmChannel } from '../../lib/client/rtm-channel.js';
+import { RtmClient } from '../../lib/client/rtm-client.js';
+import type { FakeRtmServer } from '../../lib/testing/fake-rtm-server.js';
 import {
   advanceTo,
   alice,
@@ -416,6 +419,163 @@ describe('RtmChannel (marbles)', () => {
         'rejected TOO_OFTEN',
         'resolved',
       ]);
+    });
+  });
+
+  describe("member events across the app's own leave, logout and login (BEHAVIOUR §4.4)", () => {
+    /** How alice is out of the room at 200, and back in it (logged in again if she had to) before joining at 1100. */
+    const waysOut = {
+      leave: { out: (room: RtmChannel) => void room.leave(), outAt: 200 },
+      logout: { out: (_room: RtmChannel, client: RtmClient) => void client.logout(), outAt: 200 },
+      'kicked (ABORTED)': {
+        out: (_room: RtmChannel, _client: RtmClient, server: FakeRtmServer) => server.kick(KickReason.RemoteLogin),
+        outAt: 210,
+      },
+    } as const;
+
+    for (const [way, { out, outAt }] of Object.entries(waysOut)) {
+      it(`${way}: the next join emits the net difference from what the app was shown, then events alternate`, () => {
+        const scheduler = testScheduler();
+        scheduler.run(({ expectObservable }) => {
+          const { client, server, room } = inRoom(scheduler, ['bob', 'carol', 'dave']);
+          at(scheduler, 100, () => void room.join());
+          at(scheduler, 200, () => out(room, client, server));
+          // While alice is out: bob leaves; carol leaves and comes back; erin joins.
+          at(scheduler, 300, () => {
+            server.memberLeft('room', 'bob');
+            server.memberLeft('room', 'carol');
+          });
+          at(scheduler, 400, () => {
+            server.memberJoined('room', 'carol');
+            server.memberJoined('room', 'erin');
+          });
+          at(scheduler, 900, () => void client.logout());
+          at(scheduler, 1000, () => void client.login(alice));
+          at(scheduler, 1100, () => {
+            expect(client.createChannel('room')).to.equal(room);
+            void room.join();
+          });
+          // Back in: bob comes back, then carol leaves for real.
+          at(scheduler, 1200, () => server.memberJoined('room', 'bob'));
+          at(scheduler, 1300, () => server.memberLeft('room', 'carol'));
+          at(scheduler, 1400, () => void client.logout());
+          expectObservable(room.memberLeft$).toBe(
+            marble([
+              [1120, 'b'],
+              [1310, 'c'],
+            ]),
+            { b: 'bob', c: 'carol' },
+          );
+          expectObservable(room.memberJoined$).toBe(
+            marble([
+              [1120, 'e'],
+              [1210, 'b'],
+            ]),
+            { e: 'erin', b: 'bob' },
+          );
+          expectObservable(room.memberCount$).toBe(
+            marble([
+              [0, 'z'],
+              [120, 'f'],
+              [outAt, 'z'],
+              [1120, 'f'],
+              [1210, 'v'],
+              [1310, 'f'],
+              [1400, 'z'],
+            ]),
+            { z: 0, f: 4, v: 5 },
+          );
+          // Empty while out; at 1120 one step per announced event: bob out, then erin in.
+          expectObservable(room.members$).toBe(
+            marble([
+              [0, 'e'],
+              [120, 'a'],
+              [outAt, 'e'],
+              [1120, '(bc)'],
+              [1210, 'd'],
+              [1310, 'f'],
+              [1400, 'e'],
+            ]),
+            {
+              e: [],
+              a: ['bob', 'carol', 'dave'],
+              b: ['carol', 'dave'],
+              c: ['carol', 'dave', 'erin'],
+              d: ['bob', 'carol', 'dave', 'erin'],
+              f: ['bob', 'dave', 'erin'],
+            },
+          );
+        });
+      });
+    }
+
+    it('a change a handler cut short by leaving is announced on the next join, not lost', () => {
+      const scheduler = testScheduler();
+      const heard: string[] = [];
+      scheduler.run(() => {
+        const { client, server, room } = inRoom(scheduler, ['bob']);
+        room.on('MemberJoined', (uid) => heard.push(`joined ${uid}`));
+        room.on('MemberLeft', (uid) => {
+          heard.push(`left ${uid}`);
+          if (heard.length === 1) void room.leave();
+        });
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 200, () => void room.leave());
+        at(scheduler, 300, () => {
+          server.memberLeft('room', 'bob');
+          server.memberJoined('room', 'erin');
+        });
+        // The list at 420 announces bob's leave; the handler leaves, so erin is not announced then, but at 520.
+        at(scheduler, 400, () => void room.join());
+        at(scheduler, 500, () => void room.join());
+        at(scheduler, 600, () => void client.logout());
+      });
+      expect(heard).to.deep.equal(['left bob', 'joined erin']);
+    });
+
+    it('logged in again as another uid: the picture of the others is compared as it is', () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ expectObservable }) => {
+        const { client, room } = inRoom(scheduler, ['bob', 'carol']);
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 200, () => void client.logout());
+        at(scheduler, 1000, () => void client.login({ uid: 'bob', token: 'token-2' }));
+        at(scheduler, 1100, () => void room.join());
+        at(scheduler, 1200, () => void client.logout());
+        // bob is this client now, no longer one of the others; alice left with her logout.
+        expectObservable(room.memberLeft$).toBe(marble([[1120, 'b']]), { b: 'bob' });
+        expectObservable(room.memberJoined$).toBe('');
+      });
+    });
+
+    it("another client's channel of the same id is another stream: its first join's list announces nobody", () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ expectObservable }) => {
+        const { client, server, room } = inRoom(scheduler, ['bob']);
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 200, () => void client.logout());
+        at(scheduler, 300, () => {
+          server.memberLeft('room', 'bob');
+          server.memberJoined('room', 'erin');
+        });
+        // The app replaces its client: the new one's channel knows nothing of what the old one showed.
+        const next = new RtmClient({ url: 'ws://rtm.test/', appId: 'app', WebSocket: server.WebSocket, scheduler });
+        const nextRoom = next.createChannel('room');
+        at(scheduler, 1000, () => void next.login(alice));
+        at(scheduler, 1100, () => void nextRoom.join());
+        at(scheduler, 1200, () => void next.logout());
+        expectObservable(room.memberLeft$).toBe('');
+        expectObservable(nextRoom.memberJoined$).toBe('');
+        expectObservable(nextRoom.memberLeft$).toBe('');
+        expectObservable(nextRoom.members$).toBe(
+          marble([
+            [0, 'e'],
+            [1120, 'a'],
+            [1200, 'e'],
+          ]),
+          { e: [], a: ['erin'] },
+        );
+      });
     });
   });
 });

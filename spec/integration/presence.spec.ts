@@ -201,6 +201,37 @@ describe('presence over real sockets (integration)', function () {
       expect(log.of('A')).to.deep.equal(['joined', 'left', 'joined', 'left']);
     });
 
+    it("a watcher's own logout: on its next join it sees who left meanwhile, not who left and came back", async () => {
+      // BEHAVIOUR §4.4: M1 leaves while W is out, M2 leaves and comes back; after W's join M1 comes back.
+      const w = await user('W', false);
+      const m1 = await user('M1', false);
+      const m2 = await user('M2', false);
+      const m1Room = m1.client.createChannel('room');
+      const m2Room = m2.client.createChannel('room');
+      await m1Room.join();
+      await m2Room.join();
+      const wRoom = w.client.createChannel('room');
+      const log = new MemberLog(wRoom);
+      await wRoom.join();
+      await w.client.logout();
+      await m1.client.logout();
+      await m2Room.leave();
+      await m2Room.join();
+      await w.client.login({ uid: 'W', token: token('W') });
+      await wRoom.join();
+      const rejoinedAt = performance.now();
+      await m1.client.login({ uid: 'M1', token: token('M1') });
+      await m1Room.join();
+      await log.next('joined', 'M1', 2000, rejoinedAt);
+      await sleep(300);
+      expect(log.events.map(({ kind, uid }) => `${kind} ${uid}`)).to.deep.equal(['left M1', 'joined M1']);
+      expect(log.events[0].at).to.be.at.most(rejoinedAt);
+      const members = await wRoom.getMembers();
+      expect(members.sort()).to.deep.equal(['M1', 'M2', 'W']);
+      const shown = await new Promise<readonly string[]>((resolve) => wRoom.members$.subscribe(resolve).unsubscribe());
+      expect(shown).to.deep.equal(['M1', 'M2']);
+    });
+
     it('the instance replaced by a remote login leaves its channels at once', async () => {
       const a1 = await user('A', false);
       const b = await user('B', false);

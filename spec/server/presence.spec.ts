@@ -601,6 +601,19 @@ describe('channels, presence, attributes and status (raw protocol)', function ()
       await quiet(50, alice.client, bob.client);
     });
 
+    it('keeps the keys JavaScript objects treat specially: constructor, prototype, __proto__', async () => {
+      // The codec's properties found them dropped by the frame schema (valibot's record skips them), silently.
+      const server = await start();
+      const alice = await login(server, 'app1', 'alice');
+      const bob = await login(server, 'app1', 'bob');
+      const special = { constructor: 'c', prototype: 'p', ['__proto__']: 'q', toString: 't' };
+      await expectReply(alice.client, { t: 'attrs', op: 'set', attributes: special }, { t: 'done' });
+      await expectAttributes(bob.client, 'alice', special);
+      await expectReply(alice.client, { t: 'attrs', op: 'delete', keys: ['__proto__'] }, { t: 'done' });
+      await expectAttributes(bob.client, 'alice', { constructor: 'c', prototype: 'p', toString: 't' });
+      await quiet(50, alice.client, bob.client);
+    });
+
     it('are dropped on logout and on expiry (getAttrs → {}), and kept within the grace', async () => {
       // They are never readable from another app.
       const server = await start({ presenceGraceMs: 400, unreachableMs: 400 });

@@ -326,6 +326,18 @@ export function presenceStoreContract(stores: ContractStores): void {
         expect(heard.take()).to.deep.equal([status('app1', 'alice', 'ONLINE')]);
       });
 
+      it('keeps the keys JavaScript objects treat specially, in every read', async () => {
+        await store.claim('app1', 'alice', 's1', undefined, lease);
+        const special = { constructor: 'c', prototype: 'p', ['__proto__']: 'q', toString: 't' };
+        await store.writeAttributes('app1', 'alice', 's1', 'set', special, []);
+        expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal(special);
+        expect(await store.readAttributes('app1', 'alice', ['__proto__', 'constructor'])).to.deep.equal({
+          ['__proto__']: 'q',
+          constructor: 'c',
+        });
+        heard.take();
+      });
+
       it('more than 32 attributes (after a merge, or in one set) → LIMIT_EXCEEDED and nothing changes', async () => {
         // A session that is not the owner → NOT_LOGGED_IN.
         const pairs = (from: number, to: number) =>
