@@ -10,7 +10,8 @@
  * (a rejoin after a lost session, or a join after the app's own leave or
  * logout) emits exactly the difference from it.
  */
-import { BehaviorSubject, distinctUntilChanged, map, merge, startWith, Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, map, merge, startWith, Subject } from './rx.js';
 
 export class MemberPicture {
   readonly #joined = new Subject<string>();

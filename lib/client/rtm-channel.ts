@@ -9,7 +9,8 @@
  * member list. A join after the app's own leave or logout does the same
  * (BEHAVIOUR §4.4).
  */
-import { firstValueFrom, map, skip, Subject, tap, type Observable, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { firstValueFrom, map, skip, Subject, tap } from './rx.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { EventBridge } from './event-bridge.js';

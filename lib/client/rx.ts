@@ -23,6 +23,7 @@ export {
   retry,
   scan,
   skip,
+  startWith,
   Subject,
   switchMap,
   tap,
