@@ -1,14 +1,15 @@
 /**
  * The original SDK's event methods (`on`, `once`, `off`, `removeAllListeners`, …), for the facade's client and
  * channel. A listener that throws is reported on the console and changes nothing: the other listeners of that event
- * still run and the client keeps working (BEHAVIOUR §8). A listener added twice for one event is called once per
+ * still run and the client keeps working (BEHAVIOUR §8.1). A listener added twice for one event is called once per
  * event.
  */
 
 /** Event names to listener signatures; `never[]` admits any signature without `any`. */
 type EventMap<E> = { [K in keyof E]: (...args: never[]) => void };
 
-type Listener = (...args: never[]) => unknown;
+/** Any listener; `never[]` admits every signature without `any`. */
+export type Listener = (...args: never[]) => unknown;
 
 /**
  * A listener's arguments for event type `T`, spelled as the original SDK's typings spell it: TypeScript relates two
@@ -16,7 +17,7 @@ type Listener = (...args: never[]) => unknown;
  * objects stand where the SDK's are expected.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ListenerArgs<T> = [T] extends [(...args: infer U) => any] ? U : [T] extends [void] ? [] : [T];
+export type ListenerArgs<T> = [T] extends [(...args: infer U) => any] ? U : [T] extends [void] ? [] : [T];
 
 interface Registration {
   readonly listener: Listener;
