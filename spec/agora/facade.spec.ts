@@ -31,6 +31,9 @@ function aliceOnServer(scheduler: TestScheduler) {
 const heard = (listen: (listener: (...args: unknown[]) => void) => unknown) =>
   new Observable<string>((subscriber) => void listen((...args) => subscriber.next(args.map(String).join(' '))));
 
+/** The client's ConnectionStateChanged events, as `STATE REASON`. */
+const stateChanges = (client: RtmClient) => heard((l) => client.on('ConnectionStateChanged', l));
+
 /** How a promise settled: `resolved`, or the facade error's `code reason`. */
 function settled(promise: Promise<unknown>): { value?: string } {
   const result: { value?: string } = {};
@@ -62,7 +65,7 @@ describe('rx-rtm/agora (marbles)', () => {
         const { client } = aliceOnServer(scheduler);
         at(scheduler, 10, () => (login = settled(client.login(alice))));
         at(scheduler, 100, () => (logout = settled(client.logout())));
-        expectObservable(heard((l) => client.on('ConnectionStateChanged', l))).toBe(
+        expectObservable(stateChanges(client)).toBe(
           marble([
             [10, 'g'],
             [30, 'c'],
@@ -82,7 +85,7 @@ describe('rx-rtm/agora (marbles)', () => {
         const { client, server } = aliceOnServer(scheduler);
         server.loginAnswer = { type: 'refuse', code: ErrorCode.InvalidToken };
         at(scheduler, 10, () => void client.login(alice).catch((e: unknown) => (error = e)));
-        expectObservable(heard((l) => client.on('ConnectionStateChanged', l))).toBe(
+        expectObservable(stateChanges(client)).toBe(
           marble([
             [10, 'g'],
             [30, 'f'],
@@ -103,7 +106,7 @@ describe('rx-rtm/agora (marbles)', () => {
         const { client, server } = aliceOnServer(scheduler);
         server.loginAnswer = { type: 'ignore' };
         at(scheduler, 10, () => (login = settled(client.login(alice))));
-        expectObservable(heard((l) => client.on('ConnectionStateChanged', l))).toBe(
+        expectObservable(stateChanges(client)).toBe(
           marble([
             [10, 'g'],
             [6010, 't'],
@@ -126,7 +129,7 @@ describe('rx-rtm/agora (marbles)', () => {
         at(scheduler, 20_000, () => void client.logout());
         // As the client's own test: dark at 2500, RECONNECTING at 7280, back at 9010. The new session's pings
         // arrive at 10 010, 11 010, 12 010; the 13 010 one is held (dark at 12 500): RECONNECTING at 17 260.
-        expectObservable(heard((l) => client.on('ConnectionStateChanged', l))).toBe(
+        expectObservable(stateChanges(client)).toBe(
           marble([
             [10, 'g'],
             [30, 'c'],
@@ -151,7 +154,7 @@ describe('rx-rtm/agora (marbles)', () => {
           at(scheduler, 10, () => void client.login(alice));
           at(scheduler, 1000, () => server.kick(reason));
           at(scheduler, 2000, () => void client.logout());
-          expectObservable(heard((l) => client.on('ConnectionStateChanged', l))).toBe(
+          expectObservable(stateChanges(client)).toBe(
             marble([
               [10, 'g'],
               [30, 'c'],
@@ -171,7 +174,7 @@ describe('rx-rtm/agora (marbles)', () => {
         const { client } = aliceOnServer(scheduler);
         at(scheduler, 10, () => (login = settled(client.login(alice))));
         at(scheduler, 15, () => void client.logout());
-        expectObservable(heard((l) => client.on('ConnectionStateChanged', l))).toBe(
+        expectObservable(stateChanges(client)).toBe(
           marble([
             [10, 'g'],
             [15, 'o'],
