@@ -5,6 +5,7 @@
  */
 import { map, skip } from 'rxjs';
 import { ConnectionState as CoreState } from '../client/connection-state.js';
+import { invalidName } from '../client/invalid-name.js';
 import type { AttributesMap } from '../client/local-attributes.js';
 import type { RtmClient as CoreClient } from '../client/rtm-client.js';
 import { asAgoraError, agoraError, failingAs, notSupported, FacadeReason } from './agora-error.js';
@@ -55,12 +56,17 @@ export class RtmClient extends Listeners<RtmClientEvents> {
     return failingAs('renewToken', this.#core.renewToken(token));
   }
 
-  /** As the SDK's, plus rx-rtm's offline delivery: `{ enableOfflineMessaging: true }`. */
+  /**
+   * As the SDK's, plus rx-rtm's offline delivery: `{ enableOfflineMessaging: true }`. A bad peer id rejects 6, the
+   * SDK's number for it; a bad message 7.
+   */
   sendMessageToPeer(
     message: RtmMessage,
     peerId: string,
     options?: { enableOfflineMessaging?: boolean },
   ): Promise<{ hasPeerReceived: boolean }> {
+    const badPeer = invalidName('peer id', peerId);
+    if (badPeer) return Promise.reject(agoraError('sendMessageToPeer', badPeer.code, badPeer.message, 6));
     return failingAs('sendMessageToPeer', this.#core.sendMessageToPeer(outgoing(message), peerId, options));
   }
 

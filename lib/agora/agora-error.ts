@@ -92,12 +92,14 @@ const operations = {
 /** An operation of the facade that can fail. */
 export type Operation = keyof typeof operations;
 
-/** The facade's error for `reason` in `operation`: the SDK's number for it, and a message naming both. */
-export function agoraError(operation: Operation, reason: FacadeReason, detail: string): AgoraRtmError {
+/**
+ * The facade's error for `reason` in `operation`: the SDK's number for it (or `code`, where the number depends on
+ * more than the reason), and a message naming both.
+ */
+export function agoraError(operation: Operation, reason: FacadeReason, detail: string, code?: number): AgoraRtmError {
   const codes: Codes = { ...notLoggedIn, ...operations[operation] };
-  const code = codes[reason] ?? codes[R.Unknown] ?? 1;
   return new AgoraRtmError(
-    code,
+    code ?? codes[reason] ?? codes[R.Unknown] ?? 1,
     reason,
     `${operation} failed: ${reason}${detail && detail !== reason ? ` (${detail})` : ''}`,
   );

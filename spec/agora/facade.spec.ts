@@ -441,7 +441,7 @@ describe('rx-rtm/agora (marbles)', () => {
         'login again': '8 ALREADY_LOGIN',
         'sendMessage not joined': '5 NOT_JOINED',
         'getMembers not joined': '5 NOT_JOINED',
-        'sendMessageToPeer bad peer': '7 INVALID_ARGUMENT',
+        'sendMessageToPeer bad peer': '6 INVALID_ARGUMENT',
         'sendMessageToPeer too large': '7 LIMIT_EXCEEDED',
         'setLocalUserAttributes bad key': '3 INVALID_ARGUMENT',
         'subscribe too many': '6 LIMIT_EXCEEDED',
