@@ -109,6 +109,6 @@ export class LocalAttributes {
 
   /** Sends an `attrs` write; `confirmed` updates the local copy once the server did. */
   #write(body: { op: AttributeOp; attributes?: AttributesMap; keys?: string[] }, confirmed: () => void): Promise<void> {
-    return firstValueFrom(this.#requests.request$({ t: 'attrs', ...body }).pipe(map(() => confirmed())));
+    return firstValueFrom(this.#requests.request$({ t: 'attrs', ...body }).pipe(map(() => void confirmed())));
   }
 }

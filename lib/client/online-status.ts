@@ -51,6 +51,11 @@ export class OnlineStatus {
     this.#queries = new RateWindow(RateLimits.queryOnline, 'online status queries', now);
   }
 
+  /** The subscribed uids, in the order they were subscribed. */
+  get subscribed(): string[] {
+    return [...this.#known.keys()];
+  }
+
   query(uids: readonly string[]): Promise<Record<string, boolean>> {
     const refused = invalidUids(uids) ?? this.#requests.refusal() ?? this.#queries.take();
     if (refused) return Promise.reject(refused);

@@ -271,6 +271,11 @@ export class RtmClient {
     return this.#session.onlineStatus.subscribe(uids);
   }
 
+  /** The peers subscribed to by {@link subscribePeersOnlineStatus}; none once the session ended. */
+  get subscribedPeers(): string[] {
+    return this.#session.onlineStatus.subscribed;
+  }
+
   /** Stops reporting these peers, at once. */
   unsubscribePeersOnlineStatus(uids: string[]): Promise<void> {
     return this.#session.onlineStatus.unsubscribe(uids);

@@ -27,6 +27,23 @@ export function skipWithoutChromium(context: Mocha.Context): void {
   context.skip();
 }
 
+/** A headless Chromium with a fresh profile, quiet: no network of its own, no QUIC. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
 /** A demo server on a free port and a fresh browser (its own profile) to look at it. */
 export class DemoLab {
   private constructor(
@@ -39,19 +56,7 @@ export class DemoLab {
     const demo = await startDemo({ port: 0 });
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        args: [
-          '--headless=new',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
       return new DemoLab(demo, browser, context);
     } catch (error) {

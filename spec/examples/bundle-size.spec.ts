@@ -5,7 +5,10 @@
  */
 import { expect } from 'chai';
 import {
+  AGORA_EXTRA_LIMIT_BYTES,
+  agoraProblems,
   GZIP_LIMIT_BYTES,
+  measureAgora,
   measureBundle,
   measureRxRtm,
   measureSocketIo,
@@ -53,5 +56,33 @@ describe('scripts/bundle-size', () => {
   it(`is within the ${GZIP_LIMIT_BYTES}-byte gzip budget`, () => {
     expect(problems(rxRtm)).to.deep.equal([]);
     expect(rxRtm.gzipBytes).to.be.at.most(GZIP_LIMIT_BYTES);
+  });
+
+  describe('rx-rtm/agora', () => {
+    let agora: BundleSize;
+
+    before(async () => {
+      agora = await measureAgora();
+    });
+
+    it('bundles the facade for browsers with the client, rxjs its only import, nothing from Node', () => {
+      expect(agora.imports).to.deep.equal(['rxjs']);
+      expect(agora.nodeOnly).to.deep.equal([]);
+      const paths = agora.inputs.map((i) => i.path);
+      expect(paths).to.include.members(['lib/agora/agora-client.ts', 'lib/client/rtm-client.ts']);
+      expect(paths.some((path) => path.includes('agora-rtm-sdk'))).to.equal(false);
+    });
+
+    it('flags a facade adding more than its ceiling, or carrying Node-only code', () => {
+      const fine = { ...agora, gzipBytes: rxRtm.gzipBytes + AGORA_EXTRA_LIMIT_BYTES, nodeOnly: [] };
+      expect(agoraProblems(fine, rxRtm)).to.deep.equal([]);
+      expect(agoraProblems({ ...fine, gzipBytes: fine.gzipBytes + 1 }, rxRtm)).to.have.length(1);
+      expect(agoraProblems({ ...fine, nodeOnly: ['ws'] }, rxRtm)).to.have.length(1);
+    });
+
+    it(`adds at most ${AGORA_EXTRA_LIMIT_BYTES} bytes gzipped to the client's bundle`, () => {
+      expect(agoraProblems(agora, rxRtm)).to.deep.equal([]);
+      expect(agora.gzipBytes - rxRtm.gzipBytes).to.be.at.most(AGORA_EXTRA_LIMIT_BYTES);
+    });
   });
 });

@@ -17,18 +17,20 @@ const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
 const tsc = join(repo, 'node_modules/typescript/bin/tsc');
 
-/** What a consumer's TypeScript sees of all three entry points; every import is used so nothing is elided. */
+/** What a consumer's TypeScript sees of all four entry points; every import is used so nothing is elided. */
 const CONSUMER_TS = `
 import { createClient, ConnectionState, type ConnectionStatePair, type RtmClient } from 'rx-rtm';
 import { startServer, createToken, type RtmServer } from 'rx-rtm/server';
 import { FakeRtmServer } from 'rx-rtm/testing';
+import AgoraRTM, { type RtmClient as AgoraClient } from 'rx-rtm/agora';
 
 const client: RtmClient = createClient({ url: 'ws://127.0.0.1:1/', appId: 'app' });
 const pair: ConnectionStatePair = client.connectionState;
 const connected: boolean = pair.state === ConnectionState.Connected;
 const token: string = createToken({ appId: 'app', uid: 'u', appSecret: 's', expiresInSeconds: 60 });
 const serve: (options: Parameters<typeof startServer>[0]) => Promise<RtmServer> = startServer;
-export { connected, token, serve, FakeRtmServer };
+const agora = (appId: string): AgoraClient => AgoraRTM.createInstance(appId, { url: 'ws://127.0.0.1:1/' });
+export { connected, token, serve, FakeRtmServer, agora };
 `;
 
 /** The browser's view: only the client entry. */
@@ -42,11 +44,13 @@ const names = (m) => Object.keys(m).sort().join(',');
 const client = await load('rx-rtm');
 const server = await load('rx-rtm/server');
 const testing = await load('rx-rtm/testing');
+const agora = await load('rx-rtm/agora');
 const token = server.createToken({ appId: 'app', uid: 'u', appSecret: 's', expiresInSeconds: 60 });
 console.log(JSON.stringify({
   createClient: typeof client.createClient,
   startServer: typeof server.startServer,
   FakeRtmServer: typeof testing.FakeRtmServer,
+  createInstance: typeof agora.default.createInstance,
   verified: server.verifyToken(token, 'app', 'u', 's').ok,
   exported: [names(client).length > 0, names(server).length > 0, names(testing).length > 0],
 }));
@@ -56,6 +60,7 @@ const EXPECTED_PROBE = {
   createClient: 'function',
   startServer: 'function',
   FakeRtmServer: 'function',
+  createInstance: 'function',
   verified: true,
   exported: [true, true, true],
 };
@@ -123,13 +128,16 @@ describe('the packed package, installed in a fresh project', function () {
       'dist/server/cli.js',
       'dist/testing/index.js',
       'dist/testing/index.d.ts',
+      'dist/agora/index.js',
+      'dist/agora/index.d.ts',
+      'dist/agora/node.js',
     ]) {
       expect(files, required).to.include(required);
     }
     expect(files.filter((f) => /^(lib|spec|bench|scripts)\//.test(f) || f.endsWith('.map'))).to.deep.equal([]);
   });
 
-  it('imports rx-rtm, rx-rtm/server and rx-rtm/testing from Node ESM', async () => {
+  it('imports rx-rtm, rx-rtm/server, rx-rtm/testing and rx-rtm/agora from Node ESM', async () => {
     await writeFile(join(consumer, 'probe.mjs'), `const load = (name) => import(name);\n${PROBE}`);
     const { stdout } = await run('node', ['probe.mjs'], { cwd: consumer });
     expect(JSON.parse(stdout)).to.deep.equal(EXPECTED_PROBE);

@@ -1,0 +1,203 @@
+/**
+ * The original SDK's `RtmClient` over rx-rtm's client (BEHAVIOUR §8.1): each method calls the client's and turns
+ * its failure into the SDK's error numbers; each event is one of the client's streams, re-emitted with the SDK's
+ * positional arguments. No state of its own beyond which channel object holds each channel id.
+ */
+import { map, skip } from 'rxjs';
+import { ConnectionState as CoreState } from '../client/connection-state.js';
+import { invalidName } from '../client/invalid-name.js';
+import type { AttributesMap } from '../client/local-attributes.js';
+import type { RtmClient as CoreClient } from '../client/rtm-client.js';
+import { asAgoraError, agoraError, failingAs, notSupported, FacadeReason } from './agora-error.js';
+import { RtmChannel, type ChannelHolders } from './agora-channel.js';
+import type { RtmConfig } from './config.js';
+import type { PeersOnlineStatusMap, RtmClientEvents } from './events.js';
+import { Listeners } from './listeners.js';
+import { outgoing, typedMessage, type RtmMessage } from './messages.js';
+import { ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscriptionOption } from './status-codes.js';
+
+export class RtmClient extends Listeners<RtmClientEvents> {
+  readonly #core: CoreClient;
+  readonly #holders: ChannelHolders = new Map();
+
+  /** @internal Made by `AgoraRTM.createInstance`. */
+  constructor(core: CoreClient) {
+    super();
+    this.#core = core;
+    core.connectionState$
+      .pipe(skip(1))
+      .subscribe(({ state, reason }) =>
+        this.emit('ConnectionStateChanged', ConnectionState[state], ConnectionChangeReason[reason]),
+      );
+    core.tokenExpired$.subscribe(() => this.emit('TokenExpired'));
+    core.tokenPrivilegeWillExpire$.subscribe(() => this.emit('TokenPrivilegeWillExpire'));
+    core.messageFromPeer$.subscribe(({ message, peerId, serverReceivedTs, isOfflineMessage }) =>
+      this.emit('MessageFromPeer', message, peerId, { serverReceivedTs, isOfflineMessage }),
+    );
+    core.peersOnlineStatusChanged$
+      .pipe(
+        map((statuses) =>
+          Object.fromEntries(Object.entries(statuses).map(([uid, status]) => [uid, PeerOnlineState[status]])),
+        ),
+      )
+      .subscribe((statuses: PeersOnlineStatusMap) => this.emit('PeersOnlineStatusChanged', statuses));
+  }
+
+  /** Logs in; the SDK's optional token is required here (the server checks every login). */
+  login({ uid, token }: { uid: string; token?: string }): Promise<void> {
+    return failingAs('login', this.#core.login({ uid, token: token ?? '' }));
+  }
+
+  logout(): Promise<void> {
+    return failingAs('logout', this.#core.logout());
+  }
+
+  renewToken(token: string): Promise<void> {
+    return failingAs('renewToken', this.#core.renewToken(token));
+  }
+
+  /**
+   * As the SDK's, plus rx-rtm's offline delivery: `{ enableOfflineMessaging: true }`. A bad peer id rejects 6, the
+   * SDK's number for it; a bad message 7.
+   */
+  sendMessageToPeer(
+    message: RtmMessage,
+    peerId: string,
+    options?: { enableOfflineMessaging?: boolean },
+  ): Promise<{ hasPeerReceived: boolean }> {
+    const badPeer = invalidName('peer id', peerId);
+    if (badPeer) return Promise.reject(agoraError('sendMessageToPeer', badPeer.code, badPeer.message, 6));
+    return failingAs('sendMessageToPeer', this.#core.sendMessageToPeer(outgoing(message), peerId, options));
+  }
+
+  /** The message with its `messageType` filled in (`RAW` when it has `rawMessage`, else `TEXT`). */
+  createMessage<T extends RtmMessage>(message: Partial<T>): T {
+    return typedMessage(message);
+  }
+
+  /** A new channel object; throws INVALID_ARGUMENT (1) for an id that breaks the name rule. */
+  createChannel(channelId: string): RtmChannel {
+    try {
+      return new RtmChannel(this.#core.createChannel(channelId), this.#holders);
+    } catch (error) {
+      throw asAgoraError('createChannel', error);
+    }
+  }
+
+  setLocalUserAttributes(attributes: AttributesMap): Promise<void> {
+    return failingAs('setLocalUserAttributes', this.#core.setLocalUserAttributes(attributes));
+  }
+
+  addOrUpdateLocalUserAttributes(attributes: AttributesMap): Promise<void> {
+    return failingAs('addOrUpdateLocalUserAttributes', this.#core.addOrUpdateLocalUserAttributes(attributes));
+  }
+
+  deleteLocalUserAttributesByKeys(attributeKeys: string[]): Promise<void> {
+    return failingAs('deleteLocalUserAttributesByKeys', this.#core.deleteLocalUserAttributesByKeys(attributeKeys));
+  }
+
+  clearLocalUserAttributes(): Promise<void> {
+    return failingAs('clearLocalUserAttributes', this.#core.clearLocalUserAttributes());
+  }
+
+  getUserAttributes(userId: string): Promise<AttributesMap> {
+    return failingAs('getUserAttributes', this.#core.getUserAttributes(userId));
+  }
+
+  getUserAttributesByKeys(userId: string, attributeKeys: string[]): Promise<AttributesMap> {
+    return failingAs('getUserAttributesByKeys', this.#core.getUserAttributesByKeys(userId, attributeKeys));
+  }
+
+  /** Which peers are online (`UNREACHABLE` counts as online), as `{ uid: boolean }`. */
+  queryPeersOnlineStatus(peerIds: string[]): Promise<Record<string, boolean>> {
+    return failingAs('queryPeersOnlineStatus', this.#core.queryPeersOnlineStatus(peerIds));
+  }
+
+  subscribePeersOnlineStatus(peerIds: string[]): Promise<void> {
+    return failingAs('subscribePeersOnlineStatus', this.#core.subscribePeersOnlineStatus(peerIds));
+  }
+
+  unsubscribePeersOnlineStatus(peerIds: string[]): Promise<void> {
+    return failingAs('unsubscribePeersOnlineStatus', this.#core.unsubscribePeersOnlineStatus(peerIds));
+  }
+
+  /** The peers whose online status is subscribed to. */
+  async queryPeersBySubscriptionOption(option: PeerSubscriptionOption): Promise<string[]> {
+    const operation = 'queryPeersBySubscriptionOption';
+    const { state } = this.#core.connectionState;
+    if (state !== CoreState.Connected && state !== CoreState.Reconnecting)
+      throw agoraError(operation, FacadeReason.NotLoggedIn, `${operation} while ${state}`);
+    if (option !== PeerSubscriptionOption.ONLINE_STATUS)
+      throw agoraError(
+        operation,
+        FacadeReason.InvalidArgument,
+        `option must be ${PeerSubscriptionOption.ONLINE_STATUS}`,
+      );
+    return [...this.#core.subscribedPeers];
+  }
+
+  /** Takes the SDK's options and ignores them (README, "Migrating from agora-rtm-sdk 1.x"). */
+  updateConfig(_config: RtmConfig): void {}
+
+  /** The SDK's deprecated name for {@link updateConfig}. */
+  setParameters(config: RtmConfig): void {
+    this.updateConfig(config);
+  }
+
+  /** Not supported yet: throws NOT_SUPPORTED. */
+  createLocalInvitation(_calleeId: string): never {
+    throw notSupported('createLocalInvitation');
+  }
+
+  /** Not supported yet: rejects NOT_SUPPORTED. */
+  async getChannelMemberCount(_channelIds: string[]): Promise<Record<string, number>> {
+    throw notSupported('getChannelMemberCount');
+  }
+
+  /** Not supported yet: rejects NOT_SUPPORTED. */
+  async getChannelAttributes(_channelId: string): Promise<never> {
+    throw notSupported('getChannelAttributes');
+  }
+
+  /** Not supported yet: rejects NOT_SUPPORTED. */
+  async getChannelAttributesByKeys(_channelId: string, _keys: string[]): Promise<never> {
+    throw notSupported('getChannelAttributesByKeys');
+  }
+
+  /** Not supported yet: rejects NOT_SUPPORTED. */
+  async clearChannelAttributes(_channelId: string, _options?: ChannelAttributeOptions): Promise<void> {
+    throw notSupported('clearChannelAttributes');
+  }
+
+  /** Not supported yet: rejects NOT_SUPPORTED. */
+  async deleteChannelAttributesByKeys(
+    _channelId: string,
+    _attributeKeys: string[],
+    _options?: ChannelAttributeOptions,
+  ): Promise<void> {
+    throw notSupported('deleteChannelAttributesByKeys');
+  }
+
+  /** Not supported yet: rejects NOT_SUPPORTED. */
+  async addOrUpdateChannelAttributes(
+    _channelId: string,
+    _attributes: AttributesMap,
+    _options?: ChannelAttributeOptions,
+  ): Promise<void> {
+    throw notSupported('addOrUpdateChannelAttributes');
+  }
+
+  /** Not supported yet: rejects NOT_SUPPORTED. */
+  async setChannelAttributes(
+    _channelId: string,
+    _attributes: AttributesMap,
+    _options?: ChannelAttributeOptions,
+  ): Promise<void> {
+    throw notSupported('setChannelAttributes');
+  }
+}
+
+/** The SDK's options of a channel attribute write; taken by the methods that do not support it yet. */
+export interface ChannelAttributeOptions {
+  enableNotificationToChannelMembers?: boolean;
+}
