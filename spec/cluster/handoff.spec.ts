@@ -107,153 +107,162 @@ describe('cluster: a receiver resumed on another node gets what its old node hel
     RawClient.terminateAll();
   });
 
-  const cluster = clusterFor(() => redis, {
-    nodes: 2,
-    presenceGraceMs: GRACE_MS,
-    unreachableMs: UNREACHABLE_MS,
-    shutdownGraceMs: 3000,
-  });
+  // In a block of its own, so that its nodes stop before Redis does.
+  describe('two nodes', () => {
+    const cluster = clusterFor(() => redis, {
+      nodes: 2,
+      presenceGraceMs: GRACE_MS,
+      unreachableMs: UNREACHABLE_MS,
+      shutdownGraceMs: 3000,
+    });
 
-  /** Sends the receiver's link to node 2 and breaks it (what it held is lost): the client comes back there. */
-  async function moveLink(): Promise<void> {
-    cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
-    cluster().proxies[0].reset();
-    await cluster().proxies[0].pass();
-  }
-
-  afterEach(async () => {
-    cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
-    await cluster().proxies[0].pass();
-  });
-
-  it(
-    'its link died while a sender on the other node sent peer and channel messages: back through that node ' +
-      'within the grace, it gets each once, in the order sent, with no gap',
-    async () => {
-      const sender = await cluster().user('ha-sender', 1);
-      const { channel } = await Cluster.join(sender, 'ha-room');
-      const receiver = await Receiver.login(cluster(), 0, 'ha-receiver');
-      expect((await receiver.request({ t: 'join', channel: 'ha-room' })).t).to.equal('joined');
-      // Seen before the cut: it must not come again.
-      await sender.client.sendMessageToPeer({ text: 'seen' }, 'ha-receiver');
-      expect((await receiver.events(1)).map(summary)).to.deep.equal(['peer ha-sender:seen']);
-
-      cluster().proxies[0].blackhole();
-      const expected: string[] = [];
-      const sends: Array<Promise<unknown>> = [];
-      for (let i = 0; i < 30; i++) {
-        sends.push(sender.client.sendMessageToPeer({ text: `p${i}` }, 'ha-receiver'));
-        expected.push(`peer ha-sender:p${i}`);
-        if (i % 3 === 0) {
-          sends.push(channel.sendMessage({ text: `c${i}` }));
-          expected.push(`channel ha-sender:c${i}`);
-        }
-      }
-      const answers = await Promise.all(sends);
-      expect(answers.filter((answer) => answer !== undefined)).to.deep.equal(Array(30).fill({ hasPeerReceived: true }));
-      await sleep(300); // node 1 has them all, for a receiver it cannot reach
-      await moveLink();
-
-      const back = await Receiver.login(cluster(), 0, 'ha-receiver', receiver);
-      expectResumed(back, receiver.session, false);
-      expect((await back.events(expected.length)).map(summary)).to.deep.equal(expected);
-      await back.client.quiet(300);
-      // Later ones follow in the same sequence, from the new node.
-      await sender.client.sendMessageToPeer({ text: 'later' }, 'ha-receiver');
-      expect((await back.events(1)).map(summary)).to.deep.equal(['peer ha-sender:later']);
-      expect(await cluster().nodes[0].sessions()).to.equal(0);
-    },
-  );
-
-  it('presence events held for it are handed over too (no MemberLeft lost), and its subscriptions go on', async () => {
-    // They are the old node's alone: the new one reports the statuses now once it took the subscriptions over.
-    const peer = await cluster().user('hp-peer', 1);
-    await Cluster.join(peer, 'hp-room');
-    const watched = await cluster().user('hp-watched', 1);
-    const receiver = await Receiver.login(cluster(), 0, 'hp-receiver');
-    expect((await receiver.request({ t: 'join', channel: 'hp-room' })).members).to.have.members([
-      'hp-peer',
-      'hp-receiver',
-    ]);
-    expect((await receiver.request({ t: 'subscribe', uids: ['hp-watched'] })).t).to.equal('done');
-    expect((await receiver.events(1)).map(summary)).to.deep.equal(['status {"hp-watched":"ONLINE"}']);
-
-    cluster().proxies[0].blackhole();
-    const late = await cluster().user('hp-late', 1);
-    await Cluster.join(late, 'hp-room');
-    await peer.client.logout();
-    await watched.client.logout();
-    await sleep(300);
-    await moveLink();
-
-    const back = await Receiver.login(cluster(), 0, 'hp-receiver', receiver);
-    expectResumed(back, receiver.session, false);
-    expect((await back.events(4)).map(summary)).to.deep.equal([
-      'joined hp-late',
-      'left hp-peer',
-      'status {"hp-watched":"OFFLINE"}',
-      'status {"hp-watched":"OFFLINE"}',
-    ]);
-    await back.client.quiet(300);
-    // The subscription lives on the new node now.
-    await sleep(600); // BEHAVIOUR §5: at most 2 logins of a uid a second
-    await cluster().user('hp-watched', 1);
-    expect((await back.events(1)).map(summary)).to.deep.equal(['status {"hp-watched":"ONLINE"}']);
-  });
-
-  it('through a goaway: a closing node hands over each session whose client resumed elsewhere', async () => {
-    // The real client: all of a sender's messages arrive once, in order, while its node shuts down.
-    const receiver = await cluster().user('hg-receiver', 0);
-    const sender = await cluster().user('hg-sender', 1);
-    const got: string[] = [];
-    receiver.client.messageFromPeer$.subscribe(({ message }) => got.push('text' in message ? message.text : ''));
-    cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
-    const sends: Array<Promise<unknown>> = [];
-    let closing: Promise<unknown> | undefined;
-    for (let i = 0; i < 100; i++) {
-      sends.push(sender.client.sendMessageToPeer({ text: `${i}` }, 'hg-receiver'));
-      if (i === 30) closing = cluster().nodes[0].request({ cmd: 'close' });
-      await sleep(10);
+    /** Sends the receiver's link to node 2 and breaks it (what it held is lost): the client comes back there. */
+    async function moveLink(): Promise<void> {
+      cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+      cluster().proxies[0].reset();
+      await cluster().proxies[0].pass();
     }
-    expect(await Promise.all(sends)).to.deep.equal(Array(100).fill({ hasPeerReceived: true }));
-    await eventually(() => {
-      expect(got.length).to.be.at.least(100);
-    }, 5000);
-    await closing;
-    await sleep(300);
-    expect(got).to.deep.equal(Array.from({ length: 100 }, (_, i) => `${i}`));
-    expect(receiver.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
-    await cluster().restartNode(0);
-  });
 
-  it(
-    'its old node was killed: the resume says gap after the wait; what that node held is lost, nothing comes ' +
-      'twice, and what was sent during the wait comes',
-    async () => {
-      const sender = await cluster().user('hk-sender', 1);
-      const receiver = await Receiver.login(cluster(), 0, 'hk-receiver');
-      await sender.client.sendMessageToPeer({ text: 'seen' }, 'hk-receiver');
-      expect((await receiver.events(1)).map(summary)).to.deep.equal(['peer hk-sender:seen']);
+    afterEach(async () => {
+      cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+      await cluster().proxies[0].pass();
+    });
+
+    it(
+      'its link died while a sender on the other node sent peer and channel messages: back through that node ' +
+        'within the grace, it gets each once, in the order sent, with no gap',
+      async () => {
+        const sender = await cluster().user('ha-sender', 1);
+        const { channel } = await Cluster.join(sender, 'ha-room');
+        const receiver = await Receiver.login(cluster(), 0, 'ha-receiver');
+        expect((await receiver.request({ t: 'join', channel: 'ha-room' })).t).to.equal('joined');
+        // Seen before the cut: it must not come again.
+        await sender.client.sendMessageToPeer({ text: 'seen' }, 'ha-receiver');
+        expect((await receiver.events(1)).map(summary)).to.deep.equal(['peer ha-sender:seen']);
+
+        cluster().proxies[0].blackhole();
+        const expected: string[] = [];
+        const sends: Array<Promise<unknown>> = [];
+        for (let i = 0; i < 30; i++) {
+          sends.push(sender.client.sendMessageToPeer({ text: `p${i}` }, 'ha-receiver'));
+          expected.push(`peer ha-sender:p${i}`);
+          if (i % 3 === 0) {
+            sends.push(channel.sendMessage({ text: `c${i}` }));
+            expected.push(`channel ha-sender:c${i}`);
+          }
+        }
+        const answers = await Promise.all(sends);
+        expect(answers.filter((answer) => answer !== undefined)).to.deep.equal(
+          Array(30).fill({ hasPeerReceived: true }),
+        );
+        await sleep(300); // node 1 has them all, for a receiver it cannot reach
+        await moveLink();
+
+        const back = await Receiver.login(cluster(), 0, 'ha-receiver', receiver);
+        expectResumed(back, receiver.session, false);
+        expect((await back.events(expected.length)).map(summary)).to.deep.equal(expected);
+        await back.client.quiet(300);
+        // Later ones follow in the same sequence, from the new node.
+        await sender.client.sendMessageToPeer({ text: 'later' }, 'ha-receiver');
+        expect((await back.events(1)).map(summary)).to.deep.equal(['peer ha-sender:later']);
+        expect(await cluster().nodes[0].sessions()).to.equal(0);
+      },
+    );
+
+    it('presence events held for it are handed over too (no MemberLeft lost), and its subscriptions go on', async () => {
+      // They are the old node's alone: the new one reports the statuses now once it took the subscriptions over.
+      const peer = await cluster().user('hp-peer', 1);
+      await Cluster.join(peer, 'hp-room');
+      const watched = await cluster().user('hp-watched', 1);
+      const receiver = await Receiver.login(cluster(), 0, 'hp-receiver');
+      expect((await receiver.request({ t: 'join', channel: 'hp-room' })).members).to.have.members([
+        'hp-peer',
+        'hp-receiver',
+      ]);
+      expect((await receiver.request({ t: 'subscribe', uids: ['hp-watched'] })).t).to.equal('done');
+      expect((await receiver.events(1)).map(summary)).to.deep.equal(['status {"hp-watched":"ONLINE"}']);
+
       cluster().proxies[0].blackhole();
-      for (let i = 0; i < 5; i++) await sender.client.sendMessageToPeer({ text: `held${i}` }, 'hk-receiver');
+      const late = await cluster().user('hp-late', 1);
+      await Cluster.join(late, 'hp-room');
+      await peer.client.logout();
+      await watched.client.logout();
       await sleep(300);
-      await cluster().nodes[0].kill();
       await moveLink();
 
-      const startedAt = performance.now();
-      const resuming = Receiver.login(cluster(), 0, 'hk-receiver', receiver);
-      await sleep(HANDOFF_WAIT_MS / 2); // the new node waits for a handoff that never comes
-      await sender.client.sendMessageToPeer({ text: 'during' }, 'hk-receiver');
-      const back = await resuming;
-      const waited = performance.now() - startedAt;
-      console.log(`      welcomed with a gap ${waited.toFixed(0)} ms after the resume was sent`);
-      expect(waited).to.be.within(HANDOFF_WAIT_MS, HANDOFF_WAIT_MS + 1000);
-      expectResumed(back, receiver.session, true);
-      expect((await back.events(1)).map(summary)).to.deep.equal(['peer hk-sender:during']);
+      const back = await Receiver.login(cluster(), 0, 'hp-receiver', receiver);
+      expectResumed(back, receiver.session, false);
+      expect((await back.events(4)).map(summary)).to.deep.equal([
+        'joined hp-late',
+        'left hp-peer',
+        'status {"hp-watched":"OFFLINE"}',
+        'status {"hp-watched":"OFFLINE"}',
+      ]);
       await back.client.quiet(300);
-      await sender.client.sendMessageToPeer({ text: 'later' }, 'hk-receiver');
-      expect((await back.events(1)).map(summary)).to.deep.equal(['peer hk-sender:later']);
+      // The subscription lives on the new node now.
+      await sleep(600); // BEHAVIOUR §5: at most 2 logins of a uid a second
+      await cluster().user('hp-watched', 1);
+      expect((await back.events(1)).map(summary)).to.deep.equal(['status {"hp-watched":"ONLINE"}']);
+    });
+
+    it('through a goaway: a closing node hands over each session whose client resumed elsewhere', async () => {
+      // The real client: all of a sender's messages arrive once, in order, while its node shuts down.
+      const receiver = await cluster().user('hg-receiver', 0);
+      const sender = await cluster().user('hg-sender', 1);
+      const got: string[] = [];
+      receiver.client.messageFromPeer$.subscribe(({ message }) => got.push('text' in message ? message.text : ''));
+      cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+      const sends: Array<Promise<unknown>> = [];
+      let closing: Promise<unknown> | undefined;
+      for (let i = 0; i < 100; i++) {
+        sends.push(sender.client.sendMessageToPeer({ text: `${i}` }, 'hg-receiver'));
+        if (i === 30) closing = cluster().nodes[0].request({ cmd: 'close' });
+        await sleep(10);
+      }
+      expect(await Promise.all(sends)).to.deep.equal(Array(100).fill({ hasPeerReceived: true }));
+      await eventually(() => {
+        expect(got.length).to.be.at.least(100);
+      }, 5000);
+      await closing;
+      await sleep(300);
+      expect(got).to.deep.equal(Array.from({ length: 100 }, (_, i) => `${i}`));
+      expect(receiver.states.pairs).to.deep.equal([
+        'DISCONNECTED/LOGOUT',
+        'CONNECTING/LOGIN',
+        'CONNECTED/LOGIN_SUCCESS',
+      ]);
       await cluster().restartNode(0);
-    },
-  );
+    });
+
+    it(
+      'its old node was killed: the resume says gap after the wait; what that node held is lost, nothing comes ' +
+        'twice, and what was sent during the wait comes',
+      async () => {
+        const sender = await cluster().user('hk-sender', 1);
+        const receiver = await Receiver.login(cluster(), 0, 'hk-receiver');
+        await sender.client.sendMessageToPeer({ text: 'seen' }, 'hk-receiver');
+        expect((await receiver.events(1)).map(summary)).to.deep.equal(['peer hk-sender:seen']);
+        cluster().proxies[0].blackhole();
+        for (let i = 0; i < 5; i++) await sender.client.sendMessageToPeer({ text: `held${i}` }, 'hk-receiver');
+        await sleep(300);
+        await cluster().nodes[0].kill();
+        await moveLink();
+
+        const startedAt = performance.now();
+        const resuming = Receiver.login(cluster(), 0, 'hk-receiver', receiver);
+        await sleep(HANDOFF_WAIT_MS / 2); // the new node waits for a handoff that never comes
+        await sender.client.sendMessageToPeer({ text: 'during' }, 'hk-receiver');
+        const back = await resuming;
+        const waited = performance.now() - startedAt;
+        console.log(`      welcomed with a gap ${waited.toFixed(0)} ms after the resume was sent`);
+        expect(waited).to.be.within(HANDOFF_WAIT_MS, HANDOFF_WAIT_MS + 1000);
+        expectResumed(back, receiver.session, true);
+        expect((await back.events(1)).map(summary)).to.deep.equal(['peer hk-sender:during']);
+        await back.client.quiet(300);
+        await sender.client.sendMessageToPeer({ text: 'later' }, 'hk-receiver');
+        expect((await back.events(1)).map(summary)).to.deep.equal(['peer hk-sender:later']);
+        await cluster().restartNode(0);
+      },
+    );
+  });
 });
