@@ -7,9 +7,15 @@
  * session about once a second; only a session whose link is down
  * accumulates. Past `maxEvents` or `maxBytes` the buffer gives up: it drops
  * what it held and remembers that it lost events, and the resumed client is
- * told to reconcile instead (it still gets the events that came after the loss).
+ * told to reconcile instead (it still gets the messages that came after the loss).
  */
 import type { Handoff } from '../store/presence-store.js';
+
+/**
+ * A message event's frame: event bodies are encoded with `t` first
+ * (encodeEventBody), so the start of the text tells the kind.
+ */
+const MESSAGE_FRAME = /^\{"t":"(?:peer|channel)Message"/;
 
 /** What a resumed client is sent after its welcome: `gap`, some events before `events` were lost. */
 export interface Replay {
@@ -19,6 +25,8 @@ export interface Replay {
 
 export class EventBuffer {
   private seq = 0;
+  /** Events up to this seq are gone (acknowledged, lost, or after a gap all but messages); later ones are held. */
+  private floor = 0;
   private readonly held: Array<{ seq: number; text: string }> = [];
   private bytes = 0;
   /** Set by {@link markLost}: the next {@link since} reports a loss whatever it is asked. */
@@ -53,7 +61,9 @@ export class EventBuffer {
   ack(seq: number): void {
     let drop = 0;
     while (drop < this.held.length && this.held[drop].seq <= seq) this.bytes -= this.held[drop++].text.length;
-    if (drop > 0) this.held.splice(0, drop);
+    if (drop === 0) return;
+    this.floor = Math.max(this.floor, this.held[drop - 1].seq);
+    this.held.splice(0, drop);
   }
 
   /**
@@ -76,6 +86,7 @@ export class EventBuffer {
    */
   awaitHandoff(seq: number): void {
     this.seq = seq;
+    this.floor = seq;
     this.waiting = [];
   }
 
@@ -97,17 +108,18 @@ export class EventBuffer {
   }
 
   /**
-   * Events after `seq`, in order, and whether some before them are lost
-   * (lost, acknowledged past `seq`, or `seq` never sent), in which case the
-   * client reconciles. Acknowledges `seq`.
+   * Events after `seq`, in order; acknowledges `seq`. If some before them
+   * are lost (lost, acknowledged past `seq`, or `seq` never sent): a gap,
+   * and only the messages held after the loss, since the client reconciles
+   * its channels and peers instead of taking member and status events.
    */
   since(seq: number): Replay {
     // Still waiting for its old node, its events cannot be numbered yet: the session moves on without them.
     if (this.waiting) return { gap: true, events: [] };
-    // `held` is always the latest events, up to `this.seq`; anything older was lost or acknowledged.
-    const gap = this.lost || seq < this.seq - this.held.length || seq > this.seq;
+    const gap = this.lost || seq < this.floor || seq > this.seq;
     this.lost = false;
     this.ack(seq);
+    if (gap) this.keepMessagesOnly();
     return { gap, events: this.held.map((event) => event.text) };
   }
 
@@ -122,8 +134,20 @@ export class EventBuffer {
     if (this.held.length > this.maxEvents || this.bytes > this.maxBytes) this.clear();
   }
 
+  /** Drops everything held: lost. */
   private clear(): void {
     this.held.length = 0;
     this.bytes = 0;
+    this.floor = this.seq;
+  }
+
+  /**
+   * Drops the member and status events held: the client's reconciliation
+   * stands for them (so a later resume from before now is a gap again).
+   */
+  private keepMessagesOnly(): void {
+    const messages = this.held.filter((event) => MESSAGE_FRAME.test(event.text));
+    this.clear();
+    for (const event of messages) this.keep(event.seq, event.text);
   }
 }

@@ -15,6 +15,7 @@ export type {
   StoreEvent,
   ClaimResult,
   EndReason,
+  Handoff,
   StoreResult,
   Lease,
   Heard,

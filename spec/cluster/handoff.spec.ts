@@ -176,7 +176,7 @@ describe('cluster: a receiver resumed on another node gets what its old node hel
       },
     );
 
-    it('presence events held for it are handed over too (no MemberLeft lost), and its subscriptions go on', async () => {
+    it('presence events held for it are handed over too (no MemberLeft lost); its subscriptions go on', async () => {
       // They are the old node's alone: the new one reports the statuses now once it took the subscriptions over.
       const peer = await cluster().user('hp-peer', 1);
       await Cluster.join(peer, 'hp-room');

@@ -6,6 +6,11 @@ const body = (n: number) => JSON.stringify({ t: 'member', channel: 'c', uid: `u$
 /** The frame the buffer makes of `body(n)` numbered `seq`. */
 const framed = (n: number, seq: number) =>
   `{"t":"member","channel":"c","uid":"u${n}","joined":true,"count":${n},"seq":${seq}}`;
+/** A peer message's body, as the registry builds it. */
+const message = (n: number) => JSON.stringify({ t: 'peerMessage', from: 'bob', type: 'TEXT', data: `m${n}`, ts: n });
+/** The frame the buffer makes of `message(n)` numbered `seq`. */
+const framedMessage = (n: number, seq: number) =>
+  `{"t":"peerMessage","from":"bob","type":"TEXT","data":"m${n}","ts":${n},"seq":${seq}}`;
 /** Adds bodies 1..n and returns the frames the buffer made. */
 const fill = (buffer: EventBuffer, n: number) => Array.from({ length: n }, (_, i) => buffer.add(body(i + 1))!);
 /** A replay with nothing lost. */
@@ -100,23 +105,36 @@ describe('EventBuffer', () => {
       expect(seqs(buffer.since(3))).to.deep.equal([4]);
     });
 
-    it('after ack(N), since(M < N) → a gap (events between M and N are gone), then the events still held', () => {
+    it('after ack(N), since(M < N) → a gap: events between M and N are gone, so no replay can be complete', () => {
       const buffer = new EventBuffer(100, 1_000_000);
-      const sent = fill(buffer, 5);
+      fill(buffer, 5);
       buffer.ack(3);
       expect(seqs(buffer.since(4))).to.deep.equal([5]);
       // since() acknowledges too: after since(4), since(3) cannot replay 4 any more.
-      expect(buffer.since(3)).to.deep.equal(gap([sent[4]]));
-      expect(buffer.size, 'still held until acknowledged').to.equal(1);
+      expect(buffer.since(3)).to.deep.equal(gap());
+      expect(buffer.size, 'a gap drops the member events held (the client reconciles)').to.equal(0);
       const again = new EventBuffer(100, 1_000_000);
       fill(again, 5);
       again.ack(3);
-      expect(seqs(again.since(2))).to.deep.equal([4, 5]);
-      expect(again.since(2).gap).to.equal(true);
+      expect(again.since(2)).to.deep.equal(gap());
       fill(again, 5);
       again.ack(7);
-      const late = again.since(0);
-      expect([late.gap, seqs(late)]).to.deep.equal([true, [8, 9, 10]]);
+      expect(again.since(0)).to.deep.equal(gap());
+    });
+
+    it('after a gap, the messages held after the loss are still replayed, in order; member events are not', () => {
+      const buffer = new EventBuffer(3, 1_000_000);
+      fill(buffer, 4); // the 4th overflows: lost up to 4
+      buffer.add(message(5));
+      buffer.add(body(6));
+      buffer.add(message(7));
+      expect(buffer.since(2)).to.deep.equal(gap([framedMessage(5, 5), framedMessage(7, 7)]));
+      // Kept until acknowledged; a resume from before that replay is a gap again (the member event is gone).
+      expect(buffer.size).to.equal(2);
+      expect(buffer.since(5)).to.deep.equal(gap([framedMessage(7, 7)]));
+      expect(buffer.since(7)).to.deep.equal(whole([]));
+      expect(buffer.add(message(8))).to.equal(framedMessage(8, 8));
+      expect(buffer.since(7)).to.deep.equal(whole([framedMessage(8, 8)]));
     });
 
     it('frees room: acknowledged events no longer count against maxEvents or maxBytes', () => {
@@ -153,8 +171,8 @@ describe('EventBuffer', () => {
       const sixth = buffer.add(body(6))!;
       expect(buffer.since(4)).to.deep.equal(whole([fifth, sixth]));
       expect(buffer.since(5)).to.deep.equal(whole([sixth]));
-      // One that missed the lost ones reconciles, and still gets those after the loss.
-      expect(buffer.since(3)).to.deep.equal(gap([sixth]));
+      // One that missed the lost ones reconciles instead.
+      expect(buffer.since(3)).to.deep.equal(gap());
       expect(buffer.since(7)).to.deep.equal(gap());
     });
 
@@ -220,30 +238,31 @@ describe('EventBuffer', () => {
       expect(buffer.since(6)).to.deep.equal(whole([framed(7, 7)]));
     });
 
-    it('no handoff (old node gone or late): a gap, then the events that came meanwhile, numbered after the seq', () => {
+    it('no handoff (old node gone or late): a gap, then the messages that came meanwhile, numbered after seq', () => {
       const buffer = new EventBuffer(100, 1_000_000);
       buffer.awaitHandoff(4);
-      buffer.add(body(5));
-      buffer.handedOver(undefined);
+      buffer.add(message(5));
       buffer.add(body(6));
-      expect(buffer.since(4)).to.deep.equal(gap([framed(5, 5), framed(6, 6)]));
-      expect(buffer.since(6)).to.deep.equal(whole([]));
+      buffer.handedOver(undefined);
+      buffer.add(message(7));
+      expect(buffer.since(4)).to.deep.equal(gap([framedMessage(5, 5), framedMessage(7, 7)]));
+      expect(buffer.since(7)).to.deep.equal(whole([]));
     });
 
     it("a handoff that does not follow the client's seq is not this session's sequence: a gap", () => {
       const buffer = new EventBuffer(100, 1_000_000);
       buffer.awaitHandoff(4);
-      buffer.add(body(9));
+      buffer.add(message(9));
       buffer.handedOver({ seq: 8, events: numbered(7, 8), subscriptions: [] });
-      expect(buffer.since(4)).to.deep.equal(gap([framed(9, 5)]));
+      expect(buffer.since(4)).to.deep.equal(gap([framedMessage(9, 5)]));
     });
 
     it('a handoff over the bounds overflows as if the events had come here: a gap, then what came after', () => {
       const buffer = new EventBuffer(3, 1_000_000);
       buffer.awaitHandoff(0);
-      buffer.add(body(5));
+      buffer.add(message(5));
       buffer.handedOver({ seq: 4, events: numbered(1, 4), subscriptions: [] });
-      expect(buffer.since(0)).to.deep.equal(gap([framed(5, 5)]));
+      expect(buffer.since(0)).to.deep.equal(gap([framedMessage(5, 5)]));
     });
 
     it('asked to replay while still waiting (the session moved on again): a gap and nothing', () => {

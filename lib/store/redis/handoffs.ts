@@ -57,13 +57,13 @@ export class Handoffs {
     const done = this.waiting.get(keyOf(app, claim));
     if (!done) return; // Another node's, or this node stopped waiting: the key expires.
     if (!kept) return done(undefined);
-    this.redis.getdel(`${app.keys.prefix}ho:${claim}`).then(
-      (json) => done(json === null ? undefined : v.parse(HandoffSchema, JSON.parse(json))),
-      (error: unknown) => {
+    this.redis
+      .getdel(`${app.keys.prefix}ho:${claim}`)
+      .then((json) => (json === null ? undefined : v.parse(HandoffSchema, JSON.parse(json))))
+      .then(done, (error: unknown) => {
         this.onError(error);
         done(undefined);
-      },
-    );
+      });
   }
 
   /** Ends every wait: the store closes. */
