@@ -253,14 +253,17 @@ export class Connection {
         session: session.id,
         resumed,
         tokenExpiresInMs: session.tokenExpiresAt - this.clock.wall(),
-        ...(resumed && !missed ? { gap: true } : {}),
+        ...(resumed && missed.gap ? { gap: true } : {}),
         ...(hb === undefined ? {} : { hb }),
       });
-      for (const text of missed ?? []) this.peer.sendText(text);
+      for (const text of missed.events) this.peer.sendText(text);
       return;
     }
     this.closing = true;
-    if ('kicked' in outcome) {
+    if ('away' in outcome) {
+      this.peer.send({ t: 'goaway' });
+      this.peer.close(CloseCode.ServiceRestart, 'session moved');
+    } else if ('kicked' in outcome) {
       this.peer.send({ t: 'kicked', reason: outcome.kicked });
       this.peer.close(CloseCode.Kicked, outcome.kicked);
     } else {

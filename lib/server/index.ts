@@ -16,6 +16,7 @@ export type {
   StoreEvent,
   ClaimResult,
   EndReason,
+  Handoff,
   StoreResult,
   Lease,
   Heard,

@@ -13,6 +13,8 @@ export const ServerDefaults = {
   unreachableMs: 6_000,
   /** How long a new socket may wait before its login frame. */
   loginWaitMs: 10_000,
+  /** How long a session resumed from another node waits for that node's handoff (BEHAVIOUR §7). */
+  handoffWaitMs: 1_000,
   /** How long `close()` waits for clients to go before dropping them. */
   shutdownGraceMs: 2_000,
 } as const;

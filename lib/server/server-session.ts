@@ -4,6 +4,7 @@
  * makes those events survive a dropped link.
  */
 import { RateLimits } from '../protocol/limits.js';
+import type { Handoff } from '../store/presence-store.js';
 import { SlidingWindow } from '../protocol/sliding-window.js';
 import { EventBuffer } from './event-buffer.js';
 import type { Peer } from './peer.js';
@@ -72,6 +73,16 @@ export class ServerSession implements SessionSnapshot {
   /** Numbers and buffers an encoded event, and sends it if the socket is attached. */
   deliver(body: string): void {
     const text = this.events.add(body);
-    this.peer?.sendText(text);
+    if (text !== undefined) this.peer?.sendText(text);
+  }
+
+  /**
+   * What this node hands over when the session moves to another node whose
+   * client saw events up to `seq` (BEHAVIOUR §7); undefined if some of the
+   * later ones are lost already.
+   */
+  handoff(seq: number): Handoff | undefined {
+    const { gap, events } = this.events.since(seq);
+    return gap ? undefined : { seq: seq + events.length, events, subscriptions: [...(this.subscriptionSet ?? [])] };
   }
 }

@@ -17,6 +17,7 @@ import { RateLimits } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { PresenceStore } from '../store/presence-store.js';
+import type { Replay } from './event-buffer.js';
 import { Fanout } from './fanout.js';
 import type { Peer } from './peer.js';
 import { PingWheel } from './ping-wheel.js';
@@ -27,6 +28,7 @@ import { TICK_MS } from './server-defaults.js';
 import { ServerSession, type EventBufferBounds } from './server-session.js';
 import { sessionId } from './session-ids.js';
 import { SessionEffects } from './session-effects.js';
+import { takeOver } from './moved-session.js';
 import { SessionPhase, sessionTransition, type SessionEvent } from './session-life.js';
 import { handleStoreEvent, peerMessageBody, type ClaimNews, type StoreEventTarget } from './store-events.js';
 import type { Telemetry } from './telemetry.js';
@@ -45,7 +47,9 @@ export type LoginOutcome =
   | { ok: true; session: ServerSession; resumed: boolean }
   | Refusal
   /** The session asked for was replaced by a later login: this instance is kicked, not let back in. */
-  | { ok: false; kicked: KickReason };
+  | { ok: false; kicked: KickReason }
+  /** The session moved on or ended while this node took it over: the client is told to reconnect. */
+  | { ok: false; away: true };
 
 export interface SessionRegistryOptions {
   /** App id to what its tokens are checked with. */
@@ -56,12 +60,16 @@ export interface SessionRegistryOptions {
   unreachableMs: number;
   /** What each session holds for a client whose link is down. */
   eventBuffer: EventBufferBounds;
+  /** How long a session that moved here waits for its old node's events before it goes on without them. */
+  handoffWaitMs: number;
   clock: ServerClock;
   /** Where failures that no client caused go (a store that failed, a bug). */
   onError: (error: unknown) => void;
   telemetry: Telemetry;
 }
 
+/** How often {@link SessionRegistry.drained} looks. */
+const DRAIN_POLL_MS = 20;
 const HEARD: SessionEvent = { type: 'HEARD' };
 const RESUMED: SessionEvent = { type: 'RESUMED' };
 const LOGGED_OUT: SessionEvent = { type: 'LOGGED_OUT' };
@@ -78,6 +86,8 @@ export class SessionRegistry {
   private readonly limits: RequestLimits;
   private readonly effects: SessionEffects;
   private readonly stopListening: () => void;
+  /** Handoffs of sessions that moved away, still being written to the store. */
+  private readonly handoffs = new Set<Promise<void>>();
   private readonly report = (work: Promise<unknown>) => {
     work.catch(this.options.onError);
   };
@@ -108,6 +118,11 @@ export class SessionRegistry {
       claiming: this.claiming,
       now: () => options.clock.monotonic(),
       apply: (session, event) => this.apply(session, event),
+      handOver: (event, session) => {
+        const work = options.store.handOver(event.appId, event.claim, session?.handoff(event.seq));
+        this.handoffs.add(work);
+        this.report(work.finally(() => this.handoffs.delete(work)));
+      },
     };
     this.stopListening = options.store.listen((event) => handleStoreEvent(event, target));
   }
@@ -125,7 +140,7 @@ export class SessionRegistry {
   async login(request: LoginRequest): Promise<LoginOutcome> {
     const outcome = await this.tryLogin(request);
     this.options.telemetry.login(
-      outcome.ok ? (outcome.resumed ? 'resumed' : 'created') : 'kicked' in outcome ? 'superseded' : outcome.code,
+      outcome.ok ? (outcome.resumed ? 'resumed' : 'created') : 'code' in outcome ? outcome.code : 'superseded',
     );
     return outcome;
   }
@@ -148,7 +163,7 @@ export class SessionRegistry {
     const ids = resume === undefined ? [fresh] : [fresh, resume];
     for (const id of ids) this.claiming.set(id, news);
     try {
-      const claim = await this.store.claim(appId, uid, fresh, resume, this.presence.lease);
+      const claim = await this.store.claim(appId, uid, fresh, resume, this.presence.lease, request.seq);
       if (claim.outcome === 'banned') return refusal(ErrorCode.NotAuthorized, 'uid is banned');
       if (claim.outcome === 'superseded') return { ok: false, kicked: KickReason.RemoteLogin };
       const now = this.options.clock.monotonic();
@@ -159,11 +174,17 @@ export class SessionRegistry {
         if (held && held.uid === uid && held.appId === appId) {
           session = held;
         } else {
-          // Held by another node, or by one that is gone: rebuild it here from the store. Its
-          // events are lost, so the client reconciles; new ones are numbered after those it saw.
+          // Held by another node, or by one that is gone: rebuild it here from the store. Its events are
+          // with that node, which hands them over if it is alive (BEHAVIOUR §7); if not, they are lost and
+          // the client reconciles. Either way new ones are numbered after them. (Messages the store sent
+          // it while this node claimed it were that node's too: see `news`.)
           session = this.adopt(new ServerSession(id, appId, uid, now, check.expiresAt, this.options.eventBuffer));
-          session.events.markLost(request.seq ?? 0);
+          if (claim.moved) session.events.awaitHandoff(request.seq ?? 0);
+          else session.events.markLost(request.seq ?? 0);
           for (const channel of await this.store.channelsOf(appId, uid, id)) this.fanout.joined(session, channel);
+          if (claim.moved) await takeOver(session, this.store, this.fanout, fresh, this.options.handoffWaitMs);
+          if (!session.live)
+            return news.kicked === undefined ? { ok: false, away: true } : { ok: false, kicked: news.kicked };
         }
         session.lastFrameAt = now;
         session.tokenExpiresAt = check.expiresAt;
@@ -173,9 +194,9 @@ export class SessionRegistry {
         const offline = await this.store.takeOfflineMessages(appId, uid, this.options.clock.wall());
         session = this.adopt(new ServerSession(fresh, appId, uid, now, check.expiresAt, this.options.eventBuffer));
         for (const message of offline) session.deliver(peerMessageBody(message, true));
+        // Live messages the store sent the session before this node held it, in order.
+        for (const message of news.messages ?? []) session.deliver(peerMessageBody(message, false));
       }
-      // Live messages the store sent the session before this node held it, in order.
-      for (const message of news.messages ?? []) session.deliver(peerMessageBody(message, false));
       this.presence.schedule(session);
       if (news.kicked !== undefined || news.goaway) this.afterWelcome(session, news);
       return { ok: true, session, resumed: claim.outcome === 'resumed' };
@@ -199,12 +220,12 @@ export class SessionRegistry {
 
   /**
    * Puts `peer` in charge of the session and returns what it missed since
-   * `seq` (undefined: some was lost). The caller sends its welcome, then
+   * `seq` (and whether some was lost). The caller sends its welcome, then
    * these, before anything else can reach the peer: both happen in this
    * one synchronous step. With `heartbeatMs` (from {@link heartbeatFor})
    * the server pings the peer at that interval; without, the peer pings.
    */
-  attach(session: ServerSession, peer: Peer, seq: number, heartbeatMs: number | undefined): string[] | undefined {
+  attach(session: ServerSession, peer: Peer, seq: number, heartbeatMs: number | undefined): Replay {
     const missed = session.events.since(seq);
     if (heartbeatMs === undefined) this.pings.delete(session);
     else this.pings.add(session, heartbeatMs);
@@ -270,6 +291,17 @@ export class SessionRegistry {
     const now = this.options.clock.monotonic();
     this.pings.tick(now);
     this.presence.tick(now);
+  }
+
+  /**
+   * Resolves once this node holds no session and has handed over every
+   * one that moved, or after `timeoutMs`: a closing cluster node waits so,
+   * since the nodes its clients resume on wait for its handoffs.
+   */
+  async drained(timeoutMs: number): Promise<void> {
+    const deadline = this.options.clock.monotonic() + timeoutMs;
+    while ((this.sessions.size > 0 || this.handoffs.size > 0) && this.options.clock.monotonic() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
 
   close(): void {

@@ -66,7 +66,16 @@ export interface ServerOptions {
    * reconciles, its messages meanwhile lost; default 5 000 events or 8 MiB.
    */
   eventBuffer?: EventBufferBounds;
-  /** How long `close()` waits for clients to go before dropping them; default 2 000 ms. */
+  /**
+   * In a cluster, how long a session resumed from another node waits for
+   * that node to hand over the events it held (BEHAVIOUR §7) before it goes
+   * on without them (the client then reconciles); default 1 000 ms.
+   */
+  handoffWaitMs?: number;
+  /**
+   * How long `close()` waits for clients to go before dropping them (in a
+   * cluster, also for its sessions to move to other nodes); default 2 000 ms.
+   */
   shutdownGraceMs?: number;
   /**
    * Browser origins allowed to open a WebSocket, each `scheme://host[:port]`
@@ -124,6 +133,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     loginWaitMs = ServerDefaults.loginWaitMs,
     maxFrameBytes = MAX_FRAME_BYTES,
     eventBuffer = EVENT_BUFFER,
+    handoffWaitMs = ServerDefaults.handoffWaitMs,
     shutdownGraceMs = ServerDefaults.shutdownGraceMs,
     clock = systemClock,
   } = options;
@@ -142,6 +152,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     presenceGraceMs,
     unreachableMs,
     eventBuffer,
+    handoffWaitMs,
     clock,
     onError,
     telemetry,
@@ -192,7 +203,10 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
         wrapper?.close();
         clearInterval(ticker);
         http.close();
+        const deadline = clock.monotonic() + shutdownGraceMs;
         await sendEveryoneAway(wss, shutdownGraceMs);
+        // The nodes its clients resume on wait for this node to hand their sessions over (BEHAVIOUR §7).
+        if (store.shared) await registry.drained(deadline - clock.monotonic());
         http.closeAllConnections();
         registry.close();
         if (ownStore) await store.close();

@@ -17,7 +17,10 @@ export interface ClaimNews {
   kicked?: KickReason;
   /** Resumed on another node, or ended, meanwhile: told to reconnect right after its welcome. */
   goaway?: boolean;
-  /** Peer messages for the session, sent once the store made it live and before this node held it. */
+  /**
+   * Peer messages for the session, sent once the store made it live and before this node held it
+   * (delivered to a new session; to a resumed one they were its old node's).
+   */
   messages?: SentMessage[];
 }
 
@@ -37,6 +40,8 @@ export interface StoreEventTarget {
   now(): number;
   /** Runs a session's transition for `event`. */
   apply(session: ServerSession, event: SessionEvent): void;
+  /** Gives the node a session moved to what this node held for it (`session`: undefined if it holds none). */
+  handOver(event: Extract<StoreEvent, { type: 'moved' }>, session: ServerSession | undefined): void;
 }
 
 const MOVED: SessionEvent = { type: 'MOVED' };
@@ -77,8 +82,11 @@ export function handleStoreEvent(event: StoreEvent, target: StoreEventTarget): v
       if (event.node === target.store.node) return;
       const news = target.claiming.get(event.session);
       if (news) news.goaway = true;
-      // Resumed on another node: this copy goes silently; its socket, if any, is a dead link.
+      // Resumed on another node: this copy goes silently; its socket, if any, is a dead link. This node
+      // delivered it every event before this one, and delivers none after: what it held goes to the new node,
+      // which waits for it (BEHAVIOUR §7).
       const session = target.sessions.get(event.session);
+      if (event.from === target.store.node) target.handOver(event, session);
       if (session) target.apply(session, MOVED);
       return;
     }

@@ -17,6 +17,7 @@ import {
   type SentMessage,
   type ClaimResult,
   type EndReason,
+  type Handoff,
   type Heard,
   type Lease,
   type PresenceStore,
@@ -48,6 +49,7 @@ class AppState {
 
 export class MemoryStore implements PresenceStore {
   readonly node = `memory-${randomBytes(4).toString('hex')}`;
+  readonly shared = false;
   private readonly apps = new Map<string, AppState>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
 
@@ -63,7 +65,7 @@ export class MemoryStore implements PresenceStore {
     const current = app.users.get(uid);
     if (current && current.session === resume) {
       this.changeStatus(appId, current, uid, PeerStatus.Online);
-      return { outcome: 'resumed' };
+      return { outcome: 'resumed', moved: false };
     }
     if (current && resume !== undefined && current.replaced.includes(resume)) return { outcome: 'superseded' };
     if (current) {
@@ -81,6 +83,14 @@ export class MemoryStore implements PresenceStore {
     if (!current || current.status !== PeerStatus.Online)
       this.emit({ type: 'status', appId, uid, status: PeerStatus.Online });
     return { outcome: 'created', replaced: current?.session };
+  }
+
+  async handOver(_appId: string, _claim: string, _handoff: Handoff | undefined): Promise<void> {
+    // Sessions never move from this node: nobody to hand over to.
+  }
+
+  async takeHandoff(_appId: string, _claim: string, _waitMs: number): Promise<Handoff | undefined> {
+    return undefined; // Nor to it.
   }
 
   async end(appId: string, uid: string, session: string, reason: EndReason): Promise<void> {

@@ -36,8 +36,21 @@ export type StoreEvent =
   | { type: 'kick'; appId: string; uid: string; session: string; reason: KickReason }
   /** The session is over (whoever ended it); the node still holding it lets it go. */
   | { type: 'ended'; appId: string; uid: string; session: string; reason: EndReason }
-  /** The session was resumed on `node`; any other node holding it drops its copy silently. */
-  | { type: 'moved'; appId: string; uid: string; session: string; node: string }
+  /**
+   * The session was resumed on `node` by claim `claim`, its client having seen
+   * events up to `seq`. Any other node holding it drops its copy silently;
+   * `from`, the node that held it, first hands its events over ({@link PresenceStore.handOver}).
+   */
+  | {
+      type: 'moved';
+      appId: string;
+      uid: string;
+      session: string;
+      node: string;
+      from: string;
+      claim: string;
+      seq: number;
+    }
   /**
    * Heard only by this node's listeners: events of `appId` may have been
    * lost on the way here (the shared state was lost and rebuilt, or this
@@ -76,9 +89,24 @@ export const OfflineMessages = { limit: 200, ttlMs: 7 * 24 * 3600 * 1000 } as co
  */
 export const REMEMBERED_SENDS = 4096;
 
+/**
+ * What the node a session moved from hands to the node it moved to
+ * (BEHAVIOUR §7): the encoded events the client has not seen, numbered up
+ * to `seq`, and the uids whose status the session is subscribed to (kept
+ * by the node only).
+ */
+export interface Handoff {
+  readonly seq: number;
+  readonly events: readonly string[];
+  readonly subscriptions: readonly string[];
+}
+
 export type ClaimResult =
-  /** The session asked for was still the uid's: it goes on (on this node from now on). */
-  | { outcome: 'resumed' }
+  /**
+   * The session asked for was still the uid's: it goes on (on this node from
+   * now on). `moved`: another node held it; its events come by {@link PresenceStore.takeHandoff}.
+   */
+  | { outcome: 'resumed'; moved: boolean }
   /** A new session owns the uid; `replaced` (if any) has been ended and told so by a kick event. */
   | { outcome: 'created'; replaced: string | undefined }
   /** The session asked for was replaced by a later login: its instance is to be kicked, not let back in. */
@@ -124,13 +152,36 @@ export interface PresenceStore {
   /** This node's id, as `moved` events name it. */
   readonly node: string;
   /**
+   * True when other nodes use the store too: sessions may move to them, so
+   * a closing node waits for its sessions to move (and hands them over).
+   */
+  readonly shared: boolean;
+  /**
    * Makes `session` the owner of `uid` (status ONLINE) on this node:
    * resumes `resume` if that is the live session, else replaces whatever
    * session is live. Atomic: of concurrent claims of one uid, on any nodes,
    * exactly one owns it afterwards. `lease` is how long other nodes wait
-   * for this one (see {@link Lease}).
+   * for this one (see {@link Lease}); `seq`, the last event the resuming
+   * client saw, goes to the node the session moves from (a `moved` event).
    */
-  claim(appId: string, uid: string, session: string, resume: string | undefined, lease: Lease): Promise<ClaimResult>;
+  claim(
+    appId: string,
+    uid: string,
+    session: string,
+    resume: string | undefined,
+    lease: Lease,
+    seq?: number,
+  ): Promise<ClaimResult>;
+  /**
+   * The node a session moved from gives its handoff (undefined: it has
+   * none to give, the events are lost) to the node that claimed it with `claim`.
+   */
+  handOver(appId: string, claim: string, handoff: Handoff | undefined): Promise<void>;
+  /**
+   * The handoff for the session this node claimed with `claim`, once the
+   * old node gave it; undefined if it gave none or none came within `waitMs`.
+   */
+  takeHandoff(appId: string, claim: string, waitMs: number): Promise<Handoff | undefined>;
   /** Ends the session: leaves its channels, drops its attributes, reports OFFLINE. */
   end(appId: string, uid: string, session: string, reason: EndReason): Promise<void>;
   /** Records a live session's status (ONLINE or UNREACHABLE); reports it if it changed. */

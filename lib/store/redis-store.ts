@@ -31,6 +31,7 @@ import {
   StoreRefusals,
   type ClaimResult,
   type EndReason,
+  type Handoff,
   type Heard,
   type Lease,
   type MessageSend,
@@ -48,6 +49,7 @@ import {
   withTimeout,
   type RedisStoreOptions,
 } from './redis/connection.js';
+import { Handoffs } from './redis/handoffs.js';
 import { HeldSessions } from './redis/held-sessions.js';
 import { RedisMessages } from './redis/redis-messages.js';
 import { NodeEvents } from './redis/node-events.js';
@@ -77,6 +79,7 @@ const REPLACED_KEPT = 8;
 
 export class RedisStore implements PresenceStore {
   readonly node: string;
+  readonly shared = true;
   /** Commands and scripts. */
   private readonly redis: Redis;
   private readonly reader: StreamReader;
@@ -87,6 +90,7 @@ export class RedisStore implements PresenceStore {
   private readonly held = new HeldSessions(clock);
   private readonly events: NodeEvents;
   private readonly messages: RedisMessages;
+  private readonly handoffs: Handoffs;
   private readonly onError: (error: unknown) => void;
   private started = false;
   private closed = false;
@@ -114,7 +118,9 @@ export class RedisStore implements PresenceStore {
   private constructor(options: RedisStoreOptions) {
     this.node = options.node ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.onError = options.onError ?? ((error: unknown) => console.error('rx-rtm redis store:', error));
-    this.events = new NodeEvents(this.node, this.held, this.onError);
+    this.events = new NodeEvents(this.node, this.held, this.onError, (app, claim, kept) =>
+      this.handoffs.arrived(app, claim, kept),
+    );
     for (const id of new Set(options.apps)) {
       const app = servedApp(options.keyPrefix ?? 'rtm', id);
       this.apps.set(id, app);
@@ -150,6 +156,7 @@ export class RedisStore implements PresenceStore {
       recovery.recover(this.runner, app, reading),
     );
     this.messages = new RedisMessages(this.redis, this.runner, (app, position) => this.caughtUp(app, position));
+    this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
       runner: this.runner,
@@ -170,6 +177,7 @@ export class RedisStore implements PresenceStore {
     session: string,
     resume: string | undefined,
     lease: Lease,
+    seq = 0,
   ): Promise<ClaimResult> {
     const app = this.app(appId);
     const reply = await this.runner.run(app, claimScript, {
@@ -179,6 +187,7 @@ export class RedisStore implements PresenceStore {
       node: this.node,
       lease,
       replacedKept: REPLACED_KEPT,
+      seq,
     });
     if (reply.outcome === 'banned' || reply.outcome === 'superseded') return { outcome: reply.outcome };
     await this.caughtUp(app, reply.position);
@@ -198,10 +207,18 @@ export class RedisStore implements PresenceStore {
         channels: reply.channels,
         attributes: reply.attributes,
       });
-      return { outcome: 'resumed' };
+      return { outcome: 'resumed', moved: reply.moved };
     }
     this.held.hold(reply.position, { ...held, session, channels: [], attributes: new Map() });
     return { outcome: 'created', replaced: reply.previous };
+  }
+
+  handOver(appId: string, claim: string, handoff: Handoff | undefined): Promise<void> {
+    return this.handoffs.give(this.app(appId), claim, handoff);
+  }
+
+  takeHandoff(appId: string, claim: string, waitMs: number): Promise<Handoff | undefined> {
+    return this.handoffs.take(this.app(appId), claim, waitMs);
   }
 
   async end(appId: string, uid: string, session: string, reason: EndReason): Promise<void> {
@@ -363,6 +380,7 @@ export class RedisStore implements PresenceStore {
     this.sweeper.stop();
     for (const app of this.apps.values()) clearTimeout(app.resyncTimer);
     this.events.clear();
+    this.handoffs.clear();
     await this.reader.close();
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();

@@ -117,6 +117,8 @@ export interface ClusterOptions {
   nodes: number;
   presenceGraceMs?: number;
   unreachableMs?: number;
+  /** How long a closing node waits for its clients and sessions to go (the node's default here: 500 ms). */
+  shutdownGraceMs?: number;
 }
 
 export class Cluster {
@@ -137,6 +139,7 @@ export class Cluster {
       apps: { [APP]: SECRET },
       ...(options.presenceGraceMs === undefined ? {} : { presenceGraceMs: options.presenceGraceMs }),
       ...(options.unreachableMs === undefined ? {} : { unreachableMs: options.unreachableMs }),
+      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     };
     const cluster = new Cluster(redis, settings);
     try {

@@ -111,14 +111,20 @@ export function presenceStoreContract(stores: ContractStores): void {
         await store.join('app1', 'alice', 's1', 'room');
         await store.writeAttributes('app1', 'alice', 's1', 'set', { k: 'v' }, []);
         heard.take();
-        expect(await store.claim('app1', 'alice', 'fresh1', 's1', lease)).to.deep.equal({ outcome: 'resumed' });
+        expect(await store.claim('app1', 'alice', 'fresh1', 's1', lease)).to.deep.equal({
+          outcome: 'resumed',
+          moved: false,
+        });
         expect(heard.take()).to.deep.equal([]);
         expect(await store.channelsOf('app1', 'alice', 's1')).to.deep.equal(['room']);
         expect(await store.readAttributes('app1', 'alice', undefined)).to.deep.equal({ k: 'v' });
 
         await store.setStatus('app1', 'alice', 's1', 'UNREACHABLE');
         heard.take();
-        expect(await store.claim('app1', 'alice', 'fresh2', 's1', lease)).to.deep.equal({ outcome: 'resumed' });
+        expect(await store.claim('app1', 'alice', 'fresh2', 's1', lease)).to.deep.equal({
+          outcome: 'resumed',
+          moved: false,
+        });
         expect(heard.take()).to.deep.equal([status('app1', 'alice', 'ONLINE')]);
         expect(await store.statuses('app1', ['alice'])).to.deep.equal({ alice: 'ONLINE' });
         // The resumed session still acts under its own id.

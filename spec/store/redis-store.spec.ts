@@ -165,11 +165,23 @@ describe('RedisStore (real redis-server)', function () {
       await a.store.writeAttributes('app1', 'alice', 's1', 'set', { k: 'v' }, []);
       a.log.clear();
 
-      expect(await b.store.claim('app1', 'alice', 'token2', 's1', lease)).to.deep.equal({ outcome: 'resumed' });
+      expect(await b.store.claim('app1', 'alice', 'token2', 's1', lease)).to.deep.equal({
+        outcome: 'resumed',
+        moved: true,
+      });
       expect(await b.store.channelsOf('app1', 'alice', 's1')).to.deep.equal(['room']);
       await a.log.until((events) => events.length === 1, 1000, 'moved');
       expect(a.log.events.map(({ at: _, ...event }) => event)).to.deep.equal([
-        { type: 'moved', appId: 'app1', uid: 'alice', session: 's1', node: b.store.node },
+        {
+          type: 'moved',
+          appId: 'app1',
+          uid: 'alice',
+          session: 's1',
+          node: b.store.node,
+          from: a.store.node,
+          claim: 'token2',
+          seq: 0,
+        },
       ]);
       expect(a.store.heldCount).to.equal(0);
       expect(b.store.heldCount).to.equal(1);
@@ -184,11 +196,52 @@ describe('RedisStore (real redis-server)', function () {
       expect(await b.store.members('app1', 'room')).to.deep.equal(['alice']);
 
       // A resume on the node that holds it is not a move.
-      expect(await b.store.claim('app1', 'alice', 'token3', 's1', lease)).to.deep.equal({ outcome: 'resumed' });
+      expect(await b.store.claim('app1', 'alice', 'token3', 's1', lease)).to.deep.equal({
+        outcome: 'resumed',
+        moved: false,
+      });
       await sleep(50);
       expect(a.log.of('moved')).to.have.length(1);
       await b.store.end('app1', 'alice', 's1', 'expired');
       expect(await b.store.members('app1', 'room')).to.deep.equal([]);
+    });
+
+    it('a moved session: the old node hands its events to the claim that moved it, through one key', async () => {
+      // The new node waits for it; no handoff, or none in time, is undefined. The key goes once taken.
+      const a = await node();
+      const b = await node();
+      await a.store.claim('app1', 'alice', 's1', undefined, lease);
+      a.log.clear();
+      expect(await b.store.claim('app1', 'alice', 't2', 's1', lease, 3)).to.deep.equal({
+        outcome: 'resumed',
+        moved: true,
+      });
+      const taking = b.store.takeHandoff('app1', 't2', 2000);
+      await a.log.until((events) => events.length === 1, 1000, 'moved');
+      expect(a.log.events[0]).to.deep.include({ type: 'moved', from: a.store.node, claim: 't2', seq: 3 });
+      const handoff = { seq: 5, events: ['{"t":"x","seq":4}', '{"t":"y","seq":5}'], subscriptions: ['bob'] };
+      const sentAt = performance.now();
+      await a.store.handOver('app1', 't2', handoff);
+      expect(await taking).to.deep.equal(handoff);
+      expect(performance.now() - sentAt).to.be.below(200);
+      expect(await admin.keys('rtm:{app1}:ho:*')).to.deep.equal([]);
+      expect(
+        b.log.events.map((event) => event.type as string),
+        'handoffs are not passed on to listeners',
+      ).to.not.include('handoff');
+
+      // The old node had nothing to give: the new one knows at once.
+      await b.store.claim('app1', 'alice', 't3', 's1', lease, 5);
+      const none = a.store.takeHandoff('app1', 't3', 2000);
+      const startedAt = performance.now();
+      await b.store.handOver('app1', 't3', undefined);
+      expect(await none).to.equal(undefined);
+      expect(performance.now() - startedAt).to.be.below(200);
+
+      // Nobody answers: undefined after the wait.
+      const waitedFrom = performance.now();
+      expect(await b.store.takeHandoff('app1', 't4', 300)).to.equal(undefined);
+      expect(performance.now() - waitedFrom).to.be.within(290, 600);
     });
 
     it('a node that dies: of three nodes sweeping, exactly one ends each of its sessions at the deadline', async () => {

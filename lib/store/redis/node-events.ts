@@ -1,8 +1,9 @@
 /**
  * This node's listeners and what they hear: the events the stream
  * reader delivers, after this node took from them what concerns it (the
- * sessions it lets go, the bans it keeps a copy of), and the events only
- * this node produces (resync, a kick after a restore conflict).
+ * sessions it lets go, the bans it keeps a copy of, the handoffs it waits
+ * for), and the events only this node produces (resync, a kick after a
+ * restore conflict).
  */
 import type { StoreEvent } from '../presence-store.js';
 import type { HeldSessions } from './held-sessions.js';
@@ -16,6 +17,8 @@ export class NodeEvents {
     private readonly node: string,
     private readonly held: HeldSessions,
     private readonly onError: (error: unknown) => void,
+    /** A `handoff` event: claim `claim` of `app` got its handoff (`kept`: in a key). */
+    private readonly handoff: (app: ServedApp, claim: string, kept: boolean) => void,
   ) {}
 
   listen(listener: (event: StoreEvent) => void): () => void {
@@ -41,6 +44,8 @@ export class NodeEvents {
         if (event.banned) app.bans.add(event.uid);
         else app.bans.delete(event.uid);
         return;
+      case 'handoff':
+        return this.handoff(app, event.claim, event.kept);
       case 'kick':
       case 'ended':
         this.held.letGo(app.id, event.session, id);

@@ -29,11 +29,22 @@ const WireEvent = v.variant('type', [
     session: v.string(),
     reason: v.picklist(Object.values(EndReason)),
   }),
-  v.object({ type: v.literal('moved'), uid: v.string(), session: v.string(), node: v.string() }),
+  // `from`, `claim` and `seq` default for an entry a node of an earlier version wrote: then nobody hands over.
+  v.object({
+    type: v.literal('moved'),
+    uid: v.string(),
+    session: v.string(),
+    node: v.string(),
+    from: v.optional(v.string(), ''),
+    claim: v.optional(v.string(), ''),
+    seq: v.optional(v.number(), 0),
+  }),
   v.object({ type: v.literal('peerMessage'), session: v.string(), ...SentMessageSchema.entries }),
   v.object({ type: v.literal('channelMessage'), channel: v.string(), ...SentMessageSchema.entries }),
   /** Nodes keep their own copy of the bans, to write back after a loss; never passed on. */
   v.object({ type: v.literal('ban'), uid: v.string(), banned: v.boolean() }),
+  /** A session's old node gave its handoff to claim `claim` (`kept`: in key `ho:<claim>`); never passed on. */
+  v.object({ type: v.literal('handoff'), claim: v.string(), kept: v.boolean() }),
 ]);
 export type WireEvent = v.InferOutput<typeof WireEvent>;
 

@@ -73,8 +73,8 @@ describe('Redis store scripts', () => {
       }
       return 'decoded';
     };
-    expect(message(['resumed', '9-0', '', ['room'], ['odd']])).to.equal(
-      'MalformedReplyError: Redis script rtmClaim answered ["resumed","9-0","",["room"],["odd"]]: ' +
+    expect(message(['resumed', '9-0', '', ['room'], ['odd'], '0'])).to.equal(
+      'MalformedReplyError: Redis script rtmClaim answered ["resumed","9-0","",["room"],["odd"],"0"]: ' +
         'a flattened hash has an even length at 4',
     );
     expect(message(null)).to.equal(
@@ -83,13 +83,28 @@ describe('Redis store scripts', () => {
   });
 
   describe('claim', () => {
-    it('sends uid, session, resume (empty for none), node, lease and the replaced ids kept, in ARGV order', () => {
-      expect(
-        claimScript.args({ uid: 'alice', session: 's2', resume: undefined, node: 'n1', lease, replacedKept: 8 }),
-      ).to.deep.equal(['alice', 's2', '', 'n1', 30_000, 6_000, 8]);
-      expect(
-        claimScript.args({ uid: 'alice', session: 't2', resume: 's1', node: 'n1', lease, replacedKept: 8 }),
-      ).to.deep.equal(['alice', 't2', 's1', 'n1', 30_000, 6_000, 8]);
+    it('sends uid, session, resume (empty for none), node, lease, the replaced ids kept and seq, in ARGV order', () => {
+      const fixed = { node: 'n1', lease, replacedKept: 8 };
+      expect(claimScript.args({ uid: 'alice', session: 's2', resume: undefined, ...fixed, seq: 0 })).to.deep.equal([
+        'alice',
+        's2',
+        '',
+        'n1',
+        30_000,
+        6_000,
+        8,
+        0,
+      ]);
+      expect(claimScript.args({ uid: 'alice', session: 't2', resume: 's1', ...fixed, seq: 41 })).to.deep.equal([
+        'alice',
+        't2',
+        's1',
+        'n1',
+        30_000,
+        6_000,
+        8,
+        41,
+      ]);
     });
 
     it('reads each outcome', () => {
@@ -107,7 +122,8 @@ describe('Redis store scripts', () => {
         previous: 's1',
         replaced: 's1 s0',
       });
-      expect(claimScript.decode(['resumed', '9-0', 's0', ['room', 'hall'], ['mood', 'fine', 'k', 'v']])).to.deep.equal({
+      const hash = ['mood', 'fine', 'k', 'v'];
+      expect(claimScript.decode(['resumed', '9-0', 's0', ['room', 'hall'], hash, '1'])).to.deep.equal({
         outcome: 'resumed',
         position: '9-0',
         replaced: 's0',
@@ -116,15 +132,18 @@ describe('Redis store scripts', () => {
           ['mood', 'fine'],
           ['k', 'v'],
         ]),
+        moved: true,
       });
+      expect(claimScript.decode(['resumed', '9-0', '', [], [], '0'])).to.deep.include({ moved: false });
     });
 
     it('refuses other shapes', () => {
       refuses(claimScript, null);
       refuses(claimScript, ['created', '', '', '']);
       refuses(claimScript, ['created', '5-0', '']);
-      refuses(claimScript, ['resumed', '9-0', '', ['room'], ['odd']]);
-      refuses(claimScript, ['resumed', '9-0', '', 'room', []]);
+      refuses(claimScript, ['resumed', '9-0', '', ['room'], ['odd'], '0']);
+      refuses(claimScript, ['resumed', '9-0', '', 'room', [], '0']);
+      refuses(claimScript, ['resumed', '9-0', '', ['room'], []]);
       refuses(claimScript, ['taken']);
     });
   });

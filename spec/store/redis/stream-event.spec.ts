@@ -9,11 +9,20 @@ describe('readStreamEntry', () => {
       { type: 'status', uid: 'alice', status: 'UNREACHABLE' },
       { type: 'kick', uid: 'alice', session: 's1', reason: 'REMOTE_LOGIN' },
       { type: 'ended', uid: 'alice', session: 's1', reason: 'expired' },
-      { type: 'moved', uid: 'alice', session: 's1', node: 'n2' },
+      { type: 'moved', uid: 'alice', session: 's1', node: 'n2', from: 'n1', claim: 't2', seq: 7 },
       { type: 'ban', uid: 'mallory', banned: false },
+      { type: 'handoff', claim: 't2', kept: true },
     ];
     for (const event of events)
       expect(readStreamEntry(['e', JSON.stringify(event)])).to.deep.equal({ ok: true, event });
+  });
+
+  it('reads a `moved` written by a node of an earlier version: from nobody, so nobody hands over', () => {
+    const moved = { type: 'moved', uid: 'alice', session: 's1', node: 'n2' };
+    expect(readStreamEntry(['e', JSON.stringify(moved)])).to.deep.equal({
+      ok: true,
+      event: { ...moved, from: '', claim: '', seq: 0 },
+    });
   });
 
   it('refuses an entry without the field, that is not JSON, or of another shape', () => {

@@ -18,6 +18,8 @@ export const claimScript = defineScript({
     node: string;
     lease: Lease;
     replacedKept: number;
+    /** The last event the resuming client saw. */
+    seq: number;
   }) => [
     input.uid,
     input.session,
@@ -26,10 +28,11 @@ export const claimScript = defineScript({
     input.lease.graceMs,
     input.lease.unreachableMs,
     input.replacedKept,
+    input.seq,
   ],
   lua: withPrelude(`
 local uid, session, resume, node = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local grace, unreach, kept = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local grace, unreach, kept, seq = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 if redis.call('SISMEMBER', P .. 'banned', uid) == 1 then return {'banned'} end
 local uk = P .. 'u:' .. uid
 local cur = redis.call('HMGET', uk, 's', 'n', 'r')
@@ -42,11 +45,15 @@ local function online()
 end
 if cur[1] and resume ~= '' and cur[1] == resume then
   redis.call('HSET', uk, 't', session, 'n', node, 'g', grace, 'w', unreach)
-  if cur[2] ~= node then emit({type = 'moved', uid = uid, session = resume, node = node}) end
+  local moved = cur[2] ~= node
+  -- The node it moves from hands its events over to this claim (handoff-script.ts).
+  if moved then
+    emit({type = 'moved', uid = uid, session = resume, node = node, from = cur[2] or '', claim = session, seq = seq})
+  end
   online()
   return {
     'resumed', lastId(), cur[3] or '',
-    redis.call('ZRANGE', P .. 'uc:' .. uid, 0, -1), redis.call('HGETALL', P .. 'ua:' .. uid),
+    redis.call('ZRANGE', P .. 'uc:' .. uid, 0, -1), redis.call('HGETALL', P .. 'ua:' .. uid), moved and '1' or '0',
   }
 end
 local replaced = ''
@@ -87,13 +94,15 @@ return {'created', lastId(), cur[1] or '', replaced}
       })),
     ),
     v.pipe(
-      v.strictTuple([v.literal('resumed'), StreamId, v.string(), Strings, FlatHash]),
-      v.transform(([, position, replaced, channels, attributes]) => ({
+      v.strictTuple([v.literal('resumed'), StreamId, v.string(), Strings, FlatHash, v.picklist(['0', '1'])]),
+      // `moved`: another node held it.
+      v.transform(([, position, replaced, channels, attributes, moved]) => ({
         outcome: 'resumed' as const,
         position,
         replaced,
         channels,
         attributes,
+        moved: moved === '1',
       })),
     ),
   ],
