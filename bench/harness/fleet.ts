@@ -62,15 +62,20 @@ export async function stopServerChild(server: StartedServer): Promise<void> {
   await server.child.stop({ type: 'exit' }, 8000);
 }
 
-/** Generators enough for `sessions` (each holds at most `perGenerator`), ready. */
+/**
+ * Generators enough for `sessions` (each holds at most `perGenerator`), at
+ * least `processes` of them, ready.
+ */
 export async function startGenerators(
   ctx: BenchContext,
   server: StartedServer,
   sessions: number,
   heartbeatMs: number,
   uidPrefix = 'u',
+  processes = 1,
 ): Promise<GeneratorChild[]> {
-  const count = Math.max(1, Math.ceil(sessions / Math.min(ctx.options.perGenerator, ctx.maxSessionsPerProcess)));
+  const needed = Math.ceil(sessions / Math.min(ctx.options.perGenerator, ctx.maxSessionsPerProcess));
+  const count = Math.max(1, processes, needed);
   const addresses = localAddresses();
   const generators = Array.from({ length: count }, (_, i) => {
     const config: GeneratorConfig = {
