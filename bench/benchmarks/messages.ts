@@ -61,6 +61,11 @@ export interface TrafficStep {
   /** Deliveries a second the senders asked for: every message to every other member (or to its peer). */
   offeredPerSecond: number;
   deliveredPerSecond: number;
+  /**
+   * Deliveries per second of server CPU: what one core could deliver if the
+   * server had it to itself, the figure to compare on a shared machine.
+   */
+  deliveredPerCpuSecond: number | null;
   sent: number;
   refused: number;
   /** From the sender writing a message to a receiver reading it, ms. */
@@ -83,13 +88,15 @@ export interface ChannelRun {
   steps: TrafficStep[];
   /** The most deliveries a second any step achieved. */
   maxDeliveredPerSecond: number;
+  /** The most deliveries per second of server CPU any step achieved. */
+  maxDeliveredPerCpuSecond: number | null;
 }
 
 export interface MessagesResult {
   channels: ChannelRun[];
   peers: TrafficStep[];
-  /** rx-rtm's most deliveries a second against the others', per channel size. */
-  ratios: Array<{ members: number; against: ServerKind; delivered: number | null }>;
+  /** rx-rtm's most deliveries a second (and per second of server CPU) against the others', per channel size. */
+  ratios: Array<{ members: number; against: ServerKind; delivered: number | null; perCpuSecond: number | null }>;
   bytes: number;
   windowSeconds: number;
 }
@@ -138,6 +145,7 @@ export async function trafficStep(
     messagesPerSecond: round(plan.messagesPerSecond, 1) ?? 0,
     offeredPerSecond: Math.round(plan.offeredPerSecond),
     deliveredPerSecond: Math.round(delivered),
+    deliveredPerCpuSecond: serverCpu > 0 ? Math.round(delivered / (serverCpu / 100)) : null,
     sent: results.reduce((n, r) => n + r.sent, 0),
     refused: results.reduce((n, r) => n + r.refused, 0),
     latency: rounded(latency),
@@ -217,6 +225,7 @@ async function channelRun(ctx: BenchContext, kind: ServerKind, members: number):
         fillSeconds: round(fillSeconds, 1) ?? 0,
         steps,
         maxDeliveredPerSecond: Math.max(...steps.map((s) => s.deliveredPerSecond)),
+        maxDeliveredPerCpuSecond: Math.max(...steps.map((s) => s.deliveredPerCpuSecond ?? 0)) || null,
       };
     } finally {
       await stopGenerators(generators);
@@ -245,7 +254,9 @@ export function peerPlan(sessions: number, fleets: Array<{ size: number; prefixe
 
 async function peerRun(ctx: BenchContext, kind: ServerKind, wanted: number): Promise<TrafficStep> {
   // Two fleets of equal generators, so every session has a twin with the same index.
-  const half = Math.floor(Math.min(wanted, ctx.maxSessionsPerProcess) / 2);
+  const half =
+    Math.max(1, Math.floor(Math.min(wanted, ctx.maxSessionsPerProcess) / 2 / GENERATOR_PROCESSES)) *
+    GENERATOR_PROCESSES;
   const label = `messages ${kind} peers ${half * 2}`;
   const server = await startServerChild(ctx, kind, label);
   try {
@@ -291,6 +302,7 @@ export async function runMessages(ctx: BenchContext): Promise<MessagesResult> {
         members: run.members,
         against: other.server,
         delivered: round(run.maxDeliveredPerSecond / other.maxDeliveredPerSecond, 2),
+        perCpuSecond: round((run.maxDeliveredPerCpuSecond ?? NaN) / (other.maxDeliveredPerCpuSecond ?? NaN), 2),
       });
   return {
     channels,

@@ -228,6 +228,8 @@ class Session {
         this.replies.shift()?.(true);
         return;
       case C('f'): // fail
+        if (!complained) console.error(`generator: a request failed: ${data.toString()}`);
+        complained = true;
         this.replies.shift()?.(false);
         return;
       case C('r'): // refused

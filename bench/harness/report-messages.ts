@@ -17,7 +17,10 @@ export function messageGoals(messages: MessagesResult): Goal[] {
     const run = messages.channels.find((r) => r.server === server && r.members === members);
     if (!run) return '–';
     const saturated = run.steps.some((s) => s.saturated);
-    return `${fmt(run.maxDeliveredPerSecond)}/s${saturated ? '' : ' (not saturated)'}`;
+    return (
+      `${fmt(run.maxDeliveredPerSecond)}/s${saturated ? '' : ' (not saturated)'}, ` +
+      `${fmt(run.maxDeliveredPerCpuSecond)} per CPU s`
+    );
   };
   goals.push({
     id: 'message-fanout-rate',
@@ -26,8 +29,8 @@ export function messageGoals(messages: MessagesResult): Goal[] {
       ? judged
           .map(
             (r) =>
-              `${fmt(r.members)} members: ${fmt(r.delivered)} × (${rate('rx-rtm', r.members)} against ` +
-              `${rate('ws', r.members)})`,
+              `${fmt(r.members)} members: ${fmt(r.delivered)} × delivered/s, ${fmt(r.perCpuSecond)} × per CPU s ` +
+              `(${rate('rx-rtm', r.members)} against ${rate('ws', r.members)})`,
           )
           .join('; ')
       : 'not run (needs rx-rtm and ws)',
@@ -67,6 +70,7 @@ export function messagesMarkdown(messages: MessagesResult): string {
         'senders',
         'offered/s',
         'delivered/s',
+        'per server CPU s',
         'latency p50',
         'p99',
         'answered p99',
@@ -84,6 +88,7 @@ export function messagesMarkdown(messages: MessagesResult): string {
           s.senders,
           fmt(s.offeredPerSecond),
           fmt(s.deliveredPerSecond),
+          fmt(s.deliveredPerCpuSecond),
           fmt(s.latency.p50, ' ms'),
           fmt(s.latency.p99, ' ms'),
           fmt(s.answer.p99, ' ms'),
@@ -101,7 +106,13 @@ export function messagesMarkdown(messages: MessagesResult): string {
       )
       .join('; '),
     '',
-    messages.ratios.map((r) => `rx-rtm ÷ ${r.against} at ${fmt(r.members)} members: ${fmt(r.delivered)}`).join('; '),
+    messages.ratios
+      .map(
+        (r) =>
+          `rx-rtm ÷ ${r.against} at ${fmt(r.members)} members: ${fmt(r.delivered)} delivered/s, ` +
+          `${fmt(r.perCpuSecond)} per server CPU second`,
+      )
+      .join('; '),
     '',
   );
   if (messages.peers.length)
