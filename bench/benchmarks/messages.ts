@@ -170,7 +170,7 @@ function describe(step: TrafficStep): string {
 }
 
 /** Starts generators for `sessions` spread over at least two processes, and logs the sessions in. */
-async function openFleet(
+export async function openFleet(
   ctx: BenchContext,
   server: StartedServer,
   sessions: number,

@@ -424,6 +424,35 @@ export function renderMarkdown(results: BenchResults): string {
           ],
         ),
         '',
+        table(
+          [
+            'two nodes: peer messages A ⇄ B',
+            'msg/s',
+            'delivered/s',
+            'latency p50',
+            'p99',
+            'round trip p50',
+            'p99',
+            'refused',
+            'node CPU (each)',
+            'others CPU',
+          ],
+          [
+            [
+              `${fmt(c.crossNodePeers.sessions)} sessions`,
+              fmt(c.crossNodePeers.messagesPerSecond),
+              fmt(c.crossNodePeers.deliveredPerSecond),
+              fmt(c.crossNodePeers.latency.p50, ' ms'),
+              fmt(c.crossNodePeers.latency.p99, ' ms'),
+              fmt(c.crossNodePeers.answer.p50, ' ms'),
+              fmt(c.crossNodePeers.answer.p99, ' ms'),
+              c.crossNodePeers.refused,
+              fmt(c.crossNodePeers.serverCpuPercent, ' %'),
+              fmt(c.crossNodePeers.othersCpuPercent, ' %'),
+            ],
+          ],
+        ),
+        '',
       );
     }
   }
