@@ -12,7 +12,10 @@
  *
  * A rate is offered in deliveries per second: a channel of n members gets
  * rate / (n − 1) messages a second, sent by as few members as can send
- * them within rx-rtm's 180 in 3 s.
+ * them within rx-rtm's 180 in 3 s. A step saturates the server when less
+ * than 90 % of what it offered arrives in its window; latency alone does
+ * not end the rise, since on a shared machine a burst of others' work
+ * delays everything for a while without the server falling behind.
  */
 import { loadavg } from 'node:os';
 import { sleep, type BenchContext } from '../harness/context.js';
@@ -45,10 +48,8 @@ const GENERATOR_PROCESSES = 2;
 const WARMUP_MS = 1000;
 /** After a step, for the queues it left to drain before the next. */
 const DRAIN_MS = 2000;
-/** A step saturates the server when less than this share of what was offered arrives in the window… */
+/** A step saturates the server when less than this share of what was offered arrives in the window. */
 const DELIVERED_SHARE = 0.9;
-/** …or when the p99 latency passes this. */
-const SATURATED_P99_MS = 1000;
 
 type Traffic = Extract<FromGenerator, { type: 'traffic' }>;
 
@@ -76,7 +77,7 @@ export interface TrafficStep {
   generatorCpuPercent: number | null;
   othersCpuPercent: number | null;
   generatorLoopDelayP99Ms: number | null;
-  /** Less than 90 % of the offered deliveries arrived, or p99 passed 1 s. */
+  /** Less than 90 % of the offered deliveries arrived in the window. */
   saturated: boolean;
   loadAverage: number | null;
 }
@@ -154,7 +155,7 @@ export async function trafficStep(
     generatorCpuPercent: round(generatorCpu, 1),
     othersCpuPercent: round(othersCpu, 1),
     generatorLoopDelayP99Ms: round(Math.max(...results.map((r) => r.loopDelayP99Ms)), 1),
-    saturated: delivered < DELIVERED_SHARE * plan.offeredPerSecond || !(latency.p99 <= SATURATED_P99_MS),
+    saturated: delivered < DELIVERED_SHARE * plan.offeredPerSecond,
     loadAverage: round(loadavg()[0], 2),
   };
 }
