@@ -96,6 +96,8 @@ export interface ChannelRun {
 export interface MessagesResult {
   channels: ChannelRun[];
   peers: TrafficStep[];
+  /** Servers that could not hold the peer sessions (a login not answered in 30 s), and why. */
+  peerFailures: Array<{ server: ServerKind; sessions: number; reason: string }>;
   /** rx-rtm's most deliveries a second (and per second of server CPU) against the others', per channel size. */
   ratios: Array<{ members: number; against: ServerKind; delivered: number | null; perCpuSecond: number | null }>;
   bytes: number;
@@ -295,7 +297,17 @@ export async function runMessages(ctx: BenchContext): Promise<MessagesResult> {
   for (const members of ctx.options.messageChannels)
     for (const kind of ctx.options.servers) channels.push(await channelRun(ctx, kind, members));
   const peers: TrafficStep[] = [];
-  for (const kind of ctx.options.servers) peers.push(await peerRun(ctx, kind, ctx.options.peerSessions));
+  const peerFailures: MessagesResult['peerFailures'] = [];
+  for (const kind of ctx.options.servers) {
+    // A server this machine cannot load with that many sessions is a figure too, not the end of the run.
+    try {
+      peers.push(await peerRun(ctx, kind, ctx.options.peerSessions));
+    } catch (error) {
+      const reason = (error as Error).message;
+      ctx.log(`messages ${kind} peers: not measured (${reason})`);
+      peerFailures.push({ server: kind, sessions: ctx.options.peerSessions, reason });
+    }
+  }
   const ratios: MessagesResult['ratios'] = [];
   for (const run of channels.filter((r) => r.server === 'rx-rtm'))
     for (const other of channels.filter((r) => r.members === run.members && r.server !== 'rx-rtm'))
@@ -308,6 +320,7 @@ export async function runMessages(ctx: BenchContext): Promise<MessagesResult> {
   return {
     channels,
     peers,
+    peerFailures,
     ratios,
     bytes: ctx.options.messageBytes,
     windowSeconds: ctx.options.messageWindowSeconds,

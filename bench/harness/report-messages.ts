@@ -148,5 +148,7 @@ export function messagesMarkdown(messages: MessagesResult): string {
         ]),
       ),
     );
+  for (const f of messages.peerFailures)
+    out.push('', `${f.server}, ${fmt(f.sessions)} peer sessions: not measured (${f.reason})`);
   return out.join('\n');
 }
