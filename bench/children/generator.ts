@@ -15,6 +15,11 @@
  * (`40{…}`), answer engine.io pings (`2` → `3`), and send the same 1 s
  * heartbeat as an event with an ack (`42<id>["hb"]` → `43<id>[]`).
  *
+ * Messages (the `traffic` command): rx-rtm's `sendChannel` and
+ * `sendPeer` frames (the bare `ws` server reads the same), or socket.io
+ * events with an ack; each carries its sender's clock reading
+ * (message-stamp.ts), and each message received is timed against it.
+ *
  * Round trips are measured here, per ping, on a monotonic clock; they
  * include this process's own queueing, so its CPU is reported beside them.
  * A server that pings has no round trip to time: its samples are each
