@@ -20,8 +20,8 @@ import { Redis } from 'ioredis';
 import { redisAvailable, RedisProcess } from '../../spec/support/redis-process.js';
 import { sleep, type BenchContext } from '../harness/context.js';
 import {
+  joinChannel,
   openSessions,
-  shares,
   startGenerators,
   startServerChild,
   stopGenerators,
@@ -150,13 +150,7 @@ async function crossNode(ctx: BenchContext, redisUrl: string, members: number): 
       if (opened.failed > 0)
         throw new Error(`${label}: ${opened.failed} members failed to log in (${opened.firstFailure})`);
       await openSessions(ctx, [subject], 1, `${label} subject on A`);
-      const counts = shares(ctx.options.rampConcurrency, memberGenerators.length);
-      const joins = await Promise.all(
-        memberGenerators.map((g, i) =>
-          g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
-        ),
-      );
-      if (joins.some((j) => j.failed > 0)) throw new Error(`${label}: joins failed`);
+      await joinChannel(ctx, memberGenerators, CHANNEL, label);
       await sleep(2000);
       const joined: Float64Array[] = [];
       const left: Float64Array[] = [];

@@ -20,6 +20,7 @@
 import { loadavg } from 'node:os';
 import { sleep, type BenchContext } from '../harness/context.js';
 import {
+  joinChannel,
   openSessions,
   shares,
   startGenerators,
@@ -195,15 +196,7 @@ async function channelRun(ctx: BenchContext, kind: ServerKind, members: number):
   try {
     const generators = await openFleet(ctx, server, members, 'm', label);
     try {
-      const started = performance.now();
-      const counts = shares(ctx.options.rampConcurrency, generators.length);
-      const joins = await Promise.all(
-        generators.map((g, i) =>
-          g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
-        ),
-      );
-      const fillSeconds = (performance.now() - started) / 1000;
-      if (joins.some((j) => j.failed > 0)) throw new Error(`${label}: joins failed`);
+      const { seconds: fillSeconds } = await joinChannel(ctx, generators, CHANNEL, label);
       ctx.log(`${label}: channel filled in ${fillSeconds.toFixed(1)} s`);
       await sleep(DRAIN_MS);
       const steps: TrafficStep[] = [];

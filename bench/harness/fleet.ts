@@ -139,6 +139,29 @@ export async function openSessions(
   };
 }
 
+/**
+ * Every session of the generators joins `channel`, the ramp's concurrency
+ * shared among them; resolves when all joined, with how long it took and
+ * the member events heard meanwhile.
+ */
+export async function joinChannel(
+  ctx: BenchContext,
+  generators: GeneratorChild[],
+  channel: string,
+  label: string,
+): Promise<{ seconds: number; events: number }> {
+  const started = performance.now();
+  const counts = shares(ctx.options.rampConcurrency, generators.length);
+  const joins = await Promise.all(
+    generators.map((g, i) =>
+      g.ask({ type: 'join', channel, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
+    ),
+  );
+  const failed = joins.reduce((n, j) => n + j.failed, 0);
+  if (failed > 0) throw new Error(`${label}: ${failed} joins failed`);
+  return { seconds: (performance.now() - started) / 1000, events: joins.reduce((n, j) => n + j.events, 0) };
+}
+
 export async function stopGenerators(generators: GeneratorChild[]): Promise<void> {
   await Promise.all(
     generators.map(async (g) => {

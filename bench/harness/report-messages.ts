@@ -56,6 +56,38 @@ const cpuCells = (s: TrafficStep) => [
   fmt(s.othersCpuPercent, ' %'),
 ];
 
+/** Peer traffic steps, one row each under its label; server CPU is the average of the servers (nodes) loaded. */
+export function peerTable(what: string, rows: Array<[string, TrafficStep]>): string {
+  return table(
+    [
+      what,
+      'sessions',
+      'msg/s',
+      'delivered/s',
+      'latency p50',
+      'p99',
+      'round trip p50',
+      'p99',
+      'refused',
+      'server CPU',
+      'generators CPU',
+      'others CPU',
+    ],
+    rows.map(([label, s]) => [
+      label,
+      fmt(s.sessions),
+      fmt(s.messagesPerSecond),
+      fmt(s.deliveredPerSecond),
+      fmt(s.latency.p50, ' ms'),
+      fmt(s.latency.p99, ' ms'),
+      fmt(s.answer.p50, ' ms'),
+      fmt(s.answer.p99, ' ms'),
+      s.refused,
+      ...cpuCells(s),
+    ]),
+  );
+}
+
 export function messagesMarkdown(messages: MessagesResult): string {
   const out: string[] = ['## Messages', ''];
   out.push(
@@ -119,33 +151,9 @@ export function messagesMarkdown(messages: MessagesResult): string {
     out.push(
       'Peer messages, every session sending one a second to a peer; "round trip" is the send to its answer:',
       '',
-      table(
-        [
-          'server',
-          'sessions',
-          'msg/s',
-          'delivered/s',
-          'latency p50',
-          'p99',
-          'round trip p50',
-          'p99',
-          'refused',
-          'server CPU',
-          'generators CPU',
-          'others CPU',
-        ],
-        messages.peers.map((s) => [
-          s.server,
-          fmt(s.sessions),
-          fmt(s.messagesPerSecond),
-          fmt(s.deliveredPerSecond),
-          fmt(s.latency.p50, ' ms'),
-          fmt(s.latency.p99, ' ms'),
-          fmt(s.answer.p50, ' ms'),
-          fmt(s.answer.p99, ' ms'),
-          s.refused,
-          ...cpuCells(s),
-        ]),
+      peerTable(
+        'server',
+        messages.peers.map((s) => [s.server, s]),
       ),
     );
   for (const f of messages.peerFailures)

@@ -13,7 +13,7 @@ import { GOAL_SESSIONS, DEFAULT_HEARTBEAT_MS, type SessionsResult } from '../ben
 import { INTERRUPTION_GOAL_MS, type TimingResult } from '../benchmarks/timing.js';
 import type { Machine } from './context.js';
 import { fmt, table } from './markdown.js';
-import { messageGoals, messagesMarkdown } from './report-messages.js';
+import { messageGoals, messagesMarkdown, peerTable } from './report-messages.js';
 import type { BenchOptions } from './options.js';
 
 export const RESULTS_SCHEMA = 1 as const;
@@ -424,34 +424,7 @@ export function renderMarkdown(results: BenchResults): string {
           ],
         ),
         '',
-        table(
-          [
-            'two nodes: peer messages A ⇄ B',
-            'msg/s',
-            'delivered/s',
-            'latency p50',
-            'p99',
-            'round trip p50',
-            'p99',
-            'refused',
-            'node CPU (each)',
-            'others CPU',
-          ],
-          [
-            [
-              `${fmt(c.crossNodePeers.sessions)} sessions`,
-              fmt(c.crossNodePeers.messagesPerSecond),
-              fmt(c.crossNodePeers.deliveredPerSecond),
-              fmt(c.crossNodePeers.latency.p50, ' ms'),
-              fmt(c.crossNodePeers.latency.p99, ' ms'),
-              fmt(c.crossNodePeers.answer.p50, ' ms'),
-              fmt(c.crossNodePeers.answer.p99, ' ms'),
-              c.crossNodePeers.refused,
-              fmt(c.crossNodePeers.serverCpuPercent, ' %'),
-              fmt(c.crossNodePeers.othersCpuPercent, ' %'),
-            ],
-          ],
-        ),
+        peerTable('two nodes: peer messages A ⇄ B', [['half on each node', c.crossNodePeers]]),
         '',
       );
     }
