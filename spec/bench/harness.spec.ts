@@ -136,10 +136,11 @@ describe('benchmark harness (smoke run)', function () {
       expect(step.answer.count, `${what} answers`).to.be.above(0);
       expect(step.serverCpuPercent, `${what} CPU`).to.not.equal(null);
     }
-    // 20 messages a second to 9 other members, over a 1 s window (a message in flight at either end may count or not).
+    // 20 messages a second to 9 other members over a 1 s window: a sender held up by a busy machine catches up
+    // with a burst, so the window may see half or one and a half times the rate.
     for (const run of messages!.channels) {
       expect(run.steps[0]).to.include({ senders: 1, messagesPerSecond: 20, offeredPerSecond: 180 });
-      expect(run.steps[0].deliveredPerSecond, run.server).to.be.within(150, 200);
+      expect(run.steps[0].deliveredPerSecond, run.server).to.be.within(90, 270);
     }
     expect(messages!.peers.map((s) => [s.server, s.sessions, s.messagesPerSecond])).to.deep.equal([
       ['rx-rtm', 8, 8],
