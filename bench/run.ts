@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs the benchmarks (sessions held, login rate, fan-out,
- * timing accuracy, the client, and the cluster hook), one after another,
+ * messages, timing accuracy, the client, and the cluster hook), one after another,
  * with a progress line per step on stderr, and writes every figure with the
  * machine's description to bench/results/ (JSON and a Markdown table).
  *
@@ -14,6 +14,7 @@ import { runClient } from './benchmarks/client.js';
 import { runCluster } from './benchmarks/cluster.js';
 import { runFanout } from './benchmarks/fanout.js';
 import { runLogins } from './benchmarks/logins.js';
+import { runMessages } from './benchmarks/messages.js';
 import { runSessions } from './benchmarks/sessions.js';
 import { runTiming } from './benchmarks/timing.js';
 import { BENCH_DIR, buildChildren } from './harness/build.js';
@@ -44,6 +45,7 @@ export async function runBench(
     const sessions = wants('sessions') ? await runSessions(ctx) : null;
     const logins = wants('logins') ? await runLogins(ctx) : null;
     const fanout = wants('fanout') && options.fanoutSizes.length ? await runFanout(ctx) : null;
+    const messages = wants('messages') ? await runMessages(ctx) : null;
     const timing = wants('timing') ? await runTiming(ctx) : null;
     const client = wants('client') ? await runClient(ctx) : null;
     const cluster = wants('cluster') ? await runCluster(ctx) : null;
@@ -57,6 +59,7 @@ export async function runBench(
       sessions,
       logins,
       fanout,
+      messages,
       timing,
       client,
       cluster,

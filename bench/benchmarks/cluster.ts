@@ -9,7 +9,10 @@
  *   before and after the window, divided by the pings sent in it);
  * - two nodes on one Redis: members logged in on node B, a subject on node
  *   A joins and leaves their channel; MemberJoined / MemberLeft latency to
- *   each member, across nodes.
+ *   each member, across nodes;
+ * - two nodes on one Redis, peer messages: every session on node A sends
+ *   one a second to its twin on node B and back, so every message crosses
+ *   nodes through Redis; delivery latency and the round trip to `sent`.
  *
  * Without a redis-server binary it reports `not measured`.
  */
@@ -17,16 +20,18 @@ import { Redis } from 'ioredis';
 import { redisAvailable, RedisProcess } from '../../spec/support/redis-process.js';
 import { sleep, type BenchContext } from '../harness/context.js';
 import {
+  joinChannel,
   openSessions,
-  shares,
   startGenerators,
   startServerChild,
   stopGenerators,
   stopServerChild,
+  type StartedServer,
 } from '../harness/fleet.js';
 import { cpuSeconds } from '../harness/proc.js';
 import { concatSamples, round, rounded, summarize } from '../harness/stats.js';
 import { CHANNEL, trial } from './fanout.js';
+import { openFleet, peerPlan, trafficStep, type TrafficStep } from './messages.js';
 import { DEFAULT_HEARTBEAT_MS, runStep, type SessionStep } from './sessions.js';
 
 export interface ClusterFigures {
@@ -55,6 +60,8 @@ export interface ClusterFigures {
     lastMemberJoined: ReturnType<typeof rounded>;
     missed: number;
   };
+  /** Two nodes on one Redis: sessions on A and their twins on B send each other peer messages. */
+  crossNodePeers: TrafficStep;
 }
 
 export type ClusterResult = { status: 'not measured'; reason: string } | ({ status: 'measured' } & ClusterFigures);
@@ -78,11 +85,64 @@ async function commandCounts(redis: Redis): Promise<Map<string, number>> {
   return counts;
 }
 
+/** Runs `work` against two rx-rtm nodes sharing the Redis at `redisUrl`, and stops them after. */
+async function withTwoNodes<T>(
+  ctx: BenchContext,
+  redisUrl: string,
+  label: string,
+  work: (a: StartedServer, b: StartedServer) => Promise<T>,
+): Promise<T> {
+  const nodeA = await startServerChild(ctx, 'rx-rtm', `${label} A`, { store: 'redis', redisUrl });
+  try {
+    const nodeB = await startServerChild(ctx, 'rx-rtm', `${label} B`, { store: 'redis', redisUrl });
+    try {
+      return await work(nodeA, nodeB);
+    } finally {
+      await stopServerChild(nodeB);
+    }
+  } finally {
+    await stopServerChild(nodeA);
+  }
+}
+
+/** Peer messages between `sessions` / 2 sessions on node A and as many twins on node B. */
+async function crossNodePeers(ctx: BenchContext, redisUrl: string, sessions: number): Promise<TrafficStep> {
+  const label = `cluster cross-node peers ${sessions}`;
+  return withTwoNodes(ctx, redisUrl, label, async (nodeA, nodeB) => {
+    const half = Math.max(2, Math.floor(sessions / 4) * 2);
+    const a = await openFleet(ctx, nodeA, half, 'xa', `${label} on A`);
+    try {
+      const b = await openFleet(ctx, nodeB, half, 'xb', `${label} on B`);
+      try {
+        await sleep(2000);
+        const prefixes = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}-`);
+        const step = await trafficStep(
+          ctx,
+          [nodeA, nodeB],
+          [...a, ...b],
+          peerPlan(half * 2, [
+            { size: half, prefixes: prefixes('xa', a.length) },
+            { size: half, prefixes: prefixes('xb', b.length) },
+          ]),
+        );
+        ctx.log(
+          `${label}: delivered ${step.deliveredPerSecond}/s of ${step.offeredPerSecond}/s, latency p50 ` +
+            `${step.latency.p50} ms p99 ${step.latency.p99} ms, round trip p50 ${step.answer.p50} ms ` +
+            `p99 ${step.answer.p99} ms, refused ${step.refused}; nodes CPU ${step.serverCpuPercent} % each`,
+        );
+        return step;
+      } finally {
+        await stopGenerators(b);
+      }
+    } finally {
+      await stopGenerators(a);
+    }
+  });
+}
+
 async function crossNode(ctx: BenchContext, redisUrl: string, members: number): Promise<ClusterFigures['crossNode']> {
   const label = `cluster cross-node ${members}`;
-  const nodeA = await startServerChild(ctx, 'rx-rtm', `${label} A`, { store: 'redis', redisUrl });
-  const nodeB = await startServerChild(ctx, 'rx-rtm', `${label} B`, { store: 'redis', redisUrl });
-  try {
+  return withTwoNodes(ctx, redisUrl, label, async (nodeA, nodeB) => {
     const memberGenerators = await startGenerators(ctx, nodeB, members, DEFAULT_HEARTBEAT_MS, 'cm');
     const [subject] = await startGenerators(ctx, nodeA, 1, DEFAULT_HEARTBEAT_MS, 'csubject');
     try {
@@ -90,13 +150,7 @@ async function crossNode(ctx: BenchContext, redisUrl: string, members: number): 
       if (opened.failed > 0)
         throw new Error(`${label}: ${opened.failed} members failed to log in (${opened.firstFailure})`);
       await openSessions(ctx, [subject], 1, `${label} subject on A`);
-      const counts = shares(ctx.options.rampConcurrency, memberGenerators.length);
-      const joins = await Promise.all(
-        memberGenerators.map((g, i) =>
-          g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
-        ),
-      );
-      if (joins.some((j) => j.failed > 0)) throw new Error(`${label}: joins failed`);
+      await joinChannel(ctx, memberGenerators, CHANNEL, label);
       await sleep(2000);
       const joined: Float64Array[] = [];
       const left: Float64Array[] = [];
@@ -129,10 +183,7 @@ async function crossNode(ctx: BenchContext, redisUrl: string, members: number): 
     } finally {
       await stopGenerators([...memberGenerators, subject]);
     }
-  } finally {
-    await stopServerChild(nodeA);
-    await stopServerChild(nodeB);
-  }
+  });
 }
 
 export async function runCluster(ctx: BenchContext): Promise<ClusterResult> {
@@ -190,11 +241,10 @@ export async function runCluster(ctx: BenchContext): Promise<ClusterResult> {
         `redis-server CPU ${redisCpu}% (${JSON.stringify(top)})`,
     );
     await redis.flushall();
-    const cross = await crossNode(
-      ctx,
-      redisProcess.url,
-      Math.min(ctx.options.clusterMembers, ctx.maxSessionsPerProcess),
-    );
+    const members = Math.min(ctx.options.clusterMembers, ctx.maxSessionsPerProcess);
+    const cross = await crossNode(ctx, redisProcess.url, members);
+    await redis.flushall();
+    const peers = await crossNodePeers(ctx, redisProcess.url, members);
     return {
       status: 'measured',
       sessionsPerNode: sessions,
@@ -206,6 +256,7 @@ export async function runCluster(ctx: BenchContext): Promise<ClusterResult> {
       redisCommandsPerSecond: perSecond,
       redisTopCommands: top,
       crossNode: cross,
+      crossNodePeers: peers,
     };
   } finally {
     redis.disconnect();

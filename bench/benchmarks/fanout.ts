@@ -8,8 +8,8 @@
 import { loadavg } from 'node:os';
 import { sleep, type BenchContext } from '../harness/context.js';
 import {
+  joinChannel,
   openSessions,
-  shares,
   startGenerators,
   startServerChild,
   stopGenerators,
@@ -88,17 +88,7 @@ async function runSize(ctx: BenchContext, size: number): Promise<FanoutRun> {
         `${label}: ${size} members logged in; joining them to the channel ` +
           `(about ${Math.round((size * size) / 2).toLocaleString('en')} member events)`,
       );
-      const started = performance.now();
-      const counts = shares(ctx.options.rampConcurrency, members.length);
-      const joins = await Promise.all(
-        members.map((g, i) =>
-          g.ask({ type: 'join', channel: CHANNEL, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
-        ),
-      );
-      const buildSeconds = (performance.now() - started) / 1000;
-      const failed = joins.reduce((n, j) => n + j.failed, 0);
-      if (failed > 0) throw new Error(`${label}: ${failed} joins failed`);
-      const buildEvents = joins.reduce((n, j) => n + j.events, 0);
+      const { seconds: buildSeconds, events: buildEvents } = await joinChannel(ctx, members, CHANNEL, label);
       ctx.log(
         `${label}: channel built in ${buildSeconds.toFixed(1)} s ` +
           `(${buildEvents.toLocaleString('en')} events heard so far)`,

@@ -15,6 +15,11 @@
  * (`40{…}`), answer engine.io pings (`2` → `3`), and send the same 1 s
  * heartbeat as an event with an ack (`42<id>["hb"]` → `43<id>[]`).
  *
+ * Messages (the `traffic` command): rx-rtm's `sendChannel` and
+ * `sendPeer` frames (the bare `ws` server reads the same), or socket.io
+ * events with an ack; each carries its sender's clock reading
+ * (message-stamp.ts), and each message received is timed against it.
+ *
  * Round trips are measured here, per ping, on a monotonic clock; they
  * include this process's own queueing, so its CPU is reported beside them.
  * A server that pings has no round trip to time: its samples are each
@@ -26,7 +31,14 @@ import { connect, type Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { createToken } from '../../lib/server/token.js';
-import { monotonicMs, type FromGenerator, type GeneratorConfig, type ToGenerator } from '../harness/ipc.js';
+import {
+  monotonicMs,
+  type FromGenerator,
+  type GeneratorConfig,
+  type ToGenerator,
+  type TrafficTarget,
+} from '../harness/ipc.js';
+import { readStamp, stampedPayload } from './message-stamp.js';
 
 function loadConfig(): GeneratorConfig {
   const text = process.env.BENCH_GENERATOR;
@@ -47,6 +59,10 @@ const PONG = '{"t":"pong"}';
 /** How long a session waits for its welcome before it counts as failed. */
 const LOGIN_DEADLINE_MS = 30_000;
 const C = (s: string) => s.charCodeAt(0);
+/** What precedes a message's payload: rx-rtm's (and bare ws's) `data` field, or socket.io's `msg` event argument. */
+const PAYLOAD_MARKER = Buffer.from(sio ? '"msg","' : '"data":"');
+/** socket.io ack ids from here on answer requests (joins, messages); those below answer the heartbeat. */
+const REQUEST_ACK_BASE = 1_000_000_000;
 
 class Samples {
   data = new Float64Array(1 << 16);
@@ -78,6 +94,8 @@ class Session {
   private heartbeat: NodeJS.Timeout | undefined;
   private loginDeadline: NodeJS.Timeout | undefined;
   private ackId = 0;
+  /** The last request id (socket.io: ack id) this session used. */
+  private requestId = REQUEST_ACK_BASE;
   /** The last seq a ping or pong acknowledged. */
   private acknowledged = 0;
   /** When the server's last ping arrived, while the server pings (0: none yet). */
@@ -181,19 +199,31 @@ class Session {
       if (first === C('2')) this.ws.send('3');
       else if (first === C('4')) {
         const second = data[1];
-        if (second === C('3')) this.pong();
+        if (second === C('3')) this.answered(data);
         else if (second === C('0')) this.up(false);
         else if (second === C('4')) this.fail(`refused: ${data.toString()}`);
-        else if (second === C('2')) this.event(data);
+        else if (second === C('2')) this.message(data);
       } else if (first === C('0')) this.ws.send(`40${JSON.stringify({ uid: this.uid, token })}`);
       return;
     }
     if (data[0] !== BRACE) return;
     switch (data[6]) {
-      case C('p'): // ping or pong
-        return data[7] === C('i') ? this.pinged() : this.pong();
+      case C('p'): // ping, pong or peerMessage (event)
+        if (data[7] === C('i')) return this.pinged();
+        if (data[7] === C('o')) return this.pong();
+        this.events++;
+        return this.message(data);
+      case C('c'): // channelMessage (event)
+        this.events++;
+        return this.message(data);
+      case C('s'): // sent (a message's answer) or status (event)
+        if (data[7] === C('e')) {
+          this.replies.shift()?.(true);
+          return;
+        }
+        this.events++;
+        return this.event(data);
       case C('m'): // member (event)
-      case C('s'): // status (event)
         this.events++;
         return this.event(data);
       case C('w'): // welcome
@@ -203,6 +233,8 @@ class Session {
         this.replies.shift()?.(true);
         return;
       case C('f'): // fail
+        if (!complained) console.error(`generator: a request failed: ${data.toString()}`);
+        complained = true;
         this.replies.shift()?.(false);
         return;
       case C('r'): // refused
@@ -216,6 +248,50 @@ class Session {
     }
   }
 
+  /** A socket.io ack (`43<id>[…]`): a request's answer, or the heartbeat's. */
+  private answered(data: Buffer): void {
+    let id = 0;
+    for (let i = 2; i < data.length && data[i] >= 0x30 && data[i] <= 0x39; i++) id = id * 10 + data[i] - 0x30;
+    if (id > REQUEST_ACK_BASE) this.replies.shift()?.(true);
+    else this.pong();
+  }
+
+  /** A message (traffic): its latency from the stamp its sender put in it. */
+  private message(data: Buffer): void {
+    if (!traffic.recording) return;
+    const at = monotonicMs();
+    traffic.received++;
+    traffic.latencies.push(at - readStamp(data, PAYLOAD_MARKER));
+  }
+
+  /** Sends one stamped message to `to` (a peer: `peerPrefix` + `index`); its answer is timed. */
+  sendMessage(to: TrafficTarget, index: number, bytes: number): void {
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      traffic.refused++;
+      return;
+    }
+    const sentAt = monotonicMs();
+    const data = stampedPayload(sentAt, bytes);
+    const id = ++this.requestId;
+    const target = 'channel' in to ? to.channel : `${to.peerPrefix}${index}`;
+    this.replies.push((ok) => {
+      if (!ok) traffic.refused++;
+      else if (traffic.recording) traffic.answers.push(monotonicMs() - sentAt);
+    });
+    if (sio) this.ws.send(`42${id}${JSON.stringify(['channel' in to ? 'send' : 'peer', target, data])}`);
+    else if ('channel' in to)
+      this.ws.send(`{"t":"sendChannel","id":${id},"channel":${JSON.stringify(target)},"type":"TEXT","data":"${data}"}`);
+    else this.ws.send(`{"t":"sendPeer","id":${id},"to":${JSON.stringify(target)},"type":"TEXT","data":"${data}"}`);
+  }
+
+  /** Joins `channel` (socket.io: the room, with an ack); resolves with the answer. */
+  join(channel: string): Promise<boolean> {
+    const id = ++this.requestId;
+    return this.request(
+      sio ? `42${id}${JSON.stringify(['join', channel])}` : JSON.stringify({ t: 'join', id, channel }),
+    );
+  }
+
   private event(data: Buffer): void {
     if (!expected || this.heardAt !== 0) return;
     const at = monotonicMs();
@@ -227,11 +303,11 @@ class Session {
   }
 
   /** Sends a request and resolves when its answer (or the socket's end) comes. */
-  request(frame: object): Promise<boolean> {
+  request(text: string): Promise<boolean> {
     return new Promise((resolve) => {
       if (this.ws.readyState !== WebSocket.OPEN) return resolve(false);
       this.replies.push(resolve);
-      this.ws.send(JSON.stringify(frame));
+      this.ws.send(text);
     });
   }
 
@@ -276,6 +352,8 @@ let expected: { uid: string; joined: boolean } | undefined;
 let nextUid = 0;
 let nextAddress = 0;
 let complained = false;
+/** Message traffic: what is noted while `recording` (the window of a `traffic` command). */
+const traffic = { recording: false, received: 0, refused: 0, latencies: new Samples(), answers: new Samples() };
 
 const localAddress = () => config.localAddresses[nextAddress++ % config.localAddresses.length];
 const noteLost = (_session: Session, why: string) => {
@@ -455,12 +533,51 @@ async function joinAll(channel: string, concurrency: number): Promise<{ ok: numb
   const worker = async () => {
     while (at < up.length) {
       const session = up[at++];
-      if (await session.request({ t: 'join', id: 1, channel })) ok++;
+      if (await session.join(channel)) ok++;
       else bad++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, up.length) }, worker));
   return { ok, failed: bad };
+}
+
+/** How often due messages are sent. */
+const SEND_TICK_MS = 5;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends the traffic a `traffic` command asks for and notes what arrives in its window. */
+async function runTraffic(command: Extract<ToGenerator, { type: 'traffic' }>): Promise<FromGenerator> {
+  const senders = sessions.slice(0, command.senders);
+  traffic.received = 0;
+  traffic.refused = 0;
+  traffic.latencies.take();
+  traffic.answers.take();
+  loopDelay.reset();
+  const perMs = (senders.length * command.perSecond) / 1000;
+  const started = monotonicMs();
+  const end = started + command.warmupMs + command.ms;
+  let sent = 0;
+  // Sends fall due evenly over time, and go round the senders so each sends at its own even pace.
+  const tick = () => {
+    const due = Math.floor((Math.min(monotonicMs(), end) - started) * perMs);
+    for (; sent < due; sent++)
+      senders[sent % senders.length].sendMessage(command.to, sent % senders.length, command.bytes);
+  };
+  const timer = senders.length > 0 ? setInterval(tick, SEND_TICK_MS) : undefined;
+  await sleep(command.warmupMs);
+  traffic.recording = true;
+  await sleep(command.ms);
+  traffic.recording = false;
+  clearInterval(timer);
+  return {
+    type: 'traffic',
+    sent,
+    refused: traffic.refused,
+    received: traffic.received,
+    latencies: traffic.latencies.take(),
+    answers: traffic.answers.take(),
+    loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_DELAY_RESOLUTION_MS),
+  };
 }
 
 process.on('message', (message: ToGenerator) => {
@@ -487,7 +604,7 @@ async function handle(message: ToGenerator): Promise<void> {
       const pings0 = pings;
       const pongs0 = pongs;
       measuring = true;
-      await new Promise((resolve) => setTimeout(resolve, message.ms));
+      await sleep(message.ms);
       measuring = false;
       pings += Math.round((pinged.size * message.ms) / config.heartbeatMs);
       const held = sessions.reduce((n, s) => n + (s.phase === 'up' ? 1 : 0), 0);
@@ -536,11 +653,14 @@ async function handle(message: ToGenerator): Promise<void> {
       const subject = sessions.find((s) => s.phase === 'up');
       if (!subject) throw new Error('act: no session is up');
       const sentAt = monotonicMs();
-      const ok = await subject.request({ t: message.action, id: 2, channel: message.channel });
+      const ok = await subject.request(JSON.stringify({ t: message.action, id: 2, channel: message.channel }));
       if (!ok) throw new Error(`act: ${message.action} failed`);
       send({ type: 'acted', sentAt, repliedAt: monotonicMs() });
       return;
     }
+    case 'traffic':
+      send(await runTraffic(message));
+      return;
     case 'close': {
       for (const session of sessions) session.drop();
       sessions.length = 0;

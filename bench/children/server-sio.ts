@@ -4,6 +4,9 @@
  * the same token as rx-rtm in a connection middleware (the socket.io way to
  * log in), and answers a 1 s application heartbeat (`hb` with an ack), the
  * same work rx-rtm's ping asks for; its own engine.io ping runs as well.
+ * Messages the socket.io way: `join` joins a room, `send` is
+ * `socket.to(room).emit('msg', …)` (every other member), `peer` emits to
+ * the room each socket joins under its uid; each answered with an ack.
  */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -22,9 +25,23 @@ io.use((socket, next) => {
   if (check?.ok) next();
   else next(new Error(check ? check.code : 'INVALID_ARGUMENT'));
 });
+const answer = (ack: unknown) => {
+  if (typeof ack === 'function') (ack as () => void)();
+};
 io.on('connection', (socket) => {
-  socket.on('hb', (ack: unknown) => {
-    if (typeof ack === 'function') (ack as () => void)();
+  void socket.join(String((socket.handshake.auth as { uid: string }).uid));
+  socket.on('hb', answer);
+  socket.on('join', (room: string, ack: unknown) => {
+    void socket.join(room);
+    answer(ack);
+  });
+  socket.on('send', (room: string, data: string, ack: unknown) => {
+    socket.to(room).emit('msg', data);
+    answer(ack);
+  });
+  socket.on('peer', (uid: string, data: string, ack: unknown) => {
+    socket.to(uid).emit('msg', data);
+    answer(ack);
   });
 });
 http.listen(0, config.host);

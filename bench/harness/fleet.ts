@@ -62,15 +62,20 @@ export async function stopServerChild(server: StartedServer): Promise<void> {
   await server.child.stop({ type: 'exit' }, 8000);
 }
 
-/** Generators enough for `sessions` (each holds at most `perGenerator`), ready. */
+/**
+ * Generators enough for `sessions` (each holds at most `perGenerator`), at
+ * least `processes` of them, ready.
+ */
 export async function startGenerators(
   ctx: BenchContext,
   server: StartedServer,
   sessions: number,
   heartbeatMs: number,
   uidPrefix = 'u',
+  processes = 1,
 ): Promise<GeneratorChild[]> {
-  const count = Math.max(1, Math.ceil(sessions / Math.min(ctx.options.perGenerator, ctx.maxSessionsPerProcess)));
+  const needed = Math.ceil(sessions / Math.min(ctx.options.perGenerator, ctx.maxSessionsPerProcess));
+  const count = Math.max(1, processes, needed);
   const addresses = localAddresses();
   const generators = Array.from({ length: count }, (_, i) => {
     const config: GeneratorConfig = {
@@ -132,6 +137,29 @@ export async function openSessions(
     seconds: (performance.now() - started) / 1000,
     firstFailure: results.find((r) => r.firstFailure)?.firstFailure,
   };
+}
+
+/**
+ * Every session of the generators joins `channel`, the ramp's concurrency
+ * shared among them; resolves when all joined, with how long it took and
+ * the member events heard meanwhile.
+ */
+export async function joinChannel(
+  ctx: BenchContext,
+  generators: GeneratorChild[],
+  channel: string,
+  label: string,
+): Promise<{ seconds: number; events: number }> {
+  const started = performance.now();
+  const counts = shares(ctx.options.rampConcurrency, generators.length);
+  const joins = await Promise.all(
+    generators.map((g, i) =>
+      g.ask({ type: 'join', channel, concurrency: Math.max(1, counts[i]) }, 'joined', 3_600_000),
+    ),
+  );
+  const failed = joins.reduce((n, j) => n + j.failed, 0);
+  if (failed > 0) throw new Error(`${label}: ${failed} joins failed`);
+  return { seconds: (performance.now() - started) / 1000, events: joins.reduce((n, j) => n + j.events, 0) };
 }
 
 export async function stopGenerators(generators: GeneratorChild[]): Promise<void> {

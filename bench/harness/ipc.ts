@@ -87,6 +87,21 @@ export type ToGenerator =
   | { type: 'collect' }
   /** The first session joins or leaves `channel`; the reply says when the request went out. */
   | { type: 'act'; action: 'join' | 'leave'; channel: string }
+  /**
+   * Message traffic (messages benchmark): the first `senders` sessions send
+   * `perSecond` messages each of `bytes` bytes of text, to the channel or
+   * each to its peer, for `warmupMs + ms`; every session notes the messages
+   * it receives during the last `ms`.
+   */
+  | {
+      type: 'traffic';
+      to: TrafficTarget;
+      senders: number;
+      perSecond: number;
+      bytes: number;
+      warmupMs: number;
+      ms: number;
+    }
   /** Closes every session (terminate) and reports. */
   | { type: 'close' };
 
@@ -112,7 +127,24 @@ export type FromGenerator =
   | { type: 'expecting' }
   | { type: 'collected'; arrivals: Float64Array; pending: number }
   | { type: 'acted'; sentAt: number; repliedAt: number }
+  | {
+      type: 'traffic';
+      /** Messages sent over the whole run (warm-up included). */
+      sent: number;
+      /** Sends refused by the server (`fail`), or lost with their socket. */
+      refused: number;
+      /** Messages received in the window. */
+      received: number;
+      /** Per message received in the window, ms from its sender writing it to its arrival here. */
+      latencies: Float64Array;
+      /** Per send answered in the window, ms from writing it to its answer (`sent`, `done`, an ack). */
+      answers: Float64Array;
+      loopDelayP99Ms: number;
+    }
   | { type: 'closed'; lost: number };
+
+/** Where traffic goes: one channel, or each sender to its own peer (`peerPrefix` + the sender's index). */
+export type TrafficTarget = { channel: string } | { peerPrefix: string };
 
 /** A monotonic clock in ms that every process on the machine shares (CLOCK_MONOTONIC). */
 export function monotonicMs(): number {

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { SERVER_KINDS, type ServerKind } from './ipc.js';
 
-export const BENCHMARKS = ['sessions', 'logins', 'fanout', 'timing', 'client', 'cluster'] as const;
+export const BENCHMARKS = ['sessions', 'logins', 'fanout', 'messages', 'timing', 'client', 'cluster'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export const TIMING_CLIENTS = ['rx-rtm', 'rx-rtm-400', 'socket.io'] as const;
@@ -31,6 +31,15 @@ export interface BenchOptions {
   loginRepeat: number;
   fanoutSizes: number[];
   fanoutTrials: number;
+  /** Channel sizes for message fan-out. */
+  messageChannels: number[];
+  /** Deliveries a second offered to each channel, rising until the server saturates. */
+  messageRates: number[];
+  /** Text bytes per message. */
+  messageBytes: number;
+  messageWindowSeconds: number;
+  /** Sessions each sending a message a second to a peer. */
+  peerSessions: number;
   timingTrials: number;
   /** Sessions on the node measured with each store (cluster). */
   clusterSessions: number;
@@ -57,6 +66,8 @@ export interface BenchOptions {
   write: boolean;
 }
 
+const DEFAULT_MESSAGE_RATES = '10000,20000,40000,80000,160000,320000';
+
 export const USAGE = `npm run bench -- [options]
 
   --only <list>            benchmarks to run, comma-separated: ${BENCHMARKS.join(', ')} (default: all)
@@ -73,6 +84,11 @@ export const USAGE = `npm run bench -- [options]
   --login-repeat <n>       login-rate runs per server, interleaved; the median counts (default 3)
   --fanout <list>          channel sizes (default 1000,10000)
   --fanout-trials <n>      joins and leaves per channel size (default 20)
+  --messages <list>        channel sizes for message fan-out (default 100,1000)
+  --message-rates <list>   deliveries/s offered per channel, rising until saturated (default ${DEFAULT_MESSAGE_RATES})
+  --message-bytes <n>      text bytes per message (default 100)
+  --message-window <s>     measurement window of each message step (default 5)
+  --peer-sessions <n>      sessions sending one peer message a second each (default 10000; cluster: --cluster-members)
   --trials <n>             timing trials per client (default 50)
   --cluster-sessions <n>   sessions on the node measured with each store (default 10000)
   --cluster-members <n>    members on the other node for cross-node fan-out (default 1000)
@@ -137,6 +153,11 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Bench
       'login-repeat': { type: 'string' },
       fanout: { type: 'string' },
       'fanout-trials': { type: 'string' },
+      messages: { type: 'string' },
+      'message-rates': { type: 'string' },
+      'message-bytes': { type: 'string' },
+      'message-window': { type: 'string' },
+      'peer-sessions': { type: 'string' },
       trials: { type: 'string' },
       'cluster-sessions': { type: 'string' },
       'cluster-members': { type: 'string' },
@@ -170,6 +191,11 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Bench
     loginRepeat: positive(values['login-repeat'], 'login-repeat', 3),
     fanoutSizes: numbers(values.fanout, '1000,10000', 'fanout').filter((n) => n <= max),
     fanoutTrials: positive(values['fanout-trials'], 'fanout-trials', 20),
+    messageChannels: numbers(values.messages, '100,1000', 'messages').filter((n) => n <= max),
+    messageRates: numbers(values['message-rates'], DEFAULT_MESSAGE_RATES, 'message-rates'),
+    messageBytes: positive(values['message-bytes'], 'message-bytes', 100),
+    messageWindowSeconds: positive(values['message-window'], 'message-window', 5),
+    peerSessions: positive(values['peer-sessions'], 'peer-sessions', 10_000),
     timingTrials: positive(values.trials, 'trials', 50),
     clusterSessions: positive(values['cluster-sessions'], 'cluster-sessions', 10_000),
     clusterMembers: positive(values['cluster-members'], 'cluster-members', 1000),

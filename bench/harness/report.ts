@@ -8,15 +8,25 @@ import type { ClientResult } from '../benchmarks/client.js';
 import type { ClusterResult } from '../benchmarks/cluster.js';
 import type { FanoutResult } from '../benchmarks/fanout.js';
 import type { LoginsResult } from '../benchmarks/logins.js';
+import type { MessagesResult } from '../benchmarks/messages.js';
 import { GOAL_SESSIONS, DEFAULT_HEARTBEAT_MS, type SessionsResult } from '../benchmarks/sessions.js';
 import { INTERRUPTION_GOAL_MS, type TimingResult } from '../benchmarks/timing.js';
 import type { Machine } from './context.js';
+import { fmt, table } from './markdown.js';
+import { messageGoals, messagesMarkdown, peerTable } from './report-messages.js';
 import type { BenchOptions } from './options.js';
 
 export const RESULTS_SCHEMA = 1 as const;
 
 export interface Goal {
-  id: 'sessions' | 'heartbeat-p99' | 'memory-per-session' | 'login-rate' | 'interruption-timing';
+  id:
+    | 'sessions'
+    | 'heartbeat-p99'
+    | 'memory-per-session'
+    | 'login-rate'
+    | 'interruption-timing'
+    | 'message-fanout-rate'
+    | 'message-latency';
   goal: string;
   /** What was measured, in words. */
   measured: string;
@@ -32,14 +42,12 @@ export interface BenchResults {
   sessions: SessionsResult | null;
   logins: LoginsResult | null;
   fanout: FanoutResult | null;
+  messages: MessagesResult | null;
   timing: TimingResult | null;
   client: ClientResult | null;
   cluster: ClusterResult | null;
   goals: Goal[];
 }
-
-const fmt = (value: number | null | undefined, unit = '') =>
-  value === null || value === undefined ? '–' : `${value.toLocaleString('en')}${unit}`;
 
 export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
   const goals: Goal[] = [];
@@ -136,13 +144,8 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
       met: timing.failed === 0 && timing.withinGoal === ok,
     });
   }
+  if (results.messages) goals.push(...messageGoals(results.messages));
   return goals;
-}
-
-function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  const line = (cells: Array<string | number | null | undefined>) =>
-    `| ${cells.map((c) => (c === null || c === undefined ? '–' : String(c))).join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 export function renderMarkdown(results: BenchResults): string {
@@ -299,6 +302,8 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
 
+  if (results.messages) out.push(messagesMarkdown(results.messages), '');
+
   if (results.timing) {
     out.push('## Timing through the fault proxy', '');
     out.push(
@@ -418,6 +423,8 @@ export function renderMarkdown(results: BenchResults): string {
             ],
           ],
         ),
+        '',
+        peerTable('two nodes: peer messages A ⇄ B', [['half on each node', c.crossNodePeers]]),
         '',
       );
     }

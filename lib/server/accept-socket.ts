@@ -12,6 +12,7 @@ import type { SessionRegistry } from './session-registry.js';
 import { SocketPeer } from './socket-peer.js';
 import type { SocketWrapper } from './socket-wrapper.js';
 import type { Telemetry } from './telemetry.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 /** What every socket of one server shares. */
 export interface SocketContext {
@@ -22,11 +23,13 @@ export interface SocketContext {
   readonly loginWaitMs: number;
   /** The demo's link control; none in production. */
   readonly wrapper: SocketWrapper | undefined;
+  /** Joins the frames each socket is sent in one turn into one write. */
+  readonly coalescer: WriteCoalescer;
 }
 
 /** Serves a socket that completed its upgrade until it closes. */
 export function acceptSocket(socket: WebSocket, context: SocketContext): void {
-  const { registry, clock, telemetry, onError, loginWaitMs, wrapper } = context;
+  const { registry, clock, telemetry, onError, loginWaitMs, wrapper, coalescer } = context;
   // A socket error (an oversized frame, a reset) is followed by 'close'; handling it here keeps it from being thrown.
   socket.on('error', () => undefined);
   if (socket.protocol !== PROTOCOL) {
@@ -34,7 +37,7 @@ export function acceptSocket(socket: WebSocket, context: SocketContext): void {
     return;
   }
   const wrapped = wrapper?.track(socket);
-  const socketPeer = new SocketPeer(socket, telemetry);
+  const socketPeer = new SocketPeer(socket, telemetry, coalescer);
   const peer = wrapped ? wrapped.wrap(socketPeer) : socketPeer;
   const connection = new Connection(peer, registry, clock, onError);
   // Dropped once logged in: the close listener would otherwise keep the Timeout for the connection's life.

@@ -25,6 +25,7 @@ import type { SocketWrapper } from './socket-wrapper.js';
 import { EVENT_BUFFER, type EventBufferBounds } from './server-session.js';
 import { noTelemetry, type Telemetry } from './telemetry.js';
 import { appCredentials, type AppConfig } from './token-apps.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 export type { HttpRoute } from './http-front.js';
 
@@ -157,7 +158,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     onError,
     telemetry,
   });
-  const sockets = { registry, clock, telemetry, onError, loginWaitMs, wrapper };
+  const sockets = { registry, clock, telemetry, onError, loginWaitMs, wrapper, coalescer: new WriteCoalescer() };
 
   let closing: Promise<void> | undefined;
 

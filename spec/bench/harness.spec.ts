@@ -80,6 +80,7 @@ describe('benchmark harness (smoke run)', function () {
       'sessions',
       'logins',
       'fanout',
+      'messages',
       'timing',
       'client',
       'cluster',
@@ -113,11 +114,51 @@ describe('benchmark harness (smoke run)', function () {
     expect(lines.some((l) => l.includes('sessions rx-rtm 50@1000ms: measuring'))).to.equal(true);
   });
 
+  it('sends channel and peer messages on rx-rtm and bare ws: every one delivered, timed and answered', async () => {
+    const options = parseOptions(
+      [
+        ...['--only', 'messages', '--servers', 'rx-rtm,ws', '--messages', '10', '--message-rates', '180'],
+        ...['--message-window', '1', '--peer-sessions', '8'],
+      ],
+      out,
+    )!;
+    const lines: string[] = [];
+    const { messages, goals } = await runBench({ ...options, write: false }, (line) => lines.push(line));
+
+    expect(messages!.channels.map((r) => [r.server, r.members, r.steps.length])).to.deep.equal([
+      ['rx-rtm', 10, 1],
+      ['ws', 10, 1],
+    ]);
+    for (const step of [...messages!.channels.flatMap((r) => r.steps), ...messages!.peers]) {
+      const what = `${step.server} ${step.sessions}`;
+      expect(step.refused, `${what} refused`).to.equal(0);
+      expect(step.latency.count, `${what} latencies`).to.be.above(0);
+      expect(step.answer.count, `${what} answers`).to.be.above(0);
+      expect(step.serverCpuPercent, `${what} CPU`).to.not.equal(null);
+    }
+    // 20 messages a second to 9 other members over a 1 s window: a sender held up by a busy machine catches up
+    // with a burst, so the window may see half or one and a half times the rate.
+    for (const run of messages!.channels) {
+      expect(run.steps[0]).to.include({ senders: 1, messagesPerSecond: 20, offeredPerSecond: 180 });
+      expect(run.steps[0].deliveredPerSecond, run.server).to.be.within(90, 270);
+    }
+    expect(messages!.peers.map((s) => [s.server, s.sessions, s.messagesPerSecond])).to.deep.equal([
+      ['rx-rtm', 8, 8],
+      ['ws', 8, 8],
+    ]);
+    for (const step of messages!.peers) expect(step.deliveredPerSecond, step.server).to.be.within(4, 12);
+    expect(messages!.ratios.map((r) => [r.members, r.against])).to.deep.equal([[10, 'ws']]);
+    expect(goals.map((g) => g.id)).to.deep.equal(['message-fanout-rate', 'message-latency']);
+    expect(lines.some((l) => l.includes('messages rx-rtm channel of 10: 20 msg/s by 1: delivered'))).to.equal(true);
+  });
+
   it('reads its options with parseArgs: --only, --max, and refuses what it does not know', () => {
     const options = parseOptions(['--only', 'sessions,logins', '--max', '20000'], out)!;
     expect(options.only).to.deep.equal(['sessions', 'logins']);
     expect(options.sizes).to.deep.equal([5000, 10000, 20000]);
     expect(options.fanoutSizes).to.deep.equal([1000, 10000]);
+    expect(options.messageChannels).to.deep.equal([100, 1000]);
+    expect(options.messageRates).to.deep.equal([10_000, 20_000, 40_000, 80_000, 160_000, 320_000]);
     expect(parseOptions(['--help'], out)).to.equal(undefined);
     expect(() => parseOptions(['--only', 'everything'], out)).to.throw(/--only: unknown "everything"/);
     expect(() => parseOptions(['--sizes', '0'], out)).to.throw(/not a positive number/);
