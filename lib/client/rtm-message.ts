@@ -8,6 +8,7 @@ import { ErrorCode } from '../protocol/error-code.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { MessageType } from '../protocol/vocabulary.js';
 import { wireMessageProblem, type WireMessage } from '../protocol/wire-message.js';
+import { fromWireMedia, mediaMessageProblem, toWireMedia, type RtmMediaMessage } from './media-message.js';
 
 /** A text message: UTF-8 on the wire, at most 32,768 bytes of it. */
 export interface RtmTextMessage {
@@ -23,7 +24,7 @@ export interface RtmRawMessage {
 }
 
 /** A message as received: it always says its `messageType`. */
-export type RtmMessage = RtmTextMessage | RtmRawMessage;
+export type RtmMessage = RtmTextMessage | RtmRawMessage | RtmMediaMessage;
 
 /** A message to send: a received one, or `{ text }` alone for a text message. */
 export type OutgoingMessage = RtmMessage | { readonly text: string };
@@ -42,10 +43,14 @@ export function toWireMessage(message: unknown): WireMessage | RtmError {
     if (!(rawMessage instanceof Uint8Array)) return invalid('rawMessage must be a Uint8Array');
     if (description !== undefined && typeof description !== 'string') return invalid('description must be a string');
     wire = { type: MessageType.Raw, data: toBase64(rawMessage), ...(description ? { desc: utf8(description) } : {}) };
+  } else if (messageType === MessageType.Image || messageType === MessageType.File) {
+    const problem = mediaMessageProblem(message as Record<string, unknown>);
+    if (problem) return invalid(problem);
+    wire = toWireMedia(message as Record<string, unknown>, messageType);
   } else if (messageType === MessageType.Text || messageType === undefined) {
     if (typeof text !== 'string') return invalid('text must be a string');
     wire = { type: MessageType.Text, data: utf8(text) };
-  } else return invalid(`type must be ${MessageType.Text} or ${MessageType.Raw}`);
+  } else return invalid(`type must be one of ${Object.values(MessageType).join(', ')}`);
   const problem = wireMessageProblem(wire);
   return problem ? new RtmError(problem.code, problem.message) : wire;
 }
@@ -54,6 +59,7 @@ export function toWireMessage(message: unknown): WireMessage | RtmError {
 export function fromWireMessage({ type, data, desc }: WireMessage): RtmMessage | undefined {
   if (wireMessageProblem({ type, data, desc })) return undefined;
   if (type === MessageType.Text) return { messageType: type, text: decoder.decode(fromBase64(data)) };
+  if (type === MessageType.Image || type === MessageType.File) return fromWireMedia({ type, data, desc });
   return {
     messageType: type,
     rawMessage: fromBase64(data),

@@ -7,3 +7,5 @@ export {
   type MediaTransfer,
   type UploadedMedia,
 } from './media-transfer.js';
+export { mediaMessageById, uploadMediaMessage$, type MediaMessageParams } from './media-message-upload.js';
+export type { RtmMediaMessage } from '../client/media-message.js';

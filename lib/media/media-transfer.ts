@@ -35,25 +35,27 @@ export interface UploadedMedia {
   readonly size: number;
 }
 
-function mediaUrl({ url }: MediaServer, mediaId?: string): string {
+/** The URL of the media endpoint, or of one file. */
+export function mediaUrl({ url }: MediaServer, mediaId?: string): string {
   const base = new URL(url);
   base.protocol = base.protocol === 'wss:' ? 'https:' : base.protocol === 'ws:' ? 'http:' : base.protocol;
   return new URL(mediaId === undefined ? '/media' : `/media/${encodeURIComponent(mediaId)}`, base).href;
 }
 
-function headers({ appId, uid, token }: MediaServer): Record<string, string> {
+/** The headers that prove the user. */
+export function requestHeaders({ appId, uid, token }: MediaServer): Record<string, string> {
   return { 'x-rtm-app-id': appId, 'x-rtm-uid': uid, authorization: `Bearer ${token}` };
 }
 
 /** The error an HTTP status means. */
-function statusError(status: number): RtmError {
+export function statusError(status: number): RtmError {
   if (status === 413) return new RtmError(ErrorCode.LimitExceeded, "media over the server's limit");
   if (status === 401 || status === 403) return new RtmError(ErrorCode.NotLoggedIn, 'not logged in for media');
   if (status === 404) return new RtmError(ErrorCode.InvalidArgument, 'no such media');
   return new RtmError(ErrorCode.Unknown, `media request failed (HTTP ${status})`);
 }
 
-const failed = (error: unknown) =>
+export const failed = (error: unknown) =>
   error instanceof RtmError ? error : new RtmError(ErrorCode.Unknown, `media request failed: ${String(error)}`);
 
 /** Uploads `blob` (its `type` declared to the server); cancelled by unsubscribing. */
@@ -65,7 +67,7 @@ function xhrUpload$(server: MediaServer, blob: Blob): Observable<MediaTransfer<U
   return new Observable((subscriber) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', mediaUrl(server));
-    for (const [name, value] of Object.entries(headers(server))) xhr.setRequestHeader(name, value);
+    for (const [name, value] of Object.entries(requestHeaders(server))) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) =>
       subscriber.next({ type: 'progress', progress: { current: event.loaded, total: blob.size } });
     xhr.onerror = () => subscriber.error(failed('network error'));
@@ -98,7 +100,7 @@ function fetchUpload$(server: MediaServer, blob: Blob): Observable<MediaTransfer
     });
     const init = {
       method: 'POST',
-      headers: { ...headers(server), 'content-type': blob.type || 'application/octet-stream' },
+      headers: { ...requestHeaders(server), 'content-type': blob.type || 'application/octet-stream' },
       body,
       duplex: 'half',
       signal: abort.signal,
@@ -120,7 +122,10 @@ export function downloadMedia$(server: MediaServer, mediaId: string): Observable
   return new Observable((subscriber) => {
     const abort = new AbortController();
     (async () => {
-      const response = await fetch(mediaUrl(server, mediaId), { headers: headers(server), signal: abort.signal });
+      const response = await fetch(mediaUrl(server, mediaId), {
+        headers: requestHeaders(server),
+        signal: abort.signal,
+      });
       if (response.status !== 200 || !response.body) throw statusError(response.status);
       const total = Number(response.headers.get('content-length'));
       const reader = response.body.getReader();
