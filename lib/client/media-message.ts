@@ -1,11 +1,11 @@
 /**
- * Media messages (BEHAVIOUR §7.6) to and from the wire: what names a stored
- * file (its id, size, name, description, an image's dimensions) travels as
- * JSON in the message's bytes, the thumbnail as its second part. Apart from
- * rtm-message.ts so that file holds the text and raw kinds only.
+ * Media messages (BEHAVIOUR §7.6) to and from the wire: the fields that
+ * name a stored file travel as JSON in the message's bytes, under their own
+ * names, the thumbnail as its second part. One check serves sending and
+ * receiving. Only rx-rtm/media's `enableMediaMessages` brings this in.
  */
 import { fromBase64, toBase64 } from '../protocol/base64.js';
-import { MessageType } from '../protocol/vocabulary.js';
+import type { MessageType } from '../protocol/vocabulary.js';
 import type { WireMessage } from '../protocol/wire-message.js';
 
 /** An image or a file stored on the server (rx-rtm/media uploads it), sent as a message that names it. */
@@ -26,71 +26,44 @@ export interface RtmMediaMessage {
   readonly thumbnailHeight: number;
 }
 
-/** The JSON in a media message's bytes, with short keys: they are counted against the 32 KB. */
-interface MediaFields {
-  id: string;
-  size: number;
-  name: string;
-  desc: string;
-  w: number;
-  h: number;
-  tw: number;
-  th: number;
+type MediaFields = Omit<RtmMediaMessage, 'messageType' | 'thumbnail'>;
+
+const TEXTS = ['fileName', 'description'] as const;
+const COUNTS = ['size', 'width', 'height', 'thumbnailWidth', 'thumbnailHeight'] as const;
+
+/** The fields of `source`, defaults filled in ('' and 0), or `undefined` if one is of the wrong kind. */
+function mediaFields(source: Record<string, unknown>): MediaFields | undefined {
+  const fields: Record<string, unknown> = { mediaId: source.mediaId };
+  for (const key of TEXTS) fields[key] = source[key] ?? '';
+  for (const key of COUNTS) fields[key] = source[key] ?? (key === 'size' ? undefined : 0);
+  const good =
+    typeof fields.mediaId === 'string' &&
+    fields.mediaId !== '' &&
+    TEXTS.every((key) => typeof fields[key] === 'string') &&
+    COUNTS.every((key) => Number.isSafeInteger(fields[key]) && (fields[key] as number) >= 0);
+  return good ? (fields as unknown as MediaFields) : undefined;
 }
 
-const count = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
-
-/** Why `message` is not a media message to send, or `undefined`. */
-export function mediaMessageProblem(message: Record<string, unknown>): string | undefined {
-  const { mediaId, size, thumbnail } = message;
-  if (typeof mediaId !== 'string' || mediaId === '') return 'mediaId must be a non-empty string';
-  if (!count(size)) return 'size must be a whole number of bytes';
-  for (const key of ['fileName', 'description'] as const)
-    if (message[key] !== undefined && typeof message[key] !== 'string') return `${key} must be a string`;
-  for (const key of ['width', 'height', 'thumbnailWidth', 'thumbnailHeight'] as const)
-    if (message[key] !== undefined && !count(message[key])) return `${key} must be a whole number of pixels`;
-  if (thumbnail !== undefined && !(thumbnail instanceof Uint8Array)) return 'thumbnail must be a Uint8Array';
-  return undefined;
-}
-
-/** The wire form of a media message that {@link mediaMessageProblem} passed. */
-export function toWireMedia(message: Record<string, unknown>, type: RtmMediaMessage['messageType']): WireMessage {
-  const fields: MediaFields = {
-    id: message.mediaId as string,
-    size: message.size as number,
-    name: (message.fileName as string | undefined) ?? '',
-    desc: (message.description as string | undefined) ?? '',
-    w: (message.width as number | undefined) ?? 0,
-    h: (message.height as number | undefined) ?? 0,
-    tw: (message.thumbnailWidth as number | undefined) ?? 0,
-    th: (message.thumbnailHeight as number | undefined) ?? 0,
-  };
-  const thumbnail = message.thumbnail as Uint8Array | undefined;
+/** The wire form of a media message, or `undefined` if a field is of the wrong kind. */
+export function toWireMedia(
+  message: Record<string, unknown>,
+  type: RtmMediaMessage['messageType'],
+): WireMessage | undefined {
+  const { thumbnail } = message;
+  const fields = mediaFields(message);
+  if (!fields || (thumbnail !== undefined && !(thumbnail instanceof Uint8Array))) return undefined;
   const data = toBase64(new TextEncoder().encode(JSON.stringify(fields)));
   return thumbnail?.length ? { type, data, desc: toBase64(thumbnail) } : { type, data };
 }
 
 /** The app's form of a media message that arrived, or `undefined` if it does not say what it must. */
 export function fromWireMedia({ type, data, desc }: WireMessage): RtmMediaMessage | undefined {
-  let fields: Partial<Record<keyof MediaFields, unknown>>;
+  let fields: MediaFields | undefined;
   try {
-    fields = JSON.parse(new TextDecoder().decode(fromBase64(data))) as typeof fields;
+    fields = mediaFields(JSON.parse(new TextDecoder().decode(fromBase64(data))) as Record<string, unknown>);
   } catch {
     return undefined;
   }
-  const { id, size, name, desc: description, w, h, tw, th } = fields ?? {};
-  if (typeof id !== 'string' || typeof name !== 'string' || typeof description !== 'string') return undefined;
-  if (![size, w, h, tw, th].every(count)) return undefined;
-  return {
-    messageType: type as RtmMediaMessage['messageType'],
-    mediaId: id,
-    size: size as number,
-    fileName: name,
-    description,
-    ...(desc === undefined ? {} : { thumbnail: fromBase64(desc) }),
-    width: w as number,
-    height: h as number,
-    thumbnailWidth: tw as number,
-    thumbnailHeight: th as number,
-  };
+  const messageType = type as RtmMediaMessage['messageType'];
+  return fields && { messageType, ...fields, ...(desc === undefined ? {} : { thumbnail: fromBase64(desc) }) };
 }

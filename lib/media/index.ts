@@ -9,3 +9,4 @@ export {
 } from './media-transfer.js';
 export { mediaMessageById, uploadMediaMessage$, type MediaMessageParams } from './media-message-upload.js';
 export type { RtmMediaMessage } from '../client/media-message.js';
+export { enableMediaMessages } from './enable-media-messages.js';

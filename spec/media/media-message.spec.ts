@@ -18,6 +18,7 @@ import {
   type MediaTransfer,
 } from '../../lib/media/index.js';
 import { createClient, type RtmClient } from '../../lib/node.js';
+import { enableMediaMessages } from '../../lib/media/index.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 
 const secrets = { app1: 'secret1' };
@@ -29,6 +30,7 @@ const value = <T>(event: MediaTransfer<T>) => {
 
 describe('media messages (real server)', function () {
   this.timeout(15_000);
+  before(() => enableMediaMessages());
   let dir: string;
   let server: RtmServer;
   const clients: RtmClient[] = [];
