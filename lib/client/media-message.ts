@@ -32,13 +32,14 @@ const TEXTS = ['fileName', 'description'] as const;
 const COUNTS = ['size', 'width', 'height', 'thumbnailWidth', 'thumbnailHeight'] as const;
 
 /** The fields of `source`, defaults filled in ('' and 0), or `undefined` if one is of the wrong kind. */
-function mediaFields(source: Record<string, unknown>): MediaFields | undefined {
-  const fields: Record<string, unknown> = { mediaId: source.mediaId };
+function mediaFields(source: Partial<Record<keyof MediaFields, unknown>>): MediaFields | undefined {
+  const { mediaId } = source;
+  const fields: Partial<Record<keyof MediaFields, unknown>> = { mediaId };
   for (const key of TEXTS) fields[key] = source[key] ?? '';
   for (const key of COUNTS) fields[key] = source[key] ?? (key === 'size' ? undefined : 0);
   const good =
-    typeof fields.mediaId === 'string' &&
-    fields.mediaId !== '' &&
+    typeof mediaId === 'string' &&
+    mediaId !== '' &&
     TEXTS.every((key) => typeof fields[key] === 'string') &&
     COUNTS.every((key) => Number.isSafeInteger(fields[key]) && (fields[key] as number) >= 0);
   return good ? (fields as unknown as MediaFields) : undefined;
@@ -49,7 +50,7 @@ export function toWireMedia(
   message: Record<string, unknown>,
   type: RtmMediaMessage['messageType'],
 ): WireMessage | undefined {
-  const { thumbnail } = message;
+  const { thumbnail } = message as { thumbnail?: unknown };
   const fields = mediaFields(message);
   if (!fields || (thumbnail !== undefined && !(thumbnail instanceof Uint8Array))) return undefined;
   const data = toBase64(new TextEncoder().encode(JSON.stringify(fields)));
