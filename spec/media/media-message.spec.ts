@@ -56,24 +56,8 @@ describe('media messages (real server)', function () {
     const bob = await user('bob');
     const picture = new Uint8Array(5000).map((_, i) => i % 256);
     const thumbnail = new Uint8Array([1, 2, 3]);
-    const message = value(
-      await lastValueFrom(
-        uploadMediaMessage$(alice.media, new Blob([picture], { type: 'image/jpeg' }), {
-          messageType: 'IMAGE',
-          fileName: 'cat.jpg',
-          description: 'a cat',
-          thumbnail,
-          width: 640,
-          height: 480,
-          thumbnailWidth: 32,
-          thumbnailHeight: 24,
-        }),
-      ),
-    );
-    expect(message).to.deep.equal({
+    const params = {
       messageType: 'IMAGE',
-      mediaId: message.mediaId,
-      size: 5000,
       fileName: 'cat.jpg',
       description: 'a cat',
       thumbnail,
@@ -81,7 +65,10 @@ describe('media messages (real server)', function () {
       height: 480,
       thumbnailWidth: 32,
       thumbnailHeight: 24,
-    });
+    } as const;
+    const image = new Blob([picture], { type: 'image/jpeg' });
+    const message = value(await lastValueFrom(uploadMediaMessage$(alice.media, image, params)));
+    expect(message).to.deep.equal({ ...params, mediaId: message.mediaId, size: 5000 });
     const fromPeer = firstValueFrom(bob.client.messageFromPeer$);
     expect(await alice.client.sendMessageToPeer(message, 'bob')).to.deep.equal({ hasPeerReceived: true });
     expect((await fromPeer).message).to.deep.equal(message);
