@@ -583,7 +583,12 @@ function messageRow(direction: 'in' | 'out', who: string, text: string, outcome:
 }
 
 function showReceived(from: string, message: RtmMessage, offline: boolean): void {
-  const text = message.messageType === 'TEXT' ? message.text : `${message.rawMessage.length} raw bytes`;
+  const text =
+    message.messageType === 'TEXT'
+      ? message.text
+      : message.messageType === 'RAW'
+        ? `${message.rawMessage.length} raw bytes`
+        : `${message.messageType} ${message.fileName} (${message.size} bytes)`;
   messageRow('in', from, text, offline ? 'kept while offline' : '').dataset.status = 'received';
 }
 

@@ -8,6 +8,7 @@ export {
 export { RtmChannel, type ChannelMessage, type RtmChannelEvents } from './client/rtm-channel.js';
 export type { PeerMessage } from './client/messages.js';
 export type { OutgoingMessage, RtmMessage, RtmRawMessage, RtmTextMessage } from './client/rtm-message.js';
+export type { RtmMediaMessage } from './client/media-message.js';
 export type { RtmClientOptions } from './client/options.js';
 export { ConnectionState, ConnectionChangeReason, type ConnectionStatePair } from './client/connection-state.js';
 export type { AttributesMap } from './client/local-attributes.js';

@@ -11,7 +11,7 @@ import type { RtmChannel as CoreChannel } from '../client/rtm-channel.js';
 import { agoraError, failingAs, FacadeReason, type Operation } from './agora-error.js';
 import type { RtmChannelEvents } from './events.js';
 import { Listeners } from './listeners.js';
-import { outgoing, type RtmMessage } from './messages.js';
+import { received, sendAs, type RtmMessage } from './messages.js';
 
 /** Which facade object holds the join of each channel id, shared by the channels of one client. */
 export type ChannelHolders = Map<string, RtmChannel>;
@@ -36,7 +36,7 @@ export class RtmChannel extends Listeners<RtmChannelEvents> {
       (count) => this.emit('MemberCountUpdated', count),
     );
     this.#forward(core.message$, ({ message, memberId, serverReceivedTs }) =>
-      this.emit('ChannelMessage', message, memberId, { serverReceivedTs }),
+      this.emit('ChannelMessage', received(message), memberId, { serverReceivedTs }),
     );
   }
 
@@ -64,7 +64,12 @@ export class RtmChannel extends Listeners<RtmChannelEvents> {
 
   sendMessage(message: RtmMessage): Promise<void> {
     const taken = this.#takenBy('sendMessage');
-    return taken ? Promise.reject(taken) : failingAs('sendMessage', this.#core.sendMessage(outgoing(message)));
+    return taken
+      ? Promise.reject(taken)
+      : failingAs(
+          'sendMessage',
+          sendAs(message, (sendable) => this.#core.sendMessage(sendable)),
+        );
   }
 
   /** True while this object holds the join (or the last one) of its channel id. */

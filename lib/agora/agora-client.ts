@@ -13,7 +13,7 @@ import { RtmChannel, type ChannelHolders } from './agora-channel.js';
 import type { RtmConfig } from './config.js';
 import type { PeersOnlineStatusMap, RtmClientEvents } from './events.js';
 import { Listeners } from './listeners.js';
-import { outgoing, typedMessage, type RtmMessage } from './messages.js';
+import { received, sendAs, typedMessage, type RtmMessage } from './messages.js';
 import { ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscriptionOption } from './status-codes.js';
 
 export class RtmClient extends Listeners<RtmClientEvents> {
@@ -32,7 +32,7 @@ export class RtmClient extends Listeners<RtmClientEvents> {
     core.tokenExpired$.subscribe(() => this.emit('TokenExpired'));
     core.tokenPrivilegeWillExpire$.subscribe(() => this.emit('TokenPrivilegeWillExpire'));
     core.messageFromPeer$.subscribe(({ message, peerId, serverReceivedTs, isOfflineMessage }) =>
-      this.emit('MessageFromPeer', message, peerId, { serverReceivedTs, isOfflineMessage }),
+      this.emit('MessageFromPeer', received(message), peerId, { serverReceivedTs, isOfflineMessage }),
     );
     core.peersOnlineStatusChanged$
       .pipe(
@@ -67,7 +67,10 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   ): Promise<{ hasPeerReceived: boolean }> {
     const badPeer = invalidName('peer id', peerId);
     if (badPeer) return Promise.reject(agoraError('sendMessageToPeer', badPeer.code, badPeer.message, 6));
-    return failingAs('sendMessageToPeer', this.#core.sendMessageToPeer(outgoing(message), peerId, options));
+    return failingAs(
+      'sendMessageToPeer',
+      sendAs(message, (sendable) => this.#core.sendMessageToPeer(sendable, peerId, options)),
+    );
   }
 
   /** The message with its `messageType` filled in (`RAW` when it has `rawMessage`, else `TEXT`). */

@@ -7,4 +7,4 @@ export type { LogFilterType, RtmConfig } from './config.js';
 export type { Listener, ListenerArgs } from './listeners.js';
 export type * as RtmEvents from './events.js';
 export type * as RtmStatusCode from './status-codes.js';
-export type { RtmMessage, RtmRawMessage, RtmTextMessage } from './messages.js';
+export type { RtmFileMessage, RtmImageMessage, RtmMessage, RtmRawMessage, RtmTextMessage } from './messages.js';

@@ -8,6 +8,7 @@ import { ErrorCode } from '../protocol/error-code.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { MessageType } from '../protocol/vocabulary.js';
 import { wireMessageProblem, type WireMessage } from '../protocol/wire-message.js';
+import type { RtmMediaMessage } from './media-message.js';
 
 /** A text message: UTF-8 on the wire, at most 32,768 bytes of it. */
 export interface RtmTextMessage {
@@ -23,10 +24,25 @@ export interface RtmRawMessage {
 }
 
 /** A message as received: it always says its `messageType`. */
-export type RtmMessage = RtmTextMessage | RtmRawMessage;
+export type RtmMessage = RtmTextMessage | RtmRawMessage | RtmMediaMessage;
 
 /** A message to send: a received one, or `{ text }` alone for a text message. */
 export type OutgoingMessage = RtmMessage | { readonly text: string };
+
+/**
+ * Media messages' conversions (BEHAVIOUR §7.6), installed by rx-rtm/media's `enableMediaMessages`, so that an app
+ * without media carries none of them.
+ */
+export interface MediaCodec {
+  toWire(message: Record<string, unknown>, type: RtmMediaMessage['messageType']): WireMessage | undefined;
+  fromWire(wire: WireMessage): RtmMediaMessage | undefined;
+}
+let mediaCodec: MediaCodec | undefined;
+
+/** Installs the media conversions for every client of this app. */
+export function useMediaCodec(codec: MediaCodec): void {
+  mediaCodec = codec;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -42,6 +58,10 @@ export function toWireMessage(message: unknown): WireMessage | RtmError {
     if (!(rawMessage instanceof Uint8Array)) return invalid('rawMessage must be a Uint8Array');
     if (description !== undefined && typeof description !== 'string') return invalid('description must be a string');
     wire = { type: MessageType.Raw, data: toBase64(rawMessage), ...(description ? { desc: utf8(description) } : {}) };
+  } else if (mediaCodec && (messageType === MessageType.Image || messageType === MessageType.File)) {
+    const media = mediaCodec.toWire(message as Record<string, unknown>, messageType);
+    if (!media) return invalid('fields of the wrong kind');
+    wire = media;
   } else if (messageType === MessageType.Text || messageType === undefined) {
     if (typeof text !== 'string') return invalid('text must be a string');
     wire = { type: MessageType.Text, data: utf8(text) };
@@ -54,6 +74,7 @@ export function toWireMessage(message: unknown): WireMessage | RtmError {
 export function fromWireMessage({ type, data, desc }: WireMessage): RtmMessage | undefined {
   if (wireMessageProblem({ type, data, desc })) return undefined;
   if (type === MessageType.Text) return { messageType: type, text: decoder.decode(fromBase64(data)) };
+  if (type === MessageType.Image || type === MessageType.File) return mediaCodec?.fromWire({ type, data, desc });
   return {
     messageType: type,
     rawMessage: fromBase64(data),

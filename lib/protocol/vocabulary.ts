@@ -25,6 +25,9 @@ export type AttributeOp = (typeof AttributeOp)[keyof typeof AttributeOp];
 export const KickReason = { RemoteLogin: 'REMOTE_LOGIN', BannedByServer: 'BANNED_BY_SERVER' } as const;
 export type KickReason = (typeof KickReason)[keyof typeof KickReason];
 
-/** What a message holds (BEHAVIOUR §7): UTF-8 text, or raw bytes with an optional description. */
-export const MessageType = { Text: 'TEXT', Raw: 'RAW' } as const;
+/**
+ * What a message holds (BEHAVIOUR §7): UTF-8 text, raw bytes with an optional description, or an image or file
+ * stored on the server (BEHAVIOUR §7.6).
+ */
+export const MessageType = { Text: 'TEXT', Raw: 'RAW', Image: 'IMAGE', File: 'FILE' } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];

@@ -17,7 +17,7 @@ export interface WireMessage {
   readonly type: MessageType;
   /** The text's UTF-8, or the raw bytes, in base64. */
   readonly data: string;
-  /** A raw message's description, UTF-8 in base64; absent when empty. */
+  /** A raw message's description (UTF-8 in base64), or a media message's thumbnail (§7.6); absent if empty. */
   readonly desc?: string;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The plain HTTP side of the server's port: routes by exact path, 426 for
- * anything else, and the HTTP answer that refuses a WebSocket upgrade.
+ * The plain HTTP side of the server's port: routes by exact path or by a
+ * prefix (a key ending in `/*`, for media ids), 426 for anything else, and
+ * the HTTP answer that refuses a WebSocket upgrade.
  */
 import { STATUS_CODES, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,6 +12,14 @@ import type { Duplex } from 'node:stream';
  */
 export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
+/** The route of `path`: an exact key, else the `<prefix>/*` key of a `<prefix>` or `<prefix>/…` path. */
+function routeOf(routes: ReadonlyMap<string, HttpRoute>, path: string): HttpRoute | undefined {
+  const exact = routes.get(path);
+  if (exact) return exact;
+  const slash = path.indexOf('/', 1);
+  return routes.get(`${slash === -1 ? path : path.slice(0, slash)}/*`);
+}
+
 /** Answers plain requests from `routes` (the query ignored); a WebSocket server's 426 otherwise. */
 export function routeRequests(
   routes: Readonly<Record<string, HttpRoute>>,
@@ -18,7 +27,7 @@ export function routeRequests(
 ): RequestListener {
   const byPath = new Map(Object.entries(routes));
   return (request, response) => {
-    const route = byPath.get((request.url ?? '/').split('?', 1)[0]);
+    const route = routeOf(byPath, (request.url ?? '/').split('?', 1)[0]);
     if (!route) {
       response.writeHead(426, { 'content-type': 'text/plain' }).end('rx-rtm speaks WebSocket here\n');
       return;

@@ -4,7 +4,15 @@
  *
  * @module rx-rtm/server
  */
-export { startServer, type HttpRoute, type RtmServer, type ServerOptions } from './start-server.js';
+export { startServer, type HttpRoute, type MediaOptions, type RtmServer, type ServerOptions } from './start-server.js';
+export { DirectoryMediaStore, type DirectoryMediaStoreOptions } from './media/directory-media-store.js';
+export {
+  MediaPutFailure,
+  type MediaFile,
+  type MediaPut,
+  type MediaRecord,
+  type MediaStore,
+} from './media/media-store.js';
 export { createToken, verifyToken, type CreateTokenOptions, type TokenCheck } from './token.js';
 export type { AgoraAppConfig, AppConfig } from './token-apps.js';
 export type { ServerClock } from './server-clock.js';

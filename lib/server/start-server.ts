@@ -8,6 +8,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL } from '../protocol/frames.js';
@@ -15,6 +17,9 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { PresenceStore } from '../store/presence-store.js';
 import { RedisStore } from '../store/redis-store.js';
 import { acceptSocket } from './accept-socket.js';
+import { DirectoryMediaStore } from './media/directory-media-store.js';
+import { MEDIA_PATH, MediaDefaults, mediaRoute } from './media/media-route.js';
+import type { MediaStore } from './media/media-store.js';
 import { refuseUpgrade, routeRequests, type HttpRoute } from './http-front.js';
 import { originCheck } from './origins.js';
 import { systemClock, type ServerClock } from './server-clock.js';
@@ -28,6 +33,21 @@ import { appCredentials, type AppConfig } from './token-apps.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 export type { HttpRoute } from './http-front.js';
+
+/** Media files (BEHAVIOUR §7.6), served at `/media` on the server's port. */
+export interface MediaOptions {
+  /**
+   * Where files are kept: a directory (default `rx-rtm-media` under the system's temp directory); in a cluster,
+   * one that every node mounts, so a file uploaded through one node downloads through any other.
+   */
+  dir?: string;
+  /** Another store than a directory. */
+  store?: MediaStore;
+  /** Largest file, in bytes; default 30 MB (31 457 280 bytes). */
+  maxBytes?: number;
+  /** How long a file is kept, in ms; default 7 days. */
+  ttlMs?: number;
+}
 
 export interface ServerOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -94,6 +114,8 @@ export interface ServerOptions {
    * request gets 426 Upgrade Required.
    */
   routes?: Readonly<Record<string, HttpRoute>>;
+  /** Media files (BEHAVIOUR §7.6); default on, in a directory under the system's temp directory; `false` turns off. */
+  media?: MediaOptions | false;
   /** Clocks, for tests; default `performance.now()` and `Date.now()`. */
   clock?: ServerClock;
 }
@@ -162,7 +184,20 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
 
   let closing: Promise<void> | undefined;
 
-  const http = createServer(routeRequests(options.routes ?? {}, onError));
+  const media = options.media === false ? undefined : (options.media ?? {});
+  const ttlMs = media?.ttlMs ?? MediaDefaults.ttlMs;
+  const mediaStore =
+    media && (media.store ?? new DirectoryMediaStore({ dir: media.dir ?? join(tmpdir(), 'rx-rtm-media'), ttlMs }));
+  const mediaRoutes = mediaStore && {
+    [`${MEDIA_PATH}/*`]: mediaRoute({
+      store: mediaStore,
+      maxBytes: media?.maxBytes ?? MediaDefaults.maxBytes,
+      apps,
+      presence: store,
+      clock,
+    }),
+  };
+  const http = createServer(routeRequests({ ...options.routes, ...mediaRoutes }, onError));
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxFrameBytes,
@@ -179,12 +214,16 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
 
   const ticker = setInterval(() => registry.tick(), TICK_MS);
   ticker.unref();
+  // Expired media goes hourly; until then a read refuses it by its age.
+  const sweeper = mediaStore && setInterval(() => void mediaStore.sweep(clock.wall()).catch(onError), 3600_000);
+  sweeper?.unref();
 
   try {
     http.listen(port, host);
     await once(http, 'listening');
   } catch (error) {
     clearInterval(ticker);
+    clearInterval(sweeper);
     registry.close();
     if (ownStore) await store.close();
     throw error;
@@ -203,6 +242,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
       closing ??= (async () => {
         wrapper?.close();
         clearInterval(ticker);
+        clearInterval(sweeper);
         http.close();
         const deadline = clock.monotonic() + shutdownGraceMs;
         await sendEveryoneAway(wss, shutdownGraceMs);
