@@ -43,12 +43,12 @@ import {
 import {
   commandConnection,
   readerConnection,
-  redactRedisUrl,
   StoreUnavailableError,
   withTimeout,
   type RedisStoreOptions,
 } from './redis/connection.js';
 import { HeldSessions } from './redis/held-sessions.js';
+import { describeRedis } from './redis/redis-config.js';
 import { RedisMessages } from './redis/redis-messages.js';
 import { NodeEvents } from './redis/node-events.js';
 import { Recovery } from './redis/recovery.js';
@@ -102,9 +102,8 @@ export class RedisStore implements PresenceStore {
     } catch (failure) {
       const error = store.lastConnectionError ?? failure;
       await store.close();
-      const where = options.url ? redactRedisUrl(options.url) : 'the configured Redis';
       throw new StoreUnavailableError(
-        `cannot use Redis at ${where}: ${error instanceof Error ? error.message : String(error)}`,
+        `cannot use Redis at ${describeRedis(options)}: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
     }
