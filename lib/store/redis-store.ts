@@ -15,7 +15,8 @@
  *   stream's bounded length makes its clients reconcile (a `resync` event).
  * - A node that finds the data lost (Redis restarted empty) restores what
  *   it holds (recovery.ts, through the epoch every script checks:
- *   script-runner.ts).
+ *   script-runner.ts); so does every node when one finds that Redis lost
+ *   events it had read (a failover to a replica that had not received them).
  * - Nodes tell Redis which of their sessions were heard, in one script call
  *   per app and refresh interval, and every node sweeps the deadlines
  *   (sweeper.ts) so a dead node's sessions end on time, exactly once.
@@ -133,6 +134,11 @@ export class RedisStore implements PresenceStore {
         const app = this.byStream.get(stream)!;
         this.onError(new Error(`app ${app.id}: this node fell behind the event stream; its sessions reconcile`));
         this.events.emit({ type: 'resync', appId: app.id });
+      },
+      lostEntries: (stream) => {
+        const app = this.byStream.get(stream)!;
+        this.onError(new Error(`app ${app.id}: Redis lost events this node had read (a failover); nodes restore`));
+        this.runner.renewEpoch(app).catch(this.onError);
       },
       onError: (error) => this.onError(error),
       inOutage: () => this.outage,
