@@ -154,6 +154,19 @@ export class SentinelGroup {
     this.replica.pause(false);
   }
 
+  /** A failover ordered by hand (`SENTINEL FAILOVER`): the primary lives on, demoted to a replica of the other. */
+  async failover(): Promise<void> {
+    const reply = await ask(this.sentinels[0].port, 'SENTINEL', 'FAILOVER', GROUP);
+    if (reply !== 'OK') throw new Error(`SENTINEL FAILOVER answered ${String(reply)}`);
+  }
+
+  /** The names of the connections `server` has now (rx-rtm names its own), or [] if it does not answer. */
+  async connectionNames(server: RedisProcess): Promise<string[]> {
+    const list = await ask(server.port, 'CLIENT', 'LIST');
+    if (typeof list !== 'string') return [];
+    return [...list.matchAll(/ name=(\S*)/g)].map((match) => match[1]).filter((name) => name !== '');
+  }
+
   async stop(): Promise<void> {
     this.replica.pause(false);
     await Promise.all([this.primary, this.replica, ...this.sentinels].map((server) => server.stop()));
