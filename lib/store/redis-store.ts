@@ -135,6 +135,7 @@ export class RedisStore implements PresenceStore {
         this.onError(new Error(`app ${app.id}: this node fell behind the event stream; its sessions reconcile`));
         this.events.emit({ type: 'resync', appId: app.id });
       },
+      // Every node writes back what it holds and its clients reconcile (BEHAVIOUR §4.3, Redis failed over).
       lostEntries: (stream) => {
         const app = this.byStream.get(stream)!;
         this.onError(new Error(`app ${app.id}: Redis lost events this node had read (a failover); nodes restore`));
