@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import type { RtmClient } from '../../lib/node.js';
 import type { RedisProcess } from '../support/redis-process.js';
 import { requireRedis } from '../support/redis-process.js';
-import { SentinelGroup } from '../support/sentinel-group.js';
+import { GROUP, SentinelGroup } from '../support/sentinel-group.js';
+import { main, type CliOutcome } from '../../lib/server/cli.js';
 import { APP, Cluster, clusterFor, eventually, expect, sleep, type User } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
@@ -176,6 +177,30 @@ describe('cluster on Sentinel: the primary fails and its replica takes over', fu
   onSentinel('the primary killed (SIGKILL)', (group, cluster) => {
     it('nodes follow the promoted replica within 10 s; who stayed sees no change; a login waits', () =>
       failoverDuringTraffic(group(), cluster(), 'kill', () => group().primary.kill()));
+
+    it('then rx-rtm-server --redis-sentinels finds the new primary; its startup line names the group', async () => {
+      let stdout = '';
+      let stderr = '';
+      const sentinels = group().config.sentinels.map(({ host, port }) => `${host}:${port}`);
+      const outcome = await main({
+        argv: ['--port', '0', '--redis-sentinels', sentinels.join(','), '--redis-sentinel-name', GROUP],
+        env: { RTM_APPS: JSON.stringify({ [APP]: 'sentinel-spec-secret-0123' }) },
+        stdout: { write: (text: string) => void (stdout += text) },
+        stderr: { write: (text: string) => void (stderr += text) },
+      });
+      expect(outcome.kind, stderr).to.equal('serving');
+      const { running } = outcome as Extract<CliOutcome, { kind: 'serving' }>;
+      try {
+        const line = JSON.parse(stdout.split('\n')[0]) as Record<string, unknown>;
+        expect(line).to.include({
+          msg: 'listening',
+          redis: `primary "${GROUP}" through Sentinel ${sentinels.join(', ')}`,
+        });
+        expect(await nodeConnections(group(), group().replica)).to.equal(6);
+      } finally {
+        await running.shutdown('test over');
+      }
+    });
   });
 
   onSentinel('a failover by hand (SENTINEL FAILOVER): the primary lives on as a replica', (group, cluster) => {
