@@ -92,6 +92,9 @@ export class RedisStore implements PresenceStore {
   private started = false;
   private closed = false;
   private outage = false;
+  /** When the stream reader's connection last closed, and when each app's data was last restored (by `clock`). */
+  private readerDroppedAt = -Infinity;
+  private readonly restoredAt = new Map<ServedApp, number>();
   /** The last connection error ioredis reported, to say why a start failed. */
   private lastConnectionError: unknown;
 
@@ -124,6 +127,14 @@ export class RedisStore implements PresenceStore {
     const reader = readerConnection(this.redis, this.node);
     this.redis.on('error', (error: unknown) => this.connectionTrouble(error));
     reader.on('error', (error: unknown) => this.connectionTrouble(error));
+    reader.on('close', () => (this.readerDroppedAt = clock()));
+    for (const connection of [this.redis, reader]) {
+      // ioredis gives a connection up for good when a Sentinel failover detector's disconnect lands while it is
+      // being made (seen in the failover tests): it is made again.
+      connection.on('end', () => {
+        if (!this.closed) connection.connect().catch(() => undefined);
+      });
+    }
     this.redis.on('ready', () => {
       this.outage = false;
       if (this.started) for (const app of this.apps.values()) this.runner.ensureEpoch(app).catch(this.onError);
@@ -139,6 +150,8 @@ export class RedisStore implements PresenceStore {
       lostEntries: (stream) => {
         const app = this.byStream.get(stream)!;
         this.onError(new Error(`app ${app.id}: Redis lost events this node had read (a failover); nodes restore`));
+        // A node that saw the loss first renewed the epoch already, and this one restored since.
+        if ((this.restoredAt.get(app) ?? -Infinity) > this.readerDroppedAt) return;
         this.runner.renewEpoch(app).catch(this.onError);
       },
       onError: (error) => this.onError(error),
@@ -152,9 +165,10 @@ export class RedisStore implements PresenceStore {
       emit: (event) => this.events.emit(event),
       onError: this.onError,
     });
-    this.runner = new ScriptRunner(this.redis, options.streamMaxLength ?? 20_000, (app, reading) =>
-      recovery.recover(this.runner, app, reading),
-    );
+    this.runner = new ScriptRunner(this.redis, options.streamMaxLength ?? 20_000, (app, reading) => {
+      this.restoredAt.set(app, clock());
+      return recovery.recover(this.runner, app, reading);
+    });
     this.messages = new RedisMessages(this.redis, this.runner, (app, position) => this.caughtUp(app, position));
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],

@@ -103,7 +103,8 @@ export class NodeProcess {
   /** Graceful: goaway to every client, then exit. */
   async close(): Promise<void> {
     if (!this.alive) return;
-    await this.request({ cmd: 'close' }).catch(() => undefined);
+    // (A node that does not answer, or does not exit, within 3 s is killed.)
+    await Promise.race([this.request({ cmd: 'close' }).catch(() => undefined), sleep(3000)]);
     await Promise.race([this.exited, sleep(3000)]);
     await this.kill();
   }

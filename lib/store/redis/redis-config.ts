@@ -65,9 +65,11 @@ export function isRedisUrl(text: string): boolean {
 
 /**
  * Checks `config` (a message names the field at fault) and turns it into the store's connection.
- * Sentinel mode also follows a failover the node did not see as a lost connection: it
- * reconnects (through the Sentinels) when they announce a new primary, or when the server it
- * talks to answers as a replica (a primary demoted while this node stayed connected).
+ * Sentinel mode also follows a failover the node did not see as a lost connection: it reconnects
+ * (through the Sentinels) when they announce a new primary (`+switch-master`: else a failover by
+ * hand leaves the nodes writing to the old primary until the Sentinels reconfigure it, seconds
+ * later), or when the server it talks to answers as a replica (READONLY, or a blocking read
+ * UNBLOCKED), and sends the command again.
  */
 export function storeConnection(config: RedisConfig): StoreConnection {
   if (typeof config !== 'object' || config === null) throw new RedisConfigError('redis must be an object');
