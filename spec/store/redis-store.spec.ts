@@ -452,6 +452,16 @@ describe('RedisStore (real redis-server)', function () {
       expect(String(errors)).to.contain('Redis lost events this node had read');
     });
 
+    it('a connection ioredis gave up for good is made again', async () => {
+      // (As when a Sentinel failover detector disconnects it while it is being made.)
+      const a = await node();
+      const commands = (a.store as unknown as { redis: Redis }).redis;
+      commands.disconnect();
+      await new Promise((resolve) => commands.once('ready', resolve));
+      await a.store.claim('app1', 'alice', 's1', undefined, lease);
+      expect(await a.store.statuses('app1', ['alice'])).to.deep.equal({ alice: 'ONLINE' });
+    });
+
     /**
      * The app's keys as they are now, put back by `promote` in place of what was written since
      * (as a replica that had not received those writes takes over), and every connection dropped.
