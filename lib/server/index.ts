@@ -19,6 +19,14 @@ export type { ServerClock } from './server-clock.js';
 export { noTelemetry, type LoginResult, type Telemetry } from './telemetry.js';
 export { MemoryStore } from '../store/memory-store.js';
 export { RedisStore, StoreUnavailableError, type RedisStoreOptions } from '../store/redis-store.js';
+export {
+  RedisConfigError,
+  type RedisConfig,
+  type RedisUrlConfig,
+  type SentinelAddress,
+  type SentinelConfig,
+  type SentinelModeOptions,
+} from '../store/redis/redis-config.js';
 export type {
   PresenceStore,
   StoreEvent,

@@ -1,7 +1,7 @@
 /**
  * The reference server: an HTTP server carrying WebSocket connections that
  * speak `rx-rtm.v1`, with sessions held in memory, or shared with other
- * nodes through Redis (`redisUrl`, docs/CLUSTER.md). This file composes the
+ * nodes through Redis (`redis`, docs/CLUSTER.md). This file composes the
  * parts: the store, the session registry and its ticker, the HTTP routes,
  * the upgrade with its origin check, each socket, and the shutdown.
  */
@@ -16,6 +16,13 @@ import { MAX_FRAME_BYTES, PROTOCOL } from '../protocol/frames.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { PresenceStore } from '../store/presence-store.js';
 import { RedisStore } from '../store/redis-store.js';
+import {
+  isRedisUrl,
+  RedisConfigError,
+  storeConnection,
+  type RedisConfig,
+  type StoreConnection,
+} from '../store/redis/redis-config.js';
 import { acceptSocket } from './accept-socket.js';
 import { DirectoryMediaStore } from './media/directory-media-store.js';
 import { MEDIA_PATH, MediaDefaults, mediaRoute } from './media/media-route.js';
@@ -63,15 +70,21 @@ export interface ServerOptions {
   presenceGraceMs?: number;
   /** Silence after which subscribers see a user UNREACHABLE (BEHAVIOUR §4); default 6 000 ms. */
   unreachableMs?: number;
-  /** Shared state; default an in-memory store (one server), or Redis with `redisUrl`. */
+  /** Shared state; default an in-memory store (one server), or Redis with `redis` or `redisUrl`. */
   store?: PresenceStore;
   /**
-   * Runs this server as one node of a cluster: presence, channels,
-   * attributes, bans and cross-session events shared through the Redis at
-   * this URL (`redis://[user:password@]host:port[/db]`, or `rediss://`).
-   * Every node needs the same apps and should have the same timings.
-   * Ignored when `store` is given.
+   * Runs this server as one node of a cluster (docs/CLUSTER.md), sharing
+   * presence, channels, attributes, bans and cross-session events through
+   * Redis: `{ url }` for one Redis, or `{ sentinels: [{ host, port }, …],
+   * name }` for the primary the Sentinels monitor as `name` (with its
+   * password, TLS and the Sentinels' own if needed), followed across a
+   * failover. The node connects at its start and fails it with a
+   * `StoreUnavailableError` if Redis cannot be reached; a configuration
+   * that cannot work throws a `RedisConfigError`. Every node needs the
+   * same apps and should have the same timings. Ignored when `store` is given.
    */
+  redis?: RedisConfig;
+  /** `redis: { url }` in its earlier spelling: the Redis at this URL (`redis://…` or `rediss://…`). */
   redisUrl?: string;
   /** Failures no client caused (a store error, a bug); default `console.error`. */
   onError?: (error: unknown) => void;
@@ -136,6 +149,17 @@ export interface RtmServer {
   close(): Promise<void>;
 }
 
+/** The checked Redis connection of `redis` or `redisUrl`, if either is given. */
+function redisConnection({ redis, redisUrl }: ServerOptions): StoreConnection | undefined {
+  if (redis !== undefined && redisUrl !== undefined)
+    throw new RedisConfigError('give redis or redisUrl (its earlier spelling), not both');
+  if (redis !== undefined) return storeConnection(redis);
+  if (redisUrl === undefined) return undefined;
+  // Never quoted: it may hold a password.
+  if (!isRedisUrl(redisUrl)) throw new RedisConfigError('redisUrl must be a URL like redis://host:6379 or rediss://…');
+  return { url: redisUrl };
+}
+
 /** Starts a server; resolves once it listens. */
 export function startServer(options: ServerOptions): Promise<RtmServer> {
   return startServerWith(options, undefined);
@@ -163,12 +187,11 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
   const originAllowed = originCheck(options.allowedOrigins);
   const apps = appCredentials(options.apps);
   const ownStore = !options.store;
+  const redis = redisConnection(options);
   // Connects (and fails the start) before anything listens.
   const store =
     options.store ??
-    (options.redisUrl !== undefined
-      ? await RedisStore.connect({ url: options.redisUrl, apps: [...apps.keys()], onError })
-      : new MemoryStore());
+    (redis ? await RedisStore.connect({ ...redis, apps: [...apps.keys()], onError }) : new MemoryStore());
   const registry = new SessionRegistry({
     apps,
     store,

@@ -15,7 +15,8 @@
  *   stream's bounded length makes its clients reconcile (a `resync` event).
  * - A node that finds the data lost (Redis restarted empty) restores what
  *   it holds (recovery.ts, through the epoch every script checks:
- *   script-runner.ts).
+ *   script-runner.ts); so does every node when one finds that Redis lost
+ *   events it had read (a failover to a replica that had not received them).
  * - Nodes tell Redis which of their sessions were heard, in one script call
  *   per app and refresh interval, and every node sweeps the deadlines
  *   (sweeper.ts) so a dead node's sessions end on time, exactly once.
@@ -44,13 +45,13 @@ import {
 import {
   commandConnection,
   readerConnection,
-  redactRedisUrl,
   StoreUnavailableError,
   withTimeout,
   type RedisStoreOptions,
 } from './redis/connection.js';
 import { Handoffs } from './redis/handoffs.js';
 import { HeldSessions } from './redis/held-sessions.js';
+import { describeRedis } from './redis/redis-config.js';
 import { RedisMessages } from './redis/redis-messages.js';
 import { NodeEvents } from './redis/node-events.js';
 import { Recovery } from './redis/recovery.js';
@@ -95,6 +96,9 @@ export class RedisStore implements PresenceStore {
   private started = false;
   private closed = false;
   private outage = false;
+  /** When the stream reader's connection last closed, and when each app's data was last restored (by `clock`). */
+  private readerDroppedAt = -Infinity;
+  private readonly restoredAt = new Map<ServedApp, number>();
   /** The last connection error ioredis reported, to say why a start failed. */
   private lastConnectionError: unknown;
 
@@ -106,9 +110,8 @@ export class RedisStore implements PresenceStore {
     } catch (failure) {
       const error = store.lastConnectionError ?? failure;
       await store.close();
-      const where = options.url ? redactRedisUrl(options.url) : 'the configured Redis';
       throw new StoreUnavailableError(
-        `cannot use Redis at ${where}: ${error instanceof Error ? error.message : String(error)}`,
+        `cannot use Redis at ${describeRedis(options)}: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
     }
@@ -130,6 +133,14 @@ export class RedisStore implements PresenceStore {
     const reader = readerConnection(this.redis, this.node);
     this.redis.on('error', (error: unknown) => this.connectionTrouble(error));
     reader.on('error', (error: unknown) => this.connectionTrouble(error));
+    reader.on('close', () => (this.readerDroppedAt = clock()));
+    for (const connection of [this.redis, reader]) {
+      // ioredis gives a connection up for good when a Sentinel failover detector's disconnect lands while it is
+      // being made (seen in the failover tests): it is made again.
+      connection.on('end', () => {
+        if (!this.closed) connection.connect().catch(() => undefined);
+      });
+    }
     this.redis.on('ready', () => {
       this.outage = false;
       if (this.started) for (const app of this.apps.values()) this.runner.ensureEpoch(app).catch(this.onError);
@@ -140,6 +151,14 @@ export class RedisStore implements PresenceStore {
         const app = this.byStream.get(stream)!;
         this.onError(new Error(`app ${app.id}: this node fell behind the event stream; its sessions reconcile`));
         this.events.emit({ type: 'resync', appId: app.id });
+      },
+      // Every node writes back what it holds and its clients reconcile (BEHAVIOUR §4.3, Redis failed over).
+      lostEntries: (stream) => {
+        const app = this.byStream.get(stream)!;
+        this.onError(new Error(`app ${app.id}: Redis lost events this node had read (a failover); nodes restore`));
+        // A node that saw the loss first renewed the epoch already, and this one restored since.
+        if ((this.restoredAt.get(app) ?? -Infinity) > this.readerDroppedAt) return;
+        this.runner.renewEpoch(app).catch(this.onError);
       },
       onError: (error) => this.onError(error),
       inOutage: () => this.outage,
@@ -152,9 +171,10 @@ export class RedisStore implements PresenceStore {
       emit: (event) => this.events.emit(event),
       onError: this.onError,
     });
-    this.runner = new ScriptRunner(this.redis, options.streamMaxLength ?? 20_000, (app, reading) =>
-      recovery.recover(this.runner, app, reading),
-    );
+    this.runner = new ScriptRunner(this.redis, options.streamMaxLength ?? 20_000, (app, reading) => {
+      this.restoredAt.set(app, clock());
+      return recovery.recover(this.runner, app, reading);
+    });
     this.messages = new RedisMessages(this.redis, this.runner, (app, position) => this.caughtUp(app, position));
     this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
     this.sweeper = new Sweeper({

@@ -1,5 +1,5 @@
 /**
- * A test cluster: one real redis-server, server nodes as child processes
+ * A test cluster: one real redis-server (or a Sentinel group), server nodes as child processes
  * (spec/support/cluster-node.ts, so one can be SIGKILLed), a fault proxy in
  * front of each node, and real clients (lib/node.js) logging in through
  * the proxies. Everything started here is stopped by `close()`.
@@ -17,6 +17,8 @@ import { createToken } from '../../lib/server/token.js';
 import type { ClusterNodeSettings, NodeMessage, NodeRequest } from '../support/cluster-node.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { RedisProcess } from '../support/redis-process.js';
+import { SentinelGroup } from '../support/sentinel-group.js';
+import { storeConnection } from '../../lib/store/redis/redis-config.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
 
 export const APP = 'demo';
@@ -101,7 +103,8 @@ export class NodeProcess {
   /** Graceful: goaway to every client, then exit. */
   async close(): Promise<void> {
     if (!this.alive) return;
-    await this.request({ cmd: 'close' }).catch(() => undefined);
+    // (A node that does not answer, or does not exit, within 3 s is killed.)
+    await Promise.race([this.request({ cmd: 'close' }).catch(() => undefined), sleep(3000)]);
     await Promise.race([this.exited, sleep(3000)]);
     await this.kill();
   }
@@ -127,26 +130,27 @@ export class Cluster {
   private readonly clients: RtmClient[] = [];
   admin: Redis | undefined;
 
-  private constructor(
-    readonly redis: RedisProcess,
-    private readonly settings: ClusterNodeSettings,
-  ) {}
+  private constructor(private readonly settings: ClusterNodeSettings) {}
 
   /** Nodes start in parallel; each gets a fault proxy in front of it. */
-  static async start(redis: RedisProcess, options: ClusterOptions): Promise<Cluster> {
+  static async start(redis: RedisProcess | SentinelGroup, options: ClusterOptions): Promise<Cluster> {
     const settings: ClusterNodeSettings = {
-      redisUrl: redis.url,
+      redis: redis instanceof SentinelGroup ? redis.config : { url: redis.url },
       apps: { [APP]: SECRET },
       ...(options.presenceGraceMs === undefined ? {} : { presenceGraceMs: options.presenceGraceMs }),
       ...(options.unreachableMs === undefined ? {} : { unreachableMs: options.unreachableMs }),
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     };
-    const cluster = new Cluster(redis, settings);
+    const cluster = new Cluster(settings);
     try {
       const nodes = await Promise.all(Array.from({ length: options.nodes }, () => NodeProcess.start(settings)));
       cluster.nodes.push(...nodes);
       for (const node of nodes) cluster.proxies.push(await startFaultProxy({ target: { port: node.port } }));
-      cluster.admin = new Redis(redis.url, { protocol: 2, maxRetriesPerRequest: 1, retryStrategy: () => 200 });
+      const adminOptions = { protocol: 2, maxRetriesPerRequest: 1, retryStrategy: () => 200 } as const;
+      cluster.admin =
+        redis instanceof SentinelGroup
+          ? new Redis({ ...storeConnection(redis.config).redis, ...adminOptions })
+          : new Redis(redis.url, adminOptions);
       cluster.admin.on('error', () => undefined);
     } catch (error) {
       await cluster.close();
@@ -216,7 +220,7 @@ export class Cluster {
  * For a `describe` block: starts a cluster before its tests and stops it
  * after them; every client is logged out after each test.
  */
-export function clusterFor(redis: () => RedisProcess, options: ClusterOptions): () => Cluster {
+export function clusterFor(redis: () => RedisProcess | SentinelGroup, options: ClusterOptions): () => Cluster {
   let cluster: Cluster | undefined;
   before(async () => {
     cluster = await Cluster.start(redis(), options);

@@ -214,6 +214,41 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(config([], {})).to.equal(undefined);
     });
 
+    it('--redis-sentinels and --redis-sentinel-name (or their variables) run a node on Sentinel', () => {
+      // With the passwords from the environment only.
+      const config = (argv: string[], env: Record<string, string>) => {
+        const invocation = parseCommandLine(io(argv, { RTM_APPS: APPS, ...env }).io);
+        return invocation.kind === 'serve' ? invocation.config.redisSentinel : 'not serve';
+      };
+      expect(
+        config(
+          ['--redis-sentinels', '10.0.0.1:26379, sentinel-2:26380,[::1]:26381', '--redis-sentinel-name', 'rtm'],
+          {},
+        ),
+      ).to.deep.equal({
+        sentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: 'sentinel-2', port: 26380 },
+          { host: '::1', port: 26381 },
+        ],
+        name: 'rtm',
+      });
+      expect(
+        config([], {
+          RTM_REDIS_SENTINELS: 's1:26379',
+          RTM_REDIS_SENTINEL_NAME: 'main',
+          RTM_REDIS_PASSWORD: 'pw',
+          RTM_REDIS_SENTINEL_PASSWORD: 'spw',
+        }),
+      ).to.deep.equal({
+        sentinels: [{ host: 's1', port: 26379 }],
+        name: 'main',
+        password: 'pw',
+        sentinelPassword: 'spw',
+      });
+      expect(config([], {})).to.equal(undefined);
+    });
+
     it('--help and --version print to stdout and exit 0', async () => {
       const help = io(['--help']);
       expect(await main(help.io)).to.deep.equal({ kind: 'exited', exitCode: 0 });
@@ -228,6 +263,8 @@ describe('rx-rtm-server (cli.ts)', function () {
         '--max-frame-bytes',
         '--shutdown-grace-ms',
         '--redis-url',
+        '--redis-sentinels',
+        '--redis-sentinel-name',
       ]) {
         expect(help.stdout.text).to.include(flag);
       }
@@ -416,6 +453,36 @@ describe('rx-rtm-server (cli.ts)', function () {
         [],
         { RTM_APPS: JSON.stringify({ [AGORA_APP]: { appCertificate: AGORA_CERT } }) },
         `RTM_APPS: app "${AGORA_APP}" has "appCertificate": only agoraAppCertificate is known`,
+      ],
+      [
+        'Sentinels without the name of their group',
+        ['--redis-sentinels', 'a:26379'],
+        apps,
+        '--redis-sentinels needs a group name too: --redis-sentinels host:port,… and --redis-sentinel-name NAME',
+      ],
+      [
+        'a Sentinel group name without the Sentinels',
+        [],
+        { ...apps, RTM_REDIS_SENTINEL_NAME: 'rtm' },
+        'RTM_REDIS_SENTINEL_NAME needs the Sentinels too: --redis-sentinels host:port,… and --redis-sentinel-name NAME',
+      ],
+      [
+        'Sentinels beside a Redis URL',
+        ['--redis-sentinels', 'a:26379', '--redis-sentinel-name', 'rtm', '--redis-url', 'redis://h:6379'],
+        apps,
+        '--redis-sentinels and a Redis URL exclude each other: give one',
+      ],
+      [
+        'a Sentinel without a port',
+        ['--redis-sentinels', 'a:26379, b', '--redis-sentinel-name', 'rtm'],
+        apps,
+        '--redis-sentinels must be host:port,…, got "b"',
+      ],
+      [
+        'a Sentinel port out of range',
+        [],
+        { ...apps, RTM_REDIS_SENTINELS: 'a:0', RTM_REDIS_SENTINEL_NAME: 'rtm' },
+        'RTM_REDIS_SENTINELS must be an integer from 1 to 65535, got "0"',
       ],
     ];
     for (const [what, argv, env, message] of cases) {

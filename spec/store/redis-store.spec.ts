@@ -461,6 +461,75 @@ describe('RedisStore (real redis-server)', function () {
       await a.log.until((events) => events.some((e) => e.type === 'member'), 1000, 'bob joining hall, on A');
       expect(String(errors)).to.contain('lost its presence data');
     });
+
+    it('Redis lost its latest writes but kept the epoch (a failover): every node mends what it holds', async () => {
+      // The node that had read the lost events replaces the epoch; a login whose write was lost wins again.
+      const a = await node({ restoreSettleMs: 600 });
+      const b = await node({ restoreSettleMs: 600 });
+      await a.store.claim('app1', 'alice', 's1', undefined, lease);
+      await a.store.join('app1', 'alice', 's1', 'room');
+      await b.store.claim('app1', 'bob', 'b1', undefined, lease);
+      await b.store.join('app1', 'bob', 'b1', 'room');
+      await b.store.join('app1', 'bob', 'b1', 'porch');
+      const replica = await snapshot('app1');
+      // Acknowledged, then lost with the primary: a join, a leave, attributes, alice's login on B.
+      await b.store.join('app1', 'bob', 'b1', 'hall');
+      await b.store.leave('app1', 'bob', 'b1', 'porch');
+      await b.store.writeAttributes('app1', 'bob', 'b1', 'set', { mood: 'kept' }, []);
+      await b.store.claim('app1', 'alice', 's2', undefined, lease);
+      await b.store.join('app1', 'alice', 's2', 'hall');
+      await a.log.until(
+        (events) => events.some((e) => e.type === 'member' && e.uid === 'alice' && e.channel === 'hall'),
+        1000,
+        'alice joining hall, on A',
+      );
+      a.log.clear();
+      b.log.clear();
+
+      await replica.promote();
+      for (const { log } of [a, b])
+        await log.until((events) => events.some((e) => e.type === 'resync'), 5000, 'resync');
+      await sleep(200);
+      // Mended silently but for the kick, again, of the session alice's lost login replaced; then one resync.
+      for (const { log } of [a, b])
+        expect(log.events.map((e) => (e.type === 'kick' ? `kick ${e.session}` : e.type))).to.deep.equal([
+          'kick s1',
+          'resync',
+        ]);
+      expect((await a.store.members('app1', 'room')).sort()).to.deep.equal(['bob']);
+      expect((await a.store.members('app1', 'hall')).sort()).to.deep.equal(['alice', 'bob']);
+      expect(await a.store.members('app1', 'porch')).to.deep.equal([]);
+      expect(await a.store.channelsOf('app1', 'alice', 's2')).to.deep.equal(['hall']);
+      expect(await a.store.readAttributes('app1', 'bob', undefined)).to.deep.equal({ mood: 'kept' });
+      expect(await admin.hget('rtm:{app1}:u:alice', 's')).to.equal('s2');
+      expect(String(errors)).to.contain('Redis lost events this node had read');
+    });
+
+    it('a connection ioredis gave up for good is made again', async () => {
+      // (As when a Sentinel failover detector disconnects it while it is being made.)
+      const a = await node();
+      const commands = (a.store as unknown as { redis: Redis }).redis;
+      commands.disconnect();
+      await new Promise((resolve) => commands.once('ready', resolve));
+      await a.store.claim('app1', 'alice', 's1', undefined, lease);
+      expect(await a.store.statuses('app1', ['alice'])).to.deep.equal({ alice: 'ONLINE' });
+    });
+
+    /**
+     * The app's keys as they are now, put back by `promote` in place of what was written since
+     * (as a replica that had not received those writes takes over), and every connection dropped.
+     */
+    async function snapshot(appId: string): Promise<{ promote(): Promise<void> }> {
+      const keys = await admin.keys(`rtm:{${appId}}:*`);
+      const dumps = await Promise.all(keys.map((key) => admin.dumpBuffer(key)));
+      return {
+        async promote() {
+          await admin.del(...(await admin.keys(`rtm:{${appId}}:*`)));
+          for (const [i, key] of keys.entries()) if (dumps[i]) await admin.restore(key, 0, dumps[i]);
+          await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+        },
+      };
+    }
   });
 });
 

@@ -2,7 +2,7 @@
  * One server node of a test cluster, in its own process so a test can
  * SIGKILL it: `fork('spec/support/cluster-node.ts', { execArgv: ['--import', 'tsx'] })`
  * with its settings as JSON in RTM_CLUSTER_NODE. It starts a server on the
- * shared Redis (`redisUrl`) and talks to the test over the IPC channel:
+ * shared Redis (`redis`: a URL or Sentinels) and talks to the test over the IPC channel:
  *
  *   → { type: 'ready', port }                 once listening
  *   → { type: 'error', message }              each failure the server reports (onError)
@@ -13,9 +13,10 @@
  * It exits when the test process goes away (the IPC channel closes).
  */
 import { startServer } from '../../lib/server/start-server.js';
+import type { RedisConfig } from '../../lib/store/redis/redis-config.js';
 
 export interface ClusterNodeSettings {
-  redisUrl: string;
+  redis: RedisConfig;
   apps: Record<string, string>;
   presenceGraceMs?: number;
   unreachableMs?: number;
@@ -38,7 +39,7 @@ const settings = JSON.parse(process.env.RTM_CLUSTER_NODE ?? '{}') as ClusterNode
 const server = await startServer({
   port: 0,
   apps: settings.apps,
-  redisUrl: settings.redisUrl,
+  redis: settings.redis,
   presenceGraceMs: settings.presenceGraceMs,
   unreachableMs: settings.unreachableMs,
   shutdownGraceMs: settings.shutdownGraceMs ?? 500,

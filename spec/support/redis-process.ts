@@ -51,6 +51,8 @@ export class RedisProcess {
   private constructor(
     readonly port: number,
     private readonly extraArgs: readonly string[],
+    /** A configuration file (first on the command line, as redis-server wants it): a Sentinel's. */
+    private readonly configFile?: string,
   ) {}
 
   /**
@@ -62,6 +64,13 @@ export class RedisProcess {
     const redis = new RedisProcess(port ?? (await freePort()), args);
     await redis.launch();
     return redis;
+  }
+
+  /** A Sentinel (`redis-server <configFile> --sentinel`) on `port`; Sentinel rewrites the file as it learns. */
+  static async startSentinel(port: number, configFile: string): Promise<RedisProcess> {
+    const sentinel = new RedisProcess(port, ['--sentinel'], configFile);
+    await sentinel.launch();
+    return sentinel;
   }
 
   get url(): string {
@@ -102,6 +111,7 @@ export class RedisProcess {
 
   private async launch(): Promise<void> {
     const args = [
+      ...(this.configFile === undefined ? [] : [this.configFile]),
       '--port',
       String(this.port),
       '--bind',

@@ -10,7 +10,8 @@ import { ServerDefaults } from '../server-defaults.js';
 import type { AppConfig } from '../token-apps.js';
 import { loadApps } from './apps.js';
 import { NAME, UsageError, version, type CliIo } from './io.js';
-import { allowedOrigins, host, integer, LOG_LEVELS, logLevel, redisUrl, setting } from './settings.js';
+import type { SentinelConfig } from '../../store/redis/redis-config.js';
+import { allowedOrigins, host, integer, LOG_LEVELS, logLevel, redisSentinel, redisUrl, setting } from './settings.js';
 import { tokenRequest, type TokenFlags, type TokenRequest } from './token-command.js';
 
 /** The server's settings once read and checked (the secrets are in `apps`: never log this whole). */
@@ -29,6 +30,8 @@ export interface ServeConfig {
    * (it may hold a password: never log it whole).
    */
   redisUrl?: string;
+  /** Present: run as a cluster node on the primary these Sentinels name (the passwords: never log it whole). */
+  redisSentinel?: SentinelConfig;
 }
 
 /** What the command line asks for. */
@@ -50,10 +53,18 @@ interface ServeFlags {
   maxFrameBytes?: string;
   shutdownGraceMs?: string;
   redisUrl?: string;
+  redisSentinels?: string;
+  redisSentinelName?: string;
 }
 
 function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
   const redis = redisUrl(setting(flags.redisUrl, '--redis-url', env, 'RTM_REDIS_URL'));
+  const sentinel = redisSentinel(
+    setting(flags.redisSentinels, '--redis-sentinels', env, 'RTM_REDIS_SENTINELS'),
+    setting(flags.redisSentinelName, '--redis-sentinel-name', env, 'RTM_REDIS_SENTINEL_NAME'),
+    redis,
+    env,
+  );
   return {
     host: host(setting(flags.host, '--host', env, 'RTM_HOST'), ServerDefaults.host),
     port: integer(setting(flags.port, '--port', env, 'RTM_PORT'), ServerDefaults.port, 0, 65_535),
@@ -79,6 +90,7 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
       600_000,
     ),
     ...(redis === undefined ? {} : { redisUrl: redis }),
+    ...(sentinel === undefined ? {} : { redisSentinel: sentinel }),
   };
 }
 
@@ -131,6 +143,15 @@ export function parseCommandLine(io: CliIo): Invocation {
       '--redis-url <url>',
       'run as one node of a cluster sharing presence through this Redis, redis://[user:password@]host:port[/db] ' +
         '(env RTM_REDIS_URL, better for a password; default none: this process only)',
+    )
+    .option(
+      '--redis-sentinels <list>',
+      'or run as one node on the Redis primary these Sentinels name, host:port,… ' +
+        '(env RTM_REDIS_SENTINELS; passwords in env RTM_REDIS_PASSWORD and RTM_REDIS_SENTINEL_PASSWORD)',
+    )
+    .option(
+      '--redis-sentinel-name <name>',
+      'the group the Sentinels monitor, with --redis-sentinels (env RTM_REDIS_SENTINEL_NAME)',
     )
     .action((flags: ServeFlags) => {
       invocation = { kind: 'serve', config: serveConfig(flags, io.env) };

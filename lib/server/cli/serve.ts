@@ -6,6 +6,7 @@ import type { DemoServer } from '../demo/demo-server.js';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { redactRedisUrl, StoreUnavailableError } from '../../store/redis-store.js';
+import { describeRedis, RedisConfigError, storeConnection } from '../../store/redis/redis-config.js';
 import { operationsRoutes } from '../operations.js';
 import { PrometheusTelemetry } from '../prometheus-telemetry.js';
 import { startServer, type RtmServer } from '../start-server.js';
@@ -30,6 +31,12 @@ export type CliOutcome =
   /** `demo`: the demo server runs until a signal closes it. */
   | { kind: 'demo'; demo: DemoServer };
 
+/** The Redis `config` names, for the startup line (passwords hidden), or null. */
+function redisTarget({ redisUrl, redisSentinel }: ServeConfig): string | null {
+  if (redisSentinel !== undefined) return describeRedis(storeConnection(redisSentinel));
+  return redisUrl === undefined ? null : redactRedisUrl(redisUrl);
+}
+
 /** Starts the server of `config`, logging to `io.stdout`. */
 export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<CliOutcome> {
   const logger = pino({ name: NAME, level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, io.stdout);
@@ -46,6 +53,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       shutdownGraceMs: config.shutdownGraceMs,
       allowedOrigins: config.allowedOrigins,
       ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+      ...(config.redisSentinel === undefined ? {} : { redis: config.redisSentinel }),
       telemetry,
       onError: (error) => logger.error({ err: error }, 'server error'),
       routes: operationsRoutes({
@@ -59,7 +67,9 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
     logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot start');
     // A StoreUnavailableError names the Redis (password hidden) and why.
     const why =
-      error instanceof StoreUnavailableError ? message : `cannot listen on ${config.host}:${config.port}: ${message}`;
+      error instanceof StoreUnavailableError || error instanceof RedisConfigError
+        ? message
+        : `cannot listen on ${config.host}:${config.port}: ${message}`;
     io.stderr.write(`${NAME}: ${why}\n`);
     return { kind: 'exited', exitCode: ExitCode.Failure };
   }
@@ -73,7 +83,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       allowedOrigins: config.allowedOrigins ?? 'loopback',
       maxFrameBytes: config.maxFrameBytes,
       shutdownGraceMs: config.shutdownGraceMs,
-      redis: config.redisUrl === undefined ? null : redactRedisUrl(config.redisUrl),
+      redis: redisTarget(config),
       version: version(),
     },
     'listening',

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { LevelWithSilent } from 'pino';
+import type { SentinelAddress, SentinelConfig } from '../../store/redis/redis-config.js';
 import { originOf } from '../origins.js';
 import { UsageError, type CliIo } from './io.js';
 
@@ -96,4 +97,44 @@ export function redisUrl(value: Setting | undefined): string | undefined {
     throw new UsageError(`${value.source} must be a URL like redis://[user:password@]host:6379[/db] or rediss://…`);
   }
   return value.raw;
+}
+
+/** `host:port` or `[ipv6]:port`. */
+const SENTINEL_ENTRY = /^(?:\[([^\]]+)\]|([^:]+)):([^:]+)$/;
+
+/**
+ * The Sentinels (`host:port,…`) and the name of the group they monitor, both or neither, and
+ * not beside a Redis URL; with the passwords from the environment only (a flag shows in the
+ * process list).
+ */
+export function redisSentinel(
+  sentinels: Setting | undefined,
+  name: Setting | undefined,
+  url: string | undefined,
+  env: CliIo['env'],
+): SentinelConfig | undefined {
+  if (sentinels === undefined && name === undefined) return undefined;
+  if (sentinels === undefined || name === undefined) {
+    const [given, missing] = sentinels ? [sentinels.source, 'a group name'] : [name!.source, 'the Sentinels'];
+    throw new UsageError(`${given} needs ${missing} too: --redis-sentinels host:port,… and --redis-sentinel-name NAME`);
+  }
+  if (url !== undefined) throw new UsageError(`${sentinels.source} and a Redis URL exclude each other: give one`);
+  const addresses = sentinels.raw.split(',').map((entry): SentinelAddress => {
+    const match = SENTINEL_ENTRY.exec(entry.trim());
+    if (!match) throw new UsageError(`${sentinels.source} must be host:port,…, got ${JSON.stringify(entry.trim())}`);
+    const [, ipv6, hostName, port] = match;
+    return {
+      host: host({ source: sentinels.source, raw: ipv6 ?? hostName }, ''),
+      port: integer({ source: sentinels.source, raw: port }, 0, 1, 65_535),
+    };
+  });
+  if (name.raw.trim() === '') throw new UsageError(`${name.source} must not be blank`);
+  const password = envValue(env, 'RTM_REDIS_PASSWORD');
+  const sentinelPassword = envValue(env, 'RTM_REDIS_SENTINEL_PASSWORD');
+  return {
+    sentinels: addresses,
+    name: name.raw,
+    ...(password === undefined ? {} : { password }),
+    ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
+  };
 }

@@ -3,7 +3,8 @@
  * epoch): a script that finds another epoch changes nothing, so this runner
  * first has the data restored (see recovery.ts), then runs it again.
  * ioredis reconnects by itself and queues commands meanwhile; the epoch is
- * read again on every reconnect (see RedisStore) and checked in every script.
+ * read again on every reconnect (see RedisStore) and checked in every script,
+ * and replaced when Redis lost writes without losing the epoch (a failover).
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -59,20 +60,32 @@ export class ScriptRunner {
 
   /** Checks the app's epoch, unless a check is under way already (then joins it). */
   ensureEpoch(app: ServedApp): Promise<void> {
-    app.epochTask ??= this.checkEpoch(app).finally(() => {
-      app.epochTask = undefined;
-    });
+    app.epochTask ??= this.epochTask(app, undefined);
     return app.epochTask;
   }
 
   /**
-   * Reads the app's epoch (setting it if missing). A different one than
-   * this node knew means Redis lost the app's data: the node restores what
-   * it holds before it takes the new epoch.
+   * Redis lost writes this node had seen (it failed over to a replica that had not received
+   * them): replaces the app's epoch, unless another node did already, so every node writes back
+   * what it holds and its clients reconcile.
    */
-  async checkEpoch(app: ServedApp): Promise<void> {
+  async renewEpoch(app: ServedApp): Promise<void> {
+    // The epoch of the data found wanting: one renewed meanwhile (by a node that saw the loss first) is kept.
+    const known = app.epoch;
+    while (app.epochTask) await app.epochTask.catch(() => undefined);
+    app.epochTask = this.epochTask(app, known);
+    return app.epochTask;
+  }
+
+  /**
+   * Reads the app's epoch (setting it if missing, or if it is `replacing`).
+   * A different one than this node knew means Redis lost the app's data: the
+   * node restores what it holds before it takes the new epoch.
+   */
+  async checkEpoch(app: ServedApp, replacing?: string): Promise<void> {
+    const candidate = randomBytes(8).toString('hex');
     const reading = epochScript.decode(
-      await this.command(epochScript)(app.keys.epoch, ...epochScript.args(randomBytes(8).toString('hex'))),
+      await this.command(epochScript)(app.keys.epoch, ...epochScript.args({ candidate, replacing })),
     );
     if (reading.epoch === app.epoch) return;
     const previous = app.epoch;
@@ -85,6 +98,12 @@ export class ScriptRunner {
       app.epoch = previous;
       throw error;
     }
+  }
+
+  private epochTask(app: ServedApp, replacing: string | undefined): Promise<void> {
+    return this.checkEpoch(app, replacing).finally(() => {
+      app.epochTask = undefined;
+    });
   }
 
   private async send<Input, Result>(

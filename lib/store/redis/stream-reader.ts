@@ -16,6 +16,11 @@ export interface StreamHandlers {
   deliver(stream: string, id: string, fields: string[]): void;
   /** Entries of `stream` this node had not read were trimmed away while its connection was down. */
   fellBehind(stream: string): void;
+  /**
+   * Entries of `stream` this node had delivered are gone: Redis failed over to a replica that had
+   * not received them (or restarted empty). The reader reads on from the last entry still there.
+   */
+  lostEntries(stream: string): void;
   onError(error: unknown): void;
   /** True while the connection trouble is known (and reported) already: a failed read is not reported again. */
   inOutage(): boolean;
@@ -114,7 +119,8 @@ export class StreamReader {
         // node never read were trimmed away in the meantime.
         if (this.drops !== drops && !this.closed) {
           drops = this.drops;
-          await this.checkGaps();
+          // A cursor moved back: the read is made again from there.
+          if (await this.checkGaps()) continue;
         }
         for (const [stream, entries] of reply ?? []) {
           const cursor = this.cursors.get(stream);
@@ -151,26 +157,41 @@ export class StreamReader {
 
   /**
    * After a lost connection: reports each stream that trimmed entries this node had not read
-   * (it fell further behind than the stream keeps).
+   * (it fell further behind than the stream keeps), or lost entries it had read; then moves its
+   * cursor back to the last entry the stream still holds. True if a cursor moved.
    */
-  private async checkGaps(): Promise<void> {
+  private async checkGaps(): Promise<boolean> {
+    let moved = false;
     for (const [stream, cursor] of this.cursors) {
       const info = await this.connection.call('XINFO', 'STREAM', stream).catch(() => undefined);
-      if (!Array.isArray(info)) continue;
       const fields = new Map<string, unknown>();
-      for (let i = 0; i + 1 < info.length; i += 2) fields.set(String(info[i]), info[i + 1]);
+      if (Array.isArray(info)) for (let i = 0; i + 1 < info.length; i += 2) fields.set(String(info[i]), info[i + 1]);
       const first = fields.get('first-entry');
       const added = fields.get('entries-added');
       // Entries go oldest first, so some after this node's position are gone only if the oldest left is
       // past it (over-estimated by one: the entry at the position itself may be the only one trimmed).
       // Redis 7 also says whether anything was ever trimmed.
       const trimmed = added === undefined || Number(added) > Number(fields.get('length'));
-      const lost =
-        trimmed &&
-        Array.isArray(first) &&
-        typeof first[0] === 'string' &&
-        compareStreamIds(first[0], cursor.lastId) > 0;
-      if (lost) this.handlers.fellBehind(stream);
+      const pastCursor =
+        Array.isArray(first) && typeof first[0] === 'string' && compareStreamIds(first[0], cursor.lastId) > 0;
+      if (Array.isArray(info) && trimmed && pastCursor) {
+        this.handlers.fellBehind(stream);
+        continue;
+      }
+      if (cursor.lastId === '0-0' || (await this.holds(stream, cursor.lastId))) continue;
+      // The stream lost the entry this node is at, and those after it (a replica's copy ends earlier).
+      const [previous] = (await this.connection.call('XREVRANGE', stream, cursor.lastId, '-', 'COUNT', 1)) as Array<
+        [string, string[]]
+      >;
+      cursor.lastId = previous?.[0] ?? '0-0';
+      moved = true;
+      this.handlers.lostEntries(stream);
     }
+    return moved;
+  }
+
+  private async holds(stream: string, id: string): Promise<boolean> {
+    const found = (await this.connection.call('XRANGE', stream, id, id)) as unknown[];
+    return found.length > 0;
   }
 }

@@ -243,8 +243,9 @@ describe('Redis store scripts', () => {
     refuses(unbanScript, ['ok', '']);
   });
 
-  it("epoch: a random candidate; the epoch, when it was set and Redis's clock", () => {
-    expect(epochScript.args('ab12')).to.deep.equal(['ab12']);
+  it("epoch: a random candidate and the epoch to replace; the epoch, when it was set and Redis's clock", () => {
+    expect(epochScript.args({ candidate: 'ab12' })).to.deep.equal(['ab12', '']);
+    expect(epochScript.args({ candidate: 'ab12', replacing: 'cd34:1' })).to.deep.equal(['ab12', 'cd34:1']);
     expect(epochScript.decode(['ab12:1700000000000', '1700000000450'])).to.deep.equal({
       epoch: 'ab12:1700000000000',
       createdAt: 1_700_000_000_000,
