@@ -16,7 +16,7 @@ import { MemberLog } from '../support/member-log.js';
 import { createToken } from '../../lib/server/token.js';
 import type { ClusterNodeSettings, NodeMessage, NodeRequest } from '../support/cluster-node.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { RedisProcess } from '../support/redis-process.js';
+import { RedisProcess, requireRedis } from '../support/redis-process.js';
 import { SentinelGroup } from '../support/sentinel-group.js';
 import { storeConnection } from '../../lib/store/redis/redis-config.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
@@ -246,6 +246,22 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs: n
       await sleep(25);
     }
   }
+}
+
+/**
+ * A redis-server for the calling `describe` block: started before its tests (skipped where there is no
+ * redis-server), stopped after them. Call it inside the block; the getter reads the running one.
+ */
+export function redisForSuite(): () => RedisProcess {
+  let redis: RedisProcess | undefined;
+  before(async function () {
+    requireRedis(this, 'cluster tests');
+    redis = await RedisProcess.start();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  return () => redis!;
 }
 
 export { expect, MemberLog, sleep };

@@ -9,8 +9,7 @@
  * tests of a block.
  */
 import { performance } from 'node:perf_hooks';
-import { RedisProcess, requireRedis } from '../support/redis-process.js';
-import { APP, Cluster, clusterFor, eventually, expect, sleep, token } from './cluster-harness.js';
+import { APP, Cluster, clusterFor, eventually, expect, redisForSuite, sleep, token } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
 const UNREACHABLE_MS = 1000;
@@ -19,18 +18,10 @@ const HEARTBEAT_MS = 1000;
 
 describe('cluster: several nodes sharing presence on Redis', function () {
   this.timeout(60_000);
-  let redis: RedisProcess;
-
-  before(async function () {
-    requireRedis(this, 'cluster tests');
-    redis = await RedisProcess.start();
-  });
-  after(async () => {
-    await redis?.stop();
-  });
+  const redis = redisForSuite();
 
   describe('two nodes', () => {
-    const cluster = clusterFor(() => redis, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+    const cluster = clusterFor(redis, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
 
     it('a login on node 2 kicks the same uid on node 1 within 1 s: ABORTED / REMOTE_LOGIN', async () => {
       // It leaves its channels at once.
@@ -288,7 +279,7 @@ describe('cluster: several nodes sharing presence on Redis', function () {
   });
 
   describe('three nodes', () => {
-    const cluster = clusterFor(() => redis, { nodes: 3, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+    const cluster = clusterFor(redis, { nodes: 3, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
 
     /** alice on node 1, bob on node 2, carol on node 3, all in `room`; sam on node 3 watches alice's status. */
     async function trio(prefix: string) {
@@ -372,7 +363,7 @@ describe('cluster: several nodes sharing presence on Redis', function () {
   });
 
   describe('three nodes with the default 30 s grace', () => {
-    const cluster = clusterFor(() => redis, { nodes: 3 });
+    const cluster = clusterFor(redis, { nodes: 3 });
 
     it('MemberLeft at 30 s (within one second after), exactly once, on every node', async () => {
       const alice = await cluster().user('d-alice', 0);
@@ -397,20 +388,20 @@ describe('cluster: several nodes sharing presence on Redis', function () {
   });
 
   describe('Redis unreachable or restarted', () => {
-    const cluster = clusterFor(() => redis, { nodes: 3, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+    const cluster = clusterFor(redis, { nodes: 3, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
 
     it('Redis frozen for 2 s: heartbeats go on, a join made meanwhile completes after', async () => {
       // Peers hear it once; no client notices anything else.
       const alice = await cluster().user('f-alice', 0);
       const bob = await cluster().user('f-bob', 1);
       const { log: bobLog } = await Cluster.join(bob, 'f-room');
-      redis.pause(true);
+      redis().pause(true);
       let joined: string[] | undefined;
       const aliceRoom = alice.client.createChannel('f-room');
       const joining = aliceRoom.join().then(async () => (joined = (await aliceRoom.getMembers()).sort()));
       await sleep(2000);
       expect(joined).to.equal(undefined);
-      redis.pause(false);
+      redis().pause(false);
       await joining;
       expect(joined).to.deep.equal(['f-alice', 'f-bob']);
       await bobLog.next('joined', 'f-alice', 1000);
@@ -439,11 +430,11 @@ describe('cluster: several nodes sharing presence on Redis', function () {
         expect((await sides.get('r-bob')!.channel.getMembers()).length).to.equal(4);
       }, 2000);
 
-      await redis.kill();
+      await redis().kill();
       await carol.client.logout(); // during the outage
       await cluster().nodes[2].kill(); // and frank's node dies with it
       await sleep(800);
-      await redis.restart();
+      await redis().restart();
 
       const living = ['r-alice', 'r-bob'];
       const restartedAt = performance.now();

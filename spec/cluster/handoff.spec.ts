@@ -8,8 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RawClient, type Frame } from '../server/raw-client.js';
-import { RedisProcess, requireRedis } from '../support/redis-process.js';
-import { APP, Cluster, clusterFor, eventually, expect, sleep, token } from './cluster-harness.js';
+import { APP, Cluster, clusterFor, eventually, expect, redisForSuite, sleep, token } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
 const UNREACHABLE_MS = 1000;
@@ -94,22 +93,14 @@ function expectResumed(receiver: Receiver, session: string, gap: boolean): void 
 
 describe('cluster: a receiver resumed on another node gets what its old node held', function () {
   this.timeout(60_000);
-  let redis: RedisProcess;
-
-  before(async function () {
-    requireRedis(this, 'cluster tests');
-    redis = await RedisProcess.start();
-  });
-  after(async () => {
-    await redis?.stop();
-  });
+  const redis = redisForSuite();
   afterEach(() => {
     RawClient.terminateAll();
   });
 
   // In a block of its own, so that its nodes stop before Redis does.
   describe('two nodes', () => {
-    const cluster = clusterFor(() => redis, {
+    const cluster = clusterFor(redis, {
       nodes: 2,
       presenceGraceMs: GRACE_MS,
       unreachableMs: UNREACHABLE_MS,
