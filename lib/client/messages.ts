@@ -55,7 +55,7 @@ export class Messages {
     if (wire instanceof RtmError) throw wire;
     const refused = this.#requests.refusal() ?? refusal() ?? this.#rate.take();
     if (refused) throw refused;
-    return firstValueFrom(this.#requests.request$(body(wire))) as Promise<Reply<T>>;
+    return firstValueFrom(this.#requests.request$(body(wire), { once: true })) as Promise<Reply<T>>;
   }
 
   /** A `peerMessage` event (seen once, in order). */

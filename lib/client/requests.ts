@@ -14,8 +14,8 @@
  * session lost have none, since they are retried on every link until
  * answered and no caller waits on them.
  *
- * Message sends are not idempotent by nature, so they are held to BEHAVIOUR §7
- * instead: the server answers a repeat of the same id on the same session
+ * Message sends (and whatever else a caller marks `once`) are not idempotent
+ * by nature, so they are held to BEHAVIOUR §7 instead: the server answers a repeat of the same id on the same session
  * alike and delivers it once. A send that has not left (been written to a
  * socket) by its deadline rejects TIMEOUT and never goes out; once it has
  * left it has no deadline while the session can resume, and is re-sent
@@ -35,11 +35,17 @@ import type { Writer } from './link.js';
 export type RequestFrame = Extract<ClientFrame, { id: number }>;
 export type ReplyFrame = Extract<ServerFrame, { id: number }>;
 type RequestType = RequestFrame['t'];
+/**
+ * The replies of requests that belong to features outside the client's
+ * entry (BEHAVIOUR §8.4): each feature's table, by type here, by value
+ * through {@link addAnswers} when the app first uses the feature.
+ */
+type FeatureAnswers = Record<never, never>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A request as its sender builds it; the id is given here. */
 export type RequestBody = DistributiveOmit<RequestFrame, 'id'>;
 
-/** The reply each request expects besides `fail`. */
+/** The reply each request expects besides `fail`; features add theirs. */
 const ANSWER = {
   renew: 'renewed',
   join: 'joined',
@@ -52,8 +58,14 @@ const ANSWER = {
   unsubscribe: 'done',
   sendPeer: 'sent',
   sendChannel: 'done',
-} as const satisfies Record<RequestType, Exclude<ReplyFrame['t'], 'fail'>>;
-export type Reply<T extends RequestType> = Extract<ServerFrame, { t: (typeof ANSWER)[T] }>;
+} as const satisfies Record<Exclude<RequestType, keyof FeatureAnswers>, Exclude<ReplyFrame['t'], 'fail'>>;
+type Answers = typeof ANSWER & FeatureAnswers;
+export type Reply<T extends RequestType> = Extract<ServerFrame, { t: Answers[T & keyof Answers] }>;
+
+/** A feature's replies, from the first use of the feature on. */
+export function addAnswers(answers: FeatureAnswers): void {
+  Object.assign(ANSWER, answers);
+}
 
 export interface RequestOptions {
   /**
@@ -62,11 +74,18 @@ export interface RequestOptions {
    * effects build on it, and waits without a deadline.
    */
   readonly restore?: boolean;
+  /**
+   * Carried out once per id on a session, so not safe to repeat on a new
+   * one: a message send (BEHAVIOUR §7). Once it has left it keeps no
+   * deadline, and it rejects TIMEOUT, in doubt, if its session is lost.
+   */
+  readonly once?: boolean;
 }
 
 interface Pending {
   readonly frame: RequestFrame;
   readonly restore: boolean;
+  readonly once: boolean;
   /** Written to a socket at least once. */
   left: boolean;
   /** The TIMEOUT to come, for an app request; a send cancels it once it has left. */
@@ -75,7 +94,6 @@ interface Pending {
   fail(error: RtmError): void;
 }
 
-const isSend = (frame: RequestFrame) => frame.t === 'sendPeer' || frame.t === 'sendChannel';
 const inDoubt = (frame: RequestFrame) => new RtmError(ErrorCode.Timeout, `${frame.t} in doubt: the session ended`);
 
 export interface RequestsSettings {
@@ -105,7 +123,10 @@ export class Requests {
   }
 
   /** Sends `body` when subscribed; emits its reply and completes, or errors with an {@link RtmError}. */
-  request$<B extends RequestBody>(body: B, { restore = false }: RequestOptions = {}): Observable<Reply<B['t']>> {
+  request$<B extends RequestBody>(
+    body: B,
+    { restore = false, once = false }: RequestOptions = {},
+  ): Observable<Reply<B['t']>> {
     return new Observable<Reply<B['t']>>((subscriber) => {
       const id = this.#settings.nextId();
       const frame = { ...body, id } as RequestFrame;
@@ -118,6 +139,7 @@ export class Requests {
       const pending: Pending = {
         frame,
         restore,
+        once,
         left: false,
         deadline: restore
           ? undefined
@@ -144,7 +166,7 @@ export class Requests {
     if (!pending) return;
     this.#pending.delete(reply.id);
     if (reply.t === 'fail') pending.fail(new RtmError(reply.code, reply.message));
-    else if (reply.t !== ANSWER[pending.frame.t])
+    else if (reply.t !== (ANSWER as Record<string, string>)[pending.frame.t])
       pending.fail(new RtmError(ErrorCode.ProtocolError, `${pending.frame.t} answered by ${reply.t}`));
     else pending.answer(reply);
   }
@@ -182,10 +204,10 @@ export class Requests {
   #transmit(request: Pending): void {
     if (!this.#write?.(request.frame) || request.left) return;
     request.left = true;
-    if (isSend(request.frame)) request.deadline?.unsubscribe();
+    if (request.once) request.deadline?.unsubscribe();
   }
 
   #sendsLeft(): Pending[] {
-    return [...this.#pending.values()].filter((request) => request.left && isSend(request.frame));
+    return [...this.#pending.values()].filter((request) => request.left && request.once);
   }
 }

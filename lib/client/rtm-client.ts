@@ -86,6 +86,7 @@ export class RtmClient {
   readonly #renewedToken = new Subject<void>();
   readonly #events: EventBridge<RtmClientEvents>;
   readonly #credentialCalls: RateWindow;
+  readonly #parts = new Map<(session: Session) => unknown, unknown>();
   #nextRequest = 1;
 
   constructor(options: RtmClientOptions, platformWebSocket?: WebSocketConstructor) {
@@ -306,6 +307,17 @@ export class RtmClient {
         () => invalidName('peer id', peerId),
       )
       .then(({ received }) => ({ hasPeerReceived: received }));
+  }
+
+  /**
+   * @internal A part of the client outside its entry (BEHAVIOUR §8.2), such as
+   * `invitations(client)`: made by `make` on this client's session the
+   * first time, the same object every time after.
+   */
+  part<T>(make: (session: Session) => T): T {
+    if (!this.#parts.has(make)) this.#parts.set(make, make(this.#session));
+    // Only `make` ever sets the value under its own key.
+    return this.#parts.get(make) as T;
   }
 
   /** Adds a handler in the original SDK's event style; the observables above are the same events. */

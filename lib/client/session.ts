@@ -15,6 +15,24 @@ import { Messages } from './messages.js';
 import { OnlineStatus } from './online-status.js';
 import { Requests } from './requests.js';
 
+type EventFrame = Extract<LinkFrame, { seq: number }>;
+const isEvent = (frame: LinkFrame): frame is EventFrame => 'seq' in frame;
+
+/**
+ * A part of the client outside its entry (BEHAVIOUR §8.2), plugged into a
+ * session when the app first uses it: it gets its own event frames, each
+ * once and in order, and hears when the session ends.
+ */
+export interface SessionPlug {
+  /** The event frames it takes. */
+  readonly events: readonly EventFrame['t'][];
+  event(frame: EventFrame): void;
+  /** The session is gone (a new one, a logout): what was live in it is over. */
+  reset(): void;
+  /** The client is destroyed. */
+  complete(): void;
+}
+
 export interface SessionSettings {
   readonly scheduler: SchedulerLike;
   readonly requestTimeoutMs: number;
@@ -33,6 +51,7 @@ export class Session {
   readonly attributes: LocalAttributes;
   readonly messages: Messages;
   readonly #sequence = new EventSequence();
+  readonly #plugs: SessionPlug[] = [];
   /** Sends on the socket of the last login; drops frames once that socket is gone. */
   #writer: Writer | undefined;
 
@@ -60,7 +79,7 @@ export class Session {
    */
   resume({ write, resumed, gap }: Extract<ConnectionAction, { type: 'RESUME_SESSION' }>): void {
     this.#writer = write;
-    if (!resumed) this.#sequence.reset();
+    if (!resumed) this.#reset();
     this.requests.resume(
       write,
       () => {
@@ -80,7 +99,12 @@ export class Session {
     this.channels.reset();
     this.onlineStatus.reset();
     this.attributes.reset();
-    this.#sequence.reset();
+    this.#reset();
+  }
+
+  /** Plugs in a part of the client (see {@link SessionPlug}). */
+  plug(plug: SessionPlug): void {
+    this.#plugs.push(plug);
   }
 
   /** Tells the server the session ends, if a socket is open. */
@@ -90,24 +114,24 @@ export class Session {
 
   /** A frame the link passed on: an event (each once, in order) or a reply. */
   received(frame: LinkFrame): void {
+    if (!isEvent(frame)) {
+      // An `error` is a frame of ours refused outside any request: nothing waits for it.
+      if (frame.t !== 'error') this.requests.settle(frame);
+      return;
+    }
+    if (!this.#sequence.accept(frame.seq)) return;
+    const event: EventFrame = frame;
     switch (frame.t) {
       case 'member':
-        if (this.#sequence.accept(frame.seq))
-          this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
-        return;
+        return this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
       case 'status':
-        if (this.#sequence.accept(frame.seq)) this.onlineStatus.statusEvent(frame.statuses);
-        return;
+        return this.onlineStatus.statusEvent(frame.statuses);
       case 'peerMessage':
-        if (this.#sequence.accept(frame.seq)) this.messages.peerEvent(frame);
-        return;
+        return this.messages.peerEvent(frame);
       case 'channelMessage':
-        if (this.#sequence.accept(frame.seq)) this.channels.messageEvent(frame);
-        return;
-      case 'error':
-        return; // A frame of ours refused outside any request: nothing waits for it.
+        return this.channels.messageEvent(frame);
       default:
-        this.requests.settle(frame);
+        for (const plug of this.#plugs) if (plug.events.includes(event.t)) plug.event(event);
     }
   }
 
@@ -116,5 +140,11 @@ export class Session {
     this.channels.complete();
     this.onlineStatus.complete();
     this.messages.complete();
+    for (const plug of this.#plugs) plug.complete();
+  }
+
+  #reset(): void {
+    this.#sequence.reset();
+    for (const plug of this.#plugs) plug.reset();
   }
 }

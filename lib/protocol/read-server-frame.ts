@@ -7,34 +7,42 @@
  * it. The schema stays the definition; `spec/protocol/read-server-frame.spec.ts`
  * holds this table to it frame by frame, field by field, and the mapped
  * type below makes the compiler list every field of every frame here.
+ * Frames of the parts outside the client's entry (BEHAVIOUR §8.2) are
+ * checked by tables of their own, added when the app first uses the part.
  */
 import { ErrorCode } from './error-code.js';
 import type { ServerFrame } from './frames.js';
 import { KickReason, MAX_FRAME_BYTES, MessageType, PeerStatus } from './vocabulary.js';
 
-type Check = (value: unknown) => boolean;
+export type Check = (value: unknown) => boolean;
 /** A field's check; `optional` lets it be absent. */
 type Field = Check | { optional: Check };
+/** The checks of every field but `t` of the frames `T`; the compiler insists on all of them. */
+export type FrameChecks<T extends ServerFrame['t']> = {
+  [K in T]: { [F in Exclude<keyof Extract<ServerFrame, { t: K }>, 't'>]-?: Field };
+};
+/** Frames of the parts outside the client's entry: each part adds their checks with {@link addServerFrames}. */
+type PartFrame = never;
 
-const string: Check = (value) => typeof value === 'string';
-const number: Check = (value) => typeof value === 'number' && !Number.isNaN(value);
-const boolean: Check = (value) => typeof value === 'boolean';
-const index: Check = (value) => Number.isInteger(value) && (value as number) >= 0;
-const oneOf = (values: Record<string, string>): Check => {
+export const string: Check = (value) => typeof value === 'string';
+export const number: Check = (value) => typeof value === 'number' && !Number.isNaN(value);
+export const boolean: Check = (value) => typeof value === 'boolean';
+export const index: Check = (value) => Number.isInteger(value) && (value as number) >= 0;
+export const oneOf = (values: Record<string, string>): Check => {
   const allowed = new Set(Object.values(values));
   return (value) => typeof value === 'string' && allowed.has(value);
 };
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-const recordOf =
+export const recordOf =
   (check: Check): Check =>
   (value) =>
     isObject(value) && !Array.isArray(value) && Object.values(value).every(check);
-const strings: Check = (value) => Array.isArray(value) && value.every(string);
-const errorCode = oneOf(ErrorCode);
+export const strings: Check = (value) => Array.isArray(value) && value.every(string);
+export const errorCode = oneOf(ErrorCode);
 const message = { type: oneOf(MessageType), data: string, desc: { optional: string } };
 
-/** Every field of every server frame but `t`; the compiler insists on all of them. */
-const FRAMES: { [T in ServerFrame['t']]: { [K in Exclude<keyof Extract<ServerFrame, { t: T }>, 't'>]-?: Field } } = {
+/** Every field of every server frame but `t`, the parts' frames once added. */
+const FRAMES: FrameChecks<Exclude<ServerFrame['t'], PartFrame>> & Partial<FrameChecks<PartFrame>> = {
   welcome: {
     session: string,
     resumed: boolean,
@@ -61,6 +69,11 @@ const FRAMES: { [T in ServerFrame['t']]: { [K in Exclude<keyof Extract<ServerFra
   fail: { id: index, code: errorCode, message: string },
   error: { code: errorCode, message: string },
 };
+
+/** A part's frames, from its first use on (BEHAVIOUR §8.2). */
+export function addServerFrames(checks: FrameChecks<PartFrame>): void {
+  Object.assign(FRAMES, checks);
+}
 
 /**
  * The frame a server sent, with only the fields the protocol defines, or
