@@ -38,9 +38,8 @@ export class Channels implements ChannelHost {
   }
 
   admitJoin(): RtmError | undefined {
-    let held = 0;
-    for (const channel of this.#channels.values()) if (channel.holdsSlot) held++;
-    if (held >= Limits.joinedChannels)
+    const held = [...this.#channels.values()].filter((channel) => channel.holdsSlot);
+    if (held.length >= Limits.joinedChannels)
       return new RtmError(ErrorCode.LimitExceeded, `already in ${Limits.joinedChannels} channels`);
     return this.#joins.take();
   }

@@ -153,7 +153,7 @@ export class Connection {
 
   #linkCredentials() {
     const { credentials, session } = this.snapshot$.value;
-    return { uid: credentials?.uid ?? '', token: credentials?.token ?? '', session };
+    return { uid: '', token: '', ...credentials, session };
   }
 
   #run(action: ConnectionAction): void {

@@ -112,7 +112,7 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
     const pong = () => {
       // Acknowledge only news: a quiet session's pong stays the bare 12-byte frame.
       const seq = login.lastSeq();
-      send(seq > acknowledged ? { t: 'pong', ack: seq } : { t: 'pong' });
+      send({ t: 'pong', ack: seq > acknowledged ? seq : undefined });
       acknowledged = Math.max(acknowledged, seq);
     };
     const judged = (verdict: HeartbeatVerdict) => {

@@ -10,18 +10,16 @@
  */
 import { firstValueFrom, map } from './rx.js';
 import type { Subscription } from 'rxjs';
-import { AttributeOp } from '../protocol/vocabulary.js';
 import { attributeKeysProblem, attributesProblem, RateLimits } from '../protocol/limits.js';
-import type { Refusal } from '../protocol/refusal.js';
-import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';
+import type { AttributeOp } from '../protocol/vocabulary.js';
 import { RateWindow } from './rate-window.js';
+import { refusalError } from './refusal-error.js';
 import type { Requests } from './requests.js';
+import type { RtmError } from '../protocol/rtm-error.js';
 
 /** User attributes: keys of 1 to 32 bytes, string values. */
 export type AttributesMap = Record<string, string>;
-
-const asError = (problem: Refusal | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
 
 export class LocalAttributes {
   #local = new Map<string, string>();
@@ -39,47 +37,44 @@ export class LocalAttributes {
 
   /** Replaces every local attribute. */
   set(attributes: AttributesMap): Promise<void> {
-    const refused = asError(attributesProblem(attributes)) ?? this.#admitWrite();
+    const refused = refusalError(attributesProblem(attributes)) ?? this.#admitWrite();
     if (refused) return Promise.reject(refused);
     const entries = Object.entries(attributes);
-    return this.#write(
-      { op: AttributeOp.Set, attributes: Object.fromEntries(entries) },
-      () => (this.#local = new Map(entries)),
-    );
+    return this.#write({ op: 'set', attributes: Object.fromEntries(entries) }, () => (this.#local = new Map(entries)));
   }
 
   /** Adds or updates the given attributes, keeping the others. */
   merge(attributes: AttributesMap): Promise<void> {
-    const invalid = asError(attributesProblem(attributes));
+    const invalid = refusalError(attributesProblem(attributes));
     if (invalid) return Promise.reject(invalid);
     const entries = Object.entries(attributes);
     // The copy after the merge is what a write-back would `set`: it must make one valid call.
     const merged = Object.fromEntries([...this.#local, ...entries]);
-    const refused = asError(attributesProblem(merged)) ?? this.#admitWrite();
+    const refused = refusalError(attributesProblem(merged)) ?? this.#admitWrite();
     if (refused) return Promise.reject(refused);
-    return this.#write({ op: AttributeOp.Merge, attributes: Object.fromEntries(entries) }, () =>
+    return this.#write({ op: 'merge', attributes: Object.fromEntries(entries) }, () =>
       entries.forEach(([key, value]) => this.#local.set(key, value)),
     );
   }
 
   delete(keys: readonly string[]): Promise<void> {
-    const refused = asError(attributeKeysProblem(keys)) ?? this.#admitWrite();
+    const refused = refusalError(attributeKeysProblem(keys)) ?? this.#admitWrite();
     if (refused) return Promise.reject(refused);
     const copy = [...keys];
-    return this.#write({ op: AttributeOp.Delete, keys: copy }, () => copy.forEach((key) => this.#local.delete(key)));
+    return this.#write({ op: 'delete', keys: copy }, () => copy.forEach((key) => this.#local.delete(key)));
   }
 
   clear(): Promise<void> {
     const refused = this.#admitWrite();
     if (refused) return Promise.reject(refused);
-    return this.#write({ op: AttributeOp.Clear }, () => this.#local.clear());
+    return this.#write({ op: 'clear' }, () => this.#local.clear());
   }
 
   /** `uid`'s attributes, all of them or those of `keys`; an offline user has none. */
   read(uid: string, keys?: readonly string[]): Promise<AttributesMap> {
     const refused =
       invalidName('uid', uid) ??
-      (keys === undefined ? undefined : asError(attributeKeysProblem(keys))) ??
+      (keys === undefined ? undefined : refusalError(attributeKeysProblem(keys))) ??
       this.#requests.refusal() ??
       this.#reads.take();
     if (refused) return Promise.reject(refused);
@@ -92,7 +87,7 @@ export class LocalAttributes {
     if (this.#local.size === 0) return;
     this.#writeBack?.unsubscribe();
     this.#writeBack = this.#requests
-      .request$({ t: 'attrs', op: AttributeOp.Set, attributes: Object.fromEntries(this.#local) }, { restore: true })
+      .request$({ t: 'attrs', op: 'set', attributes: Object.fromEntries(this.#local) }, { restore: true })
       // Refused, the server keeps none; there is no caller to tell.
       .subscribe({ error: () => undefined });
   }

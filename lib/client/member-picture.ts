@@ -29,7 +29,7 @@ export class MemberPicture {
   readonly others$: Observable<readonly string[]> = merge(this.#joined, this.#left, this.#count).pipe(
     startWith(undefined),
     map(() => (this.#showing ? [...this.#others].sort() : [])),
-    distinctUntilChanged((a, b) => a.length === b.length && a.every((uid, i) => uid === b[i])),
+    distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)),
   );
 
   /** The others as announced so far: each uid is added or removed just before its event goes out. */

@@ -66,7 +66,8 @@ type DurationOption =
 /** `options[name]`, or `fallback` when unset; a bad value is refused. */
 function duration(options: RtmClientOptions, name: DurationOption, fallback: number): number {
   const ms = options[name] ?? fallback;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
+  // Number.isFinite is false for anything not a number.
+  if (!Number.isFinite(ms) || ms <= 0) {
     throw new RtmError(ErrorCode.InvalidArgument, `${name} must be a positive number`);
   }
   return ms;

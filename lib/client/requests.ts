@@ -182,9 +182,8 @@ export class Requests {
     if (!resumed) for (const request of this.#sendsLeft()) request.fail(inDoubt(request.frame));
     restore();
     this.#write = write;
-    const pending = [...this.#pending.values()];
-    for (const request of [...pending.filter((p) => p.restore), ...pending.filter((p) => !p.restore)])
-      this.#transmit(request);
+    // A stable sort: restorations first, each part in id order.
+    for (const request of [...this.#pending.values()].sort((a, b) => +b.restore - +a.restore)) this.#transmit(request);
   }
 
   /**

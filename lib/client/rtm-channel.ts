@@ -52,8 +52,7 @@ export interface ChannelHost {
   admitGetMembers(): RtmError | undefined;
 }
 
-const Phase = { Left: 'left', Joining: 'joining', Joined: 'joined' } as const;
-type Phase = (typeof Phase)[keyof typeof Phase];
+type Phase = 'left' | 'joining' | 'joined';
 
 /**
  * A channel of the client, made by `RtmClient.createChannel`: join it,
@@ -92,7 +91,7 @@ export class RtmChannel {
   readonly #messages = new Subject<ChannelMessage>();
   readonly #picture = new MemberPicture();
   readonly #events: EventBridge<RtmChannelEvents>;
-  #phase: Phase = Phase.Left;
+  #phase: Phase = 'left';
   /** The join in flight, read while {@link phase} is joining. */
   #joining: Promise<void> = Promise.resolve();
   /** Bumped by every join, leave and reset, so that a reply to an older one changes nothing. */
@@ -138,23 +137,23 @@ export class RtmChannel {
    * server's code.
    */
   join(): Promise<void> {
-    if (this.#phase === Phase.Joined) return Promise.resolve();
-    if (this.#phase === Phase.Joining) return this.#joining;
+    if (this.#phase === 'joined') return Promise.resolve();
+    if (this.#phase === 'joining') return this.#joining;
     const refused = this.#host.requests.refusal() ?? this.#host.admitJoin();
     if (refused) return Promise.reject(refused);
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
-    this.#phase = Phase.Joining;
+    this.#phase = 'joining';
     this.#joining = firstValueFrom(
       this.#host.requests.request$({ t: 'join', channel: this.channelId }).pipe(
         map(({ members }) => {
           if (!current()) throw new RtmError(ErrorCode.Canceled, `left ${this.channelId} before the join completed`);
-          this.#phase = Phase.Joined;
+          this.#phase = 'joined';
           this.#picture.list(members, this.#host.self());
         }),
         tap({
           error: () => {
-            if (current()) this.#phase = Phase.Left;
+            if (current()) this.#phase = 'left';
           },
         }),
       ),
@@ -181,7 +180,7 @@ export class RtmChannel {
   getMembers(): Promise<string[]> {
     const refused =
       this.#host.requests.refusal() ??
-      (this.#phase === Phase.Joined
+      (this.#phase === 'joined'
         ? undefined
         : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`)) ??
       this.#host.admitGetMembers();
@@ -205,7 +204,7 @@ export class RtmChannel {
         message,
         (wire) => ({ t: 'sendChannel', channel: this.channelId, ...wire }),
         () =>
-          this.#phase === Phase.Joined
+          this.#phase === 'joined'
             ? undefined
             : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`),
       )
@@ -226,18 +225,18 @@ export class RtmChannel {
 
   /** @internal Joined or joining: holds one of the 20 channel slots. */
   get holdsSlot(): boolean {
-    return this.#phase !== Phase.Left;
+    return this.#phase !== 'left';
   }
 
   /** @internal A member event for this channel; ignored unless joined. */
   memberEvent(uid: string, joined: boolean, count: number): void {
-    if (this.#phase === Phase.Joined) this.#picture.apply(uid, joined, count);
+    if (this.#phase === 'joined') this.#picture.apply(uid, joined, count);
   }
 
   /** @internal A message of another member; ignored unless joined. */
   messageEvent(memberId: string, wire: WireMessage, serverReceivedTs: number): void {
     const message = fromWireMessage(wire);
-    if (this.#phase === Phase.Joined && message) this.#messages.next({ message, memberId, serverReceivedTs });
+    if (this.#phase === 'joined' && message) this.#messages.next({ message, memberId, serverReceivedTs });
   }
 
   /**
@@ -246,7 +245,7 @@ export class RtmChannel {
    * is no longer joined.
    */
   restore(): void {
-    if (this.#phase !== Phase.Joined) return;
+    if (this.#phase !== 'joined') return;
     this.#rejoin?.unsubscribe();
     const generation = this.#generation;
     const current = () => generation === this.#generation;
@@ -263,7 +262,7 @@ export class RtmChannel {
   /** @internal Not joined any more, quietly (left, logged out, ABORTED). */
   reset(): void {
     this.#generation++;
-    this.#phase = Phase.Left;
+    this.#phase = 'left';
     this.#rejoin?.unsubscribe();
     this.#picture.hide();
   }

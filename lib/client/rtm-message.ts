@@ -9,6 +9,7 @@ import { RtmError } from '../protocol/rtm-error.js';
 import { MessageType } from '../protocol/vocabulary.js';
 import { wireMessageProblem, type WireMessage } from '../protocol/wire-message.js';
 import type { RtmMediaMessage } from './media-message.js';
+import { refusalError } from './refusal-error.js';
 
 /** A text message: UTF-8 on the wire, at most 32,768 bytes of it. */
 export interface RtmTextMessage {
@@ -65,9 +66,8 @@ export function toWireMessage(message: unknown): WireMessage | RtmError {
   } else if (messageType === MessageType.Text || messageType === undefined) {
     if (typeof text !== 'string') return invalid('text must be a string');
     wire = { type: MessageType.Text, data: utf8(text) };
-  } else return invalid(`type must be ${MessageType.Text} or ${MessageType.Raw}`);
-  const problem = wireMessageProblem(wire);
-  return problem ? new RtmError(problem.code, problem.message) : wire;
+  } else return invalid('type must be TEXT or RAW');
+  return refusalError(wireMessageProblem(wire)) ?? wire;
 }
 
 /** The app's form of a message that arrived, or `undefined` for one the server should not have sent. */
