@@ -8,7 +8,6 @@
 import type { SchedulerLike } from 'rxjs';
 import { Channels } from './channels.js';
 import type { ConnectionAction } from './connection-event.js';
-import { EventSequence } from './event-sequence.js';
 import type { LinkFrame, Writer } from './link.js';
 import { LocalAttributes } from './local-attributes.js';
 import { Messages } from './messages.js';
@@ -50,7 +49,11 @@ export class Session {
   readonly onlineStatus: OnlineStatus;
   readonly attributes: LocalAttributes;
   readonly messages: Messages;
-  readonly #sequence = new EventSequence();
+  /**
+   * The last event seen. The server numbers a session's events from 1 and on a resume replays those after
+   * the `seq` the client says it saw, so an event can arrive twice: the second copy must change nothing.
+   */
+  #lastSeq = 0;
   readonly #plugs: SessionPlug[] = [];
   /** Sends on the socket of the last login; drops frames once that socket is gone. */
   #writer: Writer | undefined;
@@ -66,7 +69,7 @@ export class Session {
 
   /** The last event seen; logins that resume and every ping carry it. */
   get lastSeq(): number {
-    return this.#sequence.lastSeq;
+    return this.#lastSeq;
   }
 
   /**
@@ -119,7 +122,8 @@ export class Session {
       if (frame.t !== 'error') this.requests.settle(frame);
       return;
     }
-    if (!this.#sequence.accept(frame.seq)) return;
+    if (frame.seq <= this.#lastSeq) return;
+    this.#lastSeq = frame.seq;
     const event: EventFrame = frame;
     switch (frame.t) {
       case 'member':
@@ -144,7 +148,7 @@ export class Session {
   }
 
   #reset(): void {
-    this.#sequence.reset();
+    this.#lastSeq = 0;
     for (const plug of this.#plugs) plug.reset();
   }
 }
