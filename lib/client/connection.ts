@@ -45,12 +45,6 @@ interface Pending {
   reject(error: RtmError): void;
 }
 
-const LINKED: ReadonlySet<ConnectionState> = new Set([
-  ConnectionState.Connecting,
-  ConnectionState.Connected,
-  ConnectionState.Reconnecting,
-]);
-
 export class Connection {
   /** Every snapshot, the current one first. */
   readonly snapshot$ = new BehaviorSubject<ConnectionSnapshot>(initialSnapshot);
@@ -83,7 +77,8 @@ export class Connection {
     };
     // What the link says goes to the transition, stamped with its login; frames go to the session.
     const fromLink$ = this.snapshot$.pipe(
-      map((s) => (LINKED.has(s.state) ? s.epoch : 0)),
+      // A login's link runs from CONNECTING until DISCONNECTED or ABORTED.
+      map((s) => (s.state === ConnectionState.Disconnected || s.state === ConnectionState.Aborted ? 0 : s.epoch)),
       distinctUntilChanged(),
       switchMap((epoch) =>
         epoch === 0 ? EMPTY : link(settings, login, wake$).pipe(map((event): ConnectionEvent => ({ ...event, epoch }))),

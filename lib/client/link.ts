@@ -71,14 +71,12 @@ export interface LinkLogin {
   received(frame: LinkFrame): void;
 }
 
-/** Why an attempt ended; steers the wait before the next one. */
-class AttemptEnded extends Error {
+/** Why an attempt ended; steers the wait before the next one. Not an Error: `link` retries every one. */
+class AttemptEnded {
   constructor(
     readonly kind: 'closed' | 'silent' | 'asleep' | 'login-timeout' | 'refused' | 'goaway',
     readonly code?: ErrorCode,
-  ) {
-    super(kind);
-  }
+  ) {}
 }
 
 /**
