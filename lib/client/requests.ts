@@ -94,8 +94,6 @@ interface Pending {
   fail(error: RtmError): void;
 }
 
-const inDoubt = (frame: RequestFrame) => new RtmError(ErrorCode.Timeout, `${frame.t} in doubt: the session ended`);
-
 export interface RequestsSettings {
   readonly scheduler: SchedulerLike;
   /** An app request not answered this long after the call rejects TIMEOUT. */
@@ -154,7 +152,7 @@ export class Requests {
         fail: (error) => subscriber.error(error),
       };
       this.#pending.set(id, pending);
-      if (pending.deadline) subscriber.add(pending.deadline);
+      subscriber.add(pending.deadline);
       this.#transmit(pending);
       return () => this.#pending.delete(id);
     });
@@ -179,7 +177,7 @@ export class Requests {
   resume(write: Writer, restore: () => void, resumed: boolean): void {
     this.#write = undefined;
     // A send that left on the lost session may have been delivered: going out again could deliver it twice.
-    if (!resumed) for (const request of this.#sendsLeft()) request.fail(inDoubt(request.frame));
+    if (!resumed) this.#failSendsLeft();
     restore();
     this.#write = write;
     // A stable sort: restorations first, each part in id order.
@@ -193,7 +191,7 @@ export class Requests {
    */
   cancelAll(): void {
     this.#write = undefined;
-    for (const request of this.#sendsLeft()) request.fail(inDoubt(request.frame));
+    this.#failSendsLeft();
     for (const request of [...this.#pending.values()]) {
       request.fail(new RtmError(ErrorCode.Canceled, `${request.frame.t} canceled: the session ended`));
     }
@@ -206,7 +204,12 @@ export class Requests {
     if (request.once) request.deadline?.unsubscribe();
   }
 
-  #sendsLeft(): Pending[] {
-    return [...this.#pending.values()].filter((request) => request.left && request.once);
+  /** Rejects every send that left TIMEOUT, in doubt: the session it left on is over. */
+  #failSendsLeft(): void {
+    for (const request of [...this.#pending.values()]) {
+      if (request.left && request.once) {
+        request.fail(new RtmError(ErrorCode.Timeout, `${request.frame.t} in doubt: the session ended`));
+      }
+    }
   }
 }
