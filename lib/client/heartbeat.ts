@@ -74,9 +74,9 @@ export function heartbeat(h: Heartbeat, input: HeartbeatInput, t: HeartbeatTimin
     const next: Heartbeat = { lastHeardAt: at };
     return h.down ? { heartbeat: next, verdict: { type: 'LINK_RESTORED' } } : { heartbeat: next };
   }
-  if (at < nextCheck(h, t)) return { heartbeat: h };
-  if (h.down) return { heartbeat: h, verdict: { type: 'DEAD', late: h.down.late } };
   const since = nextCheck(h, t);
+  if (at < since) return { heartbeat: h };
+  if (h.down) return { heartbeat: h, verdict: { type: 'DEAD', late: h.down.late } };
   return {
     heartbeat: { ...h, down: { since, late: at >= since + t.thresholdMs } },
     verdict: { type: 'LINK_DOWN', since },
