@@ -49,8 +49,8 @@ export class Channels implements ChannelHost {
   }
 
   /** A member event from the link, for the channel it names (ignored unless joined). */
-  memberEvent(channelId: string, uid: string, joined: boolean, count: number): void {
-    this.#channels.get(channelId)?.memberEvent(uid, joined, count);
+  memberEvent(frame: Extract<LinkFrame, { t: 'member' }>): void {
+    this.#channels.get(frame.channel)?.memberEvent(frame.uid, frame.joined, frame.count);
   }
 
   /** A message event from the link, for the channel it names (ignored unless joined). */

@@ -127,7 +127,7 @@ export class Session {
     const event: EventFrame = frame;
     switch (frame.t) {
       case 'member':
-        return this.channels.memberEvent(frame.channel, frame.uid, frame.joined, frame.count);
+        return this.channels.memberEvent(frame);
       case 'status':
         return this.onlineStatus.statusEvent(frame.statuses);
       case 'peerMessage':
