@@ -55,7 +55,7 @@ export class Channels implements ChannelHost {
 
   /** A message event from the link, for the channel it names (ignored unless joined). */
   messageEvent(frame: Extract<LinkFrame, { t: 'channelMessage' }>): void {
-    this.#channels.get(frame.channel)?.messageEvent(frame.from, frame, frame.ts);
+    this.#channels.get(frame.channel)?.messageEvent(frame);
   }
 
   /** Every joined channel joins again and reconciles. */

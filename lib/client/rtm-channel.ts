@@ -15,10 +15,10 @@ import { ErrorCode } from '../protocol/error-code.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { EventBridge } from './event-bridge.js';
 import { MemberPicture } from './member-picture.js';
+import type { LinkFrame } from './link.js';
 import type { Messages } from './messages.js';
 import type { Requests } from './requests.js';
 import { fromWireMessage, type OutgoingMessage, type RtmMessage } from './rtm-message.js';
-import type { WireMessage } from '../protocol/wire-message.js';
 
 /** Handlers for {@link RtmChannel.on}, named and shaped as in the original SDK. */
 export interface RtmChannelEvents {
@@ -234,9 +234,11 @@ export class RtmChannel {
   }
 
   /** @internal A message of another member; ignored unless joined. */
-  messageEvent(memberId: string, wire: WireMessage, serverReceivedTs: number): void {
-    const message = fromWireMessage(wire);
-    if (this.#phase === 'joined' && message) this.#messages.next({ message, memberId, serverReceivedTs });
+  messageEvent(frame: Extract<LinkFrame, { t: 'channelMessage' }>): void {
+    const message = fromWireMessage(frame);
+    if (this.#phase === 'joined' && message) {
+      this.#messages.next({ message, memberId: frame.from, serverReceivedTs: frame.ts });
+    }
   }
 
   /**
