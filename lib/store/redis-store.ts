@@ -1,6 +1,6 @@
 /**
  * The store of a cluster: several server nodes share presence through one
- * Redis (see docs/CLUSTER.md for the design and the reasons). This file is
+ * Redis, or a Redis Cluster (see docs/CLUSTER.md for the design and the reasons). This file is
  * the store's operations; its parts are in ./redis/. (Over 300 lines: it
  * implements the whole PresenceStore interface, a short method per operation.)
  *
@@ -24,7 +24,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
 import { AttributeOp, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
 import { applyAttributeOp } from '../protocol/attribute-op.js';
@@ -44,9 +43,9 @@ import {
 } from './presence-store.js';
 import {
   commandConnection,
-  readerConnection,
   StoreUnavailableError,
   withTimeout,
+  type RedisClient,
   type RedisStoreOptions,
 } from './redis/connection.js';
 import { Handoffs } from './redis/handoffs.js';
@@ -68,7 +67,8 @@ import {
   type LiveStatus,
 } from './redis/scripts/session-scripts.js';
 import { servedApp, type ServedApp } from './redis/served-app.js';
-import { StreamReader } from './redis/stream-reader.js';
+import type { CatchUp, StreamHandlers } from './redis/stream-reader.js';
+import { StreamReaders } from './redis/stream-readers.js';
 import { Sweeper } from './redis/sweeper.js';
 
 export { redactRedisUrl, StoreUnavailableError, type RedisStoreOptions } from './redis/connection.js';
@@ -82,8 +82,10 @@ export class RedisStore implements PresenceStore {
   readonly node: string;
   readonly shared = true;
   /** Commands and scripts. */
-  private readonly redis: Redis;
-  private readonly reader: StreamReader;
+  private readonly redis: RedisClient;
+  private readonly readerHandlers: StreamHandlers;
+  /** The stream readers, once connected (at start). */
+  private readers: StreamReaders | undefined;
   private readonly runner: ScriptRunner;
   private readonly sweeper: Sweeper;
   private readonly apps = new Map<string, ServedApp>();
@@ -130,22 +132,15 @@ export class RedisStore implements PresenceStore {
       this.byStream.set(app.keys.events, app);
     }
     this.redis = commandConnection(options, this.node);
-    const reader = readerConnection(this.redis, this.node);
-    this.redis.on('error', (error: unknown) => this.connectionTrouble(error));
-    reader.on('error', (error: unknown) => this.connectionTrouble(error));
-    reader.on('close', () => (this.readerDroppedAt = clock()));
-    for (const connection of [this.redis, reader]) {
-      // ioredis gives a connection up for good when a Sentinel failover detector's disconnect lands while it is
-      // being made (seen in the failover tests): it is made again.
-      connection.on('end', () => {
-        if (!this.closed) connection.connect().catch(() => undefined);
+    this.watch(this.redis);
+    // A Redis Cluster stays ready through a shard's failover: a node connection made anew is when to look.
+    for (const back of ['ready', '+node']) {
+      this.redis.on(back, () => {
+        this.outage = false;
+        if (this.started) for (const app of this.apps.values()) this.runner.ensureEpoch(app).catch(this.onError);
       });
     }
-    this.redis.on('ready', () => {
-      this.outage = false;
-      if (this.started) for (const app of this.apps.values()) this.runner.ensureEpoch(app).catch(this.onError);
-    });
-    this.reader = new StreamReader(reader, [...this.byStream.keys()], {
+    this.readerHandlers = {
       deliver: (stream, id, fields) => this.events.deliver(this.byStream.get(stream)!, id, fields),
       fellBehind: (stream) => {
         const app = this.byStream.get(stream)!;
@@ -162,7 +157,8 @@ export class RedisStore implements PresenceStore {
       },
       onError: (error) => this.onError(error),
       inOutage: () => this.outage,
-    });
+      dropped: () => (this.readerDroppedAt = clock()),
+    };
     const recovery = new Recovery({
       node: this.node,
       held: this.held,
@@ -175,7 +171,9 @@ export class RedisStore implements PresenceStore {
       this.restoredAt.set(app, clock());
       return recovery.recover(this.runner, app, reading);
     });
-    this.messages = new RedisMessages(this.redis, this.runner, (app, position) => this.caughtUp(app, position));
+    this.messages = new RedisMessages(this.redis, this.runner, (app, position) =>
+      this.caughtUp(app, position, 'unordered'),
+    );
     this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
@@ -401,7 +399,7 @@ export class RedisStore implements PresenceStore {
     for (const app of this.apps.values()) clearTimeout(app.resyncTimer);
     this.events.clear();
     this.handoffs.clear();
-    await this.reader.close();
+    await this.readers?.close();
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();
   }
@@ -414,17 +412,24 @@ export class RedisStore implements PresenceStore {
   private async start(timeoutMs: number): Promise<void> {
     await withTimeout(
       (async () => {
-        await Promise.all([this.redis.connect(), this.reader.connect()]);
+        await this.redis.connect();
+        this.readers = await StreamReaders.open(
+          this.redis,
+          [...this.byStream.keys()],
+          this.node,
+          this.readerHandlers,
+          (connection) => this.watch(connection),
+        );
         for (const app of this.apps.values()) {
           await this.runner.checkEpoch(app);
           for (const uid of await this.redis.smembers(app.keys.banned)) app.bans.add(uid);
         }
-        await this.reader.seekToEnd();
+        await this.readers.seekToEnd();
       })(),
       timeoutMs,
     );
     this.started = true;
-    this.reader.start();
+    this.readers!.start();
     this.sweeper.start();
   }
 
@@ -435,8 +440,20 @@ export class RedisStore implements PresenceStore {
   }
 
   /** Resolves once this node's listeners heard the app's events up to `position`. */
-  private caughtUp(app: ServedApp, position: string | undefined): Promise<void> {
-    return this.reader.caughtUp(app.keys.events, position);
+  private caughtUp(app: ServedApp, position: string | undefined, catchUp: CatchUp = 'ordered'): Promise<void> {
+    return this.readers?.caughtUp(app.keys.events, position, catchUp) ?? Promise.resolve();
+  }
+
+  /** Reports a connection's trouble, and makes it again if ioredis gave it up. */
+  private watch(connection: RedisClient): void {
+    connection.on('error', (error: unknown) => this.connectionTrouble(error));
+    // A Redis Cluster reports a lost node's connection as `node error`.
+    connection.on('node error', (error: unknown) => this.connectionTrouble(error));
+    // ioredis gives a connection up for good when a Sentinel failover detector's disconnect lands while it is
+    // being made (seen in the failover tests): it is made again.
+    connection.on('end', () => {
+      if (!this.closed) connection.connect().catch(() => undefined);
+    });
   }
 
   private connectionTrouble(error: unknown): void {

@@ -5,10 +5,10 @@
  * It also tells the operations that wait for their own events when those
  * were delivered.
  *
- * One reader serves the streams it is given over one connection; a store
- * whose streams live on several Redis shards would run one per shard.
+ * One reader serves the streams it is given over one connection: on a
+ * Redis Cluster, streams of one hash slot (stream-readers.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { compareStreamIds } from './stream-id.js';
 
 export interface StreamHandlers {
@@ -24,12 +24,27 @@ export interface StreamHandlers {
   onError(error: unknown): void;
   /** True while the connection trouble is known (and reported) already: a failed read is not reported again. */
   inOutage(): boolean;
+  /** The reader's connection was lost (or, on a Redis Cluster, a connection to one of its nodes). */
+  dropped(): void;
+}
+
+/**
+ * What an operation waiting for its own entry needs. An `ordered` one (a claim, a join) changes who
+ * hears the entries after it, so those are delivered only once it went on; a message send only
+ * answers its sender, and later entries need not wait for that.
+ */
+export type CatchUp = 'ordered' | 'unordered';
+
+interface Waiter {
+  id: string;
+  catchUp: CatchUp;
+  resolve: () => void;
 }
 
 /** Where this node is in a stream, and the operations waiting for it to get further. */
 interface Cursor {
   lastId: string;
-  waiters: Array<{ id: string; resolve: () => void }>;
+  waiters: Waiter[];
 }
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
@@ -47,14 +62,23 @@ export class StreamReader {
   private closed = false;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     streams: readonly string[],
     private readonly handlers: StreamHandlers,
+    /**
+     * The server the streams are read from, if it can change under a live connection: on a Redis
+     * Cluster, the primary of their slot (a failover moves the reads to a replica that may lack entries).
+     */
+    private readonly servedBy: () => string = () => '',
   ) {
     for (const stream of streams) this.cursors.set(stream, { lastId: '0-0', waiters: [] });
-    connection.on('close', () => {
-      this.drops++;
-    });
+    // A lost connection: to the Redis, or (a Cluster's `-node`) to one of the cluster's nodes.
+    for (const lost of ['close', '-node']) {
+      connection.on(lost, () => {
+        this.drops++;
+        handlers.dropped();
+      });
+    }
   }
 
   connect(): Promise<void> {
@@ -74,7 +98,7 @@ export class StreamReader {
   }
 
   /** Resolves once entry `id` of `stream` (and all before it) was delivered, or after a time limit. */
-  caughtUp(stream: string, id: string | undefined): Promise<void> {
+  caughtUp(stream: string, id: string | undefined, catchUp: CatchUp): Promise<void> {
     const cursor = this.cursors.get(stream);
     if (!cursor || !id || this.closed || compareStreamIds(id, cursor.lastId) <= 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -86,7 +110,7 @@ export class StreamReader {
         clearTimeout(timer);
         resolve();
       };
-      cursor.waiters.push({ id, resolve: done });
+      cursor.waiters.push({ id, catchUp, resolve: done });
     });
   }
 
@@ -102,6 +126,7 @@ export class StreamReader {
   private async readLoop(): Promise<void> {
     const streams = [...this.cursors.keys()];
     let drops = this.drops;
+    let server = this.servedBy();
     while (!this.closed) {
       try {
         // A read cut by a lost connection is sent again once the connection is back (ioredis does it).
@@ -115,10 +140,12 @@ export class StreamReader {
           ...streams,
           ...streams.map((stream) => this.cursors.get(stream)!.lastId),
         )) as StreamReply;
-        // The connection dropped since the last read: before delivering anything, see whether entries this
-        // node never read were trimmed away in the meantime.
-        if (this.drops !== drops && !this.closed) {
+        // The connection dropped since the last read, or another server answered it (a shard's replica took
+        // over): before delivering anything, see whether entries this node never read were trimmed away in
+        // the meantime, or entries it read are missing.
+        if ((this.drops !== drops || this.servedBy() !== server) && !this.closed) {
           drops = this.drops;
+          server = this.servedBy();
           // A cursor moved back: the read is made again from there.
           if (await this.checkGaps()) continue;
         }
@@ -131,8 +158,8 @@ export class StreamReader {
             cursor.lastId = id;
             this.handlers.deliver(stream, id, fields);
             if (this.release(cursor)) {
-              // Let the operation that waited for this entry finish (a join adds its session to the
-              // fan-out) before later entries are delivered, as on a single server.
+              // Let the ordered operation that waited for this entry finish (a join adds its session to
+              // the fan-out) before later entries are delivered, as on a single server.
               await new Promise((resolve) => setImmediate(resolve));
             }
           }
@@ -145,14 +172,14 @@ export class StreamReader {
     }
   }
 
-  /** Resolves the operations waiting for entries up to the cursor; true if there were any. */
+  /** Resolves the operations waiting for entries up to the cursor; true if an ordered one was among them. */
   private release(cursor: Cursor): boolean {
     if (cursor.waiters.length === 0) return false;
     const ready = cursor.waiters.filter((waiter) => compareStreamIds(waiter.id, cursor.lastId) <= 0);
     if (ready.length === 0) return false;
     cursor.waiters = cursor.waiters.filter((waiter) => compareStreamIds(waiter.id, cursor.lastId) > 0);
     for (const waiter of ready) waiter.resolve();
-    return true;
+    return ready.some((waiter) => waiter.catchUp === 'ordered');
   }
 
   /**
