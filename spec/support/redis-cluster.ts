@@ -87,6 +87,7 @@ export class RedisCluster {
         ]),
       );
     }
+    for (const server of servers) server.unref();
     const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
     await promisify(execFile)(CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
     await cluster.untilServing();
@@ -122,3 +123,18 @@ export class RedisCluster {
 }
 
 let shared: Promise<RedisCluster> | undefined;
+
+/**
+ * For a `describe` block: the run's Redis Cluster, emptied before the block's tests (skipped where
+ * redis-server or redis-cli is missing). Call it inside the block; the getter reads the running one.
+ */
+export function redisClusterForSuite(): () => RedisCluster {
+  let cluster: RedisCluster | undefined;
+  before(async function () {
+    this.timeout(30_000);
+    requireRedisCluster(this, 'Redis Cluster tests');
+    cluster = await RedisCluster.shared();
+    await cluster.flush();
+  });
+  return () => cluster!;
+}
