@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 
 const BINARY = process.env.RTM_TEST_REDIS_SERVER ?? 'redis-server';
 let available: boolean | undefined;
@@ -45,7 +45,8 @@ const running = new Set<ChildProcess>();
 /** The child and its output pipes no longer keep the event loop alive. */
 function unrefChild(child: ChildProcess): void {
   child.unref();
-  for (const pipe of [child.stdout, child.stderr]) (pipe as (typeof pipe & { unref?: () => void }) | null)?.unref?.();
+  // With `stdio: 'pipe'` the child's output streams are sockets.
+  for (const pipe of [child.stdout, child.stderr]) (pipe as Socket | null)?.unref();
 }
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
