@@ -4,6 +4,7 @@
  * different shards, read by one stream reader per slot.
  */
 import { expect } from 'chai';
+import { performance } from 'node:perf_hooks';
 import type { Lease, StoreEvent } from '../../lib/store/presence-store.js';
 import { RedisStore } from '../../lib/store/redis-store.js';
 import { appKeys } from '../../lib/store/redis/served-app.js';
@@ -63,4 +64,83 @@ describe('RedisStore (real Redis Cluster)', function () {
       await Promise.all([a.close(), b.close()]);
     }
   });
+});
+
+describe('RedisStore on a Redis Cluster whose shard fails over', function () {
+  this.timeout(60_000);
+  const owned = appKeys('rtm', 'app1').epoch;
+  const OTHERS = ['app2', 'app3', 'app4', 'app5', 'app6'];
+  let cluster: RedisCluster | undefined;
+
+  before(async function () {
+    this.timeout(30_000);
+    requireRedisCluster(this, 'Redis Cluster failover tests');
+    cluster = await RedisCluster.start(owned);
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it(
+    'its primary killed during traffic: the replica takes over, the nodes follow it, every answered message ' +
+      "reaches the other node once and in order, no session ends, and the other shards' apps go on meanwhile",
+    async () => {
+      // An app on another shard than app1's.
+      const primary = await cluster!.ownerOf(owned);
+      const owners = await Promise.all(OTHERS.map((app) => cluster!.ownerOf(appKeys('rtm', app).epoch)));
+      const other = OTHERS[owners.findIndex((owner) => owner !== primary)];
+      const connect = () =>
+        RedisStore.connect({ ...storeConnection(cluster!.config), apps: ['app1', other], onError: () => undefined });
+      const [a, b] = await Promise.all([connect(), connect()]);
+      try {
+        const heard: StoreEvent[] = [];
+        b.listen((event) => heard.push(event));
+        await a.claim('app1', 'alice', 'a1', undefined, lease);
+        await b.claim('app1', 'bob', 'b1', undefined, lease);
+        const sent: number[] = [];
+        let stop = false;
+        const sending = (async () => {
+          for (let id = 1; !stop; id++) {
+            const message = { from: 'alice', message: { type: 'TEXT', data: String(id) }, ts: Date.now() } as const;
+            const outcome = await a.sendToPeer('app1', 'alice', 'a1', { id, to: 'bob', offline: false, message });
+            if (outcome.ok) sent.push(id);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const killedAt = performance.now();
+        await cluster!.kill(primary);
+        // The other shard's app is served throughout.
+        const app2At = performance.now();
+        await a.claim(other, 'carol', 'c1', undefined, lease);
+        const app2Ms = performance.now() - app2At;
+        let promotedAt = 0;
+        while ((await cluster!.ownerOf(owned)) === primary) await new Promise((resolve) => setTimeout(resolve, 50));
+        promotedAt = performance.now();
+        const countAtPromotion = sent.length;
+        while (sent.length < countAtPromotion + 5) await new Promise((resolve) => setTimeout(resolve, 20));
+        const convergedAt = performance.now();
+        stop = true;
+        await sending;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        console.log(
+          `      replica promoted ${(promotedAt - killedAt).toFixed(0)} ms after the kill; messages flowed again ` +
+            `${(convergedAt - promotedAt).toFixed(0)} ms after it; an app on another shard answered in ` +
+            `${app2Ms.toFixed(0)} ms meanwhile`,
+        );
+        const delivered = heard.flatMap((event) =>
+          event.type === 'peerMessage' && event.appId === 'app1' ? [Number(event.message.data)] : [],
+        );
+        expect(delivered).to.deep.equal(sent);
+        expect(heard.filter((event) => event.type === 'ended' || event.type === 'kick')).to.deep.equal([]);
+        expect(app2Ms).to.be.below(1000);
+        // Both nodes work on the new primary.
+        await b.claim('app1', 'dave', 'd1', undefined, lease);
+        expect((await a.statuses('app1', ['alice', 'bob', 'dave'])).dave).to.equal('ONLINE');
+        expect(a.heldCount + b.heldCount).to.equal(4);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+  );
 });

@@ -51,10 +51,11 @@ export class RedisCluster {
     await Promise.all(this.servers.map((server) => this.admin(server, (redis) => redis.flushall())));
   }
 
-  /** The port of the primary that holds `key`'s slot. */
+  /** The port of the primary that holds `key`'s slot (as a live server sees it). */
   async ownerOf(key: string): Promise<number> {
-    const slot = await this.admin(this.servers[0], (redis) => redis.call('CLUSTER', 'KEYSLOT', key));
-    const ranges = (await this.admin(this.servers[0], (redis) => redis.call('CLUSTER', 'SLOTS'))) as Array<
+    const live = this.servers.find((server) => server.running)!;
+    const slot = await this.admin(live, (redis) => redis.call('CLUSTER', 'KEYSLOT', key));
+    const ranges = (await this.admin(live, (redis) => redis.call('CLUSTER', 'SLOTS'))) as Array<
       [number, number, [string, number]]
     >;
     const range = ranges.find(([from, to]) => Number(slot) >= from && Number(slot) <= to);
@@ -67,47 +68,84 @@ export class RedisCluster {
     rmSync(this.directory, { recursive: true, force: true });
   }
 
-  private static async start(): Promise<RedisCluster> {
+  /**
+   * A cluster of its own, for a suite that breaks it (stop it after): with `replicaFor`, the primary
+   * that holds that key's slot gets a replica (the last of {@link servers}), so it can fail over.
+   */
+  static async start(replicaFor?: string): Promise<RedisCluster> {
     const directory = mkdtempSync(join(tmpdir(), 'rtm-redis-cluster-'));
     const servers: RedisProcess[] = [];
     const cluster = new RedisCluster(servers, directory);
     process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
-    for (let i = 0; i < PRIMARIES; i++) {
-      const port = await freePort();
-      servers.push(
-        await RedisProcess.start(port, [
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          join(directory, `nodes-${port}.conf`),
-          '--cluster-node-timeout',
-          String(NODE_TIMEOUT_MS),
-          '--dir',
-          directory,
-        ]),
-      );
-    }
-    for (const server of servers) server.unref();
+    for (let i = 0; i < PRIMARIES; i++) servers.push(await cluster.startNode());
     const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
     await promisify(execFile)(CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
-    await cluster.untilServing();
+    await cluster.untilServing(PRIMARIES);
+    if (replicaFor !== undefined) {
+      const primary = await cluster.ownerOf(replicaFor);
+      const id = await cluster.admin(
+        servers.find((server) => server.port === primary)!,
+        (redis) => redis.call('CLUSTER', 'MYID'),
+      );
+      const replica = await cluster.startNode();
+      servers.push(replica);
+      await promisify(execFile)(CLI, [
+        '--cluster',
+        'add-node',
+        `127.0.0.1:${replica.port}`,
+        `127.0.0.1:${primary}`,
+        '--cluster-slave',
+        '--cluster-master-id',
+        String(id),
+      ]);
+      await cluster.untilServing(PRIMARIES + 1);
+      await cluster.until(replica, /master_link_status:up/, (redis) => redis.info('replication'));
+    }
     return cluster;
   }
 
-  /** Waits until every node says the cluster is ok and knows all its nodes. */
-  private async untilServing(): Promise<void> {
-    const deadline = Date.now() + 20_000;
+  /** Kills the server on `port` (SIGKILL: as a crash). */
+  async kill(port: number): Promise<void> {
+    await this.servers.find((server) => server.port === port)?.kill();
+  }
+
+  /** A cluster-enabled server, not yet in the cluster. */
+  private async startNode(): Promise<RedisProcess> {
+    const port = await freePort();
+    const server = await RedisProcess.start(port, [
+      '--cluster-enabled',
+      'yes',
+      // Its own free port for the cluster bus (by default port + 10000, which may be taken).
+      '--cluster-port',
+      String(await freePort()),
+      '--cluster-config-file',
+      join(this.directory, `nodes-${port}.conf`),
+      '--cluster-node-timeout',
+      String(NODE_TIMEOUT_MS),
+      '--dir',
+      this.directory,
+    ]);
+    server.unref();
+    return server;
+  }
+
+  /** Waits until every node says the cluster is ok and knows its `nodes`. */
+  private async untilServing(nodes: number): Promise<void> {
     for (const server of this.servers) {
-      for (;;) {
-        const info = await this.admin(server, (redis) => redis.call('CLUSTER', 'INFO'));
-        if (
-          /cluster_state:ok/.test(String(info)) &&
-          new RegExp(`cluster_known_nodes:${PRIMARIES}\\b`).test(String(info))
-        )
-          break;
-        if (Date.now() > deadline) throw new Error(`Redis Cluster not ok within 20 s: ${String(info)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await this.until(server, new RegExp(`cluster_state:ok[^]*cluster_known_nodes:${nodes}\\b`), (redis) =>
+        redis.call('CLUSTER', 'INFO'),
+      );
+    }
+  }
+
+  /** Waits (20 s at most) until what `read` reads from `server` matches `pattern`. */
+  private async until(server: RedisProcess, pattern: RegExp, read: (redis: Redis) => Promise<unknown>): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const text = String(await this.admin(server, read));
+      if (pattern.test(text)) return;
+      if (Date.now() > deadline) throw new Error(`Redis Cluster: no ${String(pattern)} within 20 s: ${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
