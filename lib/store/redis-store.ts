@@ -67,7 +67,8 @@ import {
   type LiveStatus,
 } from './redis/scripts/session-scripts.js';
 import { servedApp, type ServedApp } from './redis/served-app.js';
-import type { CatchUp, StreamHandlers } from './redis/stream-reader.js';
+import type { RedisScript } from './redis/scripts/script.js';
+import type { StreamHandlers } from './redis/stream-reader.js';
 import { StreamReaders } from './redis/stream-readers.js';
 import { Sweeper } from './redis/sweeper.js';
 
@@ -171,8 +172,10 @@ export class RedisStore implements PresenceStore {
       this.restoredAt.set(app, clock());
       return recovery.recover(this.runner, app, reading);
     });
-    this.messages = new RedisMessages(this.redis, this.runner, (app, position) =>
-      this.caughtUp(app, position, 'unordered'),
+    this.messages = new RedisMessages(
+      this.redis,
+      this.runner,
+      (app, position) => this.readers?.caughtUp(app.keys.events, position, 'unordered') ?? Promise.resolve(),
     );
     this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
     this.sweeper = new Sweeper({
@@ -198,7 +201,7 @@ export class RedisStore implements PresenceStore {
     seq = 0,
   ): Promise<ClaimResult> {
     const app = this.app(appId);
-    const reply = await this.runner.run(app, claimScript, {
+    const reply = await this.inOrder(app, claimScript, {
       uid,
       session,
       resume,
@@ -208,7 +211,6 @@ export class RedisStore implements PresenceStore {
       seq,
     });
     if (reply.outcome === 'banned' || reply.outcome === 'superseded') return { outcome: reply.outcome };
-    await this.caughtUp(app, reply.position);
     const held = {
       appId,
       uid,
@@ -244,17 +246,15 @@ export class RedisStore implements PresenceStore {
     // A ban may end a session held anywhere; this node's own ends are fenced by its claim token.
     const token = reason === 'banned' ? '' : (this.held.get(appId, session)?.token ?? '-');
     this.held.letGo(appId, session, undefined);
-    const { position } = await this.runner.run(app, endScript, { uid, session, token, reason });
-    await this.caughtUp(app, position);
+    await this.inOrder(app, endScript, { uid, session, token, reason });
   }
 
   async setStatus(appId: string, uid: string, session: string, status: LiveStatus): Promise<void> {
     const app = this.app(appId);
     const held = this.held.get(appId, session);
     if (!held) return;
-    const { outcome, position } = await this.runner.run(app, statusScript, { uid, session, token: held.token, status });
+    const { outcome } = await this.inOrder(app, statusScript, { uid, session, token: held.token, status });
     if (outcome === 'ok') held.status = status;
-    await this.caughtUp(app, position);
   }
 
   async refresh(heard: readonly Heard[]): Promise<void> {
@@ -281,7 +281,7 @@ export class RedisStore implements PresenceStore {
 
   async join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>> {
     const app = this.app(appId);
-    const reply = await this.runner.run(app, joinScript, {
+    const reply = await this.inOrder(app, joinScript, {
       uid,
       session,
       channel,
@@ -289,7 +289,6 @@ export class RedisStore implements PresenceStore {
     });
     if (reply.outcome !== 'ok')
       return reply.outcome === 'gone' ? StoreRefusals.sessionOver : StoreRefusals.tooManyChannels;
-    await this.caughtUp(app, reply.position);
     const held = this.held.get(appId, session);
     if (held && !held.channels.includes(channel)) held.channels.push(channel);
     return { ok: true, value: reply.members };
@@ -297,8 +296,7 @@ export class RedisStore implements PresenceStore {
 
   async leave(appId: string, uid: string, session: string, channel: string): Promise<void> {
     const app = this.app(appId);
-    const { position } = await this.runner.run(app, leaveScript, { uid, session, channel });
-    await this.caughtUp(app, position);
+    await this.inOrder(app, leaveScript, { uid, session, channel });
     const held = this.held.get(appId, session);
     if (held) held.channels = held.channels.filter((joined) => joined !== channel);
   }
@@ -348,9 +346,8 @@ export class RedisStore implements PresenceStore {
   async statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>> {
     if (uids.length === 0) return {};
     const app = this.app(appId);
-    const { position, statuses } = await this.runner.run(app, statusesScript, uids);
     // Events up to the moment of this reading reach this node's sessions before the answer does.
-    await this.caughtUp(app, position);
+    const { statuses } = await this.inOrder(app, statusesScript, uids);
     return Object.fromEntries(uids.map((uid, i) => [uid, statuses[i] ?? PeerStatus.Offline]));
   }
 
@@ -382,14 +379,12 @@ export class RedisStore implements PresenceStore {
 
   async ban(appId: string, uid: string): Promise<void> {
     const app = this.app(appId);
-    const { position } = await this.runner.run(app, banScript, uid);
-    await this.caughtUp(app, position);
+    await this.inOrder(app, banScript, uid);
   }
 
   async unban(appId: string, uid: string): Promise<void> {
     const app = this.app(appId);
-    const { position } = await this.runner.run(app, unbanScript, uid);
-    await this.caughtUp(app, position);
+    await this.inOrder(app, unbanScript, uid);
   }
 
   async close(): Promise<void> {
@@ -439,9 +434,26 @@ export class RedisStore implements PresenceStore {
     return app;
   }
 
-  /** Resolves once this node's listeners heard the app's events up to `position`. */
-  private caughtUp(app: ServedApp, position: string | undefined, catchUp: CatchUp = 'ordered'): Promise<void> {
-    return this.readers?.caughtUp(app.keys.events, position, catchUp) ?? Promise.resolve();
+  /**
+   * Runs a script whose events may change who hears the entries after them (a claim, a join, a status
+   * snapshot…), and resolves once this node delivered its events and the caller went on, before any later
+   * entry is delivered (docs/CLUSTER.md, "Ordering as on one server"). Until its reply says where its
+   * events are, the app's entries are held back: the reader may get them first, on its own connection.
+   */
+  private async inOrder<Input, Result extends object>(
+    app: ServedApp,
+    script: RedisScript<Input, Result>,
+    input: Input,
+  ): Promise<Result> {
+    const hold = this.readers?.hold(app.keys.events);
+    try {
+      const reply = await this.runner.run(app, script, input);
+      const position = 'position' in reply && typeof reply.position === 'string' ? reply.position : undefined;
+      await this.readers?.caughtUp(app.keys.events, position, 'ordered', hold);
+      return reply;
+    } finally {
+      hold?.release();
+    }
   }
 
   /** Reports a connection's trouble, and makes it again if ioredis gave it up. */

@@ -41,10 +41,18 @@ interface Waiter {
   resolve: () => void;
 }
 
-/** Where this node is in a stream, and the operations waiting for it to get further. */
+/** Holds back a stream's entries until released (at most once; a second release does nothing). */
+export interface Hold {
+  release(): void;
+}
+
+/** Where this node is in a stream, the operations waiting for it to get further, and those holding it back. */
 interface Cursor {
   lastId: string;
   waiters: Waiter[];
+  holds: number;
+  /** The reader, waiting for the holds to go. */
+  unheld: Array<() => void>;
 }
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
@@ -71,7 +79,7 @@ export class StreamReader {
      */
     private readonly servedBy: () => string = () => '',
   ) {
-    for (const stream of streams) this.cursors.set(stream, { lastId: '0-0', waiters: [] });
+    for (const stream of streams) this.cursors.set(stream, { lastId: '0-0', waiters: [], holds: 0, unheld: [] });
     // A lost connection: to the Redis, or (a Cluster's `-node`) to one of the cluster's nodes.
     for (const lost of ['close', '-node']) {
       connection.on(lost, () => {
@@ -97,11 +105,36 @@ export class StreamReader {
     this.reading = this.readLoop();
   }
 
-  /** Resolves once entry `id` of `stream` (and all before it) was delivered, or after a time limit. */
-  caughtUp(stream: string, id: string | undefined, catchUp: CatchUp): Promise<void> {
+  /**
+   * Holds back `stream`'s entries from now until released: for an ordered operation whose entries
+   * may reach this reader before its reply tells where they are (the read and the reply come on two
+   * connections). Released once it waits for its position ({@link caughtUp}), or when it failed.
+   */
+  hold(stream: string): Hold {
     const cursor = this.cursors.get(stream);
-    if (!cursor || !id || this.closed || compareStreamIds(id, cursor.lastId) <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    if (!cursor || this.closed) return { release: () => undefined };
+    cursor.holds++;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        if (--cursor.holds === 0) for (const go of cursor.unheld.splice(0)) go();
+      },
+    };
+  }
+
+  /**
+   * Resolves once entry `id` of `stream` (and all before it) was delivered, or after a time limit;
+   * releases `hold` once it waits.
+   */
+  caughtUp(stream: string, id: string | undefined, catchUp: CatchUp, hold?: Hold): Promise<void> {
+    const cursor = this.cursors.get(stream);
+    if (!cursor || !id || this.closed || compareStreamIds(id, cursor.lastId) <= 0) {
+      hold?.release();
+      return Promise.resolve();
+    }
+    const caughtUp = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         cursor.waiters = cursor.waiters.filter((waiter) => waiter.resolve !== done);
         resolve();
@@ -112,13 +145,18 @@ export class StreamReader {
       };
       cursor.waiters.push({ id, catchUp, resolve: done });
     });
+    hold?.release();
+    return caughtUp;
   }
 
   /** Stops reading (waiting operations go on) and closes the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const cursor of this.cursors.values()) for (const waiter of cursor.waiters.splice(0)) waiter.resolve();
+    for (const cursor of this.cursors.values()) {
+      for (const waiter of cursor.waiters.splice(0)) waiter.resolve();
+      for (const go of cursor.unheld.splice(0)) go();
+    }
     this.connection.disconnect();
     await this.reading;
   }
@@ -153,6 +191,7 @@ export class StreamReader {
           const cursor = this.cursors.get(stream);
           if (!cursor) continue;
           for (const [id, fields] of entries) {
+            while (cursor.holds > 0 && !this.closed) await new Promise<void>((go) => cursor.unheld.push(go));
             if (this.closed) return;
             if (compareStreamIds(id, cursor.lastId) <= 0) continue;
             cursor.lastId = id;

@@ -9,7 +9,7 @@
  */
 import { Cluster } from 'ioredis';
 import { readerConnection, type RedisClient } from './connection.js';
-import { StreamReader, type CatchUp, type StreamHandlers } from './stream-reader.js';
+import { StreamReader, type CatchUp, type Hold, type StreamHandlers } from './stream-reader.js';
 
 export class StreamReaders {
   private readonly byStream = new Map<string, StreamReader>();
@@ -55,9 +55,14 @@ export class StreamReaders {
     for (const reader of this.readers.keys()) reader.start();
   }
 
-  /** Resolves once entry `id` of `stream` (and all before it) was delivered, or after a time limit. */
-  caughtUp(stream: string, id: string | undefined, catchUp: CatchUp): Promise<void> {
-    return this.byStream.get(stream)?.caughtUp(stream, id, catchUp) ?? Promise.resolve();
+  /** See {@link StreamReader.hold}. */
+  hold(stream: string): Hold {
+    return this.byStream.get(stream)?.hold(stream) ?? { release: () => undefined };
+  }
+
+  /** See {@link StreamReader.caughtUp}. */
+  caughtUp(stream: string, id: string | undefined, catchUp: CatchUp, hold?: Hold): Promise<void> {
+    return this.byStream.get(stream)?.caughtUp(stream, id, catchUp, hold) ?? Promise.resolve();
   }
 
   async close(): Promise<void> {
