@@ -408,13 +408,17 @@ export class RedisStore implements PresenceStore {
     await withTimeout(
       (async () => {
         await this.redis.connect();
-        this.readers = await StreamReaders.open(
+        const readers = await StreamReaders.create(
           this.redis,
           [...this.byStream.keys()],
           this.node,
           this.readerHandlers,
           (connection) => this.watch(connection),
         );
+        // (Closed meanwhile, the start having timed out: these connections must not live on.)
+        if (this.closed) return readers.close();
+        this.readers = readers;
+        await readers.connect();
         for (const app of this.apps.values()) {
           await this.runner.checkEpoch(app);
           for (const uid of await this.redis.smembers(app.keys.banned)) app.bans.add(uid);

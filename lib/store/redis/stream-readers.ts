@@ -18,11 +18,8 @@ export class StreamReaders {
     for (const [reader, streams] of readers) for (const stream of streams) this.byStream.set(stream, reader);
   }
 
-  /**
-   * Groups `streams` by slot (on a Cluster), makes a connection for each group (`watch` sees it before
-   * it connects) and connects them.
-   */
-  static async open(
+  /** Groups `streams` by slot (on a Cluster) and makes a connection for each group (`watch` sees it). */
+  static async create(
     commands: RedisClient,
     streams: readonly string[],
     node: string,
@@ -41,9 +38,11 @@ export class StreamReaders {
       const servedBy = connection instanceof Cluster ? () => connection.slots[slot]?.[0] ?? '' : undefined;
       readers.set(new StreamReader(connection, group, handlers, servedBy), group);
     }
-    const opened = new StreamReaders(readers);
-    await Promise.all([...readers.keys()].map((reader) => reader.connect()));
-    return opened;
+    return new StreamReaders(readers);
+  }
+
+  async connect(): Promise<void> {
+    await Promise.all([...this.readers.keys()].map((reader) => reader.connect()));
   }
 
   /** Starts every stream after its newest entry (before {@link start}). */
