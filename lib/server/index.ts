@@ -21,6 +21,9 @@ export { MemoryStore } from '../store/memory-store.js';
 export { RedisStore, StoreUnavailableError, type RedisStoreOptions } from '../store/redis-store.js';
 export {
   RedisConfigError,
+  type ClusterConfig,
+  type ClusterModeOptions,
+  type ClusterNodeAddress,
   type RedisConfig,
   type RedisUrlConfig,
   type SentinelAddress,

@@ -75,10 +75,12 @@ export interface ServerOptions {
   /**
    * Runs this server as one node of a cluster (docs/CLUSTER.md), sharing
    * presence, channels, attributes, bans and cross-session events through
-   * Redis: `{ url }` for one Redis, or `{ sentinels: [{ host, port }, …],
+   * Redis: `{ url }` for one Redis, `{ sentinels: [{ host, port }, …],
    * name }` for the primary the Sentinels monitor as `name` (with its
    * password, TLS and the Sentinels' own if needed), followed across a
-   * failover. The node connects at its start and fails it with a
+   * failover, or `{ cluster: [{ host, port }, …] }` for a Redis Cluster by
+   * some of its nodes (with ioredis Cluster options such as `redisOptions`
+   * for its password and TLS), each app's data in one hash slot. The node connects at its start and fails it with a
    * `StoreUnavailableError` if Redis cannot be reached; a configuration
    * that cannot work throws a `RedisConfigError`. Every node needs the
    * same apps and should have the same timings. Ignored when `store` is given.

@@ -1,6 +1,6 @@
 /**
  * The store of a cluster: several server nodes share presence through one
- * Redis (see docs/CLUSTER.md for the design and the reasons). This file is
+ * Redis, or a Redis Cluster (see docs/CLUSTER.md for the design and the reasons). This file is
  * the store's operations; its parts are in ./redis/. (Over 300 lines: it
  * implements the whole PresenceStore interface, a short method per operation.)
  *
@@ -24,7 +24,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
 import { AttributeOp, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
 import { applyAttributeOp } from '../protocol/attribute-op.js';
@@ -44,9 +43,9 @@ import {
 } from './presence-store.js';
 import {
   commandConnection,
-  readerConnection,
   StoreUnavailableError,
   withTimeout,
+  type RedisClient,
   type RedisStoreOptions,
 } from './redis/connection.js';
 import { Handoffs } from './redis/handoffs.js';
@@ -68,7 +67,9 @@ import {
   type LiveStatus,
 } from './redis/scripts/session-scripts.js';
 import { servedApp, type ServedApp } from './redis/served-app.js';
-import { StreamReader } from './redis/stream-reader.js';
+import type { RedisScript } from './redis/scripts/script.js';
+import type { StreamHandlers } from './redis/stream-reader.js';
+import { StreamReaders } from './redis/stream-readers.js';
 import { Sweeper } from './redis/sweeper.js';
 
 export { redactRedisUrl, StoreUnavailableError, type RedisStoreOptions } from './redis/connection.js';
@@ -82,8 +83,10 @@ export class RedisStore implements PresenceStore {
   readonly node: string;
   readonly shared = true;
   /** Commands and scripts. */
-  private readonly redis: Redis;
-  private readonly reader: StreamReader;
+  private readonly redis: RedisClient;
+  private readonly readerHandlers: StreamHandlers;
+  /** The stream readers, once connected (at start). */
+  private readers: StreamReaders | undefined;
   private readonly runner: ScriptRunner;
   private readonly sweeper: Sweeper;
   private readonly apps = new Map<string, ServedApp>();
@@ -130,22 +133,15 @@ export class RedisStore implements PresenceStore {
       this.byStream.set(app.keys.events, app);
     }
     this.redis = commandConnection(options, this.node);
-    const reader = readerConnection(this.redis, this.node);
-    this.redis.on('error', (error: unknown) => this.connectionTrouble(error));
-    reader.on('error', (error: unknown) => this.connectionTrouble(error));
-    reader.on('close', () => (this.readerDroppedAt = clock()));
-    for (const connection of [this.redis, reader]) {
-      // ioredis gives a connection up for good when a Sentinel failover detector's disconnect lands while it is
-      // being made (seen in the failover tests): it is made again.
-      connection.on('end', () => {
-        if (!this.closed) connection.connect().catch(() => undefined);
+    this.watch(this.redis);
+    // A Redis Cluster stays ready through a shard's failover: a node connection made anew is when to look.
+    for (const back of ['ready', '+node']) {
+      this.redis.on(back, () => {
+        this.outage = false;
+        if (this.started) for (const app of this.apps.values()) this.runner.ensureEpoch(app).catch(this.onError);
       });
     }
-    this.redis.on('ready', () => {
-      this.outage = false;
-      if (this.started) for (const app of this.apps.values()) this.runner.ensureEpoch(app).catch(this.onError);
-    });
-    this.reader = new StreamReader(reader, [...this.byStream.keys()], {
+    this.readerHandlers = {
       deliver: (stream, id, fields) => this.events.deliver(this.byStream.get(stream)!, id, fields),
       fellBehind: (stream) => {
         const app = this.byStream.get(stream)!;
@@ -162,7 +158,8 @@ export class RedisStore implements PresenceStore {
       },
       onError: (error) => this.onError(error),
       inOutage: () => this.outage,
-    });
+      dropped: () => (this.readerDroppedAt = clock()),
+    };
     const recovery = new Recovery({
       node: this.node,
       held: this.held,
@@ -175,7 +172,11 @@ export class RedisStore implements PresenceStore {
       this.restoredAt.set(app, clock());
       return recovery.recover(this.runner, app, reading);
     });
-    this.messages = new RedisMessages(this.redis, this.runner, (app, position) => this.caughtUp(app, position));
+    this.messages = new RedisMessages(
+      this.redis,
+      this.runner,
+      (app, position) => this.readers?.caughtUp(app.keys.events, position, 'unordered') ?? Promise.resolve(),
+    );
     this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
@@ -200,7 +201,7 @@ export class RedisStore implements PresenceStore {
     seq = 0,
   ): Promise<ClaimResult> {
     const app = this.app(appId);
-    const reply = await this.runner.run(app, claimScript, {
+    const reply = await this.inOrder(app, claimScript, {
       uid,
       session,
       resume,
@@ -210,7 +211,6 @@ export class RedisStore implements PresenceStore {
       seq,
     });
     if (reply.outcome === 'banned' || reply.outcome === 'superseded') return { outcome: reply.outcome };
-    await this.caughtUp(app, reply.position);
     const held = {
       appId,
       uid,
@@ -246,17 +246,15 @@ export class RedisStore implements PresenceStore {
     // A ban may end a session held anywhere; this node's own ends are fenced by its claim token.
     const token = reason === 'banned' ? '' : (this.held.get(appId, session)?.token ?? '-');
     this.held.letGo(appId, session, undefined);
-    const { position } = await this.runner.run(app, endScript, { uid, session, token, reason });
-    await this.caughtUp(app, position);
+    await this.inOrder(app, endScript, { uid, session, token, reason });
   }
 
   async setStatus(appId: string, uid: string, session: string, status: LiveStatus): Promise<void> {
     const app = this.app(appId);
     const held = this.held.get(appId, session);
     if (!held) return;
-    const { outcome, position } = await this.runner.run(app, statusScript, { uid, session, token: held.token, status });
+    const { outcome } = await this.inOrder(app, statusScript, { uid, session, token: held.token, status });
     if (outcome === 'ok') held.status = status;
-    await this.caughtUp(app, position);
   }
 
   async refresh(heard: readonly Heard[]): Promise<void> {
@@ -283,7 +281,7 @@ export class RedisStore implements PresenceStore {
 
   async join(appId: string, uid: string, session: string, channel: string): Promise<StoreResult<string[]>> {
     const app = this.app(appId);
-    const reply = await this.runner.run(app, joinScript, {
+    const reply = await this.inOrder(app, joinScript, {
       uid,
       session,
       channel,
@@ -291,7 +289,6 @@ export class RedisStore implements PresenceStore {
     });
     if (reply.outcome !== 'ok')
       return reply.outcome === 'gone' ? StoreRefusals.sessionOver : StoreRefusals.tooManyChannels;
-    await this.caughtUp(app, reply.position);
     const held = this.held.get(appId, session);
     if (held && !held.channels.includes(channel)) held.channels.push(channel);
     return { ok: true, value: reply.members };
@@ -299,8 +296,7 @@ export class RedisStore implements PresenceStore {
 
   async leave(appId: string, uid: string, session: string, channel: string): Promise<void> {
     const app = this.app(appId);
-    const { position } = await this.runner.run(app, leaveScript, { uid, session, channel });
-    await this.caughtUp(app, position);
+    await this.inOrder(app, leaveScript, { uid, session, channel });
     const held = this.held.get(appId, session);
     if (held) held.channels = held.channels.filter((joined) => joined !== channel);
   }
@@ -350,9 +346,8 @@ export class RedisStore implements PresenceStore {
   async statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>> {
     if (uids.length === 0) return {};
     const app = this.app(appId);
-    const { position, statuses } = await this.runner.run(app, statusesScript, uids);
     // Events up to the moment of this reading reach this node's sessions before the answer does.
-    await this.caughtUp(app, position);
+    const { statuses } = await this.inOrder(app, statusesScript, uids);
     return Object.fromEntries(uids.map((uid, i) => [uid, statuses[i] ?? PeerStatus.Offline]));
   }
 
@@ -384,14 +379,12 @@ export class RedisStore implements PresenceStore {
 
   async ban(appId: string, uid: string): Promise<void> {
     const app = this.app(appId);
-    const { position } = await this.runner.run(app, banScript, uid);
-    await this.caughtUp(app, position);
+    await this.inOrder(app, banScript, uid);
   }
 
   async unban(appId: string, uid: string): Promise<void> {
     const app = this.app(appId);
-    const { position } = await this.runner.run(app, unbanScript, uid);
-    await this.caughtUp(app, position);
+    await this.inOrder(app, unbanScript, uid);
   }
 
   async close(): Promise<void> {
@@ -401,7 +394,7 @@ export class RedisStore implements PresenceStore {
     for (const app of this.apps.values()) clearTimeout(app.resyncTimer);
     this.events.clear();
     this.handoffs.clear();
-    await this.reader.close();
+    await this.readers?.close();
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => undefined);
     this.redis.disconnect();
   }
@@ -414,17 +407,28 @@ export class RedisStore implements PresenceStore {
   private async start(timeoutMs: number): Promise<void> {
     await withTimeout(
       (async () => {
-        await Promise.all([this.redis.connect(), this.reader.connect()]);
+        await this.redis.connect();
+        const readers = await StreamReaders.create(
+          this.redis,
+          [...this.byStream.keys()],
+          this.node,
+          this.readerHandlers,
+          (connection) => this.watch(connection),
+        );
+        // (Closed meanwhile, the start having timed out: these connections must not live on.)
+        if (this.closed) return readers.close();
+        this.readers = readers;
+        await readers.connect();
         for (const app of this.apps.values()) {
           await this.runner.checkEpoch(app);
           for (const uid of await this.redis.smembers(app.keys.banned)) app.bans.add(uid);
         }
-        await this.reader.seekToEnd();
+        await this.readers.seekToEnd();
       })(),
       timeoutMs,
     );
     this.started = true;
-    this.reader.start();
+    this.readers!.start();
     this.sweeper.start();
   }
 
@@ -434,9 +438,38 @@ export class RedisStore implements PresenceStore {
     return app;
   }
 
-  /** Resolves once this node's listeners heard the app's events up to `position`. */
-  private caughtUp(app: ServedApp, position: string | undefined): Promise<void> {
-    return this.reader.caughtUp(app.keys.events, position);
+  /**
+   * Runs a script whose events may change who hears the entries after them (a claim, a join, a status
+   * snapshot…), and resolves once this node delivered its events and the caller went on, before any later
+   * entry is delivered (docs/CLUSTER.md, "Ordering as on one server"). Until its reply says where its
+   * events are, the app's entries are held back: the reader may get them first, on its own connection.
+   */
+  private async inOrder<Input, Result extends object>(
+    app: ServedApp,
+    script: RedisScript<Input, Result>,
+    input: Input,
+  ): Promise<Result> {
+    const hold = this.readers?.hold(app.keys.events);
+    try {
+      const reply = await this.runner.run(app, script, input);
+      const position = 'position' in reply && typeof reply.position === 'string' ? reply.position : undefined;
+      await this.readers?.caughtUp(app.keys.events, position, 'ordered', hold);
+      return reply;
+    } finally {
+      hold?.release();
+    }
+  }
+
+  /** Reports a connection's trouble, and makes it again if ioredis gave it up. */
+  private watch(connection: RedisClient): void {
+    connection.on('error', (error: unknown) => this.connectionTrouble(error));
+    // A Redis Cluster reports a lost node's connection as `node error`.
+    connection.on('node error', (error: unknown) => this.connectionTrouble(error));
+    // ioredis gives a connection up for good when a Sentinel failover detector's disconnect lands while it is
+    // being made (seen in the failover tests): it is made again.
+    connection.on('end', () => {
+      if (!this.closed) connection.connect().catch(() => undefined);
+    });
   }
 
   private connectionTrouble(error: unknown): void {

@@ -1,5 +1,5 @@
 /**
- * A test cluster: one real redis-server (or a Sentinel group), server nodes as child processes
+ * A test cluster: one real redis-server (or a Sentinel group, or a Redis Cluster), server nodes as child processes
  * (spec/support/cluster-node.ts, so one can be SIGKILLed), a fault proxy in
  * front of each node, and real clients (lib/node.js) logging in through
  * the proxies. Everything started here is stopped by `close()`.
@@ -17,6 +17,7 @@ import { createToken } from '../../lib/server/token.js';
 import type { ClusterNodeSettings, NodeMessage, NodeRequest } from '../support/cluster-node.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { RedisProcess, requireRedis } from '../support/redis-process.js';
+import { RedisCluster } from '../support/redis-cluster.js';
 import { SentinelGroup } from '../support/sentinel-group.js';
 import { storeConnection } from '../../lib/store/redis/redis-config.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
@@ -110,6 +111,9 @@ export class NodeProcess {
   }
 }
 
+/** The Redis the nodes of a test cluster share. */
+export type SharedRedis = RedisProcess | SentinelGroup | RedisCluster;
+
 export interface User {
   uid: string;
   client: RtmClient;
@@ -133,9 +137,9 @@ export class Cluster {
   private constructor(private readonly settings: ClusterNodeSettings) {}
 
   /** Nodes start in parallel; each gets a fault proxy in front of it. */
-  static async start(redis: RedisProcess | SentinelGroup, options: ClusterOptions): Promise<Cluster> {
+  static async start(redis: SharedRedis, options: ClusterOptions): Promise<Cluster> {
     const settings: ClusterNodeSettings = {
-      redis: redis instanceof SentinelGroup ? redis.config : { url: redis.url },
+      redis: redis instanceof RedisProcess ? { url: redis.url } : redis.config,
       apps: { [APP]: SECRET },
       ...(options.presenceGraceMs === undefined ? {} : { presenceGraceMs: options.presenceGraceMs }),
       ...(options.unreachableMs === undefined ? {} : { unreachableMs: options.unreachableMs }),
@@ -147,10 +151,11 @@ export class Cluster {
       cluster.nodes.push(...nodes);
       for (const node of nodes) cluster.proxies.push(await startFaultProxy({ target: { port: node.port } }));
       const adminOptions = { protocol: 2, maxRetriesPerRequest: 1, retryStrategy: () => 200 } as const;
+      // (On a Redis Cluster, the server of its first node only.)
       cluster.admin =
         redis instanceof SentinelGroup
           ? new Redis({ ...storeConnection(redis.config).redis, ...adminOptions })
-          : new Redis(redis.url, adminOptions);
+          : new Redis(redis instanceof RedisCluster ? redis.servers[0].url : redis.url, adminOptions);
       cluster.admin.on('error', () => undefined);
     } catch (error) {
       await cluster.close();
@@ -220,7 +225,7 @@ export class Cluster {
  * For a `describe` block: starts a cluster before its tests and stops it
  * after them; every client is logged out after each test.
  */
-export function clusterFor(redis: () => RedisProcess | SentinelGroup, options: ClusterOptions): () => Cluster {
+export function clusterFor(redis: () => SharedRedis, options: ClusterOptions): () => Cluster {
   let cluster: Cluster | undefined;
   before(async () => {
     cluster = await Cluster.start(redis(), options);

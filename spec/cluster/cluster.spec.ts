@@ -9,6 +9,7 @@
  * tests of a block.
  */
 import { performance } from 'node:perf_hooks';
+import { redisClusterForSuite } from '../support/redis-cluster.js';
 import { APP, Cluster, clusterFor, eventually, expect, redisForSuite, sleep, token } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
@@ -22,33 +23,7 @@ describe('cluster: several nodes sharing presence on Redis', function () {
 
   describe('two nodes', () => {
     const cluster = clusterFor(redis, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
-
-    it('a login on node 2 kicks the same uid on node 1 within 1 s: ABORTED / REMOTE_LOGIN', async () => {
-      // It leaves its channels at once.
-      const first = await cluster().user('kick-a', 0);
-      const peer = await cluster().user('kick-peer', 0);
-      await Cluster.join(first, 'kick-room');
-      const { log } = await Cluster.join(peer, 'kick-room');
-      await sleep(600); // BEHAVIOUR §5: at most 2 logins of a uid a second
-      const sent = performance.now();
-      const second = await cluster().user('kick-a', 1);
-      const aborted = await first.states.waitFor('ABORTED/REMOTE_LOGIN', 1000);
-      const left = await log.next('left', 'kick-a', 1000);
-      expect(second.client.connectionState.state).to.equal('CONNECTED');
-      console.log(
-        `      kicked on the other node ${(aborted.at - sent).toFixed(0)} ms after the second login was sent; ` +
-          `peers saw it leave after ${(left - sent).toFixed(0)} ms`,
-      );
-      expect(aborted.at - sent).to.be.below(1000);
-      await sleep(300);
-      expect(first.states.pairs).to.deep.equal([
-        'DISCONNECTED/LOGOUT',
-        'CONNECTING/LOGIN',
-        'CONNECTED/LOGIN_SUCCESS',
-        'ABORTED/REMOTE_LOGIN',
-      ]);
-      expect(second.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
-    });
+    acrossTwoNodes(cluster);
 
     it('two simultaneous logins of one uid on two nodes end with exactly one instance CONNECTED', async function () {
       // 50 times out of 50.
@@ -74,129 +49,6 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       for (const pair of outcomes.keys())
         expect(['ABORTED/REMOTE_LOGIN', 'DISCONNECTED/LOGIN_FAILURE']).to.include(pair);
     });
-
-    it('member events, online status and attributes reach every member whatever node it is on', async () => {
-      const bob = await cluster().user('x-bob', 1);
-      const { channel: bobRoom, log: bobLog } = await Cluster.join(bob, 'x-room');
-      const alice = await cluster().user('x-alice', 0);
-      const carol = await cluster().user('x-carol', 0);
-      const statuses: Array<Record<string, string>> = [];
-      carol.client.peersOnlineStatusChanged$.subscribe((change) => statuses.push(change));
-      await carol.client.subscribePeersOnlineStatus(['x-bob', 'x-alice']);
-
-      const { channel: aliceRoom, log: aliceLog } = await Cluster.join(alice, 'x-room');
-      expect((await aliceRoom.getMembers()).sort()).to.deep.equal(['x-alice', 'x-bob']);
-      await bobLog.next('joined', 'x-alice', 1000);
-      await alice.client.setLocalUserAttributes({ mood: 'curious', city: 'Lyon' });
-      expect(await bob.client.getUserAttributes('x-alice')).to.deep.equal({ mood: 'curious', city: 'Lyon' });
-      expect(await bob.client.getUserAttributesByKeys('x-alice', ['city'])).to.deep.equal({ city: 'Lyon' });
-      expect(await alice.client.queryPeersOnlineStatus(['x-bob', 'x-nobody'])).to.deep.equal({
-        'x-bob': true,
-        'x-nobody': false,
-      });
-      expect((await bobRoom.getMembers()).sort()).to.deep.equal(['x-alice', 'x-bob']);
-
-      const logoutAt = performance.now();
-      await bob.client.logout();
-      const left = await aliceLog.next('left', 'x-bob', 1000);
-      expect(left - logoutAt).to.be.below(300);
-      await eventually(() => {
-        expect(statuses.at(-1)).to.deep.equal({ 'x-bob': 'OFFLINE' });
-      }, 1000);
-      expect(statuses).to.deep.equal([{ 'x-bob': 'ONLINE', 'x-alice': 'ONLINE' }, { 'x-bob': 'OFFLINE' }]);
-      expect(bobLog.of('x-alice')).to.deep.equal(['joined']);
-      expect(aliceLog.of('x-bob')).to.deep.equal(['left']);
-      expect(await alice.client.getUserAttributes('x-bob')).to.deep.equal({});
-    });
-
-    it('a client back within the grace on another node resumes its session; the old node drops its copy', async () => {
-      // No state change, peers see nothing, it keeps its channels and attributes and hears what follows.
-      const alice = await cluster().user('m-alice', 0);
-      const bob = await cluster().user('m-bob', 1);
-      const { log: bobLog } = await Cluster.join(bob, 'm-room');
-      const { channel: aliceRoom, log: aliceLog } = await Cluster.join(alice, 'm-room');
-      await alice.client.setLocalUserAttributes({ k: 'v' });
-      await bobLog.next('joined', 'm-alice', 1000);
-      const sessionsBefore = await cluster().nodes[0].sessions();
-
-      // The load balancer now sends alice to node 2, and her link breaks.
-      cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
-      cluster().proxies[0].reset();
-      await eventually(async () => {
-        expect(await cluster().nodes[0].sessions()).to.equal(sessionsBefore - 1);
-      }, 4000);
-      await sleep(GRACE_MS + 500); // past the grace counted from the break: nothing may have expired
-      expect(alice.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
-      expect(bobLog.of('m-alice')).to.deep.equal(['joined']);
-      expect(aliceLog.events).to.deep.equal([]);
-      expect(await bob.client.getUserAttributes('m-alice')).to.deep.equal({ k: 'v' });
-      expect((await aliceRoom.getMembers()).sort()).to.deep.equal(['m-alice', 'm-bob']);
-
-      const carol = await cluster().user('m-carol', 1);
-      await Cluster.join(carol, 'm-room');
-      await aliceLog.next('joined', 'm-carol', 1000);
-      expect(aliceLog.of('m-carol')).to.deep.equal(['joined']);
-      cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
-    });
-
-    it(
-      'messages cross nodes through Redis: each once, in order, each way; channel messages reach ' +
-        'the members on every node but the sender; offline ones wait for the next login on any node',
-      async () => {
-        const alice = await cluster().user('g-alice', 0);
-        const bob = await cluster().user('g-bob', 1);
-        const carol = await cluster().user('g-carol', 0);
-        const texts = (client: typeof alice.client) => {
-          const seen: string[] = [];
-          client.messageFromPeer$.subscribe(({ message, peerId }) => {
-            seen.push(`${peerId}:${'text' in message ? message.text : '<raw>'}`);
-          });
-          return seen;
-        };
-        const toBob = texts(bob.client);
-        const toAlice = texts(alice.client);
-        const rooms = await Promise.all([alice, bob, carol].map((user) => Cluster.join(user, 'g-room')));
-        const heard = rooms.map(({ channel }) => {
-          const seen: string[] = [];
-          channel.message$.subscribe(({ message, memberId }) =>
-            seen.push(`${memberId}:${'text' in message ? message.text : ''}`),
-          );
-          return seen;
-        });
-        const sends: Array<Promise<unknown>> = [];
-        for (let i = 0; i < 50; i++) {
-          sends.push(alice.client.sendMessageToPeer({ text: `a${i}` }, 'g-bob'));
-          sends.push(bob.client.sendMessageToPeer({ text: `b${i}` }, 'g-alice'));
-          if (i % 10 === 0) sends.push(rooms[1].channel.sendMessage({ text: `room${i}` }));
-        }
-        const answers = await Promise.all(sends);
-        expect(answers.filter((answer) => answer !== undefined)).to.deep.equal(
-          Array(100).fill({ hasPeerReceived: true }),
-        );
-        const offline = { enableOfflineMessaging: true };
-        expect(await alice.client.sendMessageToPeer({ text: 'later' }, 'g-dave', offline)).to.deep.equal({
-          hasPeerReceived: false,
-        });
-        await eventually(() => {
-          expect(toBob.length + toAlice.length).to.equal(100);
-          expect(heard[0].length + heard[2].length).to.equal(10);
-        }, 3000);
-        expect(toBob).to.deep.equal(Array.from({ length: 50 }, (_, i) => `g-alice:a${i}`));
-        expect(toAlice).to.deep.equal(Array.from({ length: 50 }, (_, i) => `g-bob:b${i}`));
-        const roomTexts = [0, 10, 20, 30, 40].map((i) => `g-bob:room${i}`);
-        expect(heard).to.deep.equal([roomTexts, [], roomTexts]);
-
-        const dave = cluster().client(1);
-        const toDave: Array<{ text: string; isOfflineMessage: boolean }> = [];
-        dave.messageFromPeer$.subscribe(({ message, isOfflineMessage }) =>
-          toDave.push({ text: 'text' in message ? message.text : '', isOfflineMessage }),
-        );
-        await dave.login({ uid: 'g-dave', token: token('g-dave') });
-        await eventually(() => {
-          expect(toDave).to.deep.equal([{ text: 'later', isOfflineMessage: true }]);
-        }, 2000);
-      },
-    );
 
     it(
       'a sender moved to another node while sending: its sends in flight are re-sent there and ' +
@@ -483,3 +335,163 @@ describe('cluster: several nodes sharing presence on Redis', function () {
     });
   });
 });
+
+describe('cluster: two nodes sharing presence on a Redis Cluster of three primaries', function () {
+  this.timeout(60_000);
+  const redis = redisClusterForSuite();
+  const cluster = clusterFor(redis, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+  acrossTwoNodes(cluster);
+});
+
+/** What two nodes show whatever Redis they share: one redis-server, or a Redis Cluster. */
+function acrossTwoNodes(cluster: () => Cluster): void {
+  it('a login on node 2 kicks the same uid on node 1 within 1 s: ABORTED / REMOTE_LOGIN', async () => {
+    // It leaves its channels at once.
+    const first = await cluster().user('kick-a', 0);
+    const peer = await cluster().user('kick-peer', 0);
+    await Cluster.join(first, 'kick-room');
+    const { log } = await Cluster.join(peer, 'kick-room');
+    await sleep(600); // BEHAVIOUR §5: at most 2 logins of a uid a second
+    const sent = performance.now();
+    const second = await cluster().user('kick-a', 1);
+    const aborted = await first.states.waitFor('ABORTED/REMOTE_LOGIN', 1000);
+    const left = await log.next('left', 'kick-a', 1000);
+    expect(second.client.connectionState.state).to.equal('CONNECTED');
+    console.log(
+      `      kicked on the other node ${(aborted.at - sent).toFixed(0)} ms after the second login was sent; ` +
+        `peers saw it leave after ${(left - sent).toFixed(0)} ms`,
+    );
+    expect(aborted.at - sent).to.be.below(1000);
+    await sleep(300);
+    expect(first.states.pairs).to.deep.equal([
+      'DISCONNECTED/LOGOUT',
+      'CONNECTING/LOGIN',
+      'CONNECTED/LOGIN_SUCCESS',
+      'ABORTED/REMOTE_LOGIN',
+    ]);
+    expect(second.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+  });
+
+  it('member events, online status and attributes reach every member whatever node it is on', async () => {
+    const bob = await cluster().user('x-bob', 1);
+    const { channel: bobRoom, log: bobLog } = await Cluster.join(bob, 'x-room');
+    const alice = await cluster().user('x-alice', 0);
+    const carol = await cluster().user('x-carol', 0);
+    const statuses: Array<Record<string, string>> = [];
+    carol.client.peersOnlineStatusChanged$.subscribe((change) => statuses.push(change));
+    await carol.client.subscribePeersOnlineStatus(['x-bob', 'x-alice']);
+
+    const { channel: aliceRoom, log: aliceLog } = await Cluster.join(alice, 'x-room');
+    expect((await aliceRoom.getMembers()).sort()).to.deep.equal(['x-alice', 'x-bob']);
+    await bobLog.next('joined', 'x-alice', 1000);
+    await alice.client.setLocalUserAttributes({ mood: 'curious', city: 'Lyon' });
+    expect(await bob.client.getUserAttributes('x-alice')).to.deep.equal({ mood: 'curious', city: 'Lyon' });
+    expect(await bob.client.getUserAttributesByKeys('x-alice', ['city'])).to.deep.equal({ city: 'Lyon' });
+    expect(await alice.client.queryPeersOnlineStatus(['x-bob', 'x-nobody'])).to.deep.equal({
+      'x-bob': true,
+      'x-nobody': false,
+    });
+    expect((await bobRoom.getMembers()).sort()).to.deep.equal(['x-alice', 'x-bob']);
+
+    const logoutAt = performance.now();
+    await bob.client.logout();
+    const left = await aliceLog.next('left', 'x-bob', 1000);
+    expect(left - logoutAt).to.be.below(300);
+    await eventually(() => {
+      expect(statuses.at(-1)).to.deep.equal({ 'x-bob': 'OFFLINE' });
+    }, 1000);
+    expect(statuses).to.deep.equal([{ 'x-bob': 'ONLINE', 'x-alice': 'ONLINE' }, { 'x-bob': 'OFFLINE' }]);
+    expect(bobLog.of('x-alice')).to.deep.equal(['joined']);
+    expect(aliceLog.of('x-bob')).to.deep.equal(['left']);
+    expect(await alice.client.getUserAttributes('x-bob')).to.deep.equal({});
+  });
+
+  it('a client back within the grace on another node resumes its session; the old node drops its copy', async () => {
+    // No state change, peers see nothing, it keeps its channels and attributes and hears what follows.
+    const alice = await cluster().user('m-alice', 0);
+    const bob = await cluster().user('m-bob', 1);
+    const { log: bobLog } = await Cluster.join(bob, 'm-room');
+    const { channel: aliceRoom, log: aliceLog } = await Cluster.join(alice, 'm-room');
+    await alice.client.setLocalUserAttributes({ k: 'v' });
+    await bobLog.next('joined', 'm-alice', 1000);
+    const sessionsBefore = await cluster().nodes[0].sessions();
+
+    // The load balancer now sends alice to node 2, and her link breaks.
+    cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+    cluster().proxies[0].reset();
+    await eventually(async () => {
+      expect(await cluster().nodes[0].sessions()).to.equal(sessionsBefore - 1);
+    }, 4000);
+    await sleep(GRACE_MS + 500); // past the grace counted from the break: nothing may have expired
+    expect(alice.states.pairs).to.deep.equal(['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS']);
+    expect(bobLog.of('m-alice')).to.deep.equal(['joined']);
+    expect(aliceLog.events).to.deep.equal([]);
+    expect(await bob.client.getUserAttributes('m-alice')).to.deep.equal({ k: 'v' });
+    expect((await aliceRoom.getMembers()).sort()).to.deep.equal(['m-alice', 'm-bob']);
+
+    const carol = await cluster().user('m-carol', 1);
+    await Cluster.join(carol, 'm-room');
+    await aliceLog.next('joined', 'm-carol', 1000);
+    expect(aliceLog.of('m-carol')).to.deep.equal(['joined']);
+    cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+  });
+
+  it(
+    'messages cross nodes through Redis: each once, in order, each way; channel messages reach ' +
+      'the members on every node but the sender; offline ones wait for the next login on any node',
+    async () => {
+      const alice = await cluster().user('g-alice', 0);
+      const bob = await cluster().user('g-bob', 1);
+      const carol = await cluster().user('g-carol', 0);
+      const texts = (client: typeof alice.client) => {
+        const seen: string[] = [];
+        client.messageFromPeer$.subscribe(({ message, peerId }) => {
+          seen.push(`${peerId}:${'text' in message ? message.text : '<raw>'}`);
+        });
+        return seen;
+      };
+      const toBob = texts(bob.client);
+      const toAlice = texts(alice.client);
+      const rooms = await Promise.all([alice, bob, carol].map((user) => Cluster.join(user, 'g-room')));
+      const heard = rooms.map(({ channel }) => {
+        const seen: string[] = [];
+        channel.message$.subscribe(({ message, memberId }) =>
+          seen.push(`${memberId}:${'text' in message ? message.text : ''}`),
+        );
+        return seen;
+      });
+      const sends: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 50; i++) {
+        sends.push(alice.client.sendMessageToPeer({ text: `a${i}` }, 'g-bob'));
+        sends.push(bob.client.sendMessageToPeer({ text: `b${i}` }, 'g-alice'));
+        if (i % 10 === 0) sends.push(rooms[1].channel.sendMessage({ text: `room${i}` }));
+      }
+      const answers = await Promise.all(sends);
+      expect(answers.filter((answer) => answer !== undefined)).to.deep.equal(
+        Array(100).fill({ hasPeerReceived: true }),
+      );
+      const offline = { enableOfflineMessaging: true };
+      expect(await alice.client.sendMessageToPeer({ text: 'later' }, 'g-dave', offline)).to.deep.equal({
+        hasPeerReceived: false,
+      });
+      await eventually(() => {
+        expect(toBob.length + toAlice.length).to.equal(100);
+        expect(heard[0].length + heard[2].length).to.equal(10);
+      }, 3000);
+      expect(toBob).to.deep.equal(Array.from({ length: 50 }, (_, i) => `g-alice:a${i}`));
+      expect(toAlice).to.deep.equal(Array.from({ length: 50 }, (_, i) => `g-bob:b${i}`));
+      const roomTexts = [0, 10, 20, 30, 40].map((i) => `g-bob:room${i}`);
+      expect(heard).to.deep.equal([roomTexts, [], roomTexts]);
+
+      const dave = cluster().client(1);
+      const toDave: Array<{ text: string; isOfflineMessage: boolean }> = [];
+      dave.messageFromPeer$.subscribe(({ message, isOfflineMessage }) =>
+        toDave.push({ text: 'text' in message ? message.text : '', isOfflineMessage }),
+      );
+      await dave.login({ uid: 'g-dave', token: token('g-dave') });
+      await eventually(() => {
+        expect(toDave).to.deep.equal([{ text: 'later', isOfflineMessage: true }]);
+      }, 2000);
+    },
+  );
+}

@@ -8,7 +8,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RawClient, type Frame } from '../server/raw-client.js';
-import { APP, Cluster, clusterFor, eventually, expect, redisForSuite, sleep, token } from './cluster-harness.js';
+import { redisClusterForSuite } from '../support/redis-cluster.js';
+import {
+  APP,
+  Cluster,
+  clusterFor,
+  eventually,
+  expect,
+  redisForSuite,
+  sleep,
+  token,
+  type SharedRedis,
+} from './cluster-harness.js';
 
 const GRACE_MS = 3000;
 const UNREACHABLE_MS = 1000;
@@ -100,72 +111,8 @@ describe('cluster: a receiver resumed on another node gets what its old node hel
 
   // In a block of its own, so that its nodes stop before Redis does.
   describe('two nodes', () => {
-    const cluster = clusterFor(redis, {
-      nodes: 2,
-      presenceGraceMs: GRACE_MS,
-      unreachableMs: UNREACHABLE_MS,
-      shutdownGraceMs: 3000,
-    });
-
-    /** Sends the receiver's link to node 2 and breaks it (what it held is lost): the client comes back there. */
-    async function moveLink(): Promise<void> {
-      cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
-      cluster().proxies[0].reset();
-      await cluster().proxies[0].pass();
-    }
-
-    afterEach(async () => {
-      // Node 1 back, if a test closed or killed it (restarting retargets its proxy).
-      if (cluster().nodes[0].alive) cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
-      else await cluster().restartNode(0);
-      await cluster().proxies[0].pass();
-    });
-
-    it(
-      'its link died while a sender on the other node sent peer and channel messages: back through that node ' +
-        'within the grace, it gets each once, in the order sent, with no gap',
-      async () => {
-        const sender = await cluster().user('ha-sender', 1);
-        const { channel } = await Cluster.join(sender, 'ha-room');
-        const receiver = await Receiver.login(cluster(), 0, 'ha-receiver');
-        expect((await receiver.request({ t: 'join', channel: 'ha-room' })).t).to.equal('joined');
-        // Seen before the cut: it must not come again.
-        await sender.client.sendMessageToPeer({ text: 'seen' }, 'ha-receiver');
-        expect((await receiver.events(1)).map(summary)).to.deep.equal(['peer ha-sender:seen']);
-
-        cluster().proxies[0].blackhole();
-        const expected: string[] = [];
-        const sends: Array<Promise<unknown>> = [];
-        for (let i = 0; i < 30; i++) {
-          sends.push(sender.client.sendMessageToPeer({ text: `p${i}` }, 'ha-receiver'));
-          expected.push(`peer ha-sender:p${i}`);
-          if (i % 3 === 0) {
-            sends.push(channel.sendMessage({ text: `c${i}` }));
-            expected.push(`channel ha-sender:c${i}`);
-          }
-        }
-        const answers = await Promise.all(sends);
-        expect(answers.filter((answer) => answer !== undefined)).to.deep.equal(
-          Array(30).fill({ hasPeerReceived: true }),
-        );
-        await sleep(300); // node 1 has them all, for a receiver it cannot reach
-        await moveLink();
-
-        const resumedFrom = performance.now();
-        const back = await Receiver.login(cluster(), 0, 'ha-receiver', receiver);
-        const took = performance.now() - resumedFrom;
-        console.log(
-          `      connected and welcomed with the handoff (${expected.length} events) in ${took.toFixed(0)} ms`,
-        );
-        expectResumed(back, receiver.session, false);
-        expect((await back.events(expected.length)).map(summary)).to.deep.equal(expected);
-        await back.client.quiet(300);
-        // Later ones follow in the same sequence, from the new node.
-        await sender.client.sendMessageToPeer({ text: 'later' }, 'ha-receiver');
-        expect((await back.events(1)).map(summary)).to.deep.equal(['peer ha-sender:later']);
-        expect(await cluster().nodes[0].sessions()).to.equal(0);
-      },
-    );
+    const { cluster, moveLink } = twoNodes(redis);
+    heldMessagesHandedOver(cluster, moveLink);
 
     it('presence events held for it are handed over too (no MemberLeft lost); its subscriptions go on', async () => {
       // They are the old node's alone: the new one reports the statuses now once it took the subscriptions over.
@@ -262,3 +209,81 @@ describe('cluster: a receiver resumed on another node gets what its old node hel
     );
   });
 });
+
+describe('cluster: a receiver resumed on another node, on a Redis Cluster of three primaries', function () {
+  this.timeout(60_000);
+  const { cluster, moveLink } = twoNodes(redisClusterForSuite());
+  afterEach(() => {
+    RawClient.terminateAll();
+  });
+  heldMessagesHandedOver(cluster, moveLink);
+});
+
+/** Two nodes on `redis`, node 1 back behind its proxy after each test; `moveLink` sends node 1's clients to node 2. */
+function twoNodes(redis: () => SharedRedis): { cluster: () => Cluster; moveLink: () => Promise<void> } {
+  const cluster = clusterFor(redis, {
+    nodes: 2,
+    presenceGraceMs: GRACE_MS,
+    unreachableMs: UNREACHABLE_MS,
+    shutdownGraceMs: 3000,
+  });
+
+  /** Sends the receiver's link to node 2 and breaks it (what it held is lost): the client comes back there. */
+  async function moveLink(): Promise<void> {
+    cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+    cluster().proxies[0].reset();
+    await cluster().proxies[0].pass();
+  }
+
+  afterEach(async () => {
+    // Node 1 back, if a test closed or killed it (restarting retargets its proxy).
+    if (cluster().nodes[0].alive) cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+    else await cluster().restartNode(0);
+    await cluster().proxies[0].pass();
+  });
+  return { cluster, moveLink };
+}
+
+function heldMessagesHandedOver(cluster: () => Cluster, moveLink: () => Promise<void>): void {
+  it(
+    'its link died while a sender on the other node sent peer and channel messages: back through that node ' +
+      'within the grace, it gets each once, in the order sent, with no gap',
+    async () => {
+      const sender = await cluster().user('ha-sender', 1);
+      const { channel } = await Cluster.join(sender, 'ha-room');
+      const receiver = await Receiver.login(cluster(), 0, 'ha-receiver');
+      expect((await receiver.request({ t: 'join', channel: 'ha-room' })).t).to.equal('joined');
+      // Seen before the cut: it must not come again.
+      await sender.client.sendMessageToPeer({ text: 'seen' }, 'ha-receiver');
+      expect((await receiver.events(1)).map(summary)).to.deep.equal(['peer ha-sender:seen']);
+
+      cluster().proxies[0].blackhole();
+      const expected: string[] = [];
+      const sends: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 30; i++) {
+        sends.push(sender.client.sendMessageToPeer({ text: `p${i}` }, 'ha-receiver'));
+        expected.push(`peer ha-sender:p${i}`);
+        if (i % 3 === 0) {
+          sends.push(channel.sendMessage({ text: `c${i}` }));
+          expected.push(`channel ha-sender:c${i}`);
+        }
+      }
+      const answers = await Promise.all(sends);
+      expect(answers.filter((answer) => answer !== undefined)).to.deep.equal(Array(30).fill({ hasPeerReceived: true }));
+      await sleep(300); // node 1 has them all, for a receiver it cannot reach
+      await moveLink();
+
+      const resumedFrom = performance.now();
+      const back = await Receiver.login(cluster(), 0, 'ha-receiver', receiver);
+      const took = performance.now() - resumedFrom;
+      console.log(`      connected and welcomed with the handoff (${expected.length} events) in ${took.toFixed(0)} ms`);
+      expectResumed(back, receiver.session, false);
+      expect((await back.events(expected.length)).map(summary)).to.deep.equal(expected);
+      await back.client.quiet(300);
+      // Later ones follow in the same sequence, from the new node.
+      await sender.client.sendMessageToPeer({ text: 'later' }, 'ha-receiver');
+      expect((await back.events(1)).map(summary)).to.deep.equal(['peer ha-sender:later']);
+      expect(await cluster().nodes[0].sessions()).to.equal(0);
+    },
+  );
+}

@@ -249,6 +249,26 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(config([], {})).to.equal(undefined);
     });
 
+    it('--redis-cluster (or RTM_REDIS_CLUSTER) runs a node on a Redis Cluster, by some of its nodes', () => {
+      // With the password from the environment only.
+      const config = (argv: string[], env: Record<string, string>) => {
+        const invocation = parseCommandLine(io(argv, { RTM_APPS: APPS, ...env }).io);
+        return invocation.kind === 'serve' ? invocation.config.redisCluster : 'not serve';
+      };
+      expect(config(['--redis-cluster', '10.0.0.1:7000, redis-2:7001,[::1]:7002'], {})).to.deep.equal({
+        cluster: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: 'redis-2', port: 7001 },
+          { host: '::1', port: 7002 },
+        ],
+      });
+      expect(config([], { RTM_REDIS_CLUSTER: 'r1:7000', RTM_REDIS_PASSWORD: 'pw' })).to.deep.equal({
+        cluster: [{ host: 'r1', port: 7000 }],
+        redisOptions: { password: 'pw' },
+      });
+      expect(config([], {})).to.equal(undefined);
+    });
+
     it('--help and --version print to stdout and exit 0', async () => {
       const help = io(['--help']);
       expect(await main(help.io)).to.deep.equal({ kind: 'exited', exitCode: 0 });
@@ -265,6 +285,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         '--redis-url',
         '--redis-sentinels',
         '--redis-sentinel-name',
+        '--redis-cluster',
       ]) {
         expect(help.stdout.text).to.include(flag);
       }
@@ -483,6 +504,24 @@ describe('rx-rtm-server (cli.ts)', function () {
         [],
         { ...apps, RTM_REDIS_SENTINELS: 'a:0', RTM_REDIS_SENTINEL_NAME: 'rtm' },
         'RTM_REDIS_SENTINELS must be an integer from 1 to 65535, got "0"',
+      ],
+      [
+        'a Redis Cluster beside a Redis URL',
+        ['--redis-cluster', 'a:7000'],
+        { ...apps, RTM_REDIS_URL: 'redis://h:6379' },
+        '--redis-cluster and RTM_REDIS_URL exclude each other: give one',
+      ],
+      [
+        'a Redis Cluster beside Sentinels',
+        ['--redis-cluster', 'a:7000', '--redis-sentinels', 'a:26379', '--redis-sentinel-name', 'rtm'],
+        apps,
+        '--redis-cluster and --redis-sentinels exclude each other: give one',
+      ],
+      [
+        'a Redis Cluster node without a port',
+        ['--redis-cluster', 'a:7000,b'],
+        apps,
+        '--redis-cluster must be host:port,…, got "b"',
       ],
     ];
     for (const [what, argv, env, message] of cases) {

@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 
 const BINARY = process.env.RTM_TEST_REDIS_SERVER ?? 'redis-server';
 let available: boolean | undefined;
@@ -41,12 +41,21 @@ export async function freePort(): Promise<number> {
 }
 
 const running = new Set<ChildProcess>();
+
+/** The child and its output pipes no longer keep the event loop alive. */
+function unrefChild(child: ChildProcess): void {
+  child.unref();
+  // With `stdio: 'pipe'` the child's output streams are sockets.
+  for (const pipe of [child.stdout, child.stderr]) (pipe as Socket | null)?.unref();
+}
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
 export class RedisProcess {
   private child: ChildProcess | undefined;
+  /** Set by {@link unref}. */
+  private unrefed = false;
 
   private constructor(
     readonly port: number,
@@ -100,6 +109,15 @@ export class RedisProcess {
     await this.launch();
   }
 
+  /**
+   * Lets the test process end while the server runs (it is killed as the process exits): for a server
+   * shared by every suite of a run, which no suite's `after` may stop.
+   */
+  unref(): void {
+    this.unrefed = true;
+    if (this.child) unrefChild(this.child);
+  }
+
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connections stay open and nothing is answered meanwhile. */
   pause(paused: boolean): void {
     this.child?.kill(paused ? 'SIGSTOP' : 'SIGCONT');
@@ -135,6 +153,7 @@ export class RedisProcess {
         this.child = child;
         child.stdout.resume();
         child.stderr.resume();
+        if (this.unrefed) unrefChild(child);
         return;
       }
       running.delete(child);

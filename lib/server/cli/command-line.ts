@@ -10,8 +10,18 @@ import { ServerDefaults } from '../server-defaults.js';
 import type { AppConfig } from '../token-apps.js';
 import { loadApps } from './apps.js';
 import { NAME, UsageError, version, type CliIo } from './io.js';
-import type { SentinelConfig } from '../../store/redis/redis-config.js';
-import { allowedOrigins, host, integer, LOG_LEVELS, logLevel, redisSentinel, redisUrl, setting } from './settings.js';
+import type { ClusterConfig, SentinelConfig } from '../../store/redis/redis-config.js';
+import {
+  allowedOrigins,
+  host,
+  integer,
+  LOG_LEVELS,
+  logLevel,
+  redisCluster,
+  redisSentinel,
+  redisUrl,
+  setting,
+} from './settings.js';
 import { tokenRequest, type TokenFlags, type TokenRequest } from './token-command.js';
 
 /** The server's settings once read and checked (the secrets are in `apps`: never log this whole). */
@@ -32,6 +42,8 @@ export interface ServeConfig {
   redisUrl?: string;
   /** Present: run as a cluster node on the primary these Sentinels name (the passwords: never log it whole). */
   redisSentinel?: SentinelConfig;
+  /** Present: run as a cluster node on this Redis Cluster (the password: never log it whole). */
+  redisCluster?: ClusterConfig;
 }
 
 /** What the command line asks for. */
@@ -55,14 +67,22 @@ interface ServeFlags {
   redisUrl?: string;
   redisSentinels?: string;
   redisSentinelName?: string;
+  redisCluster?: string;
 }
 
 function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
-  const redis = redisUrl(setting(flags.redisUrl, '--redis-url', env, 'RTM_REDIS_URL'));
+  const urlSetting = setting(flags.redisUrl, '--redis-url', env, 'RTM_REDIS_URL');
+  const redis = redisUrl(urlSetting);
+  const sentinels = setting(flags.redisSentinels, '--redis-sentinels', env, 'RTM_REDIS_SENTINELS');
   const sentinel = redisSentinel(
-    setting(flags.redisSentinels, '--redis-sentinels', env, 'RTM_REDIS_SENTINELS'),
+    sentinels,
     setting(flags.redisSentinelName, '--redis-sentinel-name', env, 'RTM_REDIS_SENTINEL_NAME'),
     redis,
+    env,
+  );
+  const cluster = redisCluster(
+    setting(flags.redisCluster, '--redis-cluster', env, 'RTM_REDIS_CLUSTER'),
+    urlSetting ?? sentinels,
     env,
   );
   return {
@@ -91,6 +111,7 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
     ),
     ...(redis === undefined ? {} : { redisUrl: redis }),
     ...(sentinel === undefined ? {} : { redisSentinel: sentinel }),
+    ...(cluster === undefined ? {} : { redisCluster: cluster }),
   };
 }
 
@@ -152,6 +173,11 @@ export function parseCommandLine(io: CliIo): Invocation {
     .option(
       '--redis-sentinel-name <name>',
       'the group the Sentinels monitor, with --redis-sentinels (env RTM_REDIS_SENTINEL_NAME)',
+    )
+    .option(
+      '--redis-cluster <list>',
+      'or run as one node on this Redis Cluster, host:port,… of some of its nodes ' +
+        '(env RTM_REDIS_CLUSTER; password in env RTM_REDIS_PASSWORD)',
     )
     .action((flags: ServeFlags) => {
       invocation = { kind: 'serve', config: serveConfig(flags, io.env) };

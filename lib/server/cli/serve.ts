@@ -32,8 +32,9 @@ export type CliOutcome =
   | { kind: 'demo'; demo: DemoServer };
 
 /** The Redis `config` names, for the startup line (passwords hidden), or null. */
-function redisTarget({ redisUrl, redisSentinel }: ServeConfig): string | null {
-  if (redisSentinel !== undefined) return describeRedis(storeConnection(redisSentinel));
+function redisTarget({ redisUrl, redisSentinel, redisCluster }: ServeConfig): string | null {
+  const config = redisSentinel ?? redisCluster;
+  if (config !== undefined) return describeRedis(storeConnection(config));
   return redisUrl === undefined ? null : redactRedisUrl(redisUrl);
 }
 
@@ -54,6 +55,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       allowedOrigins: config.allowedOrigins,
       ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
       ...(config.redisSentinel === undefined ? {} : { redis: config.redisSentinel }),
+      ...(config.redisCluster === undefined ? {} : { redis: config.redisCluster }),
       telemetry,
       onError: (error) => logger.error({ err: error }, 'server error'),
       routes: operationsRoutes({

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { LevelWithSilent } from 'pino';
-import type { SentinelAddress, SentinelConfig } from '../../store/redis/redis-config.js';
+import type { ClusterConfig, SentinelAddress, SentinelConfig } from '../../store/redis/redis-config.js';
 import { originOf } from '../origins.js';
 import { UsageError, type CliIo } from './io.js';
 
@@ -119,15 +119,7 @@ export function redisSentinel(
     throw new UsageError(`${given} needs ${missing} too: --redis-sentinels host:port,… and --redis-sentinel-name NAME`);
   }
   if (url !== undefined) throw new UsageError(`${sentinels.source} and a Redis URL exclude each other: give one`);
-  const addresses = sentinels.raw.split(',').map((entry): SentinelAddress => {
-    const match = SENTINEL_ENTRY.exec(entry.trim());
-    if (!match) throw new UsageError(`${sentinels.source} must be host:port,…, got ${JSON.stringify(entry.trim())}`);
-    const [, ipv6, hostName, port] = match;
-    return {
-      host: host({ source: sentinels.source, raw: ipv6 ?? hostName }, ''),
-      port: integer({ source: sentinels.source, raw: port }, 0, 1, 65_535),
-    };
-  });
+  const addresses = hostPorts(sentinels);
   if (name.raw.trim() === '') throw new UsageError(`${name.source} must not be blank`);
   const password = envValue(env, 'RTM_REDIS_PASSWORD');
   const sentinelPassword = envValue(env, 'RTM_REDIS_SENTINEL_PASSWORD');
@@ -137,4 +129,33 @@ export function redisSentinel(
     ...(password === undefined ? {} : { password }),
     ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
   };
+}
+
+/** `host:port,…` (`[ipv6]:port` too). */
+function hostPorts(value: Setting): SentinelAddress[] {
+  return value.raw.split(',').map((entry): SentinelAddress => {
+    const match = SENTINEL_ENTRY.exec(entry.trim());
+    if (!match) throw new UsageError(`${value.source} must be host:port,…, got ${JSON.stringify(entry.trim())}`);
+    const [, ipv6, hostName, port] = match;
+    return {
+      host: host({ source: value.source, raw: ipv6 ?? hostName }, ''),
+      port: integer({ source: value.source, raw: port }, 0, 1, 65_535),
+    };
+  });
+}
+
+/**
+ * Some nodes of a Redis Cluster (`host:port,…`, primaries or replicas), not beside another Redis; with
+ * the password from the environment only.
+ */
+export function redisCluster(
+  nodes: Setting | undefined,
+  otherRedis: Setting | undefined,
+  env: CliIo['env'],
+): ClusterConfig | undefined {
+  if (nodes === undefined) return undefined;
+  if (otherRedis !== undefined)
+    throw new UsageError(`${nodes.source} and ${otherRedis.source} exclude each other: give one`);
+  const password = envValue(env, 'RTM_REDIS_PASSWORD');
+  return { cluster: hostPorts(nodes), ...(password === undefined ? {} : { redisOptions: { password } }) };
 }

@@ -2,13 +2,19 @@
  * How a `RedisStore` reaches Redis: its options, the connection settings,
  * and the error when Redis cannot be reached.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { StoreConnection } from './redis-config.js';
+
+/** A connection to one Redis (by URL or through Sentinels) or to a Redis Cluster: the commands the store sends. */
+export type RedisClient = Redis | Cluster;
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
   url?: string;
   /** ioredis options (sentinels, TLS, …), merged over the store's defaults and the URL. */
   redis?: RedisOptions;
+  /** A Redis Cluster instead: its seeds and ioredis Cluster options, merged over the store's defaults. */
+  cluster?: StoreConnection['cluster'];
   /** The app ids this node serves: the streams it reads and the deadlines it sweeps. */
   apps: readonly string[];
   /** First part of every key; default `rtm`. */
@@ -48,7 +54,7 @@ export function redactRedisUrl(url: string): string {
 }
 
 /** The node's connection for commands and scripts (not yet connected), named after the node. */
-export function commandConnection(options: RedisStoreOptions, node: string): Redis {
+export function commandConnection(options: RedisStoreOptions, node: string): RedisClient {
   const settings: RedisOptions = {
     // RESP2: the reply shapes the scripts' decoders check do not depend on the server's version.
     protocol: 2,
@@ -59,12 +65,42 @@ export function commandConnection(options: RedisStoreOptions, node: string): Red
     connectionName: `rx-rtm:${node}`,
     ...options.redis,
   };
+  if (options.cluster) return clusterConnection(options.cluster, settings);
   return options.url ? new Redis(options.url, settings) : new Redis(settings);
 }
 
-/** A second connection like `commands`, for the blocking stream reads. */
-export function readerConnection(commands: Redis, node: string): Redis {
-  return commands.duplicate({ connectionName: `rx-rtm-reader:${node}` });
+/**
+ * A Redis Cluster client. A command whose shard fails over is sent again, every 300 ms, up to 40 times
+ * (12 s: a replica is promoted within about twice the cluster's node timeout), then fails; MOVED and ASK
+ * are followed as ioredis does. Every command goes to the primary of its slot (the default `scaleReads`).
+ */
+function clusterConnection(
+  { nodes, options }: NonNullable<StoreConnection['cluster']>,
+  { protocol, connectionName, maxRetriesPerRequest }: RedisOptions,
+): Cluster {
+  const settings: ClusterOptions = {
+    lazyConnect: true,
+    clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
+    retryDelayOnFailover: 300,
+    retryDelayOnClusterDown: 300,
+    maxRedirections: 40,
+    ...options,
+    redisOptions: { protocol, connectionName, maxRetriesPerRequest, ...options.redisOptions },
+  };
+  return new Cluster(
+    nodes.map(({ host, port }) => ({ host, port })),
+    settings,
+  );
+}
+
+/**
+ * A second connection like `commands`, for the blocking stream reads: on a Redis Cluster, a client of its
+ * own whose reads block only its connection to the primary of the streams' slot.
+ */
+export function readerConnection(commands: RedisClient, node: string): RedisClient {
+  const connectionName = `rx-rtm-reader:${node}`;
+  if (commands instanceof Cluster) return commands.duplicate([], { redisOptions: { connectionName } });
+  return commands.duplicate({ connectionName });
 }
 
 /** `work`, or a rejection if it takes longer than `timeoutMs`. */

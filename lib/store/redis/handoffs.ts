@@ -5,7 +5,7 @@
  * the new node, waiting for that word, takes the key. One key and one small
  * stream entry per move, nothing per event delivered.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import * as v from 'valibot';
 import type { Handoff } from '../presence-store.js';
 import type { ScriptRunner } from './script-runner.js';
@@ -28,7 +28,7 @@ export class Handoffs {
   private readonly waiting = new Map<string, (handoff: Handoff | undefined) => void>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly runner: ScriptRunner,
     private readonly onError: (error: unknown) => void,
   ) {}

@@ -1,17 +1,21 @@
 /**
  * Where a cluster node finds Redis, as `startServer({ redis })` and the
- * command line take it: one server by URL, or a primary found through
- * Sentinels (which follow it across a failover). Checked before anything
- * connects, so a typo fails the start with a message naming the field.
+ * command line take it: one server by URL, a primary found through
+ * Sentinels (which follow it across a failover), or a Redis Cluster by some
+ * of its nodes. Checked before anything connects, so a typo fails the start
+ * with a message naming the field.
  */
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { redactRedisUrl } from './connection.js';
 
-/** One Sentinel. */
+/** One Sentinel, or one node of a Redis Cluster. */
 export interface SentinelAddress {
   readonly host: string;
   readonly port: number;
 }
+
+/** A node of a Redis Cluster: a primary or a replica, any one leads to the others. */
+export type ClusterNodeAddress = SentinelAddress;
 
 /** The ioredis options of Sentinel mode a deployment may need: the primary's and the Sentinels' auth and TLS. */
 export type SentinelModeOptions = Pick<
@@ -40,17 +44,41 @@ export interface RedisUrlConfig {
   readonly url: string;
 }
 
-export type RedisConfig = RedisUrlConfig | SentinelConfig;
+/**
+ * The ioredis Cluster options a deployment may need: the nodes' auth and TLS (`redisOptions`), address
+ * mapping, and how long a command waits through a shard's failover. Not `scaleReads`: every read goes to
+ * the primary, as a replica may lag behind writes this node already saw.
+ */
+export type ClusterModeOptions = Pick<
+  ClusterOptions,
+  | 'redisOptions'
+  | 'natMap'
+  | 'dnsLookup'
+  | 'slotsRefreshTimeout'
+  | 'slotsRefreshInterval'
+  | 'maxRedirections'
+  | 'retryDelayOnFailover'
+  | 'retryDelayOnClusterDown'
+  | 'retryDelayOnTryAgain'
+>;
+
+/** A Redis Cluster, by some of its nodes (its seeds): each app's keys live in the hash slot of its id. */
+export interface ClusterConfig extends ClusterModeOptions {
+  readonly cluster: readonly ClusterNodeAddress[];
+}
+
+export type RedisConfig = RedisUrlConfig | SentinelConfig | ClusterConfig;
 
 /** A Redis configuration that cannot work; the message names the field. */
 export class RedisConfigError extends TypeError {
   override readonly name = 'RedisConfigError';
 }
 
-/** How a store connects: a URL, or ioredis options (Sentinel mode). */
+/** How a store connects: a URL, ioredis options (Sentinel mode), or a Redis Cluster's seeds and options. */
 export interface StoreConnection {
   url?: string;
   redis?: RedisOptions;
+  cluster?: { readonly nodes: readonly ClusterNodeAddress[]; readonly options: ClusterOptions };
 }
 
 /** True for a `redis:` or `rediss:` URL with a host. */
@@ -73,35 +101,31 @@ export function isRedisUrl(text: string): boolean {
  */
 export function storeConnection(config: RedisConfig): StoreConnection {
   if (typeof config !== 'object' || config === null) throw new RedisConfigError('redis must be an object');
-  const hasUrl = 'url' in config && config.url !== undefined;
-  const hasSentinels = 'sentinels' in config && config.sentinels !== undefined;
-  if (hasUrl === hasSentinels)
-    throw new RedisConfigError(
-      `redis takes either a url or sentinels with a name, ${hasUrl ? 'not both' : 'got neither'}`,
-    );
+  const given = (['url', 'sentinels', 'cluster'] as const).filter(
+    (field) => field in config && (config as unknown as Record<string, unknown>)[field] !== undefined,
+  );
+  if (given.length !== 1) {
+    const got = given.length === 0 ? 'got none' : `got ${given.join(' and ')}`;
+    throw new RedisConfigError(`redis takes one of url, sentinels with a name, or cluster, ${got}`);
+  }
   if ('url' in config) {
     // Never quoted: it may hold a password.
     if (typeof config.url !== 'string' || !isRedisUrl(config.url))
       throw new RedisConfigError('redis.url must be a URL like redis://[user:password@]host:6379[/db] or rediss://…');
     return { url: config.url };
   }
+  if ('cluster' in config) {
+    const { cluster, ...options } = config;
+    return { cluster: { nodes: checkAddresses(cluster, 'redis.cluster'), options } };
+  }
   const { sentinels, name, ...options } = config;
-  // (Not Array.isArray, which would narrow a readonly array to any[].)
-  if (!(sentinels instanceof Array) || sentinels.length === 0)
-    throw new RedisConfigError('redis.sentinels must be a non-empty array of { host, port }');
-  sentinels.forEach((sentinel, index) => {
-    const where = `redis.sentinels[${index}]`;
-    if (typeof sentinel?.host !== 'string' || sentinel.host === '')
-      throw new RedisConfigError(`${where}.host must be a host name or an IP address`);
-    if (!Number.isInteger(sentinel.port) || sentinel.port < 1 || sentinel.port > 65_535)
-      throw new RedisConfigError(`${where}.port must be an integer from 1 to 65535, got ${String(sentinel.port)}`);
-  });
+  const addresses = checkAddresses(sentinels, 'redis.sentinels');
   if (typeof name !== 'string' || name === '')
     throw new RedisConfigError('redis.name must name the group the Sentinels monitor');
   return {
     redis: {
       ...options,
-      sentinels: sentinels.map(({ host, port }) => ({ host, port })),
+      sentinels: addresses,
       name,
       failoverDetector: true,
       reconnectOnError: (error) => (/^(READONLY|UNBLOCKED)\b/.test(error.message) ? 2 : false),
@@ -109,9 +133,25 @@ export function storeConnection(config: RedisConfig): StoreConnection {
   };
 }
 
+/** `addresses` as a non-empty array of `{ host, port }` (copied), or an error naming the entry at fault. */
+function checkAddresses(addresses: readonly SentinelAddress[], field: string): SentinelAddress[] {
+  // (Not Array.isArray, which would narrow a readonly array to any[].)
+  if (!(addresses instanceof Array) || addresses.length === 0)
+    throw new RedisConfigError(`${field} must be a non-empty array of { host, port }`);
+  return addresses.map((address, index) => {
+    const where = `${field}[${index}]`;
+    if (typeof address?.host !== 'string' || address.host === '')
+      throw new RedisConfigError(`${where}.host must be a host name or an IP address`);
+    if (!Number.isInteger(address.port) || address.port < 1 || address.port > 65_535)
+      throw new RedisConfigError(`${where}.port must be an integer from 1 to 65535, got ${String(address.port)}`);
+    return { host: address.host, port: address.port };
+  });
+}
+
 /** The Redis a connection reaches, for logs and messages (a password hidden). */
-export function describeRedis({ url, redis }: StoreConnection): string {
+export function describeRedis({ url, redis, cluster }: StoreConnection): string {
   if (url !== undefined) return redactRedisUrl(url);
+  if (cluster) return `Redis Cluster through ${cluster.nodes.map((n) => `${n.host}:${n.port}`).join(', ')}`;
   if (redis?.sentinels)
     return `primary "${redis.name}" through Sentinel ${redis.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')}`;
   return 'the configured Redis';

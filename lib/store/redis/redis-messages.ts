@@ -4,7 +4,7 @@
  * repeat check, the delivery (an event in the app's stream) and the
  * offline copy happen together or not at all.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import * as v from 'valibot';
 import {
   OfflineMessages,
@@ -24,7 +24,7 @@ type Reply = { outcome: 'gone' | 'notJoined' } | { outcome: 'repeated' | 'ok'; r
 
 export class RedisMessages {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly runner: ScriptRunner,
     /** Resolves once this node's listeners heard the app's events up to `position`. */
     private readonly caughtUp: (app: ServedApp, position: string | undefined) => Promise<void>,

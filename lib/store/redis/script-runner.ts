@@ -7,7 +7,7 @@
  * and replaced when Redis lost writes without losing the epoch (a failover).
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { epochScript } from './scripts/recovery-scripts.js';
 import { isEpochChanged, type RedisScript } from './scripts/script.js';
 import type { ServedApp } from './served-app.js';
@@ -30,7 +30,7 @@ export class ScriptRunner {
   private readonly defined = new Set<string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** The MAXLEN of every app's stream. */
     private readonly streamMaxLength: number,
     private readonly onDataLost: OnDataLost,

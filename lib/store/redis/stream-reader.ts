@@ -5,10 +5,10 @@
  * It also tells the operations that wait for their own events when those
  * were delivered.
  *
- * One reader serves the streams it is given over one connection; a store
- * whose streams live on several Redis shards would run one per shard.
+ * One reader serves the streams it is given over one connection: on a
+ * Redis Cluster, streams of one hash slot (stream-readers.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { compareStreamIds } from './stream-id.js';
 
 export interface StreamHandlers {
@@ -24,12 +24,35 @@ export interface StreamHandlers {
   onError(error: unknown): void;
   /** True while the connection trouble is known (and reported) already: a failed read is not reported again. */
   inOutage(): boolean;
+  /** The reader's connection was lost (or, on a Redis Cluster, a connection to one of its nodes). */
+  dropped(): void;
 }
 
-/** Where this node is in a stream, and the operations waiting for it to get further. */
+/**
+ * What an operation waiting for its own entry needs. An `ordered` one (a claim, a join) changes who
+ * hears the entries after it, so those are delivered only once it went on; a message send only
+ * answers its sender, and later entries need not wait for that.
+ */
+export type CatchUp = 'ordered' | 'unordered';
+
+interface Waiter {
+  id: string;
+  catchUp: CatchUp;
+  resolve: () => void;
+}
+
+/** Holds back a stream's entries until released (at most once; a second release does nothing). */
+export interface Hold {
+  release(): void;
+}
+
+/** Where this node is in a stream, the operations waiting for it to get further, and those holding it back. */
 interface Cursor {
   lastId: string;
-  waiters: Array<{ id: string; resolve: () => void }>;
+  waiters: Waiter[];
+  holds: number;
+  /** The reader, waiting for the holds to go. */
+  unheld: Array<() => void>;
 }
 
 type StreamReply = Array<[string, Array<[string, string[]]>]> | null;
@@ -47,14 +70,23 @@ export class StreamReader {
   private closed = false;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     streams: readonly string[],
     private readonly handlers: StreamHandlers,
+    /**
+     * The server the streams are read from, if it can change under a live connection: on a Redis
+     * Cluster, the primary of their slot (a failover moves the reads to a replica that may lack entries).
+     */
+    private readonly servedBy: () => string = () => '',
   ) {
-    for (const stream of streams) this.cursors.set(stream, { lastId: '0-0', waiters: [] });
-    connection.on('close', () => {
-      this.drops++;
-    });
+    for (const stream of streams) this.cursors.set(stream, { lastId: '0-0', waiters: [], holds: 0, unheld: [] });
+    // A lost connection: to the Redis, or (a Cluster's `-node`) to one of the cluster's nodes.
+    for (const lost of ['close', '-node']) {
+      connection.on(lost, () => {
+        this.drops++;
+        handlers.dropped();
+      });
+    }
   }
 
   connect(): Promise<void> {
@@ -73,11 +105,36 @@ export class StreamReader {
     this.reading = this.readLoop();
   }
 
-  /** Resolves once entry `id` of `stream` (and all before it) was delivered, or after a time limit. */
-  caughtUp(stream: string, id: string | undefined): Promise<void> {
+  /**
+   * Holds back `stream`'s entries from now until released: for an ordered operation whose entries
+   * may reach this reader before its reply tells where they are (the read and the reply come on two
+   * connections). Released once it waits for its position ({@link caughtUp}), or when it failed.
+   */
+  hold(stream: string): Hold {
     const cursor = this.cursors.get(stream);
-    if (!cursor || !id || this.closed || compareStreamIds(id, cursor.lastId) <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    if (!cursor || this.closed) return { release: () => undefined };
+    cursor.holds++;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        if (--cursor.holds === 0) for (const go of cursor.unheld.splice(0)) go();
+      },
+    };
+  }
+
+  /**
+   * Resolves once entry `id` of `stream` (and all before it) was delivered, or after a time limit;
+   * releases `hold` once it waits.
+   */
+  caughtUp(stream: string, id: string | undefined, catchUp: CatchUp, hold?: Hold): Promise<void> {
+    const cursor = this.cursors.get(stream);
+    if (!cursor || !id || this.closed || compareStreamIds(id, cursor.lastId) <= 0) {
+      hold?.release();
+      return Promise.resolve();
+    }
+    const caughtUp = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         cursor.waiters = cursor.waiters.filter((waiter) => waiter.resolve !== done);
         resolve();
@@ -86,15 +143,20 @@ export class StreamReader {
         clearTimeout(timer);
         resolve();
       };
-      cursor.waiters.push({ id, resolve: done });
+      cursor.waiters.push({ id, catchUp, resolve: done });
     });
+    hold?.release();
+    return caughtUp;
   }
 
   /** Stops reading (waiting operations go on) and closes the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const cursor of this.cursors.values()) for (const waiter of cursor.waiters.splice(0)) waiter.resolve();
+    for (const cursor of this.cursors.values()) {
+      for (const waiter of cursor.waiters.splice(0)) waiter.resolve();
+      for (const go of cursor.unheld.splice(0)) go();
+    }
     this.connection.disconnect();
     await this.reading;
   }
@@ -102,6 +164,7 @@ export class StreamReader {
   private async readLoop(): Promise<void> {
     const streams = [...this.cursors.keys()];
     let drops = this.drops;
+    let server = this.servedBy();
     while (!this.closed) {
       try {
         // A read cut by a lost connection is sent again once the connection is back (ioredis does it).
@@ -115,10 +178,12 @@ export class StreamReader {
           ...streams,
           ...streams.map((stream) => this.cursors.get(stream)!.lastId),
         )) as StreamReply;
-        // The connection dropped since the last read: before delivering anything, see whether entries this
-        // node never read were trimmed away in the meantime.
-        if (this.drops !== drops && !this.closed) {
+        // The connection dropped since the last read, or another server answered it (a shard's replica took
+        // over): before delivering anything, see whether entries this node never read were trimmed away in
+        // the meantime, or entries it read are missing.
+        if ((this.drops !== drops || this.servedBy() !== server) && !this.closed) {
           drops = this.drops;
+          server = this.servedBy();
           // A cursor moved back: the read is made again from there.
           if (await this.checkGaps()) continue;
         }
@@ -126,13 +191,14 @@ export class StreamReader {
           const cursor = this.cursors.get(stream);
           if (!cursor) continue;
           for (const [id, fields] of entries) {
+            while (cursor.holds > 0 && !this.closed) await new Promise<void>((go) => cursor.unheld.push(go));
             if (this.closed) return;
             if (compareStreamIds(id, cursor.lastId) <= 0) continue;
             cursor.lastId = id;
             this.handlers.deliver(stream, id, fields);
             if (this.release(cursor)) {
-              // Let the operation that waited for this entry finish (a join adds its session to the
-              // fan-out) before later entries are delivered, as on a single server.
+              // Let the ordered operation that waited for this entry finish (a join adds its session to
+              // the fan-out) before later entries are delivered, as on a single server.
               await new Promise((resolve) => setImmediate(resolve));
             }
           }
@@ -145,14 +211,14 @@ export class StreamReader {
     }
   }
 
-  /** Resolves the operations waiting for entries up to the cursor; true if there were any. */
+  /** Resolves the operations waiting for entries up to the cursor; true if an ordered one was among them. */
   private release(cursor: Cursor): boolean {
     if (cursor.waiters.length === 0) return false;
     const ready = cursor.waiters.filter((waiter) => compareStreamIds(waiter.id, cursor.lastId) <= 0);
     if (ready.length === 0) return false;
     cursor.waiters = cursor.waiters.filter((waiter) => compareStreamIds(waiter.id, cursor.lastId) > 0);
     for (const waiter of ready) waiter.resolve();
-    return true;
+    return ready.some((waiter) => waiter.catchUp === 'ordered');
   }
 
   /**

@@ -49,12 +49,40 @@ describe('Redis configuration', () => {
     expect(describeRedis({ url: 'redis://:secret@h:6379' })).to.equal('redis://:***@h:6379');
   });
 
+  it('Redis Cluster: the seeds, and the options for that mode as they are', () => {
+    const config = {
+      cluster: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-replica-2', port: 7004 },
+      ],
+      redisOptions: { password: 'pw' },
+      retryDelayOnFailover: 500,
+    };
+    const connection = storeConnection(config);
+    expect(connection).to.deep.equal({
+      cluster: { nodes: config.cluster, options: { redisOptions: { password: 'pw' }, retryDelayOnFailover: 500 } },
+    });
+    expect(describeRedis(connection)).to.equal('Redis Cluster through 10.0.0.1:7000, redis-replica-2:7004');
+  });
+
   it('refuses what cannot work, naming the field (never quoting a URL: it may hold a password)', () => {
     expect(refusal(null)).to.equal('redis must be an object');
-    expect(refusal({})).to.equal('redis takes either a url or sentinels with a name, got neither');
+    expect(refusal({})).to.equal('redis takes one of url, sentinels with a name, or cluster, got none');
     expect(refusal({ url: 'redis://h', sentinels: [], name: 'x' })).to.equal(
-      'redis takes either a url or sentinels with a name, not both',
+      'redis takes one of url, sentinels with a name, or cluster, got url and sentinels',
     );
+    expect(refusal({ sentinels: [], name: 'x', cluster: [] })).to.equal(
+      'redis takes one of url, sentinels with a name, or cluster, got sentinels and cluster',
+    );
+    expect(refusal({ cluster: [] })).to.equal('redis.cluster must be a non-empty array of { host, port }');
+    expect(
+      refusal({
+        cluster: [
+          { host: 'a', port: 7000 },
+          { host: 'b', port: '7001' },
+        ],
+      }),
+    ).to.equal('redis.cluster[1].port must be an integer from 1 to 65535, got 7001');
     expect(refusal({ url: 'http://user:hunter2@h' })).to.equal(
       'redis.url must be a URL like redis://[user:password@]host:6379[/db] or rediss://…',
     );
