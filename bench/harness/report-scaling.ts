@@ -40,7 +40,7 @@ const n3 = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(3)).toLocal
 const pct = (cores: number) => `${n3(cores * 100)} %`;
 const traffic = (m: Measured) =>
   `${n3(m.messagesPerSecond)} msg/s, ${fmt(m.step.deliveredPerSecond)} delivered/s, ` +
-  `p99 ${fmt(m.step.latency.p99, ' ms')}`;
+  `p99 ${fmt(m.step.latency.p99, ' ms')}${m.keptUp ? '' : ' (fell behind)'}`;
 
 function planRows(plans: Plan[]): Array<Array<string | number>> {
   return plans.map((p) => [

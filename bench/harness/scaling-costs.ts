@@ -26,8 +26,10 @@ export interface ScalingTrial {
 /** A traffic step and the CPU each process used for it, less its idle use over as long (cores). */
 export interface Measured {
   step: TrafficStep;
-  /** Messages a second actually sent over the whole step (warm-up included). */
+  /** Messages a second delivered in the window (a channel's: deliveries over its other members). */
   messagesPerSecond: number;
+  /** At least 90 % of what was offered arrived: the nodes kept up with the senders. */
+  keptUp: boolean;
   nodeCpu: number[];
   observerCpu: number | null;
   redisCpu: number;

@@ -117,7 +117,15 @@ describe('unit costs from one trial', () => {
     nodeCpu: number[],
     redisCpu: number,
     observerCpu: number | null = null,
-  ): Measured => ({ step: traffic(sessions), messagesPerSecond, nodeCpu, redisCpu, observerCpu, entriesPerMessage: 1 });
+  ): Measured => ({
+    step: traffic(sessions),
+    messagesPerSecond,
+    keptUp: true,
+    nodeCpu,
+    redisCpu,
+    observerCpu,
+    entriesPerMessage: 1,
+  });
   const trial = {
     sessions: [
       {
