@@ -84,6 +84,7 @@ describe('benchmark harness (smoke run)', function () {
       'timing',
       'client',
       'cluster',
+      'scaling',
       'goals',
       'options',
       'durationSeconds',
