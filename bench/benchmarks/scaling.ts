@@ -169,6 +169,12 @@ async function loginStep(ctx: BenchContext, redis: Redis, url: string): Promise<
     const [generator] = await startGenerators(ctx, node, 1, DEFAULT_HEARTBEAT_MS, 'l');
     try {
       const { loginSeconds, loginConcurrency } = ctx.options;
+      // Unmeasured logins first, as for traffic: a fresh node's first logins compile the path.
+      await generator.ask(
+        { type: 'logins', ms: WARM_SECONDS * 1000, concurrency: loginConcurrency },
+        'logins',
+        120_000,
+      );
       const m = await marginal(redis, [node.child.pid], () =>
         generator.ask(
           { type: 'logins', ms: loginSeconds * 1000, concurrency: loginConcurrency },
