@@ -28,8 +28,8 @@ import { joinChannel, shares, startServerChild, stopGenerators, stopServerChild 
 import { startGenerators, type GeneratorChild, type StartedServer } from '../harness/fleet.js';
 import { cpuSeconds } from '../harness/proc.js';
 import { round } from '../harness/stats.js';
-import { summarizeCosts, unitCosts, type Measured, type ScalingTrial } from '../harness/scaling-costs.js';
-import { MIXES, plan, type Plan, type Spread, type UnitCosts } from '../harness/scaling-model.js';
+import { scalingFromTrials, unitCosts, type Measured, type ScalingTrial } from '../harness/scaling-costs.js';
+import type { Capacity, Plan, Spread, UnitCosts } from '../harness/scaling-model.js';
 import { CHANNEL } from './fanout.js';
 import { openFleet, peerPlan, trafficStep } from './messages.js';
 import { DEFAULT_HEARTBEAT_MS, runStep } from './sessions.js';
@@ -51,7 +51,10 @@ export type ScalingResult =
       /** The median over the trials of each unit cost. */
       costs: UnitCosts;
       spread: Record<string, Spread>;
+      /** The mixes at a million users of one app on one deployment. */
       plans: Plan[];
+      /** The most users one deployment carries at each mix, and how many a million users need. */
+      capacities: Capacity[];
     };
 
 const parseInfo = (text: string) =>
@@ -306,8 +309,7 @@ export async function runScaling(ctx: BenchContext): Promise<ScalingResult> {
     await redis.connect();
     const trials: ScalingTrial[] = [];
     for (let n = 1; n <= ctx.options.scalingTrials; n++) trials.push(await trial(ctx, redis, redisProcess.url, n));
-    const { costs, spread: spreads } = summarizeCosts(trials.map((t) => t.costs));
-    return { status: 'measured', trials, costs, spread: spreads, plans: MIXES.map((mix) => plan(costs, mix)) };
+    return { status: 'measured', trials, ...scalingFromTrials(trials) };
   } finally {
     redis.disconnect();
     await redisProcess.stop();

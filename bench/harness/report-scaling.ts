@@ -101,7 +101,33 @@ export function scalingMarkdown(result: ScalingResult): string[] {
       ]),
     ),
     '',
-    'A million users, one message each a minute (targets: a node at 70 % of its core, a shard at 70 %):',
+    'One message per user a minute; a node at most 70 % of its core, a shard at most 70 %. ' +
+      'The most users one deployment (its nodes and its one shard) carries, and what a million need:',
+    '',
+    table(
+      [
+        'mix',
+        'one deployment carries',
+        'on nodes',
+        'bound by',
+        'a node',
+        'its shard',
+        'for a million',
+        'restarted node back in',
+      ],
+      result.capacities.map((c) => [
+        c.plan.mix.name,
+        `${fmt(c.users)} users`,
+        fmt(c.plan.nodes),
+        c.plan.saturatesFirst,
+        pct(c.plan.at.node.total),
+        pct(c.plan.at.redis.total),
+        `${fmt(c.deployments)} deployments: ${fmt(c.nodes)} nodes, ${fmt(c.shards)} shards`,
+        `${n3(c.plan.storm.seconds)} s`,
+      ]),
+    ),
+    '',
+    'A million users of one app on one deployment:',
     '',
     table(
       [

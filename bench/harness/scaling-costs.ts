@@ -4,7 +4,17 @@
  * so the arithmetic is tested without running anything.
  */
 import type { TrafficStep } from '../benchmarks/messages.js';
-import { line, spread, type Spread, type UnitCosts } from './scaling-model.js';
+import {
+  capacity,
+  line,
+  MIXES,
+  plan,
+  spread,
+  type Capacity,
+  type Plan,
+  type Spread,
+  type UnitCosts,
+} from './scaling-model.js';
 
 export interface ScalingTrial {
   sessions: Array<{
@@ -45,7 +55,12 @@ export function unitCosts(t: Omit<ScalingTrial, 'costs'>): UnitCosts {
   const largest = t.sessions[t.sessions.length - 1];
   const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
   const { withObserver: peer, withoutObserver: peer2 } = t.peers;
-  const entryRead = (peer.observerCpu ?? Number.NaN) / peer.messagesPerSecond;
+  // A node holding nothing wakes for each entry alone, which on a crowded machine can cost more than a busy
+  // node's whole share of a message (its read included): the lesser of the two bounds the read.
+  const entryRead = Math.min(
+    (peer.observerCpu ?? Number.NaN) / peer.messagesPerSecond,
+    sum(peer.nodeCpu) / 2 / peer.messagesPerSecond,
+  );
   const redisRead = (peer.redisCpu - peer2.redisCpu) / peer.messagesPerSecond;
   // Per message on both nodes; the two sizes at the same deliveries a second part message from delivery.
   const [small, big] = t.channels;
@@ -90,4 +105,20 @@ export function summarizeCosts(trials: readonly UnitCosts[]): { costs: UnitCosts
     return out as UnitCosts[K];
   };
   return { costs: { node: pick('node'), redis: pick('redis') }, spread: all };
+}
+
+/** What the trials come to: the median costs, their spread, and the plans for each mix. */
+export function scalingFromTrials(trials: ScalingTrial[]): {
+  costs: UnitCosts;
+  spread: Record<string, Spread>;
+  plans: Plan[];
+  capacities: Capacity[];
+} {
+  const { costs, spread: spreads } = summarizeCosts(trials.map(unitCosts));
+  return {
+    costs,
+    spread: spreads,
+    plans: MIXES.map((mix) => plan(costs, mix)),
+    capacities: MIXES.map((mix) => capacity(costs, mix)),
+  };
 }

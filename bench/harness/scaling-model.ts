@@ -157,7 +157,7 @@ export interface Plan {
   targets: Targets;
   /** Fewest nodes keeping each under `targets.nodeCpu`; null: no number of nodes does. */
   nodes: number | null;
-  /** The load at `nodes` (or at MAX_NODES when none fits). */
+  /** The load at `nodes` (when none fits: at as many nodes as the sessions alone would need). */
   at: Load;
   /** Shards for this mix if its users are spread over many apps; one app never spans shards. */
   shardsIfManyApps: number;
@@ -178,7 +178,8 @@ export function plan(costs: UnitCosts, mix: Mix, targets: Targets = DEFAULT_TARG
   let nodes: number | null = null;
   for (let n = 1; n <= MAX_NODES && nodes === null; n++)
     if (load(costs, mix, n).node.total <= targets.nodeCpu) nodes = n;
-  const at = load(costs, mix, nodes ?? MAX_NODES);
+  // When no count fits, the load at as many nodes as the sessions alone would need: what the shard would carry.
+  const at = load(costs, mix, nodes ?? Math.ceil((mix.users * costs.node.cpuPerSessionSecond) / targets.nodeCpu));
   // Redis's load is linear in users at a fixed node count, less the per-node part.
   const perUser = (at.redis.total - at.redis.nodes) / mix.users;
   const usersPerShard = perUser > 0 ? Math.max(0, (targets.redisCpu - at.redis.nodes) / perUser) : Infinity;
@@ -198,6 +199,40 @@ export function plan(costs: UnitCosts, mix: Mix, targets: Targets = DEFAULT_TARG
     nodeFloor: at.node.reads + at.node.idle,
     storm: storm(costs, at),
   };
+}
+
+/** The most users one deployment (its nodes, one shard) carries at a mix, and what stops it there. */
+export interface Capacity {
+  users: number;
+  /** The plan at that many users. */
+  plan: Plan;
+  /** Deployments (node groups, each with its shard) for the mix's users; nodes and shards in all. */
+  deployments: number;
+  nodes: number;
+  shards: number;
+}
+
+/**
+ * Every node reads every app's stream and an app lives on one shard, so
+ * past this size the answer is another deployment, not another node:
+ * found by bisection over the users, at least `floor` (below it nothing fits).
+ */
+export function capacity(costs: UnitCosts, mix: Mix, targets: Targets = DEFAULT_TARGETS, floor = 100): Capacity {
+  const fits = (users: number) => {
+    const p = plan(costs, { ...mix, users }, targets);
+    return p.nodes !== null && p.oneAppFitsOneShard;
+  };
+  let low = floor;
+  let high = mix.users;
+  if (fits(high)) low = high;
+  while (high - low > Math.max(1, low * 0.001)) {
+    const mid = Math.floor((low + high) / 2);
+    if (fits(mid)) low = mid;
+    else high = mid;
+  }
+  const at = plan(costs, { ...mix, users: low }, targets);
+  const deployments = Math.ceil(mix.users / low);
+  return { users: low, plan: at, deployments, nodes: deployments * (at.nodes ?? 0), shards: deployments };
 }
 
 /** A figure's median and spread over the trials. */

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { TrafficStep } from '../../bench/benchmarks/messages.js';
 import { summarizeCosts, unitCosts, type Measured } from '../../bench/harness/scaling-costs.js';
 import {
+  capacity,
   line,
   load,
   nodesHolding,
@@ -95,6 +96,20 @@ describe('scaling arithmetic', () => {
     const p = plan({ ...COSTS, node: { ...COSTS.node, cpuPerEntryRead: 100 * µs } }, PEERS);
     expect(p.nodes).to.equal(null);
     expect(p.saturatesFirst).to.equal('node reads');
+  });
+
+  it('carries a whole mix on one deployment when it fits', () => {
+    const c = capacity(COSTS, PEERS);
+    expect(c).to.deep.include({ users: 600_000, deployments: 1, nodes: 11, shards: 1 });
+  });
+
+  it('splits a mix too big for one shard over deployments, each as large as its shard allows', () => {
+    const c = capacity(COSTS, { ...PEERS, users: 6_000_000 });
+    expect(c.plan.oneAppFitsOneShard).to.equal(true);
+    expect(c.plan.saturatesFirst).to.equal('shard');
+    expect(plan(COSTS, { ...PEERS, users: Math.ceil(c.users * 1.002) }).oneAppFitsOneShard).to.equal(false);
+    expect(c.deployments).to.equal(Math.ceil(6_000_000 / c.users));
+    expect(c.nodes).to.equal(c.deployments * (c.plan.nodes ?? 0));
   });
 
   it("times a restarted node's users coming back on the spare CPU of the shard and the other nodes", () => {
