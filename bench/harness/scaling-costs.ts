@@ -92,7 +92,7 @@ export function unitCosts(t: Omit<ScalingTrial, 'costs'>): UnitCosts {
   };
 }
 
-/** The median of each unit cost over the trials, and the spread of each (keyed `node.cpuPerLogin`, …). */
+/** The median of each unit cost over the trials (at least zero), and the spread of each (keyed `node.cpuPerLogin`). */
 export function summarizeCosts(trials: readonly UnitCosts[]): { costs: UnitCosts; spread: Record<string, Spread> } {
   const all: Record<string, Spread> = {};
   const pick = <K extends 'node' | 'redis'>(side: K): UnitCosts[K] => {
@@ -100,7 +100,8 @@ export function summarizeCosts(trials: readonly UnitCosts[]): { costs: UnitCosts
     for (const key of Object.keys(trials[0][side])) {
       const s = spread(trials.map((t) => (t[side] as Record<string, number>)[key]));
       all[`${side}.${key}`] = s;
-      out[key] = s.median;
+      // A cost is never below zero: a negative median is a difference this machine could not resolve.
+      out[key] = Math.max(0, s.median);
     }
     return out as UnitCosts[K];
   };
