@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs the benchmarks (sessions held, login rate, fan-out,
- * messages, timing accuracy, the client, and the cluster hook), one after another,
+ * messages, timing accuracy, the client, the cluster hook, and the unit costs
+ * behind docs/SCALING.md), one after another,
  * with a progress line per step on stderr, and writes every figure with the
  * machine's description to bench/results/ (JSON and a Markdown table).
  *
@@ -15,6 +16,7 @@ import { runCluster } from './benchmarks/cluster.js';
 import { runFanout } from './benchmarks/fanout.js';
 import { runLogins } from './benchmarks/logins.js';
 import { runMessages } from './benchmarks/messages.js';
+import { runScaling } from './benchmarks/scaling.js';
 import { runSessions } from './benchmarks/sessions.js';
 import { runTiming } from './benchmarks/timing.js';
 import { BENCH_DIR, buildChildren } from './harness/build.js';
@@ -49,6 +51,7 @@ export async function runBench(
     const timing = wants('timing') ? await runTiming(ctx) : null;
     const client = wants('client') ? await runClient(ctx) : null;
     const cluster = wants('cluster') ? await runCluster(ctx) : null;
+    const scaling = wants('scaling') ? await runScaling(ctx) : null;
     machine.loadAverage.end = Math.round(loadavg()[0] * 100) / 100;
     const { write: _write, ...recorded } = options;
     const partial: Omit<BenchResults, 'goals'> = {
@@ -63,6 +66,7 @@ export async function runBench(
       timing,
       client,
       cluster,
+      scaling,
     };
     const results: BenchResults = { ...partial, goals: judgeGoals(partial) };
     if (options.write) {

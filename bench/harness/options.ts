@@ -4,7 +4,16 @@
 import { parseArgs } from 'node:util';
 import { SERVER_KINDS, type ServerKind } from './ipc.js';
 
-export const BENCHMARKS = ['sessions', 'logins', 'fanout', 'messages', 'timing', 'client', 'cluster'] as const;
+export const BENCHMARKS = [
+  'sessions',
+  'logins',
+  'fanout',
+  'messages',
+  'timing',
+  'client',
+  'cluster',
+  'scaling',
+] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export const TIMING_CLIENTS = ['rx-rtm', 'rx-rtm-400', 'socket.io'] as const;
@@ -45,6 +54,13 @@ export interface BenchOptions {
   clusterSessions: number;
   /** Members on node B for the cross-node fan-out (cluster). */
   clusterMembers: number;
+  /** Session counts one Redis-backed node is measured at; the line through them is the cost per session (scaling). */
+  scalingSessions: number[];
+  scalingTrials: number;
+  /** Sessions sending one peer message a second across two nodes (scaling). */
+  scalingPeers: number;
+  /** Deliveries a second offered to each channel (scaling). */
+  scalingDeliveries: number;
   timingClients: TimingClient[];
   /** rx-rtm trials run at once, each with its own proxy. */
   parallel: number;
@@ -92,6 +108,10 @@ export const USAGE = `npm run bench -- [options]
   --trials <n>             timing trials per client (default 50)
   --cluster-sessions <n>   sessions on the node measured with each store (default 10000)
   --cluster-members <n>    members on the other node for cross-node fan-out (default 1000)
+  --scaling-sessions <l>   sessions on the Redis-backed node measured (scaling; default 500,2000)
+  --scaling-trials <n>     repetitions of every scaling measurement; medians and spread (default 3)
+  --scaling-peers <n>      sessions sending a peer message a second across two nodes (scaling; default 100)
+  --scaling-deliveries <n> deliveries/s offered to channels of 100 and 1 000 (scaling; default 2000)
   --timing <list>          timing clients: ${TIMING_CLIENTS.join(', ')} (default: all)
   --parallel <n>           rx-rtm timing trials at once (default 10)
   --sio-parallel <n>       socket.io timing trials at once (default 25)
@@ -161,6 +181,10 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Bench
       trials: { type: 'string' },
       'cluster-sessions': { type: 'string' },
       'cluster-members': { type: 'string' },
+      'scaling-sessions': { type: 'string' },
+      'scaling-trials': { type: 'string' },
+      'scaling-peers': { type: 'string' },
+      'scaling-deliveries': { type: 'string' },
       timing: { type: 'string' },
       parallel: { type: 'string' },
       'sio-parallel': { type: 'string' },
@@ -199,6 +223,10 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Bench
     timingTrials: positive(values.trials, 'trials', 50),
     clusterSessions: positive(values['cluster-sessions'], 'cluster-sessions', 10_000),
     clusterMembers: positive(values['cluster-members'], 'cluster-members', 1000),
+    scalingSessions: numbers(values['scaling-sessions'], '500,2000', 'scaling-sessions').sort((a, b) => a - b),
+    scalingTrials: positive(values['scaling-trials'], 'scaling-trials', 3),
+    scalingPeers: positive(values['scaling-peers'], 'scaling-peers', 100),
+    scalingDeliveries: positive(values['scaling-deliveries'], 'scaling-deliveries', 2000),
     timingClients: oneOf(list(values.timing, TIMING_CLIENTS.join(',')), TIMING_CLIENTS, 'timing'),
     parallel: positive(values.parallel, 'parallel', 10),
     sioParallel: positive(values['sio-parallel'], 'sio-parallel', 25),

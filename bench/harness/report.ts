@@ -9,11 +9,13 @@ import type { ClusterResult } from '../benchmarks/cluster.js';
 import type { FanoutResult } from '../benchmarks/fanout.js';
 import type { LoginsResult } from '../benchmarks/logins.js';
 import type { MessagesResult } from '../benchmarks/messages.js';
+import type { ScalingResult } from '../benchmarks/scaling.js';
 import { GOAL_SESSIONS, DEFAULT_HEARTBEAT_MS, type SessionsResult } from '../benchmarks/sessions.js';
 import { INTERRUPTION_GOAL_MS, type TimingResult } from '../benchmarks/timing.js';
 import type { Machine } from './context.js';
 import { fmt, table } from './markdown.js';
 import { messageGoals, messagesMarkdown, peerTable } from './report-messages.js';
+import { scalingMarkdown } from './report-scaling.js';
 import type { BenchOptions } from './options.js';
 
 export const RESULTS_SCHEMA = 1 as const;
@@ -46,6 +48,7 @@ export interface BenchResults {
   timing: TimingResult | null;
   client: ClientResult | null;
   cluster: ClusterResult | null;
+  scaling: ScalingResult | null;
   goals: Goal[];
 }
 
@@ -429,6 +432,7 @@ export function renderMarkdown(results: BenchResults): string {
       );
     }
   }
+  if (results.scaling) out.push(...scalingMarkdown(results.scaling));
   return out.join('\n');
 }
 
