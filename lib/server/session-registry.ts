@@ -19,6 +19,7 @@ import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { PresenceStore } from '../store/presence-store.js';
 import type { Replay } from './event-buffer.js';
 import { Fanout } from './fanout.js';
+import { InvitationDesk, type InvitationTimes } from './invitation-desk.js';
 import type { Peer } from './peer.js';
 import { PingWheel } from './ping-wheel.js';
 import { PresenceClock } from './presence-clock.js';
@@ -66,6 +67,8 @@ export interface SessionRegistryOptions {
   /** Where failures that no client caused go (a store that failed, a bug). */
   onError: (error: unknown) => void;
   telemetry: Telemetry;
+  /** Call invitations' times (BEHAVIOUR §7.5); absent: this node does not take invitations (a cluster node). */
+  invitations?: InvitationTimes;
 }
 
 /** How often {@link SessionRegistry.drained} looks. */
@@ -78,6 +81,8 @@ const SENT_AWAY: SessionEvent = { type: 'SENT_AWAY' };
 
 export class SessionRegistry {
   readonly fanout = new Fanout();
+  /** Call invitations between sessions held here; undefined on a cluster node (BEHAVIOUR §7.5). */
+  readonly invitations: InvitationDesk<ServerSession> | undefined;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly users = new Map<string, ServerSession>();
   private readonly claiming = new Map<string, ClaimNews>();
@@ -125,6 +130,12 @@ export class SessionRegistry {
       },
     };
     this.stopListening = options.store.listen((event) => handleStoreEvent(event, target));
+    this.invitations = options.invitations && new InvitationDesk(options.invitations, () => options.clock.monotonic());
+  }
+
+  /** The uid's live session if this node holds it. */
+  held(appId: string, uid: string): ServerSession | undefined {
+    return this.users.get(userKey(appId, uid));
   }
 
   get store(): PresenceStore {
@@ -291,6 +302,7 @@ export class SessionRegistry {
     const now = this.options.clock.monotonic();
     this.pings.tick(now);
     this.presence.tick(now);
+    this.invitations?.tick();
   }
 
   /**
@@ -343,6 +355,7 @@ export class SessionRegistry {
     this.presence.forget(session);
     this.pings.delete(session);
     this.fanout.drop(session);
+    this.invitations?.ended(session);
   }
 }
 
