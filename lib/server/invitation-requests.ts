@@ -8,12 +8,13 @@ import { CALL_TEXT_BYTES, utf8Bytes } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { CallSession, InvitationDesk } from './invitation-desk.js';
+import type { SharedCaller, SharedInvitations } from './shared-invitations.js';
 
 export type CallRequest = Extract<ClientFrame, { t: 'invite' | 'callCancel' | 'callAnswer' }>;
 
-const clustered = refusal(ErrorCode.NotSupported, 'call invitations are not offered by a cluster node');
+const clustered = refusal(ErrorCode.NotSupported, 'call invitations are not offered by this server');
 
-/** Carries out a call request; `held` finds the callee's live session on this node. */
+/** Carries out a call request on this node's desk; `held` finds the callee's live session on this node. */
 export function callRequest<S extends CallSession>(
   desk: InvitationDesk<S> | undefined,
   session: S,
@@ -21,23 +22,41 @@ export function callRequest<S extends CallSession>(
   held: (uid: string) => S | undefined,
 ): ReplyFrame | Refusal {
   if (!desk) return clustered;
+  const refused = callProblem(session, frame);
+  if (refused) return refused;
   switch (frame.t) {
-    case 'invite': {
-      const refused =
-        idProblem('callee id', frame.to) ??
-        (frame.to === session.uid ? refusal(ErrorCode.InvalidArgument, 'a user cannot invite itself') : undefined) ??
-        (frame.channel === '' ? undefined : idProblem('channel id', frame.channel)) ??
-        textProblem('content', frame.content);
-      if (refused) return refused;
+    case 'invite':
       return desk.invite(session, frame.id, held(frame.to), frame.content, frame.channel);
-    }
     case 'callCancel':
       return desk.cancel(session, frame.id, frame.call);
     case 'callAnswer':
+      return desk.answer(session, frame.id, frame.call, frame.accept, frame.response);
+  }
+}
+
+/** Carries out a call request on the invitations the cluster's nodes share. */
+export async function sharedCallRequest(
+  desk: SharedInvitations,
+  session: SharedCaller,
+  frame: CallRequest,
+): Promise<ReplyFrame | Refusal> {
+  return callProblem(session, frame) ?? desk.request(session, frame);
+}
+
+/** What is wrong with a call request, whatever desk takes it. */
+function callProblem(session: { readonly uid: string }, frame: CallRequest): Refusal | undefined {
+  switch (frame.t) {
+    case 'invite':
       return (
-        textProblem('response', frame.response) ??
-        desk.answer(session, frame.id, frame.call, frame.accept, frame.response)
+        idProblem('callee id', frame.to) ??
+        (frame.to === session.uid ? refusal(ErrorCode.InvalidArgument, 'a user cannot invite itself') : undefined) ??
+        (frame.channel === '' ? undefined : idProblem('channel id', frame.channel)) ??
+        textProblem('content', frame.content)
       );
+    case 'callCancel':
+      return undefined;
+    case 'callAnswer':
+      return textProblem('response', frame.response);
   }
 }
 

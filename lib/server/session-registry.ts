@@ -20,6 +20,7 @@ import type { PresenceStore } from '../store/presence-store.js';
 import type { Replay } from './event-buffer.js';
 import { Fanout } from './fanout.js';
 import { InvitationDesk, type InvitationTimes } from './invitation-desk.js';
+import { SharedInvitations } from './shared-invitations.js';
 import type { Peer } from './peer.js';
 import { PingWheel } from './ping-wheel.js';
 import { PresenceClock } from './presence-clock.js';
@@ -67,7 +68,10 @@ export interface SessionRegistryOptions {
   /** Where failures that no client caused go (a store that failed, a bug). */
   onError: (error: unknown) => void;
   telemetry: Telemetry;
-  /** Call invitations' times (BEHAVIOUR §7.5); absent: this node does not take invitations (a cluster node). */
+  /**
+   * Call invitations' times (BEHAVIOUR §7.5); absent: this node takes no invitations. On a shared store they are
+   * the store's (shared by the nodes) if it offers them, else none.
+   */
   invitations?: InvitationTimes;
 }
 
@@ -81,8 +85,10 @@ const SENT_AWAY: SessionEvent = { type: 'SENT_AWAY' };
 
 export class SessionRegistry {
   readonly fanout = new Fanout();
-  /** Call invitations between sessions held here; undefined on a cluster node (BEHAVIOUR §7.5). */
+  /** Call invitations between sessions held here, on a store of this node's own (BEHAVIOUR §7.5). */
   readonly invitations: InvitationDesk<ServerSession> | undefined;
+  /** Call invitations the nodes share, on a shared store that offers them. */
+  readonly sharedInvitations: SharedInvitations | undefined;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly users = new Map<string, ServerSession>();
   private readonly claiming = new Map<string, ClaimNews>();
@@ -116,8 +122,13 @@ export class SessionRegistry {
     this.effects = new SessionEffects(options.store, this.presence, options.telemetry, this.report, (session) =>
       this.forget(session),
     );
+    const { invitations: calls, store } = options;
+    this.invitations = calls && !store.shared ? new InvitationDesk(calls, () => options.clock.monotonic()) : undefined;
+    this.sharedInvitations =
+      calls && store.shared && store.calls ? new SharedInvitations(store.calls, calls, this.report) : undefined;
     const target: StoreEventTarget = {
       store: options.store,
+      calls: this.sharedInvitations,
       fanout: this.fanout,
       sessions: this.sessions,
       claiming: this.claiming,
@@ -130,7 +141,6 @@ export class SessionRegistry {
       },
     };
     this.stopListening = options.store.listen((event) => handleStoreEvent(event, target));
-    this.invitations = options.invitations && new InvitationDesk(options.invitations, () => options.clock.monotonic());
   }
 
   /** The uid's live session if this node holds it. */
@@ -244,6 +254,7 @@ export class SessionRegistry {
     session.peer = peer;
     // The same instance came back on a new socket; the old one is a dead link.
     if (stale && stale !== peer) stale.terminate();
+    this.sharedInvitations?.attached(session.appId, session.id);
     return missed;
   }
 
@@ -303,6 +314,7 @@ export class SessionRegistry {
     this.pings.tick(now);
     this.presence.tick(now);
     this.invitations?.tick();
+    this.sharedInvitations?.tick(now);
   }
 
   /**

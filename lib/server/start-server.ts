@@ -93,7 +93,7 @@ export interface ServerOptions {
   telemetry?: Telemetry;
   /**
    * Call invitations' times (BEHAVIOUR §7.5); default 30 000 ms to be received, 60 000 ms to be answered.
-   * Invitations need both sessions on one node: a server on a shared store (a cluster node) refuses them.
+   * Give every node of a cluster the same.
    */
   invitationTimes?: Partial<InvitationTimes>;
   /** How long a new socket may wait before its login frame; default 10 000 ms. */
@@ -208,7 +208,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     clock,
     onError,
     telemetry,
-    ...(store instanceof MemoryStore ? { invitations: { ...INVITATION_TIMES, ...options.invitationTimes } } : {}),
+    invitations: { ...INVITATION_TIMES, ...options.invitationTimes },
   });
   const sockets = { registry, clock, telemetry, onError, loginWaitMs, wrapper, coalescer: new WriteCoalescer() };
 

@@ -49,9 +49,11 @@ import {
   withTimeout,
   type RedisStoreOptions,
 } from './redis/connection.js';
+import type { CallStore } from './call-store.js';
 import { Handoffs } from './redis/handoffs.js';
 import { HeldSessions } from './redis/held-sessions.js';
 import { describeRedis } from './redis/redis-config.js';
+import { RedisCalls } from './redis/redis-calls.js';
 import { RedisMessages } from './redis/redis-messages.js';
 import { NodeEvents } from './redis/node-events.js';
 import { Recovery } from './redis/recovery.js';
@@ -92,6 +94,8 @@ export class RedisStore implements PresenceStore {
   private readonly events: NodeEvents;
   private readonly messages: RedisMessages;
   private readonly handoffs: Handoffs;
+  /** Call invitations shared by the nodes (BEHAVIOUR §7.5). */
+  readonly calls: CallStore;
   private readonly onError: (error: unknown) => void;
   private started = false;
   private closed = false;
@@ -177,6 +181,13 @@ export class RedisStore implements PresenceStore {
     });
     this.messages = new RedisMessages(this.redis, this.runner, (app, position) => this.caughtUp(app, position));
     this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
+    this.calls = new RedisCalls(
+      this.redis,
+      this.runner,
+      this.apps,
+      (appId) => this.app(appId),
+      (app, position) => this.caughtUp(app, position),
+    );
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
       runner: this.runner,
