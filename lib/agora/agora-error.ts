@@ -123,6 +123,6 @@ export function notSupported(operation: string): AgoraRtmError {
   return new AgoraRtmError(
     R.NotSupported,
     R.NotSupported,
-    `${operation} is not supported yet by rx-rtm/agora (invitations, channel attributes and member counts come next)`,
+    `${operation} is not supported yet by rx-rtm/agora (channel attributes and member counts come next)`,
   );
 }
