@@ -13,4 +13,4 @@ export {
   type CallStatus,
   type InviteOptions,
 } from './client/calls.js';
-export { CallState } from './protocol/vocabulary.js';
+export { CallState } from './protocol/call-vocabulary.js';

@@ -4,7 +4,7 @@
  * SDK, `send`, `cancel`, `accept` and `refuse` return nothing; what happened arrives as events.
  */
 import type { CallStatus, IncomingCall, Invitations, OutgoingCall } from '../client/calls.js';
-import { CallState } from '../protocol/vocabulary.js';
+import { CallState } from '../protocol/call-vocabulary.js';
 import { asAgoraError } from './agora-error.js';
 import type { RemoteInvitation as RemoteInvitationShape } from './events.js';
 import { Listeners } from './listeners.js';

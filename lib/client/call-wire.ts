@@ -2,7 +2,7 @@
  * The client's side of the call invitation frames (BEHAVIOUR §7.5): their checks and the requests' replies, added to
  * the client's tables when the app first takes up invitations (BEHAVIOUR §8.2), so the client's entry carries none.
  */
-import { CallFailure, CallState } from '../protocol/vocabulary.js';
+import { CallFailure, CallState } from '../protocol/call-vocabulary.js';
 import { index, oneOf, string, type FrameChecks } from '../protocol/read-server-frame.js';
 
 const callState = {

@@ -37,7 +37,5 @@ export const ErrorCode = {
   NotJoined: 'NOT_JOINED',
   /** A frame did not follow the protocol (bad JSON, unknown type, sent before login). */
   ProtocolError: 'PROTOCOL_ERROR',
-  /** The server does not offer this operation in its setup (call invitations on a cluster node). */
-  NotSupported: 'NOT_SUPPORTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

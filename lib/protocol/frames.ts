@@ -10,18 +10,11 @@
  */
 import * as v from 'valibot';
 import { ErrorCode } from './error-code.js';
-import { AttributeOp, CallFailure, CallState, KickReason, MessageType, PeerStatus } from './vocabulary.js';
+import { CallFailure, CallState } from './call-vocabulary.js';
+import { AttributeOp, KickReason, MessageType, PeerStatus } from './vocabulary.js';
 
-export {
-  AttributeOp,
-  CallFailure,
-  CallState,
-  KickReason,
-  MAX_FRAME_BYTES,
-  MessageType,
-  PeerStatus,
-  PROTOCOL,
-} from './vocabulary.js';
+export { AttributeOp, KickReason, MAX_FRAME_BYTES, MessageType, PeerStatus, PROTOCOL } from './vocabulary.js';
+export { CallFailure, CallState } from './call-vocabulary.js';
 
 const requestId = v.pipe(v.number(), v.integer(), v.minValue(0));
 const sequence = v.pipe(v.number(), v.integer(), v.minValue(0));

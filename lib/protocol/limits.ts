@@ -28,12 +28,6 @@ export const Limits = {
   messageBytes: 32 * 1024,
 } as const;
 
-/**
- * Bytes of a call invitation's content, and of its answer's response (BEHAVIOUR §7.5); apart from {@link Limits} so
- * that the client's entry, which has no invitations, does not carry it.
- */
-export const CALL_TEXT_BYTES = 8 * 1024;
-
 /** A rate limit: at most `limit` calls in any `windowMs`. */
 export interface RateLimit {
   readonly limit: number;

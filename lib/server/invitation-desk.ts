@@ -11,7 +11,7 @@ import type { EventBody } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ReplyFrame } from '../protocol/frames.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
-import { CallFailure, CallState } from '../protocol/vocabulary.js';
+import { CallFailure, CallState } from '../protocol/call-vocabulary.js';
 import { callDecided, callTransition, CallParty, type CallEvent, type CallStatus } from './invitation-life.js';
 
 /** What the desk needs of a session: who it is, and how to reach it. */

@@ -19,7 +19,7 @@
  * | RECEIVED       | DELIVERED, NO_ACK        | RECEIVED                    | nobody         |
  * | decided        | anything                 | (same)                      | nobody         |
  */
-import { CallFailure, CallState } from '../protocol/vocabulary.js';
+import { CallFailure, CallState } from '../protocol/call-vocabulary.js';
 
 /** An invitation's state with what its final states carry. */
 export interface CallStatus {

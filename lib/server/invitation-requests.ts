@@ -4,7 +4,8 @@
  */
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ClientFrame, ReplyFrame } from '../protocol/frames.js';
-import { CALL_TEXT_BYTES, utf8Bytes } from '../protocol/limits.js';
+import { CALL_TEXT_BYTES } from '../protocol/call-limits.js';
+import { utf8Bytes } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { CallSession, InvitationDesk } from './invitation-desk.js';
@@ -12,7 +13,11 @@ import type { SharedCaller, SharedInvitations } from './shared-invitations.js';
 
 export type CallRequest = Extract<ClientFrame, { t: 'invite' | 'callCancel' | 'callAnswer' }>;
 
-const clustered = refusal(ErrorCode.NotSupported, 'call invitations are not offered by this server');
+/** No code of its own: a client would carry it in every app, for a store few servers use (BEHAVIOUR §7.5). */
+const unoffered = refusal(
+  ErrorCode.Unknown,
+  'call invitations are not offered by this server: its store does not share them',
+);
 
 /** Carries out a call request on this node's desk; `held` finds the callee's live session on this node. */
 export function callRequest<S extends CallSession>(
@@ -21,7 +26,7 @@ export function callRequest<S extends CallSession>(
   frame: CallRequest,
   held: (uid: string) => S | undefined,
 ): ReplyFrame | Refusal {
-  if (!desk) return clustered;
+  if (!desk) return unoffered;
   const refused = callProblem(session, frame);
   if (refused) return refused;
   switch (frame.t) {

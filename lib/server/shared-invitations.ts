@@ -14,7 +14,7 @@ import { encodeEventBody } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ReplyFrame } from '../protocol/frames.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
-import { CallState } from '../protocol/vocabulary.js';
+import { CallState } from '../protocol/call-vocabulary.js';
 import type { CallRecord, CallStore } from '../store/call-store.js';
 import { StoreRefusals } from '../store/presence-store.js';
 import type { InvitationTimes } from './invitation-desk.js';

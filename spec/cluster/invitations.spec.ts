@@ -26,6 +26,16 @@ async function frames(client: RawClient, count: number): Promise<Frame[]> {
   return got.sort((a, b) => Number('seq' in a) - Number('seq' in b));
 }
 
+/** The frames up to and including `client`'s next reply: events a node delivered before it, then the reply. */
+async function untilReply(client: RawClient): Promise<{ client: RawClient; reply: Frame; events: Frame[] }> {
+  const events: Frame[] = [];
+  for (;;) {
+    const frame = await client.next(3000);
+    if (!('seq' in frame)) return { client, reply: frame, events };
+    events.push(frame);
+  }
+}
+
 const invite = (id: number, to: string) => ({ t: 'invite', id, to, content: 'video?', channel: 'room' });
 
 describe('call invitations across cluster nodes (a real redis-server)', function () {
@@ -80,14 +90,15 @@ describe('call invitations across cluster nodes (a real redis-server)', function
       await frames(alice, 2); // the reply and RECEIVED
       alice.send({ t: 'callCancel', id: round * 10 + 1, call });
       bob.send({ t: 'callAnswer', id: round, call, accept: true, response: 'ok' });
-      // Each side gets its reply, and an event only if the other side's request decided.
-      const [aliceReply] = await frames(alice, 1);
-      const [bobReply] = await frames(bob, 1);
-      const decided = aliceReply.state as string;
-      expect(bobReply.state, `round ${round}`).to.equal(decided);
-      // The side whose request lost hears the outcome once more, as an event; then nothing.
-      const late = decided === 'ACCEPTED' ? await alice.next(3000) : await bob.next(3000);
-      expect(late).to.deep.include({ t: 'callState', call, state: decided });
+      // Each side gets its reply, and the side whose request lost also an event (before or after its reply).
+      const [aliceHeard, bobHeard] = await Promise.all([untilReply(alice), untilReply(bob)]);
+      const decided = aliceHeard.reply.state as string;
+      expect(bobHeard.reply.state, `round ${round}`).to.equal(decided);
+      const [loser, winner] = decided === 'ACCEPTED' ? [aliceHeard, bobHeard] : [bobHeard, aliceHeard];
+      expect(winner.events, `round ${round}`).to.deep.equal([]);
+      const news = loser.events.length > 0 ? loser.events : [await loser.client.next(3000)];
+      expect(news).to.have.length(1);
+      expect(news[0]).to.deep.include({ t: 'callState', call, state: decided });
       outcomes.add(decided);
       await Promise.all([alice.quiet(100), bob.quiet(100)]);
     }
@@ -105,7 +116,7 @@ describe('call invitations across cluster nodes (a real redis-server)', function
     expect(await bob.next(4000)).to.deep.equal({ t: 'callState', seq: 2, ...expired });
 
     bob.terminate(); // its session waits out its grace, and its client gets nothing
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its node saw the socket go
     const sent = await alice.request(invite(2, 'bob3'));
     expect(sent).to.deep.include({ t: 'call', id: 2, state: 'SENT' });
     expect(await alice.next(3000)).to.deep.equal({

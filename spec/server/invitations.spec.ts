@@ -117,7 +117,7 @@ describe('server call invitations (raw protocol)', function () {
     await Promise.all([alice.quiet(100), bob.quiet(100)]);
   });
 
-  it('a node on a shared store that does not offer invitations refuses them with NOT_SUPPORTED', async () => {
+  it('a node on a shared store that does not offer invitations refuses them (UNKNOWN)', async () => {
     const memory = new MemoryStore();
     const shared = new Proxy(memory, {
       get: (store, name) => (name === 'shared' ? true : (Reflect.get(store, name, store) as unknown)),
@@ -125,6 +125,11 @@ describe('server call invitations (raw protocol)', function () {
     const server = await start({ store: shared });
     const alice = await login(server, 'alice');
     await login(server, 'bob');
-    expect(await alice.request(invite(1, 'bob'))).to.deep.include({ t: 'fail', id: 1, code: 'NOT_SUPPORTED' });
+    expect(await alice.request(invite(1, 'bob'))).to.deep.equal({
+      t: 'fail',
+      id: 1,
+      code: 'UNKNOWN',
+      message: 'call invitations are not offered by this server: its store does not share them',
+    });
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import * as v from 'valibot';
-import { CallFailure, CallState } from '../../protocol/vocabulary.js';
+import { CallFailure, CallState } from '../../protocol/call-vocabulary.js';
 import type { CallInvite, CallInviteResult, CallRecord, CallStepResult, CallChange, CallStore } from '../call-store.js';
 import type { ScriptRunner } from './script-runner.js';
 import { dueScript, inviteScript, stepScript } from './scripts/call-scripts.js';
