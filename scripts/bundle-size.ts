@@ -25,9 +25,10 @@ export const GZIP_LIMIT_BYTES = 10_900;
 
 /**
  * rx-rtm/agora's ceiling: what the original SDK's facade adds, gzipped, to the client's browser bundle
- * (both bundled as above; the facade's bundle holds the client).
+ * (both bundled as above; the facade's bundle holds the client). 3 KB, and the SDK's call invitations
+ * (rx-rtm/invitations and their SDK objects: 1,500 B measured), which the facade carries as the SDK's surface.
  */
-export const AGORA_EXTRA_LIMIT_BYTES = 3 * 1024;
+export const AGORA_EXTRA_LIMIT_BYTES = 3 * 1024 + 1_536;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

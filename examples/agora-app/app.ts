@@ -4,7 +4,7 @@
  * 'agora-rtm-sdk' to 'rx-rtm/agora' (scripts/serve-agora-app.ts), and the page's own server is the RTM server.
  */
 import AgoraRTM from 'agora-rtm-sdk';
-import type { RtmChannel } from 'agora-rtm-sdk';
+import type { LocalInvitation, RemoteInvitation, RtmChannel } from 'agora-rtm-sdk';
 
 const APP_ID = 'agora-app';
 
@@ -78,3 +78,51 @@ onClick('query', async () => {
   const online = await client.queryPeersOnlineStatus(peers);
   show('online', peers.map((peer) => `${peer}: ${online[peer] ? 'online' : 'offline'}`).join(', '));
 });
+
+// Call invitations: ringing someone, and answering who rings.
+
+/** The call this page placed, while it may still be cancelled. */
+let outgoing: LocalInvitation | undefined;
+/** The call ringing this page, until answered. */
+let ringing: RemoteInvitation | undefined;
+
+function placeCall(): void {
+  const invitation = client.createLocalInvitation(field('peer').value);
+  invitation.content = 'call me';
+  invitation.on('LocalInvitationReceivedByPeer', () => log(`ringing ${invitation.calleeId}`));
+  invitation.on('LocalInvitationAccepted', (response) => log(`${invitation.calleeId} accepted: ${response}`));
+  invitation.on('LocalInvitationRefused', (response) => log(`${invitation.calleeId} refused: ${response}`));
+  invitation.on('LocalInvitationCanceled', () => log('call cancelled'));
+  invitation.on('LocalInvitationFailure', (reason) => log(`call failed: ${reason}`));
+  invitation.send();
+  outgoing = invitation;
+}
+
+function answerCalls(): void {
+  client.on('RemoteInvitationReceived', (invitation) => {
+    ringing = invitation;
+    show('caller', `${invitation.callerId} calls: ${invitation.content}`);
+    const over = (what: string) => {
+      log(what);
+      show('caller', '');
+      ringing = undefined;
+    };
+    invitation.on('RemoteInvitationAccepted', () => over(`in a call with ${invitation.callerId}`));
+    invitation.on('RemoteInvitationRefused', () => over(`refused ${invitation.callerId}`));
+    invitation.on('RemoteInvitationCanceled', () => over(`${invitation.callerId} hung up`));
+    invitation.on('RemoteInvitationFailure', (reason) => over(`missed call: ${reason}`));
+  });
+  const answer = (accept: boolean) => {
+    if (!ringing) return;
+    ringing.response = accept ? 'on my way' : 'busy';
+    if (accept) ringing.accept();
+    else ringing.refuse();
+  };
+  // Through a promise, so that a throw (a bad name) is logged as every failure is.
+  onClick('accept', () => Promise.resolve().then(() => answer(true)));
+  onClick('refuse', () => Promise.resolve().then(() => answer(false)));
+  onClick('call', () => Promise.resolve().then(placeCall));
+  onClick('hang-up', () => Promise.resolve().then(() => outgoing?.cancel()));
+}
+
+answerCalls();

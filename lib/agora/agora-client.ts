@@ -10,6 +10,8 @@ import type { AttributesMap } from '../client/local-attributes.js';
 import type { RtmClient as CoreClient } from '../client/rtm-client.js';
 import { asAgoraError, agoraError, failingAs, notSupported, FacadeReason } from './agora-error.js';
 import { RtmChannel, type ChannelHolders } from './agora-channel.js';
+import { invitations, type Invitations } from '../client/calls.js';
+import { LocalInvitation, RemoteInvitation } from './agora-invitations.js';
 import type { RtmConfig } from './config.js';
 import type { PeersOnlineStatusMap, RtmClientEvents } from './events.js';
 import { Listeners } from './listeners.js';
@@ -19,6 +21,8 @@ import { ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscript
 export class RtmClient extends Listeners<RtmClientEvents> {
   readonly #core: CoreClient;
   readonly #holders: ChannelHolders = new Map();
+  /** The core client's call invitations, taken up at once: the SDK has them without an opt-in. */
+  readonly #calls: Invitations;
 
   /** @internal Made by `AgoraRTM.createInstance`. */
   constructor(core: CoreClient) {
@@ -41,6 +45,8 @@ export class RtmClient extends Listeners<RtmClientEvents> {
         ),
       )
       .subscribe((statuses: PeersOnlineStatusMap) => this.emit('PeersOnlineStatusChanged', statuses));
+    this.#calls = invitations(core);
+    this.#calls.incoming$.subscribe((call) => this.emit('RemoteInvitationReceived', new RemoteInvitation(call)));
   }
 
   /** Logs in; the SDK's optional token is required here (the server checks every login). */
@@ -147,9 +153,11 @@ export class RtmClient extends Listeners<RtmClientEvents> {
     this.updateConfig(config);
   }
 
-  /** Not supported yet: throws NOT_SUPPORTED. */
-  createLocalInvitation(_calleeId: string): never {
-    throw notSupported('createLocalInvitation');
+  /** A call invitation to `calleeId`, sent by its `send()` (BEHAVIOUR §7.5); a bad id throws INVALID_ARGUMENT (1). */
+  createLocalInvitation(calleeId: string): LocalInvitation {
+    const invalid = invalidName('callee id', calleeId);
+    if (invalid) throw asAgoraError('createLocalInvitation', invalid);
+    return new LocalInvitation(this.#calls, calleeId);
   }
 
   /** Not supported yet: rejects NOT_SUPPORTED. */

@@ -61,6 +61,7 @@ const operations = {
   renewToken: { [R.InvalidArgument]: 2, [R.TooOften]: 4, [R.TokenExpired]: 5, [R.InvalidToken]: 6, [R.Canceled]: 201 },
   sendMessageToPeer: { [R.Timeout]: 2, [R.TooOften]: 5, [R.InvalidArgument]: 7, [R.LimitExceeded]: 7 },
   createChannel: { [R.InvalidArgument]: 1 },
+  createLocalInvitation: { [R.InvalidArgument]: 1 },
   join: {
     [R.InvalidArgument]: 3,
     [R.LimitExceeded]: 5,
@@ -122,6 +123,6 @@ export function notSupported(operation: string): AgoraRtmError {
   return new AgoraRtmError(
     R.NotSupported,
     R.NotSupported,
-    `${operation} is not supported yet by rx-rtm/agora (invitations, channel attributes and member counts come next)`,
+    `${operation} is not supported yet by rx-rtm/agora (channel attributes and member counts come next)`,
   );
 }

@@ -1,8 +1,10 @@
 /**
  * The facade's events: names, and listeners' positional arguments, as in the original SDK. Events the facade never
- * emits yet (invitations, channel attributes, the vendor's proxy) are named so that code listening to them compiles.
+ * emits yet (channel attributes, the vendor's proxy) are named so that code listening to them compiles.
  * Received messages always carry `messageType`; the listeners' types are the SDK's, where it may be absent.
  */
+import type { RemoteInvitationEvents } from './agora-invitations.js';
+import type { ListenerArgs } from './listeners.js';
 import type { RtmMessage } from './messages.js';
 import type {
   ConnectionChangeReason,
@@ -10,6 +12,8 @@ import type {
   PeerOnlineState,
   RemoteInvitationState,
 } from './status-codes.js';
+
+export type { LocalInvitationEvents, RemoteInvitationEvents } from './agora-invitations.js';
 
 /** Properties of a received channel message. */
 export interface ReceivedMessageProperties {
@@ -33,7 +37,10 @@ export interface ChannelAttributeProperties {
   lastUpdateTs: number;
 }
 
-/** A call invitation received, as the original SDK describes it; never received yet (invitations come next). */
+/**
+ * A call invitation received, as `RemoteInvitationReceived` gives it (the facade's `RemoteInvitation` class): its
+ * shape, so that a listener typed with the original SDK's class fits too.
+ */
 export interface RemoteInvitation {
   readonly callerId: string;
   readonly channelId: string;
@@ -42,6 +49,10 @@ export interface RemoteInvitation {
   response: string;
   accept(): void;
   refuse(): void;
+  on<K extends keyof RemoteInvitationEvents>(
+    eventName: K,
+    listener: (...args: ListenerArgs<RemoteInvitationEvents[K]>) => unknown,
+  ): this;
 }
 
 /** Peers' online states by uid. */
@@ -51,7 +62,7 @@ export interface RtmClientEvents {
   MessageFromPeer: (message: RtmMessage, peerId: string, messageProps: PeerMessageProperties) => void;
   /** Every change of state after the client was made; no event for the initial DISCONNECTED. */
   ConnectionStateChanged: (newState: ConnectionState, reason: ConnectionChangeReason) => void;
-  /** Never emitted yet: invitations are not supported. */
+  /** A call invitation to this user (BEHAVIOUR §7.5). */
   RemoteInvitationReceived: (remoteInvitation: RemoteInvitation) => void;
   TokenExpired: () => void;
   TokenPrivilegeWillExpire: () => void;

@@ -2,6 +2,7 @@
 export type { AgoraRTM } from './agora-rtm.js';
 export { RtmClient, type ChannelAttributeOptions } from './agora-client.js';
 export { RtmChannel } from './agora-channel.js';
+export type { LocalInvitation, RemoteInvitation } from './agora-invitations.js';
 export { AgoraRtmError, FacadeReason } from './agora-error.js';
 export type { LogFilterType, RtmConfig } from './config.js';
 export type { Listener, ListenerArgs } from './listeners.js';

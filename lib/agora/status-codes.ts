@@ -52,8 +52,6 @@ export enum AreaCode {
   NORTH_AMERICA = 'NORTH_AMERICA',
 }
 
-// Invitations are not supported yet (their methods throw); their enums are here for code that names them.
-
 export enum LocalInvitationState {
   IDLE = 'IDLE',
   SENT_TO_REMOTE = 'SENT_TO_REMOTE',

@@ -30,6 +30,7 @@ import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { utf8Bytes } from '../protocol/limits.js';
 import { MAX_FRAME_BYTES } from '../protocol/vocabulary.js';
 import { RtmError } from '../protocol/rtm-error.js';
+import type { CALL_ANSWERS } from './call-wire.js';
 import type { Writer } from './link.js';
 
 export type RequestFrame = Extract<ClientFrame, { id: number }>;
@@ -40,7 +41,7 @@ type RequestType = RequestFrame['t'];
  * entry (BEHAVIOUR §8.4): each feature's table, by type here, by value
  * through {@link addAnswers} when the app first uses the feature.
  */
-type FeatureAnswers = Record<never, never>;
+type FeatureAnswers = typeof CALL_ANSWERS;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A request as its sender builds it; the id is given here. */
 export type RequestBody = DistributiveOmit<RequestFrame, 'id'>;
@@ -63,7 +64,7 @@ type Answers = typeof ANSWER & FeatureAnswers;
 export type Reply<T extends RequestType> = Extract<ServerFrame, { t: Answers[T & keyof Answers] }>;
 
 /** A feature's replies, from the first use of the feature on. */
-export function addAnswers(answers: FeatureAnswers): void {
+export function addAnswers(answers: Partial<FeatureAnswers>): void {
   Object.assign(ANSWER, answers);
 }
 

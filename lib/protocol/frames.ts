@@ -10,9 +10,11 @@
  */
 import * as v from 'valibot';
 import { ErrorCode } from './error-code.js';
+import { CallFailure, CallState } from './call-vocabulary.js';
 import { AttributeOp, KickReason, MessageType, PeerStatus } from './vocabulary.js';
 
 export { AttributeOp, KickReason, MAX_FRAME_BYTES, MessageType, PeerStatus, PROTOCOL } from './vocabulary.js';
+export { CallFailure, CallState } from './call-vocabulary.js';
 
 const requestId = v.pipe(v.number(), v.integer(), v.minValue(0));
 const sequence = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -42,6 +44,13 @@ const message = {
   type: v.picklist(Object.values(MessageType)),
   data: v.string(),
   desc: v.optional(v.string()),
+};
+/** A call invitation's state as both sides see it (BEHAVIOUR §7.5); `response` is the callee's answer text. */
+const callState = {
+  call: v.string(),
+  state: v.picklist(Object.values(CallState)),
+  reason: v.optional(v.picklist(Object.values(CallFailure))),
+  response: v.optional(v.string()),
 };
 
 /** Frames a client sends. */
@@ -102,6 +111,14 @@ export const ClientFrame = v.variant('t', [
   v.object({ t: v.literal('sendPeer'), id: requestId, to: v.string(), ...message, offline: v.optional(v.boolean()) }),
   /** Send a message to the other members of a joined channel; answered by `done`; once per `id`, as `sendPeer`. */
   v.object({ t: v.literal('sendChannel'), id: requestId, channel: v.string(), ...message }),
+  /**
+   * Call invitations (BEHAVIOUR §7.5), each answered by `call` with the invitation's state.
+   * `invite` rings `to`; re-sent with the same `id` on the same session it is the same invitation.
+   * `callCancel` (the caller) and `callAnswer` (the callee) on a decided invitation change nothing.
+   */
+  v.object({ t: v.literal('invite'), id: requestId, to: v.string(), content: v.string(), channel: v.string() }),
+  v.object({ t: v.literal('callCancel'), id: requestId, call: v.string() }),
+  v.object({ t: v.literal('callAnswer'), id: requestId, call: v.string(), accept: v.boolean(), response: v.string() }),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
@@ -140,6 +157,8 @@ export const ServerFrame = v.variant('t', [
   v.object({ t: v.literal('online'), id: requestId, online: anyKeys(v.boolean()) }),
   /** Answer to `sendPeer`: `received` is true when the peer is logged in (or inside its grace). */
   v.object({ t: v.literal('sent'), id: requestId, received: v.boolean() }),
+  /** Answer to `invite`, `callCancel` and `callAnswer`: the invitation's state now. */
+  v.object({ t: v.literal('call'), id: requestId, ...callState }),
   /**
    * Events. `seq` counts the session's events from 1, so a resumed client
    * can say what it last saw and drop what it saw twice.
@@ -178,6 +197,17 @@ export const ServerFrame = v.variant('t', [
     ...message,
     ts: v.number(),
   }),
+  /** Event: user `from` invites this user to a call (BEHAVIOUR §7.5). */
+  v.object({
+    t: v.literal('invitation'),
+    seq: sequence,
+    call: v.string(),
+    from: v.string(),
+    content: v.string(),
+    channel: v.string(),
+  }),
+  /** Event: a call invitation of this user's, as caller or callee, changed state. */
+  v.object({ t: v.literal('callState'), seq: sequence, ...callState }),
   /** A request failed; nothing it asked for was done. */
   v.object({ t: v.literal('fail'), id: requestId, code: errorCode, message: v.string() }),
   /** A frame not tied to a request was refused (malformed, unknown, before login). */

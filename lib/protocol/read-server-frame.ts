@@ -22,7 +22,7 @@ export type FrameChecks<T extends ServerFrame['t']> = {
   [K in T]: { [F in Exclude<keyof Extract<ServerFrame, { t: K }>, 't'>]-?: Field };
 };
 /** Frames of the parts outside the client's entry: each part adds their checks with {@link addServerFrames}. */
-type PartFrame = never;
+type PartFrame = 'call' | 'invitation' | 'callState'; // call invitations (lib/client/call-wire.ts)
 
 export const string: Check = (value) => typeof value === 'string';
 export const number: Check = (value) => typeof value === 'number' && !Number.isNaN(value);
@@ -71,7 +71,7 @@ const FRAMES: FrameChecks<Exclude<ServerFrame['t'], PartFrame>> & Partial<FrameC
 };
 
 /** A part's frames, from its first use on (BEHAVIOUR §8.2). */
-export function addServerFrames(checks: FrameChecks<PartFrame>): void {
+export function addServerFrames<T extends PartFrame>(checks: FrameChecks<T>): void {
   Object.assign(FRAMES, checks);
 }
 

@@ -17,6 +17,7 @@ import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import { wireMessage, wireMessageProblem } from '../protocol/wire-message.js';
 import type { SendOutcome, StoreResult } from '../store/presence-store.js';
+import { callRequest, sharedCallRequest } from './invitation-requests.js';
 import type { Peer } from './peer.js';
 import type { ServerSession } from './server-session.js';
 import type { LimitedOp } from './request-limits.js';
@@ -195,6 +196,13 @@ export class Connection {
         const outcome = await this.sendMessage(session, frame);
         if (!outcome.ok) return outcome;
         return frame.t === 'sendPeer' ? { t: 'sent', id, received: outcome.value.received } : { t: 'done', id };
+      }
+      case 'invite':
+      case 'callCancel':
+      case 'callAnswer': {
+        const shared = this.registry.sharedInvitations;
+        if (shared) return sharedCallRequest(shared, session, frame);
+        return callRequest(this.registry.invitations, session, frame, (to) => this.registry.held(appId, to));
       }
     }
   }

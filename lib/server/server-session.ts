@@ -3,10 +3,12 @@
  * when it was last heard, what it receives events for, and the buffer that
  * makes those events survive a dropped link.
  */
+import { encodeEventBody, type EventBody } from '../protocol/encode.js';
 import { RateLimits } from '../protocol/limits.js';
 import type { Handoff } from '../store/presence-store.js';
 import { SlidingWindow } from '../protocol/sliding-window.js';
 import { EventBuffer } from './event-buffer.js';
+import type { CallSession } from './invitation-desk.js';
 import type { Peer } from './peer.js';
 import { SessionPhase, type SessionSnapshot } from './session-life.js';
 
@@ -23,7 +25,7 @@ export interface EventBufferBounds {
  */
 export const EVENT_BUFFER: EventBufferBounds = { maxEvents: 5000, maxBytes: 8 * 1024 * 1024 };
 
-export class ServerSession implements SessionSnapshot {
+export class ServerSession implements SessionSnapshot, CallSession {
   /** The socket carrying the session; attached only after the welcome went out. */
   peer: Peer | undefined;
   /** Monotonic time of the last frame received. */
@@ -84,5 +86,14 @@ export class ServerSession implements SessionSnapshot {
   handoff(seq: number): Handoff | undefined {
     const { gap, events } = this.events.since(seq);
     return gap ? undefined : { seq: seq + events.length, events, subscriptions: [...(this.subscriptionSet ?? [])] };
+  }
+
+  /** {@link deliver} for one session's event: call invitations (invitation-desk.ts). */
+  deliverEvent(event: EventBody): void {
+    this.deliver(encodeEventBody(event));
+  }
+
+  get attached(): boolean {
+    return this.peer !== undefined;
   }
 }

@@ -19,6 +19,8 @@ import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { PresenceStore } from '../store/presence-store.js';
 import type { Replay } from './event-buffer.js';
 import { Fanout } from './fanout.js';
+import { InvitationDesk, type InvitationTimes } from './invitation-desk.js';
+import { SharedInvitations } from './shared-invitations.js';
 import type { Peer } from './peer.js';
 import { PingWheel } from './ping-wheel.js';
 import { PresenceClock } from './presence-clock.js';
@@ -66,6 +68,11 @@ export interface SessionRegistryOptions {
   /** Where failures that no client caused go (a store that failed, a bug). */
   onError: (error: unknown) => void;
   telemetry: Telemetry;
+  /**
+   * Call invitations' times (BEHAVIOUR §7.5); absent: this node takes no invitations. On a shared store they are
+   * the store's (shared by the nodes) if it offers them, else none.
+   */
+  invitations?: InvitationTimes;
 }
 
 /** How often {@link SessionRegistry.drained} looks. */
@@ -78,6 +85,10 @@ const SENT_AWAY: SessionEvent = { type: 'SENT_AWAY' };
 
 export class SessionRegistry {
   readonly fanout = new Fanout();
+  /** Call invitations between sessions held here, on a store of this node's own (BEHAVIOUR §7.5). */
+  readonly invitations: InvitationDesk<ServerSession> | undefined;
+  /** Call invitations the nodes share, on a shared store that offers them. */
+  readonly sharedInvitations: SharedInvitations | undefined;
   private readonly sessions = new Map<string, ServerSession>();
   private readonly users = new Map<string, ServerSession>();
   private readonly claiming = new Map<string, ClaimNews>();
@@ -111,8 +122,13 @@ export class SessionRegistry {
     this.effects = new SessionEffects(options.store, this.presence, options.telemetry, this.report, (session) =>
       this.forget(session),
     );
+    const { invitations: calls, store } = options;
+    this.invitations = calls && !store.shared ? new InvitationDesk(calls, () => options.clock.monotonic()) : undefined;
+    this.sharedInvitations =
+      calls && store.shared && store.calls ? new SharedInvitations(store.calls, calls, this.report) : undefined;
     const target: StoreEventTarget = {
       store: options.store,
+      calls: this.sharedInvitations,
       fanout: this.fanout,
       sessions: this.sessions,
       claiming: this.claiming,
@@ -125,6 +141,11 @@ export class SessionRegistry {
       },
     };
     this.stopListening = options.store.listen((event) => handleStoreEvent(event, target));
+  }
+
+  /** The uid's live session if this node holds it. */
+  held(appId: string, uid: string): ServerSession | undefined {
+    return this.users.get(userKey(appId, uid));
   }
 
   get store(): PresenceStore {
@@ -233,6 +254,7 @@ export class SessionRegistry {
     session.peer = peer;
     // The same instance came back on a new socket; the old one is a dead link.
     if (stale && stale !== peer) stale.terminate();
+    this.sharedInvitations?.attached(session.appId, session.id);
     return missed;
   }
 
@@ -291,6 +313,8 @@ export class SessionRegistry {
     const now = this.options.clock.monotonic();
     this.pings.tick(now);
     this.presence.tick(now);
+    this.invitations?.tick();
+    this.sharedInvitations?.tick(now);
   }
 
   /**
@@ -343,6 +367,7 @@ export class SessionRegistry {
     this.presence.forget(session);
     this.pings.delete(session);
     this.fanout.drop(session);
+    this.invitations?.ended(session);
   }
 }
 

@@ -28,6 +28,7 @@ import { DirectoryMediaStore } from './media/directory-media-store.js';
 import { MEDIA_PATH, MediaDefaults, mediaRoute } from './media/media-route.js';
 import type { MediaStore } from './media/media-store.js';
 import { refuseUpgrade, routeRequests, type HttpRoute } from './http-front.js';
+import { INVITATION_TIMES, type InvitationTimes } from './invitation-desk.js';
 import { originCheck } from './origins.js';
 import { systemClock, type ServerClock } from './server-clock.js';
 import { ServerDefaults, TICK_MS } from './server-defaults.js';
@@ -92,6 +93,11 @@ export interface ServerOptions {
   onError?: (error: unknown) => void;
   /** Counters for monitoring; default none. */
   telemetry?: Telemetry;
+  /**
+   * Call invitations' times (BEHAVIOUR §7.5); default 30 000 ms to be received, 60 000 ms to be answered.
+   * Give every node of a cluster the same.
+   */
+  invitationTimes?: Partial<InvitationTimes>;
   /** How long a new socket may wait before its login frame; default 10 000 ms. */
   loginWaitMs?: number;
   /** Largest frame accepted, in bytes; a larger one closes that socket with 1009. */
@@ -204,6 +210,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     clock,
     onError,
     telemetry,
+    invitations: { ...INVITATION_TIMES, ...options.invitationTimes },
   });
   const sockets = { registry, clock, telemetry, onError, loginWaitMs, wrapper, coalescer: new WriteCoalescer() };
 

@@ -8,6 +8,7 @@ import { encodeEventBody } from '../protocol/encode.js';
 import type { KickReason } from '../protocol/frames.js';
 import type { PresenceStore, SentMessage, StoreEvent } from '../store/presence-store.js';
 import type { Fanout } from './fanout.js';
+import type { SharedInvitations } from './shared-invitations.js';
 import type { ServerSession } from './server-session.js';
 import type { SessionEvent } from './session-life.js';
 
@@ -33,6 +34,8 @@ export function peerMessageBody({ from, message, ts }: SentMessage, offline: boo
 export interface StoreEventTarget {
   readonly store: PresenceStore;
   readonly fanout: Fanout;
+  /** Call invitations the nodes share, if this node takes them. */
+  readonly calls: SharedInvitations | undefined;
   /** Sessions held here, by id. */
   readonly sessions: ReadonlyMap<string, ServerSession>;
   /** Session ids being claimed now (the new id and the one resumed), with what the store said of them meanwhile. */
@@ -61,6 +64,15 @@ export function handleStoreEvent(event: StoreEvent, target: StoreEventTarget): v
       if (news) (news.messages ??= []).push(event);
       return;
     }
+    case 'callEvent': {
+      // As a peer message, but never for a session being claimed: an invitation needs a live session, and
+      // news of one held elsewhere went to its old node before the move (BEHAVIOUR §7.5).
+      const session = target.sessions.get(event.session);
+      if (!session) return;
+      session.deliver(event.body);
+      if (session.attached && isInvitation(event.body)) target.calls?.delivered(event.appId, event.call);
+      return;
+    }
     case 'kick': {
       const news = target.claiming.get(event.session);
       if (news) news.kicked = event.reason;
@@ -76,6 +88,7 @@ export function handleStoreEvent(event: StoreEvent, target: StoreEventTarget): v
       // node heard it within the grace, this node was cut off from the store for longer.
       const session = target.sessions.get(event.session);
       if (session) target.apply(session, { type: 'ENDED_ELSEWHERE', reason: event.reason, now: target.now() });
+      target.calls?.ended(event.appId, event.session);
       return;
     }
     case 'moved': {
@@ -97,4 +110,9 @@ export function handleStoreEvent(event: StoreEvent, target: StoreEventTarget): v
         if (session.appId === event.appId) target.apply(session, RESYNC);
       return;
   }
+}
+
+/** True for the body of an `invitation` event (the callee's), not a `callState`. */
+function isInvitation(body: string): boolean {
+  return (JSON.parse(body) as { t?: unknown }).t === 'invitation';
 }

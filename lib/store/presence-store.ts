@@ -20,6 +20,7 @@ import type { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js'
 import { Limits } from '../protocol/limits.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { WireMessage } from '../protocol/wire-message.js';
+import type { CallStore } from './call-store.js';
 
 /** A message on its way to its receivers: who sent it, what, and when the server accepted it (wall-clock ms). */
 export interface SentMessage {
@@ -61,7 +62,9 @@ export type StoreEvent =
   /** A peer message for the receiver's live session `session`, on whichever node holds it. */
   | ({ type: 'peerMessage'; appId: string; session: string } & SentMessage)
   /** A channel message for every member of `channel` at the moment it was accepted but its sender. */
-  | ({ type: 'channelMessage'; appId: string; channel: string } & SentMessage);
+  | ({ type: 'channelMessage'; appId: string; channel: string } & SentMessage)
+  /** News of call invitation `call` for session `session`, on whichever node holds it: `body`, the event, encoded. */
+  | { type: 'callEvent'; appId: string; session: string; call: string; body: string };
 
 /**
  * How a message send went: `received`, the peer is logged in (always true
@@ -240,6 +243,8 @@ export interface PresenceStore {
   /** Refuses the uid's logins from now on, on every node, and ends its session (kick BANNED_BY_SERVER). */
   ban(appId: string, uid: string): Promise<void>;
   unban(appId: string, uid: string): Promise<void>;
+  /** Call invitations shared with the other nodes, if the store offers them (BEHAVIOUR §7.5). */
+  readonly calls?: CallStore;
   /** Listens to every event of every app; returns the way to stop. */
   listen(listener: (event: StoreEvent) => void): () => void;
   close(): Promise<void>;

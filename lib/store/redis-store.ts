@@ -48,9 +48,11 @@ import {
   type RedisClient,
   type RedisStoreOptions,
 } from './redis/connection.js';
+import type { CallStore } from './call-store.js';
 import { Handoffs } from './redis/handoffs.js';
 import { HeldSessions } from './redis/held-sessions.js';
 import { describeRedis } from './redis/redis-config.js';
+import { RedisCalls } from './redis/redis-calls.js';
 import { RedisMessages } from './redis/redis-messages.js';
 import { NodeEvents } from './redis/node-events.js';
 import { Recovery } from './redis/recovery.js';
@@ -95,6 +97,8 @@ export class RedisStore implements PresenceStore {
   private readonly events: NodeEvents;
   private readonly messages: RedisMessages;
   private readonly handoffs: Handoffs;
+  /** Call invitations shared by the nodes (BEHAVIOUR §7.5). */
+  readonly calls: CallStore;
   private readonly onError: (error: unknown) => void;
   private started = false;
   private closed = false;
@@ -172,12 +176,12 @@ export class RedisStore implements PresenceStore {
       this.restoredAt.set(app, clock());
       return recovery.recover(this.runner, app, reading);
     });
-    this.messages = new RedisMessages(
-      this.redis,
-      this.runner,
-      (app, position) => this.readers?.caughtUp(app.keys.events, position, 'unordered') ?? Promise.resolve(),
-    );
+    // Messages and call news change nobody's membership: they wait for their entry without holding the reader.
+    const heard = (app: ServedApp, position: string | undefined) =>
+      this.readers?.caughtUp(app.keys.events, position, 'unordered') ?? Promise.resolve();
+    this.messages = new RedisMessages(this.redis, this.runner, heard);
     this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
+    this.calls = new RedisCalls(this.redis, this.runner, this.apps, (appId) => this.app(appId), heard);
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
       runner: this.runner,

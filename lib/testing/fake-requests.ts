@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/error-code.js';
 import { PeerStatus, type ClientFrame } from '../protocol/frames.js';
 import { attributesProblem } from '../protocol/limits.js';
 import { wireMessage, wireMessageProblem } from '../protocol/wire-message.js';
+import { callRequest } from '../server/invitation-requests.js';
 import type { FakeRtmServer } from './fake-rtm-server.js';
 import type { FakeSession } from './fake-session.js';
 import type { FakeSocket } from './fake-socket.js';
@@ -99,6 +100,18 @@ export function answerRequest(
       const received = server.deliverPeerMessage(session.uid, frame.to, wireMessage(frame), frame.offline === true);
       session.sends.set(id, received);
       return socket.push({ t: 'sent', id, received });
+    }
+    case 'invite':
+    case 'callCancel':
+    case 'callAnswer': {
+      const reply = callRequest(server.invitations, session, frame, (uid) => server.heldSession(uid));
+      if ('ok' in reply) return socket.push({ t: 'fail', id, code: reply.code, message: reply.message });
+      socket.push(reply);
+      // The real server's clock ticks all the time; here, only when an invitation's time is up.
+      if (frame.t === 'invite')
+        for (const delay of [server.invitationTimes.ackMs, server.invitationTimes.expireMs])
+          server.scheduler.schedule(() => server.invitations.tick(), delay);
+      return;
     }
   }
 }

@@ -38,6 +38,7 @@ import { decodeClientFrame } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { PeerStatus, type ClientFrame, type KickReason } from '../protocol/frames.js';
 import type { WireMessage } from '../protocol/wire-message.js';
+import { INVITATION_TIMES, InvitationDesk, type InvitationTimes } from '../server/invitation-desk.js';
 import { toWireMessage, type OutgoingMessage } from '../client/rtm-message.js';
 import { answerRequest } from './fake-requests.js';
 import { FakeSession } from './fake-session.js';
@@ -62,6 +63,8 @@ export interface FakeRtmServerOptions {
   latencyMs?: number;
   /** Time from `new WebSocket()` to open (or refusal), ms; default 0. */
   connectMs?: number;
+  /** Call invitations' times (BEHAVIOUR §7.5); default the real server's, 30 000 and 60 000 ms. */
+  invitationTimes?: InvitationTimes;
 }
 
 /**
@@ -114,11 +117,17 @@ export class FakeRtmServer {
   private readonly failures: Array<{ type: RequestType; code: ErrorCode }> = [];
   private readonly offlineMessages = new Map<string, Array<{ from: string; message: WireMessage; ts: number }>>();
   private nextSession = 1;
+  /** @internal Call invitations, decided by the real server's desk over these sessions. */
+  readonly invitations: InvitationDesk<FakeSession>;
+  /** @internal */
+  readonly invitationTimes: InvitationTimes;
 
   constructor(
     readonly scheduler: SchedulerLike,
-    { latencyMs = 0, connectMs = 0 }: FakeRtmServerOptions = {},
+    { latencyMs = 0, connectMs = 0, invitationTimes = INVITATION_TIMES }: FakeRtmServerOptions = {},
   ) {
+    this.invitationTimes = invitationTimes;
+    this.invitations = new InvitationDesk(invitationTimes, () => scheduler.now());
     this.latencyMs = latencyMs;
     this.connectMs = connectMs;
     this.WebSocket = socketClassOf(this, this.live);
@@ -249,6 +258,11 @@ export class FakeRtmServer {
     this.deliverChannelMessage(channel, from, checked(message));
   }
 
+  /** @internal The uid's latest session, if it is held. */
+  heldSession(uid: string): FakeSession | undefined {
+    return [...this.heldSessions.values()].filter((session) => session.uid === uid).at(-1);
+  }
+
   /** @internal */
   deliverPeerMessage(from: string, to: string, message: WireMessage, offline: boolean): boolean {
     const ts = this.scheduler.now();
@@ -362,6 +376,7 @@ export class FakeRtmServer {
    */
   private end(session: FakeSession, { quietly = false } = {}): void {
     this.heldSessions.delete(session.id);
+    this.invitations.ended(session);
     this.attributeStore.delete(session.uid);
     for (const [channel, members] of this.channels) {
       if (quietly) members.delete(session.uid);

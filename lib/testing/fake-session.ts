@@ -1,12 +1,13 @@
 import type { EventBody } from '../protocol/codec.js';
 import type { ServerFrame } from '../protocol/frames.js';
+import type { CallSession } from '../server/invitation-desk.js';
 import type { FakeSocket } from './fake-socket.js';
 
 /** A numbered event frame (`member`, `status`), as a session sends it. */
 export type EventFrame = Extract<ServerFrame, { seq: number }>;
 
 /** A session as the fake server holds it: it outlives its socket until it ends. */
-export class FakeSession {
+export class FakeSession implements CallSession {
   /** The socket it is logged in on, while there is one. */
   socket: FakeSocket | undefined;
   /** Peers whose status it receives. */
@@ -31,6 +32,16 @@ export class FakeSession {
     const frame = { ...body, seq: ++this.seq } as EventFrame;
     this.unacknowledged.push(frame);
     this.socket?.push(frame);
+  }
+
+  /** @internal As {@link deliver}, for the invitation desk. */
+  deliverEvent(body: EventBody): void {
+    this.deliver(body);
+  }
+
+  /** @internal True while a socket carries it. */
+  get attached(): boolean {
+    return this.socket !== undefined;
   }
 
   /** @internal The client saw every event up to `seq`. */

@@ -453,14 +453,11 @@ describe('rx-rtm/agora (marbles)', () => {
       await advanceTo(scheduler, 300);
     });
 
-    it('throws where the SDK method is synchronous: createChannel with a bad id, createLocalInvitation', () => {
+    it('throws where the SDK method is synchronous: createChannel with a bad id', () => {
       const { client } = aliceOnServer(testScheduler());
       expect(() => client.createChannel('null'))
         .to.throw(AgoraRtmError)
         .with.property('code', 1);
-      expect(() => client.createLocalInvitation('bob'))
-        .to.throw(AgoraRtmError, /createLocalInvitation is not supported yet/)
-        .with.property('code', 'NOT_SUPPORTED');
     });
   });
 

@@ -2,7 +2,8 @@
  * examples/agora-app, a page written against agora-rtm-sdk 1.x's API only, bundled with the SDK aliased to
  * rx-rtm/agora and served by the rx-rtm server it connects to (its own origin, no URL configured), in Chromium:
  * two users log in, join a channel, see each other, exchange channel and peer messages, ask who is online; one
- * leaves; a third page logs in as the first user, whose page then shows ABORTED / REMOTE_LOGIN.
+ * leaves; a third page logs in as the first user, whose page then shows ABORTED / REMOTE_LOGIN. And a call
+ * invitation: one calls the other, whose page shows the call (RemoteInvitationReceived) and accepts it.
  */
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
@@ -76,5 +77,17 @@ describe('examples/agora-app in Chromium', function () {
     const aliceAgain = await loggedIn('alice');
     await expectText(alice, '#state', 'ABORTED / REMOTE_LOGIN');
     await expectText(aliceAgain, '#state', 'CONNECTED / LOGIN_SUCCESS');
+  });
+
+  it('rings a call: RemoteInvitationReceived on the callee, who accepts; LocalInvitationAccepted', async () => {
+    const carol = await loggedIn('carol');
+    const dave = await loggedIn('dave');
+    await carol.fill('#peer', 'dave');
+    await carol.click('#call');
+    await logged(carol, 'ringing dave');
+    await expectText(dave, '#caller', 'carol calls: call me');
+    await dave.click('#accept');
+    await logged(dave, 'in a call with carol');
+    await logged(carol, 'dave accepted: on my way');
   });
 });

@@ -17,12 +17,13 @@ const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
 const tsc = join(repo, 'node_modules/typescript/bin/tsc');
 
-/** What a consumer's TypeScript sees of all four entry points; every import is used so nothing is elided. */
+/** What a consumer's TypeScript sees of every entry point; every import is used so nothing is elided. */
 const CONSUMER_TS = `
 import { createClient, ConnectionState, type ConnectionStatePair, type RtmClient } from 'rx-rtm';
 import { startServer, createToken, type RtmServer } from 'rx-rtm/server';
 import { FakeRtmServer } from 'rx-rtm/testing';
 import AgoraRTM, { type RtmClient as AgoraClient } from 'rx-rtm/agora';
+import { invitations, type OutgoingCall } from 'rx-rtm/invitations';
 
 const client: RtmClient = createClient({ url: 'ws://127.0.0.1:1/', appId: 'app' });
 const pair: ConnectionStatePair = client.connectionState;
@@ -30,7 +31,8 @@ const connected: boolean = pair.state === ConnectionState.Connected;
 const token: string = createToken({ appId: 'app', uid: 'u', appSecret: 's', expiresInSeconds: 60 });
 const serve: (options: Parameters<typeof startServer>[0]) => Promise<RtmServer> = startServer;
 const agora = (appId: string): AgoraClient => AgoraRTM.createInstance(appId, { url: 'ws://127.0.0.1:1/' });
-export { connected, token, serve, FakeRtmServer, agora };
+const call = (peer: string): OutgoingCall => invitations(client).invite(peer);
+export { connected, token, serve, FakeRtmServer, agora, call };
 `;
 
 /** The browser's view: only the client entry. */

@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { decodeServerFrame } from '../../lib/protocol/codec.js';
 import type { ServerFrame } from '../../lib/protocol/frames.js';
-import { readServerFrame } from '../../lib/protocol/read-server-frame.js';
+import { addServerFrames, readServerFrame } from '../../lib/protocol/read-server-frame.js';
+import { CALL_FRAMES } from '../../lib/client/call-wire.js';
 
 const valid: ServerFrame[] = [
   { t: 'welcome', session: 's1', resumed: false, tokenExpiresInMs: 3600 },
@@ -31,6 +32,12 @@ const valid: ServerFrame[] = [
   { t: 'peerMessage', seq: 3, from: 'a', type: 'TEXT', data: 'aGk=', ts: 1.7e12 },
   { t: 'peerMessage', seq: 3, from: 'a', type: 'RAW', data: '', desc: 'ZA==', ts: 1, offline: true },
   { t: 'channelMessage', seq: 4, channel: 'room', from: 'b', type: 'RAW', data: 'AA==', ts: 2 },
+  // Call invitations (a part's table, added below as its first use would).
+  { t: 'call', id: 8, call: 'c1', state: 'SENT' },
+  { t: 'call', id: 8, call: 'c1', state: 'ACCEPTED', response: 'ok' },
+  { t: 'invitation', seq: 5, call: 'c1', from: 'a', content: '', channel: 'room' },
+  { t: 'callState', seq: 6, call: 'c1', state: 'FAILED', reason: 'PEER_OFFLINE' },
+  { t: 'callState', seq: 6, call: 'c1', state: 'REFUSED', response: '' },
   { t: 'fail', id: 5, code: 'TOO_OFTEN', message: 'slow down' },
   { t: 'error', code: 'PROTOCOL_ERROR', message: 'bad' },
 ];
@@ -51,6 +58,8 @@ const replacements: unknown[] = [
   'TOO_OFTEN',
   'TEXT',
   'RAW',
+  'ACCEPTED',
+  'INVITATION_EXPIRE',
   [],
   ['a'],
   [1],
@@ -70,6 +79,8 @@ function agree(text: string): void {
 }
 
 describe('readServerFrame', () => {
+  before(() => addServerFrames(CALL_FRAMES));
+
   it('accepts every valid frame exactly as the schema does', () => {
     for (const frame of valid) {
       expect(readServerFrame(JSON.stringify(frame)), frame.t).to.deep.equal(frame);

@@ -41,6 +41,7 @@ const WireEvent = v.variant('type', [
   }),
   v.object({ type: v.literal('peerMessage'), session: v.string(), ...SentMessageSchema.entries }),
   v.object({ type: v.literal('channelMessage'), channel: v.string(), ...SentMessageSchema.entries }),
+  v.object({ type: v.literal('callEvent'), session: v.string(), call: v.string(), body: v.string() }),
   /** Nodes keep their own copy of the bans, to write back after a loss; never passed on. */
   v.object({ type: v.literal('ban'), uid: v.string(), banned: v.boolean() }),
   /** A session's old node gave its handoff to claim `claim` (`kept`: in key `ho:<claim>`); never passed on. */

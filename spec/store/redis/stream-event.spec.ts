@@ -12,6 +12,7 @@ describe('readStreamEntry', () => {
       { type: 'moved', uid: 'alice', session: 's1', node: 'n2', from: 'n1', claim: 't2', seq: 7 },
       { type: 'ban', uid: 'mallory', banned: false },
       { type: 'handoff', claim: 't2', kept: true },
+      { type: 'callEvent', session: 's1', call: 'c1', body: '{"t":"callState","call":"c1","state":"CANCELED"}' },
     ];
     for (const event of events)
       expect(readStreamEntry(['e', JSON.stringify(event)])).to.deep.equal({ ok: true, event });
