@@ -9,9 +9,14 @@
 import { filter, skip, type Observable } from 'rxjs';
 import type { RtmChannel as CoreChannel } from '../client/rtm-channel.js';
 import { agoraError, failingAs, FacadeReason, type Operation } from './agora-error.js';
-import type { RtmChannelEvents } from './events.js';
+import type { ChannelAttributeProperties, RtmChannelEvents } from './events.js';
+import type { ChannelAttributes } from '../client/channel-attributes.js';
 import { Listeners } from './listeners.js';
 import { received, sendAs, type RtmMessage } from './messages.js';
+
+/** The client's channel attributes as the SDK's records (mutable copies, as the SDK hands out). */
+export const attributeProperties = (attributes: ChannelAttributes): Record<string, ChannelAttributeProperties> =>
+  Object.fromEntries(Object.entries(attributes).map(([key, attribute]) => [key, { ...attribute }]));
 
 /** Which facade object holds the join of each channel id, shared by the channels of one client. */
 export type ChannelHolders = Map<string, RtmChannel>;
@@ -21,7 +26,7 @@ export class RtmChannel extends Listeners<RtmChannelEvents> {
   readonly #holders: ChannelHolders;
 
   /** @internal Made by the facade's `RtmClient.createChannel`. */
-  constructor(core: CoreChannel, holders: ChannelHolders) {
+  constructor(core: CoreChannel, holders: ChannelHolders, attributesUpdated$: Observable<ChannelAttributes>) {
     super();
     this.#core = core;
     this.#holders = holders;
@@ -35,6 +40,7 @@ export class RtmChannel extends Listeners<RtmChannelEvents> {
       ),
       (count) => this.emit('MemberCountUpdated', count),
     );
+    this.#forward(attributesUpdated$, (attributes) => this.emit('AttributesUpdated', attributeProperties(attributes)));
     this.#forward(core.message$, ({ message, memberId, serverReceivedTs }) =>
       this.emit('ChannelMessage', received(message), memberId, { serverReceivedTs }),
     );

@@ -21,7 +21,9 @@ import type { Requests } from './requests.js';
 /** User attributes: keys of 1 to 32 bytes, string values. */
 export type AttributesMap = Record<string, string>;
 
-const asError = (problem: Refusal | undefined) => (problem ? new RtmError(problem.code, problem.message) : undefined);
+/** A refusal of the shared checks (limits.ts) as the client's error. */
+export const asError = (problem: Refusal | undefined) =>
+  problem ? new RtmError(problem.code, problem.message) : undefined;
 
 export class LocalAttributes {
   #local = new Map<string, string>();

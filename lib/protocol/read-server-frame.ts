@@ -22,7 +22,7 @@ export type FrameChecks<T extends ServerFrame['t']> = {
   [K in T]: { [F in Exclude<keyof Extract<ServerFrame, { t: K }>, 't'>]-?: Field };
 };
 /** Frames of the parts outside the client's entry: each part adds their checks with {@link addServerFrames}. */
-type PartFrame = never;
+type PartFrame = 'chanAttributes' | 'counts' | 'chanAttrsUpdated';
 
 export const string: Check = (value) => typeof value === 'string';
 export const number: Check = (value) => typeof value === 'number' && !Number.isNaN(value);

@@ -3,6 +3,7 @@
  * when it was last heard, what it receives events for, and the buffer that
  * makes those events survive a dropped link.
  */
+import { ChannelAttributeRates } from '../protocol/channel-attribute-limits.js';
 import { RateLimits } from '../protocol/limits.js';
 import type { Handoff } from '../store/presence-store.js';
 import { SlidingWindow } from '../protocol/sliding-window.js';
@@ -49,6 +50,15 @@ export class ServerSession implements SessionSnapshot {
   private messageWindow: SlidingWindow | undefined;
   get messageRate(): SlidingWindow {
     return (this.messageWindow ??= new SlidingWindow(RateLimits.messages));
+  }
+
+  /**
+   * Member count queries in the last second (BEHAVIOUR §5.6), exactly: at one a
+   * second, the estimate of request-limits.ts would refuse a client keeping to it.
+   */
+  private countWindow: SlidingWindow | undefined;
+  get memberCountRate(): SlidingWindow {
+    return (this.countWindow ??= new SlidingWindow(ChannelAttributeRates.memberCount));
   }
   readonly events: EventBuffer;
 

@@ -400,6 +400,52 @@ describe('rx-rtm/agora (marbles)', () => {
     });
   });
 
+  describe('channel attributes and member counts', () => {
+    it('writes and reads with the SDK shapes; AttributesUpdated(attributes) while joined; member counts', async () => {
+      const scheduler = testScheduler();
+      const { client, server } = aliceOnServer(scheduler);
+      const room = client.createChannel('room');
+      const updates: unknown[] = [];
+      room.on('AttributesUpdated', (attributes) => updates.push(attributes));
+      const results: Record<string, unknown> = {};
+      const keep = (name: string, promise: Promise<unknown>) => void promise.then((value) => (results[name] = value));
+      const notify = { enableNotificationToChannelMembers: true };
+      server.memberJoined('room', 'bob');
+      at(scheduler, 10, () => void client.login(alice));
+      at(scheduler, 50, () => void room.join());
+      at(scheduler, 100, () => keep('setChannelAttributes', client.setChannelAttributes('room', { a: '1', b: '2' })));
+      at(scheduler, 110, () =>
+        keep('addOrUpdateChannelAttributes', client.addOrUpdateChannelAttributes('room', { c: '3' }, notify)),
+      );
+      at(scheduler, 120, () =>
+        keep('deleteChannelAttributesByKeys', client.deleteChannelAttributesByKeys('room', ['a'], notify)),
+      );
+      at(scheduler, 130, () =>
+        keep('getChannelAttributesByKeys', client.getChannelAttributesByKeys('room', ['c', 'x'])),
+      );
+      at(scheduler, 140, () => keep('getChannelMemberCount', client.getChannelMemberCount(['room', 'hall'])));
+      at(scheduler, 150, () => keep('clearChannelAttributes', client.clearChannelAttributes('room')));
+      at(scheduler, 160, () => keep('getChannelAttributes', client.getChannelAttributes('room')));
+      await advanceTo(scheduler, 300);
+      const attribute = (value: string, lastUpdateTs: number) => ({ value, lastUpdateUserId: 'alice', lastUpdateTs });
+      expect(results).to.deep.equal({
+        setChannelAttributes: undefined,
+        addOrUpdateChannelAttributes: undefined,
+        deleteChannelAttributesByKeys: undefined,
+        getChannelAttributesByKeys: { c: attribute('3', 120) },
+        getChannelMemberCount: { room: 2, hall: 0 },
+        clearChannelAttributes: undefined,
+        getChannelAttributes: {},
+      });
+      expect(updates).to.deep.equal([
+        { a: attribute('1', 110), b: attribute('2', 110), c: attribute('3', 120) },
+        { b: attribute('2', 110), c: attribute('3', 120) },
+      ]);
+      void client.logout();
+      await advanceTo(scheduler, 400);
+    });
+  });
+
   describe('failures', () => {
     it('rejects with the SDK number of each operation, and the reason', async () => {
       const scheduler = testScheduler();
@@ -427,8 +473,10 @@ describe('rx-rtm/agora (marbles)', () => {
         check('subscribe too many', client.subscribePeersOnlineStatus(Array.from({ length: 513 }, (_, i) => `u${i}`)));
         server.failNext('join', ErrorCode.LimitExceeded);
         check('join refused', room.join());
-        check('getChannelAttributes', client.getChannelAttributes('room'));
+        check('setChannelAttributes bad key', client.setChannelAttributes('room', { ['k'.repeat(33)]: 'x' }));
         check('getChannelMemberCount', client.getChannelMemberCount(['room']));
+        check('getChannelMemberCount again', client.getChannelMemberCount(['room']));
+        check('getChannelMemberCount 33', client.getChannelMemberCount(Array.from({ length: 33 }, (_, i) => `c${i}`)));
       });
       await advanceTo(scheduler, 200);
       expect(Object.fromEntries(Object.entries(outcomes).map(([name, { value }]) => [name, value]))).to.deep.equal({
@@ -446,8 +494,10 @@ describe('rx-rtm/agora (marbles)', () => {
         'setLocalUserAttributes bad key': '3 INVALID_ARGUMENT',
         'subscribe too many': '6 LIMIT_EXCEEDED',
         'join refused': '5 LIMIT_EXCEEDED',
-        getChannelAttributes: 'NOT_SUPPORTED NOT_SUPPORTED',
-        getChannelMemberCount: 'NOT_SUPPORTED NOT_SUPPORTED',
+        'setChannelAttributes bad key': '3 INVALID_ARGUMENT',
+        getChannelMemberCount: 'resolved',
+        'getChannelMemberCount again': '3 TOO_OFTEN',
+        'getChannelMemberCount 33': '5 LIMIT_EXCEEDED',
       });
       void client.logout();
       await advanceTo(scheduler, 300);

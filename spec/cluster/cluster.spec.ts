@@ -9,6 +9,7 @@
  * tests of a block.
  */
 import { performance } from 'node:perf_hooks';
+import { channelAttributes } from '../../lib/channel-attributes.js';
 import { APP, Cluster, clusterFor, eventually, expect, redisForSuite, sleep, token } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
@@ -107,6 +108,36 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       expect(bobLog.of('x-alice')).to.deep.equal(['joined']);
       expect(aliceLog.of('x-bob')).to.deep.equal(['left']);
       expect(await alice.client.getUserAttributes('x-bob')).to.deep.equal({});
+    });
+
+    it('channel attributes set on one node are read and notified on the other; member counts agree', async () => {
+      const bob = await cluster().user('ca-bob', 1);
+      await Cluster.join(bob, 'ca-room');
+      const alice = await cluster().user('ca-alice', 0);
+      await Cluster.join(alice, 'ca-room');
+      const heard: unknown[] = [];
+      channelAttributes(bob.client)
+        .updated$('ca-room')
+        .subscribe((attributes) => heard.push(attributes));
+      channelAttributes(alice.client)
+        .updated$('ca-room')
+        .subscribe((attributes) => heard.push(attributes));
+      await channelAttributes(alice.client).set(
+        'ca-room',
+        { topic: 'hello' },
+        { enableNotificationToChannelMembers: true },
+      );
+      const read = await channelAttributes(bob.client).get('ca-room');
+      expect(read).to.deep.equal({
+        topic: { value: 'hello', lastUpdateUserId: 'ca-alice', lastUpdateTs: read.topic.lastUpdateTs },
+      });
+      await eventually(() => void expect(heard).to.deep.equal([read, read]), 1000);
+      expect(await channelAttributes(bob.client).memberCounts(['ca-room', 'ca-none'])).to.deep.equal({
+        'ca-room': 2,
+        'ca-none': 0,
+      });
+      await channelAttributes(bob.client).clear('ca-room');
+      expect(await channelAttributes(alice.client).get('ca-room')).to.deep.equal({});
     });
 
     it('a client back within the grace on another node resumes its session; the old node drops its copy', async () => {
