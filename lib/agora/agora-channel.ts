@@ -6,12 +6,13 @@
  * the one holding the join, and a join of a second object for an id held by another rejects: no listener hears an
  * event twice through two objects of one channel.
  */
-import { filter, skip, type Observable } from 'rxjs';
+import { filter, skip, type Observable, type SchedulerLike } from 'rxjs';
 import type { RtmChannel as CoreChannel } from '../client/rtm-channel.js';
 import { agoraError, failingAs, FacadeReason, type Operation } from './agora-error.js';
 import type { ChannelAttributeProperties, RtmChannelEvents } from './events.js';
 import type { ChannelAttributes } from '../client/channel-attributes.js';
 import { Listeners } from './listeners.js';
+import { memberCountCadence } from './member-count-cadence.js';
 import { received, sendAs, type RtmMessage } from './messages.js';
 
 /** The client's channel attributes as the SDK's records (mutable copies, as the SDK hands out). */
@@ -21,12 +22,21 @@ export const attributeProperties = (attributes: ChannelAttributes): Record<strin
 /** Which facade object holds the join of each channel id, shared by the channels of one client. */
 export type ChannelHolders = Map<string, RtmChannel>;
 
+/** What a facade channel takes from its client besides the core channel. */
+export interface ChannelContext {
+  readonly holders: ChannelHolders;
+  /** The channel's notified attribute changes (rx-rtm/channel-attributes). */
+  readonly attributesUpdated$: Observable<ChannelAttributes>;
+  /** The client's scheduler: `MemberCountUpdated`'s cadence runs on it. */
+  readonly scheduler: SchedulerLike;
+}
+
 export class RtmChannel extends Listeners<RtmChannelEvents> {
   readonly #core: CoreChannel;
   readonly #holders: ChannelHolders;
 
   /** @internal Made by the facade's `RtmClient.createChannel`. */
-  constructor(core: CoreChannel, holders: ChannelHolders, attributesUpdated$: Observable<ChannelAttributes>) {
+  constructor(core: CoreChannel, { holders, attributesUpdated$, scheduler }: ChannelContext) {
     super();
     this.#core = core;
     this.#holders = holders;
@@ -36,6 +46,7 @@ export class RtmChannel extends Listeners<RtmChannelEvents> {
     this.#forward(
       core.memberCount$.pipe(
         skip(1),
+        memberCountCadence(scheduler),
         filter((count) => count > 0),
       ),
       (count) => this.emit('MemberCountUpdated', count),

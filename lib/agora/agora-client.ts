@@ -3,7 +3,7 @@
  * its failure into the SDK's error numbers; each event is one of the client's streams, re-emitted with the SDK's
  * positional arguments. No state of its own beyond which channel object holds each channel id.
  */
-import { map, skip } from 'rxjs';
+import { map, skip, type SchedulerLike } from 'rxjs';
 import { ConnectionState as CoreState } from '../client/connection-state.js';
 import { channelAttributes } from '../client/channel-attributes.js';
 import { invalidName } from '../client/invalid-name.js';
@@ -20,11 +20,13 @@ import { ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscript
 export class RtmClient extends Listeners<RtmClientEvents> {
   readonly #core: CoreClient;
   readonly #holders: ChannelHolders = new Map();
+  readonly #scheduler: SchedulerLike;
 
-  /** @internal Made by `AgoraRTM.createInstance`. */
-  constructor(core: CoreClient) {
+  /** @internal Made by `AgoraRTM.createInstance`; `scheduler` is the core client's. */
+  constructor(core: CoreClient, scheduler: SchedulerLike) {
     super();
     this.#core = core;
+    this.#scheduler = scheduler;
     core.connectionState$
       .pipe(skip(1))
       .subscribe(({ state, reason }) =>
@@ -82,7 +84,11 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   /** A new channel object; throws INVALID_ARGUMENT (1) for an id that breaks the name rule. */
   createChannel(channelId: string): RtmChannel {
     try {
-      return new RtmChannel(this.#core.createChannel(channelId), this.#holders, this.#attributes.updated$(channelId));
+      return new RtmChannel(this.#core.createChannel(channelId), {
+        holders: this.#holders,
+        attributesUpdated$: this.#attributes.updated$(channelId),
+        scheduler: this.#scheduler,
+      });
     } catch (error) {
       throw asAgoraError('createChannel', error);
     }

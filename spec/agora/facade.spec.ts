@@ -279,7 +279,7 @@ describe('rx-rtm/agora (marbles)', () => {
   });
 
   describe('channels', () => {
-    it('MemberJoined, MemberLeft and MemberCountUpdated (from the join on), nothing after leave', async () => {
+    it('MemberJoined, MemberLeft, MemberCountUpdated (from the join, once a second), nothing after leave', async () => {
       const scheduler = testScheduler();
       let members: string[] = [];
       scheduler.run(({ expectObservable }) => {
@@ -289,27 +289,57 @@ describe('rx-rtm/agora (marbles)', () => {
         at(scheduler, 10, () => void client.login(alice));
         at(scheduler, 100, () => void room.join());
         at(scheduler, 200, () => server.memberJoined('room', 'carol'));
-        at(scheduler, 300, () => server.memberLeft('room', 'bob'));
-        at(scheduler, 400, () => void room.getMembers().then((uids) => (members = uids)));
-        at(scheduler, 500, () => void room.leave());
-        at(scheduler, 600, () => server.memberJoined('room', 'dave'));
-        at(scheduler, 700, () => void client.logout());
+        at(scheduler, 1500, () => server.memberLeft('room', 'bob'));
+        at(scheduler, 2200, () => void room.getMembers().then((uids) => (members = uids)));
+        at(scheduler, 2300, () => void room.leave());
+        at(scheduler, 2400, () => server.memberJoined('room', 'dave'));
+        at(scheduler, 3500, () => void client.logout());
         const all = heard((l) => {
           room.on('MemberJoined', (uid) => l('joined', uid));
           room.on('MemberLeft', (uid) => l('left', uid));
           room.on('MemberCountUpdated', (count) => l('count', count));
         });
+        // The count at the join at once; carol's 3 at the end of that second; bob's leaving at the end of the next.
         expectObservable(all).toBe(
           marble([
             [120, 'n'],
-            [210, '(jc)'],
-            [310, '(ld)'],
+            [210, 'j'],
+            [1120, 'c'],
+            [1510, 'l'],
+            [2120, 'd'],
           ]),
           { n: 'count 2', j: 'joined carol', c: 'count 3', l: 'left bob', d: 'count 2' },
         );
       });
       await flushMicrotasks();
       expect(members).to.deep.equal(['alice', 'carol']);
+    });
+
+    it("MemberCountUpdated at the SDK's cadence: the latest count once a second, every 3 s past 512 members", () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ expectObservable }) => {
+        const { client, server } = aliceOnServer(scheduler);
+        for (let i = 0; i < 511; i++) server.memberJoined('room', `m${i}`);
+        const room = client.createChannel('room');
+        at(scheduler, 10, () => void client.login(alice));
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 200, () => server.memberJoined('room', 'x1'));
+        at(scheduler, 1200, () => server.memberJoined('room', 'x2'));
+        at(scheduler, 1300, () => server.memberJoined('room', 'x3'));
+        // Within the next 3 s window the count goes up and back: no event, it did not change.
+        at(scheduler, 4200, () => server.memberJoined('room', 'x4'));
+        at(scheduler, 4300, () => server.memberLeft('room', 'x4'));
+        at(scheduler, 7500, () => void client.logout());
+        const counts = heard((l) => room.on('MemberCountUpdated', (count) => l(count)));
+        expectObservable(counts).toBe(
+          marble([
+            [120, 'a'],
+            [1120, 'b'],
+            [4120, 'c'],
+          ]),
+          { a: '512', b: '513', c: '515' },
+        );
+      });
     });
 
     it('a second object of the same channel id cannot join while the first holds it; no event twice', async () => {

@@ -5,8 +5,9 @@
  * exact code, refused before anything is sent. Alice is CONNECTED at 30 ms.
  */
 import { expect } from 'chai';
+import { map, switchMap } from 'rxjs';
 import { channelAttributes, type ChannelAttributes } from '../../lib/channel-attributes.js';
-import { at, flushMicrotasks, inRoom, loggedIn, marble, outcome, testScheduler } from '../support/marbles.js';
+import { alice, at, flushMicrotasks, inRoom, loggedIn, marble, outcome, testScheduler } from '../support/marbles.js';
 
 describe('channel attributes and member counts (marbles)', () => {
   it('sends each write as its frame; reads answer who changed each attribute last and when', async () => {
@@ -235,5 +236,90 @@ describe('channel attributes and member counts (marbles)', () => {
     });
     await flushMicrotasks();
     expect(results.map((r) => r.value)).to.deep.equal(Array<string>(3).fill('rejected NOT_LOGGED_IN'));
+  });
+});
+
+describe('channel attributes plugged into the session (BEHAVIOUR §8.2)', () => {
+  /** Bob's notified write of `a` = `value` at the scheduler's now. */
+  const bobWrites = (server: ReturnType<typeof loggedIn>['server'], value: string) =>
+    server.writeChannelAttributes('room', { op: 'merge', attributes: { a: value }, keys: [], by: 'bob' }, true);
+  const valuesOf = (attributes: ChannelAttributes) => Object.values(attributes).map(({ value }) => value);
+
+  it('each notification once and in order: a repeat of one seen is dropped, those missed come on the resume', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const { client, server, room } = inRoom(scheduler, ['bob']);
+      const session = () => server.sessions.get('s1')!;
+      at(scheduler, 100, () => void room.join());
+      at(scheduler, 200, () => bobWrites(server, '1'));
+      // The same event again, seq and all, as a replay after a lost ack would send it.
+      at(scheduler, 300, () => session().socket!.push(session().unacknowledged.at(-1)!));
+      // Sent into a dark link, then replayed on the resume after the heal at 6000.
+      at(scheduler, 1000, () => server.blackhole());
+      at(scheduler, 1100, () => bobWrites(server, '2'));
+      at(scheduler, 1200, () => bobWrites(server, '3'));
+      at(scheduler, 6000, () => server.heal());
+      at(scheduler, 7000, () => void client.logout());
+      expectObservable(channelAttributes(client).updated$('room').pipe(map(valuesOf))).toBe(
+        marble([
+          [210, 'x'],
+          [6080, '(yz)'],
+        ]),
+        { x: ['1'], y: ['2'], z: ['3'] },
+      );
+    });
+  });
+
+  it("a new session's notifications come from seq 1 on; after logout none, after a new login again", () => {
+    const scheduler = testScheduler();
+    const heard: Array<[number, string[]]> = [];
+    scheduler.run(() => {
+      const { client, server, room } = inRoom(scheduler, ['bob']);
+      channelAttributes(client)
+        .updated$('room')
+        .subscribe((attributes) => heard.push([scheduler.now(), valuesOf(attributes)]));
+      at(scheduler, 100, () => void room.join());
+      at(scheduler, 200, () => bobWrites(server, '1'));
+      at(scheduler, 300, () => bobWrites(server, '2'));
+      // The server restarts: the session is lost; the client logs in anew and joins the room again.
+      at(scheduler, 1000, () => server.restart());
+      at(scheduler, 3000, () => bobWrites(server, '3'));
+      at(scheduler, 4000, () => void client.logout());
+      at(scheduler, 4100, () => bobWrites(server, 'unheard'));
+      at(scheduler, 5000, () => void client.login(alice));
+      at(scheduler, 5100, () => void room.join());
+      at(scheduler, 5200, () => bobWrites(server, '4'));
+      at(scheduler, 6000, () => void client.destroy());
+    });
+    expect(heard).to.deep.equal([
+      [210, ['1']],
+      [310, ['2']],
+      [3010, ['3']],
+      [5210, ['4']],
+    ]);
+  });
+
+  it('ignores notifications before its first use; the client destroyed, updated$ completes', async () => {
+    const scheduler = testScheduler();
+    let client: ReturnType<typeof loggedIn>['client'] | undefined;
+    scheduler.run(({ cold, expectObservable }) => {
+      const setup = inRoom(scheduler, ['bob']);
+      client = setup.client;
+      at(scheduler, 100, () => void setup.room.join());
+      at(scheduler, 200, () => bobWrites(setup.server, 'before'));
+      at(scheduler, 400, () => bobWrites(setup.server, 'after'));
+      at(scheduler, 500, () => void setup.client.logout());
+      // Taken up at 300, after the first notification reached the client.
+      const updates$ = cold('300ms (x|)').pipe(
+        switchMap(() => channelAttributes(setup.client).updated$('room').pipe(map(valuesOf))),
+      );
+      expectObservable(updates$).toBe(marble([[410, 'a']]), { a: ['after'] });
+    });
+    let completed = false;
+    channelAttributes(client!)
+      .updated$('room')
+      .subscribe({ complete: () => (completed = true) });
+    await client!.destroy();
+    expect(completed).to.equal(true);
   });
 });
