@@ -66,6 +66,6 @@ export interface RtmChannelEvents {
   MemberJoined: (memberId: string) => void;
   /** All the channel's attributes, when someone changes them with `enableNotificationToChannelMembers` (§5.6). */
   AttributesUpdated: (attributes: Record<string, ChannelAttributeProperties>) => void;
-  /** The member count, this client included: on joining, then on every change while joined. */
+  /** The member count, this client included: on joining, then the latest at most once a second (3 s past 512), §5.6. */
   MemberCountUpdated: (memberCount: number) => void;
 }

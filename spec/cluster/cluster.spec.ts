@@ -140,6 +140,50 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       expect(await channelAttributes(alice.client).get('ca-room')).to.deep.equal({});
     });
 
+    it(
+      'channel attributes hold across a node change and a node restart (they live in Redis); a notification ' +
+        'missed while moving comes once, on the resume',
+      async () => {
+        const alice = await cluster().user('cn-alice', 0);
+        const bob = await cluster().user('cn-bob', 1);
+        await Cluster.join(alice, 'cn-room');
+        await Cluster.join(bob, 'cn-room');
+        const notify = { enableNotificationToChannelMembers: true };
+        const topics = (user: typeof alice) => {
+          const heard: string[] = [];
+          channelAttributes(user.client)
+            .updated$('cn-room')
+            .subscribe((attributes) => heard.push(attributes.topic?.value ?? ''));
+          return heard;
+        };
+        const [aliceHeard, bobHeard] = [topics(alice), topics(bob)];
+        await channelAttributes(alice.client).set('cn-room', { topic: 'one' }, notify);
+
+        // The load balancer now sends alice to node 2, and her link breaks; bob writes meanwhile.
+        cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+        cluster().proxies[0].reset();
+        await channelAttributes(bob.client).addOrUpdate('cn-room', { topic: 'two' }, notify);
+        await eventually(() => void expect(aliceHeard).to.deep.equal(['one', 'two']), 4000);
+        const two = await channelAttributes(alice.client).get('cn-room');
+        expect(two).to.deep.equal({
+          topic: { value: 'two', lastUpdateUserId: 'cn-bob', lastUpdateTs: two.topic.lastUpdateTs },
+        });
+
+        // Node 2, where both now are, is killed and started again; both come back to it within the grace.
+        await cluster().restartNode(1);
+        cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+        await eventually(async () => {
+          expect(await channelAttributes(alice.client).get('cn-room')).to.deep.equal(two);
+        }, 4000);
+        await channelAttributes(bob.client).addOrUpdate('cn-room', { topic: 'three' }, notify);
+        await eventually(() => void expect(bobHeard).to.deep.equal(['one', 'two', 'three']), 2000);
+        await eventually(() => void expect(aliceHeard).to.deep.equal(['one', 'two', 'three']), 2000);
+        expect(await channelAttributes(alice.client).memberCounts(['cn-room'])).to.deep.equal({ 'cn-room': 2 });
+        expect(alice.states.pairs.at(-1)).to.equal('CONNECTED/LOGIN_SUCCESS');
+        cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+      },
+    );
+
     it('a client back within the grace on another node resumes its session; the old node drops its copy', async () => {
       // No state change, peers see nothing, it keeps its channels and attributes and hears what follows.
       const alice = await cluster().user('m-alice', 0);

@@ -90,4 +90,49 @@ describe('channel attributes over real sockets (integration)', function () {
       k: { value: 'v', lastUpdateUserId: 'A', lastUpdateTs: attributes.k.lastUpdateTs },
     });
   });
+
+  it('a write whose bytes are lost with a dead link is sent again on the new link and lands once', async () => {
+    await start();
+    const a = await user('A', true, { interruptionThresholdMs: 500 });
+    const b = await user('B', false);
+    await a.client.createChannel('room').join();
+    const bHeard: ChannelAttributes[] = [];
+    channelAttributes(b.client)
+      .updated$('room')
+      .subscribe((attributes) => bHeard.push(attributes));
+    await b.client.createChannel('room').join();
+    proxy.blackhole();
+    await a.states.waitFor('RECONNECTING/INTERRUPTED', 4000);
+    const write = channelAttributes(a.client).set('room', { k: 'v' }, notify);
+    await sleep(100);
+    proxy.reset(); // the link dies with the write's bytes in it
+    await proxy.pass();
+    await write;
+    const attributes = await channelAttributes(b.client).get('room');
+    expect(attributes).to.deep.equal({
+      k: { value: 'v', lastUpdateUserId: 'A', lastUpdateTs: attributes.k.lastUpdateTs },
+    });
+    await sleep(300);
+    expect(bHeard).to.deep.equal([attributes]);
+  });
+
+  it('a restart of a server on the memory store loses them, as it loses its channels; members join again', async () => {
+    await start();
+    const a = await user('A', true, { interruptionThresholdMs: 500 });
+    await a.client.createChannel('room').join();
+    await channelAttributes(a.client).set('room', { k: 'v' });
+    await server.close();
+    server = await startServer({ port: 0, apps: { [APP]: SECRET } });
+    proxy.retarget({ port: server.port });
+    // The client comes back to a new session and joins the room again.
+    let counts: Record<string, number> = {};
+    for (let tries = 0; tries < 8 && counts['room'] !== 1; tries++) {
+      await sleep(1100); // member count queries: one a second
+      counts = await channelAttributes(a.client)
+        .memberCounts(['room'])
+        .catch(() => ({}));
+    }
+    expect(counts).to.deep.equal({ room: 1 });
+    expect(await channelAttributes(a.client).get('room')).to.deep.equal({});
+  });
 });
