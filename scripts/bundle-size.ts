@@ -25,9 +25,10 @@ export const GZIP_LIMIT_BYTES = 10_900;
 
 /**
  * rx-rtm/agora's ceiling: what the original SDK's facade adds, gzipped, to the client's browser bundle
- * (both bundled as above; the facade's bundle holds the client).
+ * (both bundled as above; the facade's bundle holds the client). The facade is the SDK's whole surface, so it
+ * carries the parts of other entries (BEHAVIOUR §8.2): channel attributes took it from 2.7 to 3.8 KB.
  */
-export const AGORA_EXTRA_LIMIT_BYTES = 3 * 1024;
+export const AGORA_EXTRA_LIMIT_BYTES = 4 * 1024;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

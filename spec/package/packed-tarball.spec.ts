@@ -17,12 +17,13 @@ const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
 const tsc = join(repo, 'node_modules/typescript/bin/tsc');
 
-/** What a consumer's TypeScript sees of all four entry points; every import is used so nothing is elided. */
+/** What a consumer's TypeScript sees of the entry points; every import is used so nothing is elided. */
 const CONSUMER_TS = `
 import { createClient, ConnectionState, type ConnectionStatePair, type RtmClient } from 'rx-rtm';
 import { startServer, createToken, type RtmServer } from 'rx-rtm/server';
 import { FakeRtmServer } from 'rx-rtm/testing';
 import AgoraRTM, { type RtmClient as AgoraClient } from 'rx-rtm/agora';
+import { channelAttributes, type ChannelAttributes } from 'rx-rtm/channel-attributes';
 
 const client: RtmClient = createClient({ url: 'ws://127.0.0.1:1/', appId: 'app' });
 const pair: ConnectionStatePair = client.connectionState;
@@ -30,7 +31,8 @@ const connected: boolean = pair.state === ConnectionState.Connected;
 const token: string = createToken({ appId: 'app', uid: 'u', appSecret: 's', expiresInSeconds: 60 });
 const serve: (options: Parameters<typeof startServer>[0]) => Promise<RtmServer> = startServer;
 const agora = (appId: string): AgoraClient => AgoraRTM.createInstance(appId, { url: 'ws://127.0.0.1:1/' });
-export { connected, token, serve, FakeRtmServer, agora };
+const topics = (): Promise<ChannelAttributes> => channelAttributes(client).get('room');
+export { connected, token, serve, FakeRtmServer, agora, topics };
 `;
 
 /** The browser's view: only the client entry. */
@@ -45,12 +47,14 @@ const client = await load('rx-rtm');
 const server = await load('rx-rtm/server');
 const testing = await load('rx-rtm/testing');
 const agora = await load('rx-rtm/agora');
+const attributes = await load('rx-rtm/channel-attributes');
 const token = server.createToken({ appId: 'app', uid: 'u', appSecret: 's', expiresInSeconds: 60 });
 console.log(JSON.stringify({
   createClient: typeof client.createClient,
   startServer: typeof server.startServer,
   FakeRtmServer: typeof testing.FakeRtmServer,
   createInstance: typeof agora.default.createInstance,
+  channelAttributes: typeof attributes.channelAttributes,
   verified: server.verifyToken(token, 'app', 'u', 's').ok,
   exported: [names(client).length > 0, names(server).length > 0, names(testing).length > 0],
 }));
@@ -61,6 +65,7 @@ const EXPECTED_PROBE = {
   startServer: 'function',
   FakeRtmServer: 'function',
   createInstance: 'function',
+  channelAttributes: 'function',
   verified: true,
   exported: [true, true, true],
 };
@@ -131,6 +136,8 @@ describe('the packed package, installed in a fresh project', function () {
       'dist/agora/index.js',
       'dist/agora/index.d.ts',
       'dist/agora/node.js',
+      'dist/channel-attributes.js',
+      'dist/channel-attributes.d.ts',
     ]) {
       expect(files, required).to.include(required);
     }
