@@ -6,22 +6,37 @@
  * the one holding the join, and a join of a second object for an id held by another rejects: no listener hears an
  * event twice through two objects of one channel.
  */
-import { filter, skip, type Observable } from 'rxjs';
+import { filter, skip, type Observable, type SchedulerLike } from 'rxjs';
 import type { RtmChannel as CoreChannel } from '../client/rtm-channel.js';
 import { agoraError, failingAs, FacadeReason, type Operation } from './agora-error.js';
-import type { RtmChannelEvents } from './events.js';
+import type { ChannelAttributeProperties, RtmChannelEvents } from './events.js';
+import type { ChannelAttributes } from '../client/channel-attributes.js';
 import { Listeners } from './listeners.js';
+import { memberCountCadence } from './member-count-cadence.js';
 import { received, sendAs, type RtmMessage } from './messages.js';
+
+/** The client's channel attributes as the SDK's records (mutable copies, as the SDK hands out). */
+export const attributeProperties = (attributes: ChannelAttributes): Record<string, ChannelAttributeProperties> =>
+  Object.fromEntries(Object.entries(attributes).map(([key, attribute]) => [key, { ...attribute }]));
 
 /** Which facade object holds the join of each channel id, shared by the channels of one client. */
 export type ChannelHolders = Map<string, RtmChannel>;
+
+/** What a facade channel takes from its client besides the core channel. */
+export interface ChannelContext {
+  readonly holders: ChannelHolders;
+  /** The channel's notified attribute changes (rx-rtm/channel-attributes). */
+  readonly attributesUpdated$: Observable<ChannelAttributes>;
+  /** The client's scheduler: `MemberCountUpdated`'s cadence runs on it. */
+  readonly scheduler: SchedulerLike;
+}
 
 export class RtmChannel extends Listeners<RtmChannelEvents> {
   readonly #core: CoreChannel;
   readonly #holders: ChannelHolders;
 
   /** @internal Made by the facade's `RtmClient.createChannel`. */
-  constructor(core: CoreChannel, holders: ChannelHolders) {
+  constructor(core: CoreChannel, { holders, attributesUpdated$, scheduler }: ChannelContext) {
     super();
     this.#core = core;
     this.#holders = holders;
@@ -31,10 +46,12 @@ export class RtmChannel extends Listeners<RtmChannelEvents> {
     this.#forward(
       core.memberCount$.pipe(
         skip(1),
+        memberCountCadence(scheduler),
         filter((count) => count > 0),
       ),
       (count) => this.emit('MemberCountUpdated', count),
     );
+    this.#forward(attributesUpdated$, (attributes) => this.emit('AttributesUpdated', attributeProperties(attributes)));
     this.#forward(core.message$, ({ message, memberId, serverReceivedTs }) =>
       this.emit('ChannelMessage', received(message), memberId, { serverReceivedTs }),
     );

@@ -3,17 +3,18 @@
  * its failure into the SDK's error numbers; each event is one of the client's streams, re-emitted with the SDK's
  * positional arguments. No state of its own beyond which channel object holds each channel id.
  */
-import { map, skip } from 'rxjs';
+import { map, skip, type SchedulerLike } from 'rxjs';
 import { ConnectionState as CoreState } from '../client/connection-state.js';
+import { channelAttributes } from '../client/channel-attributes.js';
 import { invalidName } from '../client/invalid-name.js';
 import type { AttributesMap } from '../client/local-attributes.js';
 import type { RtmClient as CoreClient } from '../client/rtm-client.js';
-import { asAgoraError, agoraError, failingAs, notSupported, FacadeReason } from './agora-error.js';
-import { RtmChannel, type ChannelHolders } from './agora-channel.js';
+import { asAgoraError, agoraError, failingAs, FacadeReason } from './agora-error.js';
+import { attributeProperties, RtmChannel, type ChannelHolders } from './agora-channel.js';
 import { invitations, type Invitations } from '../client/calls.js';
 import { LocalInvitation, RemoteInvitation } from './agora-invitations.js';
 import type { RtmConfig } from './config.js';
-import type { PeersOnlineStatusMap, RtmClientEvents } from './events.js';
+import type { ChannelAttributeProperties, PeersOnlineStatusMap, RtmClientEvents } from './events.js';
 import { Listeners } from './listeners.js';
 import { received, sendAs, typedMessage, type RtmMessage } from './messages.js';
 import { ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscriptionOption } from './status-codes.js';
@@ -23,11 +24,13 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   readonly #holders: ChannelHolders = new Map();
   /** The core client's call invitations, taken up at once: the SDK has them without an opt-in. */
   readonly #calls: Invitations;
+  readonly #scheduler: SchedulerLike;
 
-  /** @internal Made by `AgoraRTM.createInstance`. */
-  constructor(core: CoreClient) {
+  /** @internal Made by `AgoraRTM.createInstance`; `scheduler` is the core client's. */
+  constructor(core: CoreClient, scheduler: SchedulerLike) {
     super();
     this.#core = core;
+    this.#scheduler = scheduler;
     core.connectionState$
       .pipe(skip(1))
       .subscribe(({ state, reason }) =>
@@ -87,7 +90,11 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   /** A new channel object; throws INVALID_ARGUMENT (1) for an id that breaks the name rule. */
   createChannel(channelId: string): RtmChannel {
     try {
-      return new RtmChannel(this.#core.createChannel(channelId), this.#holders);
+      return new RtmChannel(this.#core.createChannel(channelId), {
+        holders: this.#holders,
+        attributesUpdated$: this.#attributes.updated$(channelId),
+        scheduler: this.#scheduler,
+      });
     } catch (error) {
       throw asAgoraError('createChannel', error);
     }
@@ -160,55 +167,51 @@ export class RtmClient extends Listeners<RtmClientEvents> {
     return new LocalInvitation(this.#calls, calleeId);
   }
 
-  /** Not supported yet: rejects NOT_SUPPORTED. */
-  async getChannelMemberCount(_channelIds: string[]): Promise<Record<string, number>> {
-    throw notSupported('getChannelMemberCount');
+  /** The client's channel attributes and member counts (rx-rtm/channel-attributes), plugged in on first use. */
+  get #attributes() {
+    return channelAttributes(this.#core);
   }
 
-  /** Not supported yet: rejects NOT_SUPPORTED. */
-  async getChannelAttributes(_channelId: string): Promise<never> {
-    throw notSupported('getChannelAttributes');
+  /** Member counts by channel id (BEHAVIOUR §5.6): at most 32 ids, one call a second. */
+  getChannelMemberCount(channelIds: string[]): Promise<Record<string, number>> {
+    return failingAs('getChannelMemberCount', this.#attributes.memberCounts(channelIds));
   }
 
-  /** Not supported yet: rejects NOT_SUPPORTED. */
-  async getChannelAttributesByKeys(_channelId: string, _keys: string[]): Promise<never> {
-    throw notSupported('getChannelAttributesByKeys');
+  /** A channel's attributes, joined or not (BEHAVIOUR §5.6). */
+  getChannelAttributes(channelId: string): Promise<Record<string, ChannelAttributeProperties>> {
+    return failingAs('getChannelAttributes', this.#attributes.get(channelId).then(attributeProperties));
   }
 
-  /** Not supported yet: rejects NOT_SUPPORTED. */
-  async clearChannelAttributes(_channelId: string, _options?: ChannelAttributeOptions): Promise<void> {
-    throw notSupported('clearChannelAttributes');
+  getChannelAttributesByKeys(channelId: string, keys: string[]): Promise<Record<string, ChannelAttributeProperties>> {
+    return failingAs('getChannelAttributesByKeys', this.#attributes.get(channelId, keys).then(attributeProperties));
   }
 
-  /** Not supported yet: rejects NOT_SUPPORTED. */
-  async deleteChannelAttributesByKeys(
-    _channelId: string,
-    _attributeKeys: string[],
-    _options?: ChannelAttributeOptions,
+  clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void> {
+    return failingAs('clearChannelAttributes', this.#attributes.clear(channelId, options));
+  }
+
+  deleteChannelAttributesByKeys(
+    channelId: string,
+    attributeKeys: string[],
+    options?: ChannelAttributeOptions,
   ): Promise<void> {
-    throw notSupported('deleteChannelAttributesByKeys');
+    return failingAs('deleteChannelAttributesByKeys', this.#attributes.deleteByKeys(channelId, attributeKeys, options));
   }
 
-  /** Not supported yet: rejects NOT_SUPPORTED. */
-  async addOrUpdateChannelAttributes(
-    _channelId: string,
-    _attributes: AttributesMap,
-    _options?: ChannelAttributeOptions,
+  addOrUpdateChannelAttributes(
+    channelId: string,
+    attributes: AttributesMap,
+    options?: ChannelAttributeOptions,
   ): Promise<void> {
-    throw notSupported('addOrUpdateChannelAttributes');
+    return failingAs('addOrUpdateChannelAttributes', this.#attributes.addOrUpdate(channelId, attributes, options));
   }
 
-  /** Not supported yet: rejects NOT_SUPPORTED. */
-  async setChannelAttributes(
-    _channelId: string,
-    _attributes: AttributesMap,
-    _options?: ChannelAttributeOptions,
-  ): Promise<void> {
-    throw notSupported('setChannelAttributes');
+  setChannelAttributes(channelId: string, attributes: AttributesMap, options?: ChannelAttributeOptions): Promise<void> {
+    return failingAs('setChannelAttributes', this.#attributes.set(channelId, attributes, options));
   }
 }
 
-/** The SDK's options of a channel attribute write; taken by the methods that do not support it yet. */
+/** The SDK's options of a channel attribute write. */
 export interface ChannelAttributeOptions {
   enableNotificationToChannelMembers?: boolean;
 }

@@ -9,8 +9,6 @@ import { RtmError } from '../protocol/rtm-error.js';
 /** Why a facade call failed: one of rx-rtm's error codes, or a refusal of the facade's own. */
 export const FacadeReason = {
   ...ErrorCode,
-  /** Invitations, channel attributes and channel member counts: the next release's. */
-  NotSupported: 'NOT_SUPPORTED',
   /** Another `RtmChannel` object of this client has joined (or is joining) a channel of the same id. */
   ChannelIdInUse: 'CHANNEL_ID_IN_USE',
 } as const;
@@ -84,6 +82,20 @@ const operations = {
   clearLocalUserAttributes: attributes,
   getUserAttributes: attributes,
   getUserAttributesByKeys: attributes,
+  setChannelAttributes: attributes,
+  addOrUpdateChannelAttributes: attributes,
+  deleteChannelAttributesByKeys: attributes,
+  clearChannelAttributes: attributes,
+  getChannelAttributes: attributes,
+  getChannelAttributesByKeys: attributes,
+  // The SDK's reference numbers (its typings carry none): 1 FAILURE … 5 EXCEED_LIMIT.
+  getChannelMemberCount: {
+    [R.Unknown]: 1,
+    [R.InvalidArgument]: 2,
+    [R.TooOften]: 3,
+    [R.Timeout]: 4,
+    [R.LimitExceeded]: 5,
+  },
   queryPeersOnlineStatus: { ...peers, [R.LimitExceeded]: 2 },
   subscribePeersOnlineStatus: peers,
   unsubscribePeersOnlineStatus: peers,
@@ -116,13 +128,4 @@ export function asAgoraError(operation: Operation, error: unknown): AgoraRtmErro
 /** `promise`, its rejection turned into the facade's error for `operation`. */
 export function failingAs<T>(operation: Operation, promise: Promise<T>): Promise<T> {
   return promise.catch((error: unknown) => Promise.reject(asAgoraError(operation, error)));
-}
-
-/** The rejection of a method the facade does not support yet. */
-export function notSupported(operation: string): AgoraRtmError {
-  return new AgoraRtmError(
-    R.NotSupported,
-    R.NotSupported,
-    `${operation} is not supported yet by rx-rtm/agora (channel attributes and member counts come next)`,
-  );
 }

@@ -2,6 +2,7 @@
  * The original SDK's default export, `AgoraRTM` (BEHAVIOUR §8): `createInstance`, its constants and enum objects,
  * made for a platform's WebSocket (the browser's, or `ws` in Node).
  */
+import { asyncScheduler } from 'rxjs';
 import type { WebSocketConstructor } from '../client/link.js';
 import { RtmClient as CoreClient } from '../client/rtm-client.js';
 import { asAgoraError } from './agora-error.js';
@@ -56,7 +57,8 @@ export function agoraRtm(platformWebSocket: WebSocketConstructor | undefined) {
      */
     createInstance: (appId: string, config: RtmConfig = {}, _areaCodes?: AreaCode[]): RtmClient => {
       try {
-        return new RtmClient(new CoreClient({ ...config, url: serverUrl(config), appId }, platformWebSocket));
+        const core = new CoreClient({ ...config, url: serverUrl(config), appId }, platformWebSocket);
+        return new RtmClient(core, config.scheduler ?? asyncScheduler);
       } catch (error) {
         throw asAgoraError('createInstance', error);
       }

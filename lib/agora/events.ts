@@ -1,6 +1,6 @@
 /**
  * The facade's events: names, and listeners' positional arguments, as in the original SDK. Events the facade never
- * emits yet (channel attributes, the vendor's proxy) are named so that code listening to them compiles.
+ * emits yet (the vendor's proxy) are named so that code listening to them compiles.
  * Received messages always carry `messageType`; the listeners' types are the SDK's, where it may be absent.
  */
 import type { RemoteInvitationEvents } from './agora-invitations.js';
@@ -30,7 +30,7 @@ export interface PeerMessageProperties extends ReceivedMessageProperties {
   isOfflineMessage?: boolean;
 }
 
-/** A channel attribute as the original SDK reports it; never reported yet. */
+/** A channel attribute as the original SDK reports it. */
 export interface ChannelAttributeProperties {
   value: string;
   lastUpdateUserId: string;
@@ -75,8 +75,8 @@ export interface RtmChannelEvents {
   ChannelMessage: (message: RtmMessage, memberId: string, messagePros: ReceivedMessageProperties) => void;
   MemberLeft: (memberId: string) => void;
   MemberJoined: (memberId: string) => void;
-  /** Never emitted yet: channel attributes are not supported. */
+  /** All the channel's attributes, when someone changes them with `enableNotificationToChannelMembers` (§5.6). */
   AttributesUpdated: (attributes: Record<string, ChannelAttributeProperties>) => void;
-  /** The member count, this client included: on joining, then on every change while joined. */
+  /** The member count, this client included: on joining, then the latest at most once a second (3 s past 512), §5.6. */
   MemberCountUpdated: (memberCount: number) => void;
 }

@@ -32,6 +32,7 @@ import { MAX_FRAME_BYTES } from '../protocol/vocabulary.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { CALL_ANSWERS } from './call-wire.js';
 import type { Writer } from './link.js';
+import type { CHANNEL_ATTRIBUTE_ANSWERS } from './channel-attributes.js';
 
 export type RequestFrame = Extract<ClientFrame, { id: number }>;
 export type ReplyFrame = Extract<ServerFrame, { id: number }>;
@@ -41,7 +42,7 @@ type RequestType = RequestFrame['t'];
  * entry (BEHAVIOUR §8.4): each feature's table, by type here, by value
  * through {@link addAnswers} when the app first uses the feature.
  */
-type FeatureAnswers = typeof CALL_ANSWERS;
+type FeatureAnswers = typeof CALL_ANSWERS & typeof CHANNEL_ATTRIBUTE_ANSWERS;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A request as its sender builds it; the id is given here. */
 export type RequestBody = DistributiveOmit<RequestFrame, 'id'>;

@@ -54,12 +54,14 @@ export class Session {
    * the `seq` the client says it saw, so an event can arrive twice: the second copy must change nothing.
    */
   #lastSeq = 0;
+  /** The client's clock (its scheduler's), for the parts' rate windows. */
+  readonly now: () => number;
   readonly #plugs: SessionPlug[] = [];
   /** Sends on the socket of the last login; drops frames once that socket is gone. */
   #writer: Writer | undefined;
 
   constructor({ scheduler, requestTimeoutMs, nextId, accepting, self }: SessionSettings) {
-    const now = () => scheduler.now();
+    const now = (this.now = () => scheduler.now());
     this.requests = new Requests({ scheduler, timeoutMs: requestTimeoutMs, nextId, accepting });
     this.messages = new Messages(this.requests, now);
     this.channels = new Channels(this.requests, this.messages, self, now);

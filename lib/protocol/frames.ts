@@ -28,7 +28,7 @@ const names = v.array(v.string());
  * Maps or as own properties, never merged into an object's prototype.
  * `value` is kept on the schema, as on `v.record`, for tools that walk it.
  */
-function anyKeys<T extends v.GenericSchema>(value: T) {
+export function anyKeys<T extends v.GenericSchema>(value: T) {
   const schema = v.custom<Record<string, v.InferOutput<T>>>(
     (input) =>
       typeof input === 'object' &&
@@ -39,6 +39,9 @@ function anyKeys<T extends v.GenericSchema>(value: T) {
   return Object.assign(schema, { value });
 }
 const attributes = anyKeys(v.string());
+/** A channel attribute (BEHAVIOUR §5.6): its value, who changed it last (`by`) and when (`ts`, server wall ms). */
+export const ChannelAttributeSchema = v.object({ value: v.string(), by: v.string(), ts: v.number() });
+const channelAttributes = anyKeys(ChannelAttributeSchema);
 /** A message's fields (wire-message.ts): its type and base64 bytes; the receiver checks the base64 and the size. */
 const message = {
   type: v.picklist(Object.values(MessageType)),
@@ -119,6 +122,23 @@ export const ClientFrame = v.variant('t', [
   v.object({ t: v.literal('invite'), id: requestId, to: v.string(), content: v.string(), channel: v.string() }),
   v.object({ t: v.literal('callCancel'), id: requestId, call: v.string() }),
   v.object({ t: v.literal('callAnswer'), id: requestId, call: v.string(), accept: v.boolean(), response: v.string() }),
+  /**
+   * Change a channel's attributes (BEHAVIOUR §5.6), joined or not; answered by `done`.
+   * `notify`: its members then get `chanAttrsUpdated`. Checked by the receiver, as `attrs`.
+   */
+  v.object({
+    t: v.literal('setChanAttrs'),
+    id: requestId,
+    channel: v.string(),
+    op: v.picklist(Object.values(AttributeOp)),
+    attributes: v.optional(anyKeys(v.unknown())),
+    keys: v.optional(names),
+    notify: v.optional(v.boolean()),
+  }),
+  /** Read a channel's attributes (all, or only `keys`); answered by `chanAttributes`. */
+  v.object({ t: v.literal('getChanAttrs'), id: requestId, channel: v.string(), keys: v.optional(names) }),
+  /** How many members each of `channels` has (BEHAVIOUR §5.6); answered by `counts`. */
+  v.object({ t: v.literal('counts'), id: requestId, channels: names }),
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
@@ -155,6 +175,8 @@ export const ServerFrame = v.variant('t', [
   v.object({ t: v.literal('members'), id: requestId, members: names }),
   v.object({ t: v.literal('attributes'), id: requestId, attributes }),
   v.object({ t: v.literal('online'), id: requestId, online: anyKeys(v.boolean()) }),
+  v.object({ t: v.literal('chanAttributes'), id: requestId, attributes: channelAttributes }),
+  v.object({ t: v.literal('counts'), id: requestId, counts: anyKeys(v.number()) }),
   /** Answer to `sendPeer`: `received` is true when the peer is logged in (or inside its grace). */
   v.object({ t: v.literal('sent'), id: requestId, received: v.boolean() }),
   /** Answer to `invite`, `callCancel` and `callAnswer`: the invitation's state now. */
@@ -208,6 +230,8 @@ export const ServerFrame = v.variant('t', [
   }),
   /** Event: a call invitation of this user's, as caller or callee, changed state. */
   v.object({ t: v.literal('callState'), seq: sequence, ...callState }),
+  /** Event: `channel`'s attributes changed with `notify`; all of them, as they are now (BEHAVIOUR §5.6). */
+  v.object({ t: v.literal('chanAttrsUpdated'), seq: sequence, channel: v.string(), attributes: channelAttributes }),
   /** A request failed; nothing it asked for was done. */
   v.object({ t: v.literal('fail'), id: requestId, code: errorCode, message: v.string() }),
   /** A frame not tied to a request was refused (malformed, unknown, before login). */
@@ -217,3 +241,4 @@ export type ServerFrame = v.InferOutput<typeof ServerFrame>;
 
 /** A server frame answering a request, matched to it by `id` (`fail` included). */
 export type ReplyFrame = Extract<ServerFrame, { id: number }>;
+export type WireChannelAttribute = v.InferOutput<typeof ChannelAttributeSchema>;

@@ -22,7 +22,13 @@ export type FrameChecks<T extends ServerFrame['t']> = {
   [K in T]: { [F in Exclude<keyof Extract<ServerFrame, { t: K }>, 't'>]-?: Field };
 };
 /** Frames of the parts outside the client's entry: each part adds their checks with {@link addServerFrames}. */
-type PartFrame = 'call' | 'invitation' | 'callState'; // call invitations (lib/client/call-wire.ts)
+type PartFrame =
+  | 'call'
+  | 'invitation'
+  | 'callState' // call invitations (lib/client/call-wire.ts)
+  | 'chanAttributes'
+  | 'counts'
+  | 'chanAttrsUpdated'; // channel attributes (lib/client/channel-attributes.ts)
 
 export const string: Check = (value) => typeof value === 'string';
 export const number: Check = (value) => typeof value === 'number' && !Number.isNaN(value);

@@ -12,6 +12,11 @@ import { decodeClientFrame, encodeEventBody } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/close-code.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { AttributeOp, PeerStatus, type ClientFrame, type ReplyFrame } from '../protocol/frames.js';
+import {
+  ChannelAttributeRates,
+  channelAttributesProblem,
+  countedChannelsProblem,
+} from '../protocol/channel-attribute-limits.js';
 import { attributeKeysProblem, attributesProblem, Limits, RateLimits } from '../protocol/limits.js';
 import { nameProblem } from '../protocol/names.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
@@ -159,6 +164,44 @@ export class Connection {
         if (refused) return refused;
         return { t: 'attributes', id, attributes: await store.readAttributes(appId, frame.uid, frame.keys) };
       }
+      case 'setChanAttrs': {
+        const writes = frame.op === AttributeOp.Set || frame.op === AttributeOp.Merge;
+        const refused =
+          checkName('channel id', frame.channel) ??
+          (writes ? channelAttributesProblem(frame.attributes ?? {}) : undefined) ??
+          (frame.op === AttributeOp.Delete ? attributeKeysProblem(frame.keys ?? []) : undefined) ??
+          this.limit('setChannelAttributes', session);
+        if (refused) return refused;
+        // Checked above: an object of strings.
+        const attributes = ((writes ? frame.attributes : undefined) ?? {}) as Record<string, string>;
+        const write = { op: frame.op, attributes, keys: frame.keys ?? [], by: uid, ts: this.clock.wall() };
+        const result = await store.writeChannelAttributes(
+          appId,
+          sessionId,
+          frame.channel,
+          write,
+          frame.notify === true,
+        );
+        return result.ok ? { t: 'done', id } : result;
+      }
+      case 'getChanAttrs': {
+        const refused =
+          checkName('channel id', frame.channel) ??
+          (frame.keys ? attributeKeysProblem(frame.keys) : undefined) ??
+          this.limit('getChannelAttributes', session);
+        if (refused) return refused;
+        const attributes = await store.readChannelAttributes(appId, frame.channel, frame.keys);
+        return { t: 'chanAttributes', id, attributes };
+      }
+      case 'counts': {
+        const refused = checkCountedChannels(frame.channels);
+        if (refused) return refused;
+        if (!session.memberCountRate.take(this.clock.monotonic())) {
+          const { limit, windowMs } = ChannelAttributeRates.memberCount;
+          return refusal(ErrorCode.TooOften, `more than ${limit} member count queries in ${windowMs} ms`);
+        }
+        return { t: 'counts', id, counts: await store.memberCounts(appId, frame.channels) };
+      }
       case 'query': {
         const refused = checkPeers(frame.uids) ?? this.limit('queryOnline', session);
         if (refused) return refused;
@@ -284,6 +327,16 @@ export class Connection {
 function checkName(what: string, name: string): Refusal | undefined {
   const problem = nameProblem(name);
   return problem ? refusal(ErrorCode.InvalidArgument, `${what} ${problem}`) : undefined;
+}
+
+function checkCountedChannels(channels: readonly string[]): Refusal | undefined {
+  const refused = countedChannelsProblem(channels);
+  if (refused) return refused;
+  for (const channel of channels) {
+    const invalid = checkName('channel id', channel);
+    if (invalid) return invalid;
+  }
+  return undefined;
 }
 
 function checkPeers(uids: readonly string[]): Refusal | undefined {

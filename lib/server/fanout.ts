@@ -62,6 +62,14 @@ export class Fanout {
     for (const session of members) if (session.uid !== from) session.deliver(body);
   }
 
+  /** Delivers a channel's attributes, changed with notification, to every local session in it (BEHAVIOUR §5.6). */
+  deliverAttributes({ appId, channel, attributes }: Extract<StoreEvent, { type: 'channelAttributes' }>): void {
+    const members = this.channels.get(key(appId, channel));
+    if (!members) return;
+    const body = encodeEventBody({ t: 'chanAttrsUpdated', channel, attributes });
+    for (const session of members) session.deliver(body);
+  }
+
   /** Delivers a member or status event to the local sessions that should hear it. */
   deliver(event: Extract<StoreEvent, { type: 'member' | 'status' }>): void {
     if (event.type === 'member') {

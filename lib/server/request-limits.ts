@@ -1,12 +1,14 @@
 /** The BEHAVIOUR §5 rate limits of one node: logins per uid, requests per session. */
+import { ChannelAttributeRates } from '../protocol/channel-attribute-limits.js';
 import { RateLimits, type RateLimit } from '../protocol/limits.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /**
  * Requests a session may make at a limited rate (BEHAVIOUR §5); messages
- * are counted apart, exactly (server-session.ts).
+ * and member count queries are counted apart, exactly (server-session.ts).
  */
-export type LimitedOp = Exclude<keyof typeof RateLimits, 'login' | 'messages'> | 'renew';
+export type LimitedOp =
+  Exclude<keyof typeof RateLimits, 'login' | 'messages'> | 'renew' | 'setChannelAttributes' | 'getChannelAttributes';
 
 /** Renewals count as logins do. */
 const RENEW: RateLimit = RateLimits.login;
@@ -25,6 +27,8 @@ export class RequestLimits {
       queryOnline: limiter(RateLimits.queryOnline),
       setAttributes: limiter(RateLimits.setAttributes),
       getAttributes: limiter(RateLimits.getAttributes),
+      setChannelAttributes: limiter(ChannelAttributeRates.write),
+      getChannelAttributes: limiter(ChannelAttributeRates.read),
     };
   }
 

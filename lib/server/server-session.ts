@@ -4,6 +4,7 @@
  * makes those events survive a dropped link.
  */
 import { encodeEventBody, type EventBody } from '../protocol/encode.js';
+import { ChannelAttributeRates } from '../protocol/channel-attribute-limits.js';
 import { RateLimits } from '../protocol/limits.js';
 import type { Handoff } from '../store/presence-store.js';
 import { SlidingWindow } from '../protocol/sliding-window.js';
@@ -51,6 +52,15 @@ export class ServerSession implements SessionSnapshot, CallSession {
   private messageWindow: SlidingWindow | undefined;
   get messageRate(): SlidingWindow {
     return (this.messageWindow ??= new SlidingWindow(RateLimits.messages));
+  }
+
+  /**
+   * Member count queries in the last second (BEHAVIOUR §5.6), exactly: at one a
+   * second, the estimate of request-limits.ts would refuse a client keeping to it.
+   */
+  private countWindow: SlidingWindow | undefined;
+  get memberCountRate(): SlidingWindow {
+    return (this.countWindow ??= new SlidingWindow(ChannelAttributeRates.memberCount));
   }
   readonly events: EventBuffer;
 

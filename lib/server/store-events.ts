@@ -57,6 +57,8 @@ export function handleStoreEvent(event: StoreEvent, target: StoreEventTarget): v
       return target.fanout.deliver(event);
     case 'channelMessage':
       return target.fanout.deliverMessage(event);
+    case 'channelAttributes':
+      return target.fanout.deliverAttributes(event);
     case 'peerMessage': {
       const session = target.sessions.get(event.session);
       if (session) return session.deliver(peerMessageBody(event, false));

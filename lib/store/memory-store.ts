@@ -3,11 +3,15 @@
  * synchronously, so a change and the events it causes are never
  * interleaved with another request. One node only: nothing is shared, so
  * sessions never move and refreshes are not needed.
+ * (Over 300 lines: one class is the whole store interface, kept in one place to compare with the Redis store.)
  */
 import { randomBytes } from 'node:crypto';
 import { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
 import { attributeBytes, Limits } from '../protocol/limits.js';
 import { applyAttributeOp } from '../protocol/attribute-op.js';
+import { pickChannelAttributes, type ChannelAttributeWrite } from '../protocol/channel-attribute-op.js';
+import type { WireChannelAttribute } from '../protocol/frames.js';
+import { MemoryChannelAttributes } from './memory-channel-attributes.js';
 import {
   OfflineMessages,
   REMEMBERED_SENDS,
@@ -40,6 +44,7 @@ interface UserRecord {
 const REPLACED_KEPT = 8;
 
 class AppState {
+  constructor(readonly channelAttributes: MemoryChannelAttributes) {}
   readonly users = new Map<string, UserRecord>();
   readonly channels = new Map<string, Set<string>>();
   readonly banned = new Set<string>();
@@ -52,6 +57,9 @@ export class MemoryStore implements PresenceStore {
   readonly shared = false;
   private readonly apps = new Map<string, AppState>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
+
+  /** `now`: the wall clock (ms) that ages the attributes of empty channels (BEHAVIOUR §5.6). */
+  constructor(private readonly now: () => number = Date.now) {}
 
   async claim(
     appId: string,
@@ -128,6 +136,7 @@ export class MemoryStore implements PresenceStore {
         return StoreRefusals.tooManyChannels;
       }
       if (!members) app.channels.set(channel, (members = new Set()));
+      if (members.size === 0) app.channelAttributes.joined(channel);
       members.add(uid);
       user.channels.add(channel);
       this.emit({ type: 'member', appId, channel, uid, joined: true, count: members.size });
@@ -174,6 +183,36 @@ export class MemoryStore implements PresenceStore {
     if (!attributes) return {};
     const wanted = keys ?? [...attributes.keys()];
     return Object.fromEntries(wanted.filter((key) => attributes.has(key)).map((key) => [key, attributes.get(key)!]));
+  }
+
+  async writeChannelAttributes(
+    appId: string,
+    session: string,
+    channel: string,
+    write: ChannelAttributeWrite,
+    notify: boolean,
+  ): Promise<StoreResult> {
+    if (!this.owned(appId, write.by, session)) return StoreRefusals.sessionOver;
+    const app = this.app(appId);
+    const next = app.channelAttributes.write(channel, write, app.channels.has(channel));
+    if (!(next instanceof Map)) return next;
+    if (notify)
+      this.emit({ type: 'channelAttributes', appId, channel, attributes: pickChannelAttributes(next, undefined) });
+    return { ok: true };
+  }
+
+  async readChannelAttributes(
+    appId: string,
+    channel: string,
+    keys: readonly string[] | undefined,
+  ): Promise<Record<string, WireChannelAttribute>> {
+    const attributes = this.apps.get(appId)?.channelAttributes.read(channel);
+    return attributes ? pickChannelAttributes(attributes, keys) : {};
+  }
+
+  async memberCounts(appId: string, channels: readonly string[]): Promise<Record<string, number>> {
+    const app = this.apps.get(appId);
+    return Object.fromEntries(channels.map((channel) => [channel, app?.channels.get(channel)?.size ?? 0]));
   }
 
   async statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>> {
@@ -265,7 +304,10 @@ export class MemoryStore implements PresenceStore {
     const members = app.channels.get(channel)!;
     members.delete(uid);
     user.channels.delete(channel);
-    if (members.size === 0) app.channels.delete(channel);
+    if (members.size === 0) {
+      app.channels.delete(channel);
+      app.channelAttributes.emptied(channel);
+    }
     this.emit({ type: 'member', appId, channel, uid, joined: false, count: members.size });
   }
 
@@ -276,7 +318,7 @@ export class MemoryStore implements PresenceStore {
 
   private app(appId: string): AppState {
     let app = this.apps.get(appId);
-    if (!app) this.apps.set(appId, (app = new AppState()));
+    if (!app) this.apps.set(appId, (app = new AppState(new MemoryChannelAttributes(this.now))));
     return app;
   }
 

@@ -16,7 +16,8 @@
  * a change and its events in the same order as a single server would.
  */
 import { ErrorCode } from '../protocol/error-code.js';
-import type { AttributeOp, KickReason, PeerStatus } from '../protocol/frames.js';
+import type { ChannelAttributeWrite } from '../protocol/channel-attribute-op.js';
+import type { AttributeOp, WireChannelAttribute, KickReason, PeerStatus } from '../protocol/frames.js';
 import { Limits } from '../protocol/limits.js';
 import { refusal, type Refusal } from '../protocol/refusal.js';
 import type { WireMessage } from '../protocol/wire-message.js';
@@ -64,7 +65,9 @@ export type StoreEvent =
   /** A channel message for every member of `channel` at the moment it was accepted but its sender. */
   | ({ type: 'channelMessage'; appId: string; channel: string } & SentMessage)
   /** News of call invitation `call` for session `session`, on whichever node holds it: `body`, the event, encoded. */
-  | { type: 'callEvent'; appId: string; session: string; call: string; body: string };
+  | { type: 'callEvent'; appId: string; session: string; call: string; body: string }
+  /** A channel's attributes changed with notification: every member hears all of them (BEHAVIOUR §5.6). */
+  | { type: 'channelAttributes'; appId: string; channel: string; attributes: Record<string, WireChannelAttribute> };
 
 /**
  * How a message send went: `received`, the peer is logged in (always true
@@ -140,6 +143,12 @@ export interface Heard {
 }
 
 export type StoreResult<T = void> = ({ ok: true } & (T extends void ? unknown : { value: T })) | Refusal;
+
+/**
+ * How long a channel's attributes outlive its last member (BEHAVIOUR §5.6),
+ * and a write to a channel without members: the SDK's "a couple of minutes".
+ */
+export const EMPTY_CHANNEL_ATTRIBUTES_MS = 2 * 60 * 1000;
 
 /** The refusals every store gives, worded alike. */
 export const StoreRefusals = {
@@ -217,6 +226,26 @@ export interface PresenceStore {
   ): Promise<StoreResult>;
   /** An online user's attributes (all, or those of `keys`); an offline user has none. */
   readAttributes(appId: string, uid: string, keys: readonly string[] | undefined): Promise<Record<string, string>>;
+  /**
+   * Changes a channel's attributes (BEHAVIOUR §5.6), the acting user need not be
+   * a member; with `notify`, a `channelAttributes` event. LIMIT_EXCEEDED past the
+   * channel's limits, and nothing changed.
+   */
+  writeChannelAttributes(
+    appId: string,
+    session: string,
+    channel: string,
+    write: ChannelAttributeWrite,
+    notify: boolean,
+  ): Promise<StoreResult>;
+  /** A channel's attributes (all, or those of `keys`). */
+  readChannelAttributes(
+    appId: string,
+    channel: string,
+    keys: readonly string[] | undefined,
+  ): Promise<Record<string, WireChannelAttribute>>;
+  /** How many members each channel has. */
+  memberCounts(appId: string, channels: readonly string[]): Promise<Record<string, number>>;
   /** Current status of each uid. */
   statuses(appId: string, uids: readonly string[]): Promise<Record<string, PeerStatus>>;
   /**

@@ -24,7 +24,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { AttributeOp, PeerStatus } from '../protocol/frames.js';
+import { AttributeOp, PeerStatus, type WireChannelAttribute } from '../protocol/frames.js';
+import type { ChannelAttributeWrite } from '../protocol/channel-attribute-op.js';
 import { Limits } from '../protocol/limits.js';
 import { applyAttributeOp } from '../protocol/attribute-op.js';
 import {
@@ -54,6 +55,7 @@ import { HeldSessions } from './redis/held-sessions.js';
 import { describeRedis } from './redis/redis-config.js';
 import { RedisCalls } from './redis/redis-calls.js';
 import { RedisMessages } from './redis/redis-messages.js';
+import { RedisChannelAttributes } from './redis/redis-channel-attributes.js';
 import { NodeEvents } from './redis/node-events.js';
 import { Recovery } from './redis/recovery.js';
 import { ScriptRunner } from './redis/script-runner.js';
@@ -99,6 +101,7 @@ export class RedisStore implements PresenceStore {
   private readonly handoffs: Handoffs;
   /** Call invitations shared by the nodes (BEHAVIOUR §7.5). */
   readonly calls: CallStore;
+  private readonly channelAttributes: RedisChannelAttributes;
   private readonly onError: (error: unknown) => void;
   private started = false;
   private closed = false;
@@ -182,6 +185,7 @@ export class RedisStore implements PresenceStore {
     this.messages = new RedisMessages(this.redis, this.runner, heard);
     this.handoffs = new Handoffs(this.redis, this.runner, this.onError);
     this.calls = new RedisCalls(this.redis, this.runner, this.apps, (appId) => this.app(appId), heard);
+    this.channelAttributes = new RedisChannelAttributes(this.redis, this.runner, heard);
     this.sweeper = new Sweeper({
       apps: [...this.apps.values()],
       runner: this.runner,
@@ -371,6 +375,28 @@ export class RedisStore implements PresenceStore {
     send: MessageSend & { readonly channel: string },
   ): Promise<StoreResult<SendOutcome>> {
     return this.messages.toChannel(this.app(appId), uid, session, send);
+  }
+
+  writeChannelAttributes(
+    appId: string,
+    session: string,
+    channel: string,
+    write: ChannelAttributeWrite,
+    notify: boolean,
+  ): Promise<StoreResult> {
+    return this.channelAttributes.write(this.app(appId), session, channel, write, notify);
+  }
+
+  readChannelAttributes(
+    appId: string,
+    channel: string,
+    keys: readonly string[] | undefined,
+  ): Promise<Record<string, WireChannelAttribute>> {
+    return this.channelAttributes.read(this.app(appId), channel, keys);
+  }
+
+  memberCounts(appId: string, channels: readonly string[]): Promise<Record<string, number>> {
+    return this.channelAttributes.counts(this.app(appId), channels);
   }
 
   sentBefore(appId: string, _uid: string, session: string, id: number): Promise<SendOutcome | undefined> {

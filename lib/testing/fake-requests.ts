@@ -7,7 +7,9 @@
 import { applyAttributeOp } from '../protocol/attribute-op.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import { PeerStatus, type ClientFrame } from '../protocol/frames.js';
+import { channelAttributesProblem } from '../protocol/channel-attribute-limits.js';
 import { attributesProblem } from '../protocol/limits.js';
+import { pickChannelAttributes } from '../protocol/channel-attribute-op.js';
 import { wireMessage, wireMessageProblem } from '../protocol/wire-message.js';
 import { callRequest } from '../server/invitation-requests.js';
 import type { FakeRtmServer } from './fake-rtm-server.js';
@@ -62,6 +64,29 @@ export function answerRequest(
         attributes: Object.fromEntries(keys.filter((key) => key in attributes).map((key) => [key, attributes[key]])),
       });
     }
+    case 'setChanAttrs': {
+      // Checked by channelAttributesProblem: an object of strings.
+      const attributes = (frame.attributes ?? {}) as Record<string, string>;
+      const refused =
+        channelAttributesProblem(attributes) ??
+        server.writeChannelAttributes(
+          frame.channel,
+          { op: frame.op, attributes, keys: frame.keys ?? [], by: session.uid },
+          frame.notify === true,
+        );
+      if (refused) return socket.push({ t: 'fail', id, code: refused.code, message: refused.message });
+      return socket.push({ t: 'done', id });
+    }
+    case 'getChanAttrs': {
+      const current = new Map(Object.entries(server.channelAttributesOf(frame.channel)));
+      return socket.push({ t: 'chanAttributes', id, attributes: pickChannelAttributes(current, frame.keys) });
+    }
+    case 'counts':
+      return socket.push({
+        t: 'counts',
+        id,
+        counts: Object.fromEntries(frame.channels.map((channel) => [channel, server.membersOf(channel).length])),
+      });
     case 'query':
       return socket.push({
         t: 'online',

@@ -36,7 +36,9 @@
 import type { SchedulerLike } from 'rxjs';
 import { decodeClientFrame } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-code.js';
-import { PeerStatus, type ClientFrame, type KickReason } from '../protocol/frames.js';
+import { applyChannelAttributeOp, type ChannelAttributeWrite } from '../protocol/channel-attribute-op.js';
+import { PeerStatus, type ClientFrame, type KickReason, type WireChannelAttribute } from '../protocol/frames.js';
+import type { Refusal } from '../protocol/refusal.js';
 import type { WireMessage } from '../protocol/wire-message.js';
 import { INVITATION_TIMES, InvitationDesk, type InvitationTimes } from '../server/invitation-desk.js';
 import { toWireMessage, type OutgoingMessage } from '../client/rtm-message.js';
@@ -114,6 +116,8 @@ export class FakeRtmServer {
   private readonly channels = new Map<string, Set<string>>();
   private readonly statuses = new Map<string, PeerStatus>();
   private readonly attributeStore = new Map<string, Map<string, string>>();
+  /** Channel attributes by channel; kept while the fake runs (it ages no empty channel, BEHAVIOUR §5.6). */
+  private readonly channelAttributeStore = new Map<string, Map<string, WireChannelAttribute>>();
   private readonly failures: Array<{ type: RequestType; code: ErrorCode }> = [];
   private readonly offlineMessages = new Map<string, Array<{ from: string; message: WireMessage; ts: number }>>();
   private nextSession = 1;
@@ -158,6 +162,29 @@ export class FakeRtmServer {
   /** A user's attributes on the server now. */
   attributesOf(uid: string): Record<string, string> {
     return Object.fromEntries(this.attributeStore.get(uid) ?? []);
+  }
+
+  /** A channel's attributes on the server now, as the wire carries them. */
+  channelAttributesOf(channel: string): Record<string, WireChannelAttribute> {
+    return Object.fromEntries(this.channelAttributeStore.get(channel) ?? []);
+  }
+
+  /** @internal Applies a channel attribute write at the scheduler's now; with `notify`, tells the members. */
+  writeChannelAttributes(
+    channel: string,
+    write: Omit<ChannelAttributeWrite, 'ts'>,
+    notify: boolean,
+  ): Refusal | undefined {
+    const current = this.channelAttributeStore.get(channel) ?? new Map<string, WireChannelAttribute>();
+    const next = applyChannelAttributeOp(current, { ...write, ts: this.scheduler.now() });
+    if (!(next instanceof Map)) return next;
+    this.channelAttributeStore.set(channel, next);
+    if (!notify) return undefined;
+    const members = this.channels.get(channel) ?? new Set();
+    const attributes = Object.fromEntries(next);
+    for (const session of this.heldSessions.values())
+      if (members.has(session.uid)) session.deliver({ t: 'chanAttrsUpdated', channel, attributes });
+    return undefined;
   }
 
   /** Holds every frame, both ways, on every socket, until {@link heal}. */

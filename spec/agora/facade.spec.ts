@@ -279,7 +279,7 @@ describe('rx-rtm/agora (marbles)', () => {
   });
 
   describe('channels', () => {
-    it('MemberJoined, MemberLeft and MemberCountUpdated (from the join on), nothing after leave', async () => {
+    it('MemberJoined, MemberLeft, MemberCountUpdated (from the join, once a second), nothing after leave', async () => {
       const scheduler = testScheduler();
       let members: string[] = [];
       scheduler.run(({ expectObservable }) => {
@@ -289,27 +289,57 @@ describe('rx-rtm/agora (marbles)', () => {
         at(scheduler, 10, () => void client.login(alice));
         at(scheduler, 100, () => void room.join());
         at(scheduler, 200, () => server.memberJoined('room', 'carol'));
-        at(scheduler, 300, () => server.memberLeft('room', 'bob'));
-        at(scheduler, 400, () => void room.getMembers().then((uids) => (members = uids)));
-        at(scheduler, 500, () => void room.leave());
-        at(scheduler, 600, () => server.memberJoined('room', 'dave'));
-        at(scheduler, 700, () => void client.logout());
+        at(scheduler, 1500, () => server.memberLeft('room', 'bob'));
+        at(scheduler, 2200, () => void room.getMembers().then((uids) => (members = uids)));
+        at(scheduler, 2300, () => void room.leave());
+        at(scheduler, 2400, () => server.memberJoined('room', 'dave'));
+        at(scheduler, 3500, () => void client.logout());
         const all = heard((l) => {
           room.on('MemberJoined', (uid) => l('joined', uid));
           room.on('MemberLeft', (uid) => l('left', uid));
           room.on('MemberCountUpdated', (count) => l('count', count));
         });
+        // The count at the join at once; carol's 3 at the end of that second; bob's leaving at the end of the next.
         expectObservable(all).toBe(
           marble([
             [120, 'n'],
-            [210, '(jc)'],
-            [310, '(ld)'],
+            [210, 'j'],
+            [1120, 'c'],
+            [1510, 'l'],
+            [2120, 'd'],
           ]),
           { n: 'count 2', j: 'joined carol', c: 'count 3', l: 'left bob', d: 'count 2' },
         );
       });
       await flushMicrotasks();
       expect(members).to.deep.equal(['alice', 'carol']);
+    });
+
+    it("MemberCountUpdated at the SDK's cadence: the latest count once a second, every 3 s past 512 members", () => {
+      const scheduler = testScheduler();
+      scheduler.run(({ expectObservable }) => {
+        const { client, server } = aliceOnServer(scheduler);
+        for (let i = 0; i < 511; i++) server.memberJoined('room', `m${i}`);
+        const room = client.createChannel('room');
+        at(scheduler, 10, () => void client.login(alice));
+        at(scheduler, 100, () => void room.join());
+        at(scheduler, 200, () => server.memberJoined('room', 'x1'));
+        at(scheduler, 1200, () => server.memberJoined('room', 'x2'));
+        at(scheduler, 1300, () => server.memberJoined('room', 'x3'));
+        // Within the next 3 s window the count goes up and back: no event, it did not change.
+        at(scheduler, 4200, () => server.memberJoined('room', 'x4'));
+        at(scheduler, 4300, () => server.memberLeft('room', 'x4'));
+        at(scheduler, 7500, () => void client.logout());
+        const counts = heard((l) => room.on('MemberCountUpdated', (count) => l(count)));
+        expectObservable(counts).toBe(
+          marble([
+            [120, 'a'],
+            [1120, 'b'],
+            [4120, 'c'],
+          ]),
+          { a: '512', b: '513', c: '515' },
+        );
+      });
     });
 
     it('a second object of the same channel id cannot join while the first holds it; no event twice', async () => {
@@ -400,6 +430,52 @@ describe('rx-rtm/agora (marbles)', () => {
     });
   });
 
+  describe('channel attributes and member counts', () => {
+    it('writes and reads with the SDK shapes; AttributesUpdated(attributes) while joined; member counts', async () => {
+      const scheduler = testScheduler();
+      const { client, server } = aliceOnServer(scheduler);
+      const room = client.createChannel('room');
+      const updates: unknown[] = [];
+      room.on('AttributesUpdated', (attributes) => updates.push(attributes));
+      const results: Record<string, unknown> = {};
+      const keep = (name: string, promise: Promise<unknown>) => void promise.then((value) => (results[name] = value));
+      const notify = { enableNotificationToChannelMembers: true };
+      server.memberJoined('room', 'bob');
+      at(scheduler, 10, () => void client.login(alice));
+      at(scheduler, 50, () => void room.join());
+      at(scheduler, 100, () => keep('setChannelAttributes', client.setChannelAttributes('room', { a: '1', b: '2' })));
+      at(scheduler, 110, () =>
+        keep('addOrUpdateChannelAttributes', client.addOrUpdateChannelAttributes('room', { c: '3' }, notify)),
+      );
+      at(scheduler, 120, () =>
+        keep('deleteChannelAttributesByKeys', client.deleteChannelAttributesByKeys('room', ['a'], notify)),
+      );
+      at(scheduler, 130, () =>
+        keep('getChannelAttributesByKeys', client.getChannelAttributesByKeys('room', ['c', 'x'])),
+      );
+      at(scheduler, 140, () => keep('getChannelMemberCount', client.getChannelMemberCount(['room', 'hall'])));
+      at(scheduler, 150, () => keep('clearChannelAttributes', client.clearChannelAttributes('room')));
+      at(scheduler, 160, () => keep('getChannelAttributes', client.getChannelAttributes('room')));
+      await advanceTo(scheduler, 300);
+      const attribute = (value: string, lastUpdateTs: number) => ({ value, lastUpdateUserId: 'alice', lastUpdateTs });
+      expect(results).to.deep.equal({
+        setChannelAttributes: undefined,
+        addOrUpdateChannelAttributes: undefined,
+        deleteChannelAttributesByKeys: undefined,
+        getChannelAttributesByKeys: { c: attribute('3', 120) },
+        getChannelMemberCount: { room: 2, hall: 0 },
+        clearChannelAttributes: undefined,
+        getChannelAttributes: {},
+      });
+      expect(updates).to.deep.equal([
+        { a: attribute('1', 110), b: attribute('2', 110), c: attribute('3', 120) },
+        { b: attribute('2', 110), c: attribute('3', 120) },
+      ]);
+      void client.logout();
+      await advanceTo(scheduler, 400);
+    });
+  });
+
   describe('failures', () => {
     it('rejects with the SDK number of each operation, and the reason', async () => {
       const scheduler = testScheduler();
@@ -427,8 +503,10 @@ describe('rx-rtm/agora (marbles)', () => {
         check('subscribe too many', client.subscribePeersOnlineStatus(Array.from({ length: 513 }, (_, i) => `u${i}`)));
         server.failNext('join', ErrorCode.LimitExceeded);
         check('join refused', room.join());
-        check('getChannelAttributes', client.getChannelAttributes('room'));
+        check('setChannelAttributes bad key', client.setChannelAttributes('room', { ['k'.repeat(33)]: 'x' }));
         check('getChannelMemberCount', client.getChannelMemberCount(['room']));
+        check('getChannelMemberCount again', client.getChannelMemberCount(['room']));
+        check('getChannelMemberCount 33', client.getChannelMemberCount(Array.from({ length: 33 }, (_, i) => `c${i}`)));
       });
       await advanceTo(scheduler, 200);
       expect(Object.fromEntries(Object.entries(outcomes).map(([name, { value }]) => [name, value]))).to.deep.equal({
@@ -446,8 +524,10 @@ describe('rx-rtm/agora (marbles)', () => {
         'setLocalUserAttributes bad key': '3 INVALID_ARGUMENT',
         'subscribe too many': '6 LIMIT_EXCEEDED',
         'join refused': '5 LIMIT_EXCEEDED',
-        getChannelAttributes: 'NOT_SUPPORTED NOT_SUPPORTED',
-        getChannelMemberCount: 'NOT_SUPPORTED NOT_SUPPORTED',
+        'setChannelAttributes bad key': '3 INVALID_ARGUMENT',
+        getChannelMemberCount: 'resolved',
+        'getChannelMemberCount again': '3 TOO_OFTEN',
+        'getChannelMemberCount 33': '5 LIMIT_EXCEEDED',
       });
       void client.logout();
       await advanceTo(scheduler, 300);

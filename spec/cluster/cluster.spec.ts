@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { redisClusterForSuite } from '../support/redis-cluster.js';
+import { channelAttributes } from '../../lib/channel-attributes.js';
 import { APP, Cluster, clusterFor, eventually, expect, redisForSuite, sleep, token } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
@@ -49,6 +50,80 @@ describe('cluster: several nodes sharing presence on Redis', function () {
       for (const pair of outcomes.keys())
         expect(['ABORTED/REMOTE_LOGIN', 'DISCONNECTED/LOGIN_FAILURE']).to.include(pair);
     });
+
+    it('channel attributes set on one node are read and notified on the other; member counts agree', async () => {
+      const bob = await cluster().user('ca-bob', 1);
+      await Cluster.join(bob, 'ca-room');
+      const alice = await cluster().user('ca-alice', 0);
+      await Cluster.join(alice, 'ca-room');
+      const heard: unknown[] = [];
+      channelAttributes(bob.client)
+        .updated$('ca-room')
+        .subscribe((attributes) => heard.push(attributes));
+      channelAttributes(alice.client)
+        .updated$('ca-room')
+        .subscribe((attributes) => heard.push(attributes));
+      await channelAttributes(alice.client).set(
+        'ca-room',
+        { topic: 'hello' },
+        { enableNotificationToChannelMembers: true },
+      );
+      const read = await channelAttributes(bob.client).get('ca-room');
+      expect(read).to.deep.equal({
+        topic: { value: 'hello', lastUpdateUserId: 'ca-alice', lastUpdateTs: read.topic.lastUpdateTs },
+      });
+      await eventually(() => void expect(heard).to.deep.equal([read, read]), 1000);
+      expect(await channelAttributes(bob.client).memberCounts(['ca-room', 'ca-none'])).to.deep.equal({
+        'ca-room': 2,
+        'ca-none': 0,
+      });
+      await channelAttributes(bob.client).clear('ca-room');
+      expect(await channelAttributes(alice.client).get('ca-room')).to.deep.equal({});
+    });
+
+    it(
+      'channel attributes hold across a node change and a node restart (they live in Redis); a notification ' +
+        'missed while moving comes once, on the resume',
+      async () => {
+        const alice = await cluster().user('cn-alice', 0);
+        const bob = await cluster().user('cn-bob', 1);
+        await Cluster.join(alice, 'cn-room');
+        await Cluster.join(bob, 'cn-room');
+        const notify = { enableNotificationToChannelMembers: true };
+        const topics = (user: typeof alice) => {
+          const heard: string[] = [];
+          channelAttributes(user.client)
+            .updated$('cn-room')
+            .subscribe((attributes) => heard.push(attributes.topic?.value ?? ''));
+          return heard;
+        };
+        const [aliceHeard, bobHeard] = [topics(alice), topics(bob)];
+        await channelAttributes(alice.client).set('cn-room', { topic: 'one' }, notify);
+
+        // The load balancer now sends alice to node 2, and her link breaks; bob writes meanwhile.
+        cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+        cluster().proxies[0].reset();
+        await channelAttributes(bob.client).addOrUpdate('cn-room', { topic: 'two' }, notify);
+        await eventually(() => void expect(aliceHeard).to.deep.equal(['one', 'two']), 4000);
+        const two = await channelAttributes(alice.client).get('cn-room');
+        expect(two).to.deep.equal({
+          topic: { value: 'two', lastUpdateUserId: 'cn-bob', lastUpdateTs: two.topic.lastUpdateTs },
+        });
+
+        // Node 2, where both now are, is killed and started again; both come back to it within the grace.
+        await cluster().restartNode(1);
+        cluster().proxies[0].retarget({ port: cluster().nodes[1].port });
+        await eventually(async () => {
+          expect(await channelAttributes(alice.client).get('cn-room')).to.deep.equal(two);
+        }, 4000);
+        await channelAttributes(bob.client).addOrUpdate('cn-room', { topic: 'three' }, notify);
+        await eventually(() => void expect(bobHeard).to.deep.equal(['one', 'two', 'three']), 2000);
+        await eventually(() => void expect(aliceHeard).to.deep.equal(['one', 'two', 'three']), 2000);
+        expect(await channelAttributes(alice.client).memberCounts(['cn-room'])).to.deep.equal({ 'cn-room': 2 });
+        expect(alice.states.pairs.at(-1)).to.equal('CONNECTED/LOGIN_SUCCESS');
+        cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+      },
+    );
 
     it(
       'a sender moved to another node while sending: its sends in flight are re-sent there and ' +

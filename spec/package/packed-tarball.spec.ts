@@ -24,6 +24,7 @@ import { startServer, createToken, type RtmServer } from 'rx-rtm/server';
 import { FakeRtmServer } from 'rx-rtm/testing';
 import AgoraRTM, { type RtmClient as AgoraClient } from 'rx-rtm/agora';
 import { invitations, type OutgoingCall } from 'rx-rtm/invitations';
+import { channelAttributes, type ChannelAttributes } from 'rx-rtm/channel-attributes';
 
 const client: RtmClient = createClient({ url: 'ws://127.0.0.1:1/', appId: 'app' });
 const pair: ConnectionStatePair = client.connectionState;
@@ -32,7 +33,8 @@ const token: string = createToken({ appId: 'app', uid: 'u', appSecret: 's', expi
 const serve: (options: Parameters<typeof startServer>[0]) => Promise<RtmServer> = startServer;
 const agora = (appId: string): AgoraClient => AgoraRTM.createInstance(appId, { url: 'ws://127.0.0.1:1/' });
 const call = (peer: string): OutgoingCall => invitations(client).invite(peer);
-export { connected, token, serve, FakeRtmServer, agora, call };
+const topics = (): Promise<ChannelAttributes> => channelAttributes(client).get('room');
+export { connected, token, serve, FakeRtmServer, agora, call, topics };
 `;
 
 /** The browser's view: only the client entry. */
@@ -47,12 +49,14 @@ const client = await load('rx-rtm');
 const server = await load('rx-rtm/server');
 const testing = await load('rx-rtm/testing');
 const agora = await load('rx-rtm/agora');
+const attributes = await load('rx-rtm/channel-attributes');
 const token = server.createToken({ appId: 'app', uid: 'u', appSecret: 's', expiresInSeconds: 60 });
 console.log(JSON.stringify({
   createClient: typeof client.createClient,
   startServer: typeof server.startServer,
   FakeRtmServer: typeof testing.FakeRtmServer,
   createInstance: typeof agora.default.createInstance,
+  channelAttributes: typeof attributes.channelAttributes,
   verified: server.verifyToken(token, 'app', 'u', 's').ok,
   exported: [names(client).length > 0, names(server).length > 0, names(testing).length > 0],
 }));
@@ -63,6 +67,7 @@ const EXPECTED_PROBE = {
   startServer: 'function',
   FakeRtmServer: 'function',
   createInstance: 'function',
+  channelAttributes: 'function',
   verified: true,
   exported: [true, true, true],
 };
@@ -133,6 +138,8 @@ describe('the packed package, installed in a fresh project', function () {
       'dist/agora/index.js',
       'dist/agora/index.d.ts',
       'dist/agora/node.js',
+      'dist/channel-attributes.js',
+      'dist/channel-attributes.d.ts',
     ]) {
       expect(files, required).to.include(required);
     }

@@ -11,7 +11,10 @@ import { decodeClientFrame, decodeServerFrame, encodeFrame } from '../../lib/pro
 import { ClientFrame, ServerFrame } from '../../lib/protocol/frames.js';
 import { readServerFrame } from '../../lib/protocol/read-server-frame.js';
 import { anyText, clientFrameArb, kindsOf, serverFrameArb } from '../support/frame-arbitraries.js';
+import { addPartFrames } from '../support/part-frames.js';
 import { runs } from '../support/property-runs.js';
+
+addPartFrames();
 
 const clientKinds = new Set(kindsOf(ClientFrame));
 const serverKinds = new Set(kindsOf(ServerFrame));

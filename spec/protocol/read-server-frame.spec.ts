@@ -7,8 +7,12 @@
 import { expect } from 'chai';
 import { decodeServerFrame } from '../../lib/protocol/codec.js';
 import type { ServerFrame } from '../../lib/protocol/frames.js';
-import { addServerFrames, readServerFrame } from '../../lib/protocol/read-server-frame.js';
-import { CALL_FRAMES } from '../../lib/client/call-wire.js';
+import { readServerFrame } from '../../lib/protocol/read-server-frame.js';
+import { addPartFrames } from '../support/part-frames.js';
+
+// The parts' tables (BEHAVIOUR §8.2) are held to the schema like the client's own.
+addPartFrames();
+const attribute = { value: 'v', by: 'a', ts: 1.7e12 };
 
 const valid: ServerFrame[] = [
   { t: 'welcome', session: 's1', resumed: false, tokenExpiresInMs: 3600 },
@@ -32,12 +36,16 @@ const valid: ServerFrame[] = [
   { t: 'peerMessage', seq: 3, from: 'a', type: 'TEXT', data: 'aGk=', ts: 1.7e12 },
   { t: 'peerMessage', seq: 3, from: 'a', type: 'RAW', data: '', desc: 'ZA==', ts: 1, offline: true },
   { t: 'channelMessage', seq: 4, channel: 'room', from: 'b', type: 'RAW', data: 'AA==', ts: 2 },
-  // Call invitations (a part's table, added below as its first use would).
+  // The parts' frames (call invitations, channel attributes), added above as their first use would.
   { t: 'call', id: 8, call: 'c1', state: 'SENT' },
   { t: 'call', id: 8, call: 'c1', state: 'ACCEPTED', response: 'ok' },
   { t: 'invitation', seq: 5, call: 'c1', from: 'a', content: '', channel: 'room' },
   { t: 'callState', seq: 6, call: 'c1', state: 'FAILED', reason: 'PEER_OFFLINE' },
   { t: 'callState', seq: 6, call: 'c1', state: 'REFUSED', response: '' },
+  { t: 'chanAttributes', id: 8, attributes: { k: attribute, empty: { value: '', by: 'b', ts: 0 } } },
+  { t: 'chanAttributes', id: 8, attributes: {} },
+  { t: 'counts', id: 9, counts: { room: 2, none: 0 } },
+  { t: 'chanAttrsUpdated', seq: 5, channel: 'room', attributes: { k: attribute } },
   { t: 'fail', id: 5, code: 'TOO_OFTEN', message: 'slow down' },
   { t: 'error', code: 'PROTOCOL_ERROR', message: 'bad' },
 ];
@@ -68,9 +76,14 @@ const replacements: unknown[] = [
   { k: 1 },
   { k: true },
   { k: 'NOPE' },
+  { k: attribute },
+  { k: { ...attribute, value: 1 } },
+  { k: { ...attribute, by: null } },
+  { k: { value: 'v', by: 'a' } },
+  { k: { ...attribute, extra: 1 } },
 ];
 
-const RECORD_FIELDS = new Set(['attributes', 'online', 'statuses']);
+const RECORD_FIELDS = new Set(['attributes', 'online', 'statuses', 'counts']);
 
 function agree(text: string): void {
   const schema = decodeServerFrame(text);
@@ -79,8 +92,6 @@ function agree(text: string): void {
 }
 
 describe('readServerFrame', () => {
-  before(() => addServerFrames(CALL_FRAMES));
-
   it('accepts every valid frame exactly as the schema does', () => {
     for (const frame of valid) {
       expect(readServerFrame(JSON.stringify(frame)), frame.t).to.deep.equal(frame);
@@ -113,6 +124,7 @@ describe('readServerFrame', () => {
     expect(readServerFrame('{"t":"attributes","id":3,"attributes":["v"]}')).to.equal(undefined);
     expect(readServerFrame('{"t":"online","id":4,"online":[true]}')).to.equal(undefined);
     expect(readServerFrame('{"t":"status","seq":1,"statuses":["ONLINE"]}')).to.equal(undefined);
+    expect(readServerFrame('{"t":"counts","id":9,"counts":[1]}')).to.equal(undefined);
   });
 
   it('agrees on text that is not a frame', () => {

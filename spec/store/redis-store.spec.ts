@@ -10,6 +10,8 @@ import type { Lease, StoreEvent } from '../../lib/store/presence-store.js';
 import { RedisStore, type RedisStoreOptions } from '../../lib/store/redis-store.js';
 import { RedisProcess, requireRedis } from '../support/redis-process.js';
 import { CONTRACT_APPS, presenceStoreContract } from './presence-store.contract.js';
+import { channelAttributesContract } from './channel-attributes.contract.js';
+import { EMPTY_CHANNEL_ATTRIBUTES_MS } from '../../lib/store/presence-store.js';
 
 const lease: Lease = { graceMs: 30_000, unreachableMs: 6_000 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,6 +66,34 @@ describe('RedisStore (real redis-server)', function () {
       await admin.flushall();
       return RedisStore.connect({ url: redis.url, apps: CONTRACT_APPS, onError: () => undefined });
     },
+  });
+
+  channelAttributesContract({
+    async create() {
+      await admin.flushall();
+      return RedisStore.connect({ url: redis.url, apps: CONTRACT_APPS, onError: () => undefined });
+    },
+  });
+
+  it("a channel's attributes expire 2 min after its last member left, and persist while it has members", async () => {
+    await admin.flushall();
+    const store = await RedisStore.connect({ url: redis.url, apps: CONTRACT_APPS, onError: () => undefined });
+    try {
+      const key = 'rtm:{app1}:ca:room';
+      await store.claim('app1', 'alice', 's1', undefined, lease);
+      const set = { op: 'set', attributes: { a: '1' }, keys: [], by: 'alice', ts: 1 } as const;
+      await store.writeChannelAttributes('app1', 's1', 'room', set, false);
+      const unjoined = await admin.pttl(key);
+      expect(unjoined).to.be.within(EMPTY_CHANNEL_ATTRIBUTES_MS - 5_000, EMPTY_CHANNEL_ATTRIBUTES_MS);
+      await store.join('app1', 'alice', 's1', 'room');
+      expect(await admin.pttl(key)).to.equal(-1);
+      await store.writeChannelAttributes('app1', 's1', 'room', set, false);
+      expect(await admin.pttl(key)).to.equal(-1);
+      await store.leave('app1', 'alice', 's1', 'room');
+      expect(await admin.pttl(key)).to.be.within(EMPTY_CHANNEL_ATTRIBUTES_MS - 5_000, EMPTY_CHANNEL_ATTRIBUTES_MS);
+    } finally {
+      await store.close();
+    }
   });
 
   describe('several nodes on one Redis', function () {

@@ -20,6 +20,7 @@ export interface AppKeys {
   readonly banned: string;
   members(channel: string): string;
   attributes(uid: string): string;
+  channelAttributes(channel: string): string;
 }
 
 export function appKeys(keyPrefix: string, appId: string): AppKeys {
@@ -31,6 +32,7 @@ export function appKeys(keyPrefix: string, appId: string): AppKeys {
     banned: `${prefix}banned`,
     members: (channel) => `${prefix}c:${channel}`,
     attributes: (uid) => `${prefix}ua:${uid}`,
+    channelAttributes: (channel) => `${prefix}ca:${channel}`,
   };
 }
 

@@ -4,7 +4,7 @@
  * of another shape is reported rather than passed on.
  */
 import * as v from 'valibot';
-import { KickReason, MessageType, PeerStatus } from '../../protocol/frames.js';
+import { anyKeys, ChannelAttributeSchema, KickReason, MessageType, PeerStatus } from '../../protocol/frames.js';
 import { EndReason } from '../presence-store.js';
 
 /** A message as the scripts carry it: {from, message, ts}. */
@@ -42,6 +42,7 @@ const WireEvent = v.variant('type', [
   v.object({ type: v.literal('peerMessage'), session: v.string(), ...SentMessageSchema.entries }),
   v.object({ type: v.literal('channelMessage'), channel: v.string(), ...SentMessageSchema.entries }),
   v.object({ type: v.literal('callEvent'), session: v.string(), call: v.string(), body: v.string() }),
+  v.object({ type: v.literal('channelAttributes'), channel: v.string(), attributes: anyKeys(ChannelAttributeSchema) }),
   /** Nodes keep their own copy of the bans, to write back after a loss; never passed on. */
   v.object({ type: v.literal('ban'), uid: v.string(), banned: v.boolean() }),
   /** A session's old node gave its handoff to claim `claim` (`kept`: in key `ho:<claim>`); never passed on. */

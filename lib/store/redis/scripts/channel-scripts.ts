@@ -24,6 +24,8 @@ if not redis.call('ZSCORE', uc, ch) then
   if redis.call('ZCARD', uc) >= limit then return {'limit'} end
   append(uc, ch)
   append(ck, uid)
+  -- A member again: the channel's attributes stay (BEHAVIOUR §5.6).
+  redis.call('PERSIST', P .. 'ca:' .. ch)
   emit({type = 'member', channel = ch, uid = uid, joined = true, count = redis.call('ZCARD', ck)})
 end
 return {'ok', last, redis.call('ZRANGE', ck, 0, -1)}

@@ -18,6 +18,7 @@
  *   uc:<uid>     zset    its channels, scored by join order
  *   ua:<uid>     hash    its attributes
  *   c:<channel>  zset    the channel's members, scored by join order
+ *   ca:<channel> hash    its attributes: key → {value, by, ts} as JSON; expires EMPTY_MS after it has no members
  *   status       hash    uid → ONLINE | UNREACHABLE (absent: OFFLINE)
  *   expire       zset    uid → when other nodes may end the session (Redis time, ms)
  *   unreach      zset    uid → when other nodes may report it UNREACHABLE
@@ -29,7 +30,10 @@
  * of their last event.
  */
 
+import { EMPTY_CHANNEL_ATTRIBUTES_MS } from '../../presence-store.js';
+
 const PRELUDE = `
+local EMPTY_MS = ${EMPTY_CHANNEL_ATTRIBUTES_MS}
 if redis.replicate_commands then redis.replicate_commands() end
 local P = string.sub(KEYS[1], 1, -6)
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'epoch'} end
@@ -60,7 +64,10 @@ end
 local function leaveOne(uid, ch)
   redis.call('ZREM', P .. 'uc:' .. uid, ch)
   redis.call('ZREM', P .. 'c:' .. ch, uid)
-  emit({type = 'member', channel = ch, uid = uid, joined = false, count = redis.call('ZCARD', P .. 'c:' .. ch)})
+  local count = redis.call('ZCARD', P .. 'c:' .. ch)
+  -- The channel's attributes go EMPTY_MS after its last member left (BEHAVIOUR §5.6).
+  if count == 0 then redis.call('PEXPIRE', P .. 'ca:' .. ch, EMPTY_MS) end
+  emit({type = 'member', channel = ch, uid = uid, joined = false, count = count})
 end
 local function leaveAll(uid)
   for _, ch in ipairs(redis.call('ZRANGE', P .. 'uc:' .. uid, 0, -1)) do leaveOne(uid, ch) end
