@@ -26,18 +26,24 @@ class ManualTimers implements TickerTimers {
   }
 }
 
+/** A ticker of 100 ms started at `now` on manual timers; each tick notes the time and takes `tickMs`. */
+function started(now = 0, tickMs = 0) {
+  const timers = new ManualTimers();
+  timers.now = now;
+  const ticks: number[] = [];
+  const tick = () => {
+    ticks.push(timers.now);
+    timers.now += tickMs;
+  };
+  const ticker = startGridTicker(100, () => timers.now, tick, timers);
+  return { timers, ticks, ticker };
+}
+
 describe('startGridTicker', () => {
   it('ticks on the multiples of the period, however late each tick ran: no drift', () => {
-    const timers = new ManualTimers();
-    timers.now = 1234.5;
-    const ticks: number[] = [];
-    const tick = () => {
-      ticks.push(timers.now);
-      timers.now += 20;
-    };
-    startGridTicker(100, () => timers.now, tick, timers);
-    expect(timers.delays).to.deep.equal([66]);
     // Each tick fires 7 ms late and takes 20 ms; the next is still aimed at the next multiple.
+    const { timers, ticks } = started(1234.5, 20);
+    expect(timers.delays).to.deep.equal([66]);
     timers.fireAt(1307);
     timers.fireAt(1407);
     expect(ticks).to.deep.equal([1307, 1407]);
@@ -45,14 +51,7 @@ describe('startGridTicker', () => {
   });
 
   it('a timer that fires before its multiple waits out the rest without ticking', () => {
-    const timers = new ManualTimers();
-    const ticks: number[] = [];
-    startGridTicker(
-      100,
-      () => timers.now,
-      () => ticks.push(timers.now),
-      timers,
-    );
+    const { timers, ticks } = started();
     timers.fireAt(97.5);
     expect(ticks).to.deep.equal([]);
     expect(timers.delays).to.deep.equal([100, 3]);
@@ -61,28 +60,14 @@ describe('startGridTicker', () => {
   });
 
   it('a tick later than a whole period ticks once, then goes back to the grid', () => {
-    const timers = new ManualTimers();
-    const ticks: number[] = [];
-    startGridTicker(
-      100,
-      () => timers.now,
-      () => ticks.push(timers.now),
-      timers,
-    );
+    const { timers, ticks } = started();
     timers.fireAt(350);
     expect(ticks).to.deep.equal([350]);
     expect(timers.delays).to.deep.equal([100, 50]);
   });
 
   it('stop clears the pending timer, and a timer that fires anyway ticks no more', () => {
-    const timers = new ManualTimers();
-    const ticks: number[] = [];
-    const ticker = startGridTicker(
-      100,
-      () => timers.now,
-      () => ticks.push(timers.now),
-      timers,
-    );
+    const { timers, ticks, ticker } = started();
     const pending = timers.pending!;
     ticker.stop();
     expect(timers.pending).to.equal(undefined);
