@@ -23,6 +23,12 @@ export interface LoginRun {
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
   serverCpuPercent: number | null;
+  /**
+   * The server's CPU time per login, µs (user and kernel): what a login costs
+   * the server whatever share of its core it got, the figure to compare on a
+   * shared machine.
+   */
+  serverCpuMicrosPerLogin: number | null;
   /** Near 100 %: the generator, not the server, set the pace. */
   generatorCpuPercent: number | null;
   /** Share of the server's CPU time spent in the kernel (0–1): sockets, syscalls. */
@@ -37,8 +43,11 @@ export interface LoginsResult {
   runs: LoginRun[];
   /** Per server, the run with the median rate (runs disturbed by other work on the machine fall to the sides). */
   median: LoginRun[];
-  /** rx-rtm's median rate as a share of the others'. */
-  ratios: Array<{ against: ServerKind; rate: number | null }>;
+  /**
+   * rx-rtm's median rate as a share of the others'; `perCpuSecond`: the same
+   * for logins per second of server CPU time (medians of the runs' CPU per login).
+   */
+  ratios: Array<{ against: ServerKind; rate: number | null; perCpuSecond: number | null }>;
 }
 
 async function runOne(ctx: BenchContext, kind: ServerKind): Promise<LoginRun> {
@@ -56,6 +65,7 @@ async function runOne(ctx: BenchContext, kind: ServerKind): Promise<LoginRun> {
         loginSeconds * 1000 + 120_000,
       );
       const [serverCpu, generatorCpu] = cpu.percent();
+      const [serverSeconds] = cpu.seconds();
       const othersCpu = cpu.othersPercent();
       const [serverKernel] = cpu.kernelShare();
       const latency = summarize(result.latencies);
@@ -70,6 +80,7 @@ async function runOne(ctx: BenchContext, kind: ServerKind): Promise<LoginRun> {
         latencyP50Ms: round(latency.p50, 1),
         latencyP99Ms: round(latency.p99, 1),
         serverCpuPercent: round(serverCpu, 1),
+        serverCpuMicrosPerLogin: result.count > 0 ? round((serverSeconds / result.count) * 1e6, 1) : null,
         generatorCpuPercent: round(generatorCpu, 1),
         othersCpuPercent: round(othersCpu, 1),
         serverKernelShare: round(serverKernel, 2),
@@ -78,7 +89,8 @@ async function runOne(ctx: BenchContext, kind: ServerKind): Promise<LoginRun> {
       ctx.log(
         `${label}: ${run.perSecond}/s (${run.logins} in ${loginSeconds} s, ${run.failed} failed), ` +
           `p50 ${run.latencyP50Ms} ms p99 ${run.latencyP99Ms} ms, ` +
-          `server CPU ${run.serverCpuPercent}%, generator ${run.generatorCpuPercent}%`,
+          `server CPU ${run.serverCpuPercent}% (${run.serverCpuMicrosPerLogin} µs a login), ` +
+          `generator ${run.generatorCpuPercent}%`,
       );
       return run;
     } finally {
@@ -99,8 +111,19 @@ export async function runLogins(ctx: BenchContext): Promise<LoginsResult> {
     return mine[Math.floor((mine.length - 1) / 2)];
   });
   const rtm = median.find((r) => r.server === 'rx-rtm');
+  // NaN when no run logged anyone in: no ratio then.
+  const cpuPerLogin = (kind: ServerKind) =>
+    summarize(runs.filter((r) => r.server === kind).map((r) => r.serverCpuMicrosPerLogin ?? Number.NaN)).p50;
   const ratios = median
     .filter((r) => r.server !== 'rx-rtm')
-    .map((r) => ({ against: r.server, rate: rtm && r.perSecond > 0 ? round(rtm.perSecond / r.perSecond, 2) : null }));
+    .map((r) => {
+      const mine = cpuPerLogin('rx-rtm');
+      const theirs = cpuPerLogin(r.server);
+      return {
+        against: r.server,
+        rate: rtm && r.perSecond > 0 ? round(rtm.perSecond / r.perSecond, 2) : null,
+        perCpuSecond: mine > 0 && theirs > 0 ? round(theirs / mine, 2) : null,
+      };
+    });
   return { runs, median, ratios };
 }

@@ -192,7 +192,7 @@ export async function openFleet(
 
 async function channelRun(ctx: BenchContext, kind: ServerKind, members: number): Promise<ChannelRun> {
   const label = `messages ${kind} channel of ${members}`;
-  const server = await startServerChild(ctx, kind, label);
+  const server = await startServerChild(ctx, kind, label, { heartbeatMs: DEFAULT_HEARTBEAT_MS });
   try {
     const generators = await openFleet(ctx, server, members, 'm', label);
     try {
@@ -254,7 +254,7 @@ async function peerRun(ctx: BenchContext, kind: ServerKind, wanted: number): Pro
     Math.max(1, Math.floor(Math.min(wanted, ctx.maxSessionsPerProcess) / 2 / GENERATOR_PROCESSES)) *
     GENERATOR_PROCESSES;
   const label = `messages ${kind} peers ${half * 2}`;
-  const server = await startServerChild(ctx, kind, label);
+  const server = await startServerChild(ctx, kind, label, { heartbeatMs: DEFAULT_HEARTBEAT_MS });
   try {
     const a = await openFleet(ctx, server, half, 'pa', `${label} (first half)`);
     const b = await openFleet(ctx, server, half, 'pb', `${label} (second half)`).catch(async (error: unknown) => {

@@ -146,7 +146,7 @@ export async function runStep(
 ): Promise<SessionStep> {
   const { options } = ctx;
   const label = hooks.label ?? `sessions ${kind} ${plan.sessions}@${plan.heartbeatMs}ms`;
-  const server = await startServerChild(ctx, kind, label, hooks.server);
+  const server = await startServerChild(ctx, kind, label, { heartbeatMs: plan.heartbeatMs, ...hooks.server });
   try {
     await sleep(500);
     const baseline = await server.child.ask({ type: 'stats', gc: true }, 'stats');
@@ -286,7 +286,7 @@ export async function runSessions(ctx: BenchContext): Promise<SessionsResult> {
       'engine.io v4 over raw ws (/socket.io/?EIO=4&transport=websocket), ' +
       'as socket.io-client with transports [websocket] speaks it; ' +
       'login = CONNECT with {uid, token} as auth, checked by a middleware; ' +
-      'heartbeat = a 1 s "hb" event with an ack, plus engine.io\'s own 25 s ping',
+      "heartbeat = engine.io's own ping, its interval set to the step's heartbeat",
     openFilesNote: `one process may hold ${ctx.maxSessionsPerProcess} sessions here (open-files hard limit less 100)`,
   };
 }

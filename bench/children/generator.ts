@@ -12,20 +12,24 @@
  * protocol over a websocket (`/socket.io/?EIO=4&transport=websocket`), as
  * socket.io-client with `transports: ['websocket']` speaks it: wait for the
  * open packet, CONNECT the main namespace with `{uid, token}` as auth
- * (`40{…}`), answer engine.io pings (`2` → `3`), and send the same 1 s
- * heartbeat as an event with an ack (`42<id>["hb"]` → `43<id>[]`).
+ * (`40{…}`), and answer engine.io's pings (`2` → `3`), which are its
+ * heartbeat: the harness sets its ping interval to the step's heartbeat.
  *
  * Messages (the `traffic` command): rx-rtm's `sendChannel` and
  * `sendPeer` frames (the bare `ws` server reads the same), or socket.io
  * events with an ack; each carries its sender's clock reading
  * (message-stamp.ts), and each message received is timed against it.
  *
- * Round trips are measured here, per ping, on a monotonic clock; they
- * include this process's own queueing, so its CPU is reported beside them.
- * A server that pings has no round trip to time: its samples are each
- * ping's lateness instead (how much longer than the interval it came after
- * the previous one), the delay a client's liveness sees, and "pings" are the
- * pings the sessions held were owed in the window, "pongs" those that came.
+ * Every server here pings (rx-rtm and bare ws when the login asks with
+ * `hb`, socket.io by engine.io's ping): the samples are each ping's lateness
+ * (how much longer than the interval it came after the previous one), the
+ * delay a client's liveness sees, timed here on a monotonic clock, so they
+ * include this process's own queueing (its CPU is reported beside them).
+ * "pings" are the pings the sessions held were owed in the window, "pongs"
+ * those that came. (A server that does not ping is pinged by this process,
+ * and its samples are round trips.) All three are measured alike: round
+ * trips of this process's own pings would depend on how its sessions'
+ * timers happen to line up, which is how fast the ramp opened them.
  */
 import { connect, type Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -61,8 +65,6 @@ const LOGIN_DEADLINE_MS = 30_000;
 const C = (s: string) => s.charCodeAt(0);
 /** What precedes a message's payload: rx-rtm's (and bare ws's) `data` field, or socket.io's `msg` event argument. */
 const PAYLOAD_MARKER = Buffer.from(sio ? '"msg","' : '"data":"');
-/** socket.io ack ids from here on answer requests (joins, messages); those below answer the heartbeat. */
-const REQUEST_ACK_BASE = 1_000_000_000;
 
 class Samples {
   data = new Float64Array(1 << 16);
@@ -93,9 +95,8 @@ class Session {
   readonly inFlight: number[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private loginDeadline: NodeJS.Timeout | undefined;
-  private ackId = 0;
   /** The last request id (socket.io: ack id) this session used. */
-  private requestId = REQUEST_ACK_BASE;
+  private requestId = 0;
   /** The last seq a ping or pong acknowledged. */
   private acknowledged = 0;
   /** When the server's last ping arrived, while the server pings (0: none yet). */
@@ -169,7 +170,8 @@ class Session {
     if (this.lastPingAt !== 0 && measuring) rtt.push(Math.max(0, at - this.lastPingAt - config.heartbeatMs));
     this.lastPingAt = at;
     pongs++;
-    if (this.events > this.acknowledged) {
+    if (sio) this.ws.send('3');
+    else if (this.events > this.acknowledged) {
       this.ws.send(`{"t":"pong","ack":${this.events}}`);
       this.acknowledged = this.events;
     } else this.ws.send(PONG);
@@ -179,8 +181,7 @@ class Session {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (this.inFlight.length < 16) this.inFlight.push(monotonicMs());
     pings++;
-    if (sio) this.ws.send(`42${++this.ackId}["hb"]`);
-    else if (this.events > this.acknowledged) {
+    if (this.events > this.acknowledged) {
       // As lib/client/link.ts: acknowledge only news; a quiet session's ping is the bare frame.
       this.ws.send(`{"t":"ping","ack":${this.events}}`);
       this.acknowledged = this.events;
@@ -196,11 +197,13 @@ class Session {
   private receive(data: Buffer, token: string): void {
     if (sio) {
       const first = data[0];
-      if (first === C('2')) this.ws.send('3');
-      else if (first === C('4')) {
+      if (first === C('2')) {
+        if (this.phase === 'up') this.pinged();
+        else this.ws.send('3');
+      } else if (first === C('4')) {
         const second = data[1];
-        if (second === C('3')) this.answered(data);
-        else if (second === C('0')) this.up(false);
+        if (second === C('3')) this.replies.shift()?.(true);
+        else if (second === C('0')) this.up(true);
         else if (second === C('4')) this.fail(`refused: ${data.toString()}`);
         else if (second === C('2')) this.message(data);
       } else if (first === C('0')) this.ws.send(`40${JSON.stringify({ uid: this.uid, token })}`);
@@ -246,14 +249,6 @@ class Session {
       default:
         return;
     }
-  }
-
-  /** A socket.io ack (`43<id>[…]`): a request's answer, or the heartbeat's. */
-  private answered(data: Buffer): void {
-    let id = 0;
-    for (let i = 2; i < data.length && data[i] >= 0x30 && data[i] <= 0x39; i++) id = id * 10 + data[i] - 0x30;
-    if (id > REQUEST_ACK_BASE) this.replies.shift()?.(true);
-    else this.pong();
   }
 
   /** A message (traffic): its latency from the stamp its sender put in it. */

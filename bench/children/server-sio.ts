@@ -1,9 +1,10 @@
 /**
  * The usual choice: a socket.io 4.8 server at its defaults (polling and
- * websocket transports, 25 s ping, 20 s timeout, no compression). It checks
- * the same token as rx-rtm in a connection middleware (the socket.io way to
- * log in), and answers a 1 s application heartbeat (`hb` with an ack), the
- * same work rx-rtm's ping asks for; its own engine.io ping runs as well.
+ * websocket transports, 20 s ping timeout, no compression), but for its
+ * ping interval: engine.io's ping is socket.io's heartbeat, server to
+ * client as rx-rtm's, so it runs at the heartbeat the harness measures
+ * (`heartbeatMs`; 25 s when none is given). It checks the same token as
+ * rx-rtm in a connection middleware (the socket.io way to log in).
  * Messages the socket.io way: `join` joins a room, `send` is
  * `socket.to(room).emit('msg', …)` (every other member), `peer` emits to
  * the room each socket joins under its uid; each answered with an ack.
@@ -15,7 +16,7 @@ import { childConfig, serveHarness } from './serve-child.js';
 
 const config = childConfig();
 const http = createServer();
-const io = new Server(http);
+const io = new Server(http, config.heartbeatMs === undefined ? {} : { pingInterval: config.heartbeatMs });
 io.use((socket, next) => {
   const { uid, token } = (socket.handshake.auth ?? {}) as { uid?: unknown; token?: unknown };
   const check =
@@ -30,7 +31,6 @@ const answer = (ack: unknown) => {
 };
 io.on('connection', (socket) => {
   void socket.join(String((socket.handshake.auth as { uid: string }).uid));
-  socket.on('hb', answer);
   socket.on('join', (room: string, ack: unknown) => {
     void socket.join(room);
     answer(ack);

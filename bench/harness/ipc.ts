@@ -21,6 +21,12 @@ export interface ServerChildConfig {
    */
   store?: 'memory' | 'redis';
   redisUrl?: string;
+  /**
+   * socket.io: engine.io's ping interval, ms, the heartbeat its sessions are
+   * measured by (as rx-rtm's and bare ws's pings, asked for in each login);
+   * absent, socket.io's default (25 s).
+   */
+  heartbeatMs?: number;
 }
 
 export interface MemoryFigures {

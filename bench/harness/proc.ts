@@ -77,6 +77,10 @@ export class CpuWindow {
   kernelShare(): number[] {
     return this.pids.map((pid, i) => (cpuSplit(pid).system - this.kernelStart[i]) / (cpuSeconds(pid) - this.start[i]));
   }
+  /** Per process, CPU seconds (user and kernel) since the window opened. */
+  seconds(): number[] {
+    return this.pids.map((pid, i) => cpuSeconds(pid) - this.start[i]);
+  }
   /** Per process, % of one core since the window opened. */
   percent(): number[] {
     const seconds = (performance.now() - this.startedAt) / 1000;

@@ -249,6 +249,7 @@ export function renderMarkdown(results: BenchResults): string {
           'latency p50',
           'latency p99',
           'server CPU',
+          'server CPU per login',
           'generator CPU',
           'others CPU',
         ],
@@ -260,12 +261,15 @@ export function renderMarkdown(results: BenchResults): string {
           fmt(r.latencyP50Ms, ' ms'),
           fmt(r.latencyP99Ms, ' ms'),
           fmt(r.serverCpuPercent, ' %'),
+          fmt(r.serverCpuMicrosPerLogin, ' µs'),
           fmt(r.generatorCpuPercent, ' %'),
           fmt(r.othersCpuPercent, ' %'),
         ]),
       ),
       '',
-      results.logins.ratios.map((r) => `rx-rtm ÷ ${r.against}: ${fmt(r.rate)}`).join('; '),
+      results.logins.ratios
+        .map((r) => `rx-rtm ÷ ${r.against}: ${fmt(r.rate)} (per server CPU second: ${fmt(r.perCpuSecond)})`)
+        .join('; '),
       '',
     );
   }

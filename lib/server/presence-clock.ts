@@ -65,9 +65,14 @@ export class PresenceClock {
     this.wheel.schedule(session);
   }
 
-  /** A frame arrived (the session's `lastFrameAt` is already set). */
+  /**
+   * A frame arrived (the session's `lastFrameAt` is already set). Noted for
+   * the next refresh only if other nodes read it: a store of one node has
+   * nobody to tell, and a note per heartbeat of every session is what this
+   * would otherwise cost it.
+   */
   heard(session: ServerSession): void {
-    this.heardSince.add(session);
+    if (this.store.shared) this.heardSince.add(session);
   }
 
   /** The session left this node: no deadline for it any more. */

@@ -28,6 +28,7 @@ import { DirectoryMediaStore } from './media/directory-media-store.js';
 import { MEDIA_PATH, MediaDefaults, mediaRoute } from './media/media-route.js';
 import type { MediaStore } from './media/media-store.js';
 import { refuseUpgrade, routeRequests, type HttpRoute } from './http-front.js';
+import { startGridTicker } from './grid-ticker.js';
 import { INVITATION_TIMES, type InvitationTimes } from './invitation-desk.js';
 import { originCheck } from './origins.js';
 import { systemClock, type ServerClock } from './server-clock.js';
@@ -244,8 +245,11 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     wss.handleUpgrade(request, socket, head, (socket) => acceptSocket(socket, sockets));
   });
 
-  const ticker = setInterval(() => registry.tick(), TICK_MS);
-  ticker.unref();
+  const ticker = startGridTicker(
+    TICK_MS,
+    () => clock.monotonic(),
+    () => registry.tick(),
+  );
   // Expired media goes hourly; until then a read refuses it by its age.
   const sweeper = mediaStore && setInterval(() => void mediaStore.sweep(clock.wall()).catch(onError), 3600_000);
   sweeper?.unref();
@@ -254,7 +258,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     http.listen(port, host);
     await once(http, 'listening');
   } catch (error) {
-    clearInterval(ticker);
+    ticker.stop();
     clearInterval(sweeper);
     registry.close();
     if (ownStore) await store.close();
@@ -273,7 +277,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     close() {
       closing ??= (async () => {
         wrapper?.close();
-        clearInterval(ticker);
+        ticker.stop();
         clearInterval(sweeper);
         http.close();
         const deadline = clock.monotonic() + shutdownGraceMs;

@@ -29,17 +29,41 @@ import {
   type StoreResult,
 } from './presence-store.js';
 
-/** The shared state of one online user: its live session and what belongs to it. */
-interface UserRecord {
-  session: string;
-  /** Sessions this one replaced, newest first, so their instances can be told (bounded). */
-  replaced: string[];
-  status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable;
-  channels: Set<string>;
-  attributes: Map<string, string>;
+/**
+ * The shared state of one online user: its live session and what belongs to it. Its collections are made on
+ * first use: most users never join, set attributes or send, and every login keeps a record for its whole grace.
+ */
+class UserRecord {
+  status: typeof PeerStatus.Online | typeof PeerStatus.Unreachable = PeerStatus.Online;
+  private channelSet: Set<string> | undefined;
+  private attributeMap: Map<string, string> | undefined;
+  private sentMap: Map<number, boolean> | undefined;
+
+  constructor(
+    readonly session: string,
+    /** Sessions this one replaced, newest first, so their instances can be told (bounded). */
+    readonly replaced: readonly string[],
+  ) {}
+
+  get channels(): Set<string> {
+    return (this.channelSet ??= new Set());
+  }
+
+  get attributes(): Map<string, string> {
+    return (this.attributeMap ??= new Map());
+  }
+
+  set attributes(value: Map<string, string>) {
+    this.attributeMap = value;
+  }
+
   /** The answers to its latest message sends by id (`received`), oldest first. */
-  sent: Map<number, boolean>;
+  get sent(): Map<number, boolean> {
+    return (this.sentMap ??= new Map());
+  }
 }
+
+const NONE_REPLACED: readonly string[] = [];
 
 const REPLACED_KEPT = 8;
 
@@ -80,14 +104,10 @@ export class MemoryStore implements PresenceStore {
       this.leaveAll(appId, uid, current);
       this.emit({ type: 'kick', appId, uid, session: current.session, reason: KickReason.RemoteLogin });
     }
-    app.users.set(uid, {
-      session,
-      replaced: current ? [current.session, ...current.replaced].slice(0, REPLACED_KEPT) : [],
-      status: PeerStatus.Online,
-      channels: new Set(),
-      attributes: new Map(),
-      sent: new Map(),
-    });
+    app.users.set(
+      uid,
+      new UserRecord(session, current ? [current.session, ...current.replaced].slice(0, REPLACED_KEPT) : NONE_REPLACED),
+    );
     if (!current || current.status !== PeerStatus.Online)
       this.emit({ type: 'status', appId, uid, status: PeerStatus.Online });
     return { outcome: 'created', replaced: current?.session };
