@@ -56,7 +56,8 @@ export function agoraRtm(platformWebSocket: WebSocketConstructor | undefined) {
      */
     createInstance: (appId: string, config: RtmConfig = {}, _areaCodes?: AreaCode[]): RtmClient => {
       try {
-        return new RtmClient(new CoreClient({ ...config, url: serverUrl(config), appId }, platformWebSocket));
+        const url = serverUrl(config);
+        return new RtmClient(new CoreClient({ ...config, url, appId }, platformWebSocket), { url, appId });
       } catch (error) {
         throw asAgoraError('createInstance', error);
       }
