@@ -24,9 +24,12 @@ export const GZIP_LIMIT_BYTES = 10_800;
 
 /**
  * rx-rtm/agora's ceiling: what the original SDK's facade adds, gzipped, to the client's browser bundle
- * (both bundled as above; the facade's bundle holds the client).
+ * (both bundled as above; the facade's bundle holds the client). The facade carries the SDK's whole surface,
+ * since its users call any of it without opting in: media messages with their upload and download (4,605 B
+ * measured with them, this ceiling 4 % over it), and later invitations and channel attributes, which raise it
+ * by what they measure.
  */
-export const AGORA_EXTRA_LIMIT_BYTES = 3 * 1024;
+export const AGORA_EXTRA_LIMIT_BYTES = 4_800;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
