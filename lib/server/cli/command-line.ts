@@ -32,6 +32,8 @@ export interface ServeConfig {
   redisUrl?: string;
   /** Present: run as a cluster node on the primary these Sentinels name (the passwords: never log it whole). */
   redisSentinel?: SentinelConfig;
+  /** Present: media files in this directory (startServer's `media.dir`); absent, in Redis on a cluster node. */
+  mediaDir?: string;
 }
 
 /** What the command line asks for. */
@@ -55,6 +57,7 @@ interface ServeFlags {
   redisUrl?: string;
   redisSentinels?: string;
   redisSentinelName?: string;
+  mediaDir?: string;
 }
 
 function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
@@ -65,6 +68,7 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
     redis,
     env,
   );
+  const mediaDir = setting(flags.mediaDir, '--media-dir', env, 'RTM_MEDIA_DIR')?.raw;
   return {
     host: host(setting(flags.host, '--host', env, 'RTM_HOST'), ServerDefaults.host),
     port: integer(setting(flags.port, '--port', env, 'RTM_PORT'), ServerDefaults.port, 0, 65_535),
@@ -91,6 +95,7 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
     ),
     ...(redis === undefined ? {} : { redisUrl: redis }),
     ...(sentinel === undefined ? {} : { redisSentinel: sentinel }),
+    ...(mediaDir === undefined ? {} : { mediaDir }),
   };
 }
 
@@ -152,6 +157,11 @@ export function parseCommandLine(io: CliIo): Invocation {
     .option(
       '--redis-sentinel-name <name>',
       'the group the Sentinels monitor, with --redis-sentinels (env RTM_REDIS_SENTINEL_NAME)',
+    )
+    .option(
+      '--media-dir <path>',
+      'keep media files in this directory, one every node mounts in a cluster, 30 MB each at most (env RTM_MEDIA_DIR; ' +
+        'default: in Redis on a cluster node, 8 MB each at most, else under the system temp directory)',
     )
     .action((flags: ServeFlags) => {
       invocation = { kind: 'serve', config: serveConfig(flags, io.env) };

@@ -54,6 +54,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       allowedOrigins: config.allowedOrigins,
       ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
       ...(config.redisSentinel === undefined ? {} : { redis: config.redisSentinel }),
+      ...(config.mediaDir === undefined ? {} : { media: { dir: config.mediaDir } }),
       telemetry,
       onError: (error) => logger.error({ err: error }, 'server error'),
       routes: operationsRoutes({
