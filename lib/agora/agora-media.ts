@@ -4,7 +4,7 @@
  * progress as `{ currentSize, totalSize }`. Thumbnails are Blobs here, bytes
  * in rx-rtm.
  */
-import { Observable } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { RtmMediaMessage } from '../client/media-message.js';
 import {
   mediaMessageById,
@@ -47,17 +47,21 @@ export function transfer<T>(transfer$: Observable<MediaTransfer<T>>, handler: Me
   const { cancelSignal, onOperationProgress } = handler;
   return new Promise<T>((resolve, reject) => {
     if (cancelSignal?.aborted) return reject(canceled());
-    const subscription = transfer$.subscribe({
+    let subscription: Subscription | undefined;
+    const cancel = () => {
+      subscription?.unsubscribe();
+      reject(canceled());
+    };
+    cancelSignal?.addEventListener('abort', cancel, { once: true });
+    subscription = transfer$.subscribe({
       next: (event) =>
         event.type === 'done'
           ? resolve(event.value)
           : onOperationProgress?.({ currentSize: event.progress.current, totalSize: event.progress.total }),
       error: reject,
     });
-    cancelSignal?.addEventListener('abort', () => {
-      subscription.unsubscribe();
-      reject(canceled());
-    });
+    // Not left on a signal the app may keep for other work once this transfer is over.
+    subscription.add(() => cancelSignal?.removeEventListener('abort', cancel));
   });
 }
 
