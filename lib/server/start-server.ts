@@ -219,7 +219,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     await once(http, 'listening');
   } catch (error) {
     clearInterval(ticker);
-    await media.close();
+    media.close();
     registry.close();
     if (ownStore) await store.close();
     throw error;
@@ -245,7 +245,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
         if (store.shared) await registry.drained(deadline - clock.monotonic());
         http.closeAllConnections();
         registry.close();
-        await media.close();
+        media.close();
         if (ownStore) await store.close();
       })();
       return closing;
