@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisConfigError } from '../../lib/server/index.js';
 import { startServer, type RtmServer, type ServerOptions } from '../../lib/server/start-server.js';
-import { cutUpload, headersOf, login, MB, mediaUrl, secrets, upload } from '../server/media-http.js';
+import { chunkedUpload, cutUpload, headersOf, login, MB, mediaUrl, secrets, upload } from '../server/media-http.js';
 import { RawClient } from '../server/raw-client.js';
 import { eventually, expect, redisForSuite, sleep } from './cluster-harness.js';
 
@@ -62,19 +62,7 @@ describe('media in Redis across cluster nodes (a real redis-server)', function (
     const a = await node();
     await login(a, 'app1', 'alice');
     expect((await upload(a, Buffer.alloc(8 * MB + 1))).status).to.equal(413);
-    const chunked = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (let i = 0; i < 9; i++) controller.enqueue(new Uint8Array(MB));
-        controller.close();
-      },
-    });
-    const response = await fetch(mediaUrl(a), {
-      method: 'POST',
-      headers: headersOf('app1', 'alice'),
-      body: chunked,
-      duplex: 'half',
-    } as RequestInit);
-    expect(response.status).to.equal(413);
+    expect(await chunkedUpload(a, 9)).to.equal(413);
     await eventually(async () => void expect(await mediaKeys()).to.deep.equal([]), 2_000);
     expect((await upload(a, Buffer.alloc(8 * MB))).body?.size).to.equal(8 * MB);
   });

@@ -53,3 +53,15 @@ export function cutUpload(server: RtmServer, total: number, sent: number): Promi
     request.on('close', () => resolve());
   });
 }
+
+/** Uploads `megabytes` MB without a Content-Length (a streamed body), so only a running count can refuse it. */
+export async function chunkedUpload(server: RtmServer, megabytes: number): Promise<number> {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < megabytes; i++) controller.enqueue(new Uint8Array(MB));
+      controller.close();
+    },
+  });
+  const init = { method: 'POST', headers: headersOf('app1', 'alice'), body, duplex: 'half' };
+  return (await fetch(mediaUrl(server), init)).status;
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startServer } from '../../lib/server/index.js';
 import { DirectoryMediaStore } from '../../lib/server/media/directory-media-store.js';
 import { RedisProcess, requireRedis } from '../support/redis-process.js';
-import { cutUpload, headersOf, login, mediaUrl, MB, secrets, tokenOf, upload } from './media-http.js';
+import { chunkedUpload, cutUpload, headersOf, login, mediaUrl, MB, secrets, tokenOf, upload } from './media-http.js';
 import { RawClient, serverFixture } from './raw-client.js';
 
 /** Every file under `dir`, however deep. */
@@ -56,19 +56,7 @@ describe('server media (HTTP)', function () {
     const server = await start({ media: { dir } });
     await login(server, 'app1', 'alice');
     expect((await upload(server, Buffer.alloc(31 * MB))).status).to.equal(413);
-    const chunked = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (let i = 0; i < 31; i++) controller.enqueue(new Uint8Array(MB));
-        controller.close();
-      },
-    });
-    const response = await fetch(mediaUrl(server), {
-      method: 'POST',
-      headers: headersOf('app1', 'alice'),
-      body: chunked,
-      duplex: 'half',
-    } as RequestInit);
-    expect(response.status).to.equal(413);
+    expect(await chunkedUpload(server, 31)).to.equal(413);
     expect(await filesIn(dir)).to.deep.equal([]);
     // 30 MB exactly is allowed.
     expect((await upload(server, Buffer.alloc(30 * MB))).body?.size).to.equal(30 * MB);
