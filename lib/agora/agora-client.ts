@@ -69,8 +69,12 @@ export class RtmClient extends Listeners<RtmClientEvents> {
 
   /** Logs in; the SDK's optional token is required here (the server checks every login). */
   login({ uid, token }: { uid: string; token?: string }): Promise<void> {
-    this.#credentials = { uid, token: token ?? '' };
-    return failingAs('login', this.#core.login({ uid, token: token ?? '' }));
+    const credentials = { uid, token: token ?? '' };
+    // Only a login that succeeded proves media requests: a refused one (ALREADY_LOGIN) leaves the session's own.
+    return failingAs(
+      'login',
+      this.#core.login(credentials).then(() => void (this.#credentials = credentials)),
+    );
   }
 
   logout(): Promise<void> {

@@ -57,6 +57,11 @@ describe('rx-rtm/agora media against the real server', function () {
     const blob = await bob.downloadMedia(received.mediaId);
     expect(new Uint8Array(await blob.arrayBuffer())).to.deep.equal(bytes);
     expect(await bob.createMediaMessageByMediaId(received.mediaId)).to.include({ messageType: 'FILE', size: 2 * MB });
+    // A refused second login leaves the session's own user and token to prove media requests.
+    expect(
+      await bob.login({ uid: 'mallory', token: token('mallory') }).catch((error: AgoraRtmError) => error.code),
+    ).to.equal(8);
+    expect((await bob.downloadMedia(received.mediaId)).size).to.equal(2 * MB);
   });
 
   it('rejects CANCELED when its signal aborts, INVALID_ARGUMENT for a bad type, 102 when not logged in', async () => {
