@@ -111,7 +111,7 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   }
 
   /**
-   * Uploads `payload` to the server (at most 30 MB by default) and resolves the IMAGE or FILE message naming it;
+   * Uploads `payload` to the server (30 MB at most by default, 8 MB in Redis) and resolves the message naming it;
    * `transParams` reports progress and cancels (CANCELED). Rejects NOT_LOGGED_IN (102) unless logged in.
    */
   createMediaMessageByUploading(
