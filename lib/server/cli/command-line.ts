@@ -160,8 +160,9 @@ export function parseCommandLine(io: CliIo): Invocation {
     )
     .option(
       '--media-dir <path>',
-      'keep media files in this directory, one every node mounts in a cluster, 30 MB each at most (env RTM_MEDIA_DIR; ' +
-        'default: in Redis on a cluster node, 8 MB each at most, else under the system temp directory)',
+      'keep media files in this directory, one every node mounts in a cluster, 30 MB each at most ' +
+        '(env RTM_MEDIA_DIR; default: in Redis on a cluster node, 8 MB each at most, ' +
+        'else under the system temp directory)',
     )
     .action((flags: ServeFlags) => {
       invocation = { kind: 'serve', config: serveConfig(flags, io.env) };
