@@ -25,11 +25,12 @@ export const GZIP_LIMIT_BYTES = 10_900;
 
 /**
  * rx-rtm/agora's ceiling: what the original SDK's facade adds, gzipped, to the client's browser bundle
- * (both bundled as above; the facade's bundle holds the client). The facade is the SDK's whole surface, so it
- * carries the parts of other entries (BEHAVIOUR §8.2): call invitations (1.5 KB) and channel attributes
- * (1.1 KB) took it from 2.7 KB to 5.2 KB.
+ * (both bundled as above; the facade's bundle holds the client). The facade carries the SDK's whole surface,
+ * since its users call any of it without opting in, parts of other entries included (BEHAVIOUR §8.2): media
+ * messages with their upload and download (1.8 KB), call invitations (1.5 KB) and channel attributes (1.1 KB)
+ * took it from 2.7 KB to 7.0 KB (7,198 B measured).
  */
-export const AGORA_EXTRA_LIMIT_BYTES = 5_400;
+export const AGORA_EXTRA_LIMIT_BYTES = 7_400;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -6,6 +6,8 @@
 import { map, skip, type SchedulerLike } from 'rxjs';
 import { ConnectionState as CoreState } from '../client/connection-state.js';
 import { channelAttributes } from '../client/channel-attributes.js';
+import { ErrorCode } from '../protocol/error-code.js';
+import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from '../client/invalid-name.js';
 import type { AttributesMap } from '../client/local-attributes.js';
 import type { RtmClient as CoreClient } from '../client/rtm-client.js';
@@ -16,7 +18,23 @@ import { LocalInvitation, RemoteInvitation } from './agora-invitations.js';
 import type { RtmConfig } from './config.js';
 import type { ChannelAttributeProperties, PeersOnlineStatusMap, RtmClientEvents } from './events.js';
 import { Listeners } from './listeners.js';
-import { received, sendAs, typedMessage, type RtmMessage } from './messages.js';
+import {
+  download,
+  messageById,
+  uploadAsMessage,
+  type MediaMessageParams,
+  type MediaTransferHandler,
+} from './agora-media.js';
+import { enableMediaMessages } from '../media/enable-media-messages.js';
+import type { MediaServer } from '../media/media-transfer.js';
+import {
+  received,
+  sendAs,
+  typedMessage,
+  type RtmFileMessage,
+  type RtmImageMessage,
+  type RtmMessage,
+} from './messages.js';
 import { ConnectionChangeReason, ConnectionState, PeerOnlineState, PeerSubscriptionOption } from './status-codes.js';
 
 export class RtmClient extends Listeners<RtmClientEvents> {
@@ -25,12 +43,18 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   /** The core client's call invitations, taken up at once: the SDK has them without an opt-in. */
   readonly #calls: Invitations;
   readonly #scheduler: SchedulerLike;
+  /** Where media goes (BEHAVIOUR §7.6), and the user and token of the latest login or renewal, which prove it. */
+  readonly #server: { url: string; appId: string };
+  #credentials = { uid: '', token: '' };
 
   /** @internal Made by `AgoraRTM.createInstance`; `scheduler` is the core client's. */
-  constructor(core: CoreClient, scheduler: SchedulerLike) {
+  constructor(core: CoreClient, server: { url: string; appId: string }, scheduler: SchedulerLike) {
     super();
     this.#core = core;
+    this.#server = server;
     this.#scheduler = scheduler;
+    // The SDK's media messages go through sendMessageToPeer and channels as any other.
+    enableMediaMessages();
     core.connectionState$
       .pipe(skip(1))
       .subscribe(({ state, reason }) =>
@@ -54,7 +78,12 @@ export class RtmClient extends Listeners<RtmClientEvents> {
 
   /** Logs in; the SDK's optional token is required here (the server checks every login). */
   login({ uid, token }: { uid: string; token?: string }): Promise<void> {
-    return failingAs('login', this.#core.login({ uid, token: token ?? '' }));
+    const credentials = { uid, token: token ?? '' };
+    // Only a login that succeeded proves media requests: a refused one (ALREADY_LOGIN) leaves the session's own.
+    return failingAs(
+      'login',
+      this.#core.login(credentials).then(() => void (this.#credentials = credentials)),
+    );
   }
 
   logout(): Promise<void> {
@@ -62,7 +91,10 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   }
 
   renewToken(token: string): Promise<void> {
-    return failingAs('renewToken', this.#core.renewToken(token));
+    return failingAs(
+      'renewToken',
+      this.#core.renewToken(token).then(() => void (this.#credentials = { ...this.#credentials, token })),
+    );
   }
 
   /**
@@ -85,6 +117,48 @@ export class RtmClient extends Listeners<RtmClientEvents> {
   /** The message with its `messageType` filled in (`RAW` when it has `rawMessage`, else `TEXT`). */
   createMessage<T extends RtmMessage>(message: Partial<T>): T {
     return typedMessage(message);
+  }
+
+  /**
+   * Uploads `payload` to the server (30 MB at most by default, 8 MB in Redis) and resolves the message naming it;
+   * `transParams` reports progress and cancels (CANCELED). Rejects NOT_LOGGED_IN (102) unless logged in.
+   */
+  createMediaMessageByUploading(
+    payload: Blob,
+    params?: MediaMessageParams,
+    transParams?: MediaTransferHandler,
+  ): Promise<RtmImageMessage | RtmFileMessage> {
+    const operation = 'createMediaMessageByUploading';
+    return failingAs(
+      operation,
+      this.#media(operation).then((server) => uploadAsMessage(server, payload, params, transParams)),
+    );
+  }
+
+  /** The message naming media already stored, its size asked of the server (INVALID_ARGUMENT if it has none). */
+  createMediaMessageByMediaId(mediaId: string, params?: MediaMessageParams): Promise<RtmImageMessage | RtmFileMessage> {
+    const operation = 'createMediaMessageByMediaId';
+    return failingAs(
+      operation,
+      this.#media(operation).then((server) => messageById(server, mediaId, params)),
+    );
+  }
+
+  /** The media's bytes as a Blob; `transParams` reports progress and cancels (CANCELED). */
+  downloadMedia(mediaId: string, transParams?: MediaTransferHandler): Promise<Blob> {
+    const operation = 'downloadMedia';
+    return failingAs(
+      operation,
+      this.#media(operation).then((server) => download(server, mediaId, transParams)),
+    );
+  }
+
+  /** The media server for the logged-in user; NOT_LOGGED_IN outside CONNECTED and RECONNECTING. */
+  async #media(operation: string): Promise<MediaServer> {
+    const { state } = this.#core.connectionState;
+    if (state !== CoreState.Connected && state !== CoreState.Reconnecting)
+      throw new RtmError(ErrorCode.NotLoggedIn, `${operation} while ${state}`);
+    return { ...this.#server, ...this.#credentials };
   }
 
   /** A new channel object; throws INVALID_ARGUMENT (1) for an id that breaks the name rule. */

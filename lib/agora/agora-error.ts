@@ -100,6 +100,10 @@ const operations = {
   subscribePeersOnlineStatus: peers,
   unsubscribePeersOnlineStatus: peers,
   queryPeersBySubscriptionOption: { [R.InvalidArgument]: 1, [R.Timeout]: 2, [R.TooOften]: 3 },
+  // The 1.4 SDK's media calls (BEHAVIOUR §7.6): its numbers are not in the typings the facade follows; `reason` says.
+  createMediaMessageByUploading: {},
+  createMediaMessageByMediaId: {},
+  downloadMedia: {},
 } satisfies Record<string, Codes>;
 
 /** An operation of the facade that can fail. */

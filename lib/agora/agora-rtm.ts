@@ -57,8 +57,9 @@ export function agoraRtm(platformWebSocket: WebSocketConstructor | undefined) {
      */
     createInstance: (appId: string, config: RtmConfig = {}, _areaCodes?: AreaCode[]): RtmClient => {
       try {
-        const core = new CoreClient({ ...config, url: serverUrl(config), appId }, platformWebSocket);
-        return new RtmClient(core, config.scheduler ?? asyncScheduler);
+        const url = serverUrl(config);
+        const core = new CoreClient({ ...config, url, appId }, platformWebSocket);
+        return new RtmClient(core, { url, appId }, config.scheduler ?? asyncScheduler);
       } catch (error) {
         throw asAgoraError('createInstance', error);
       }

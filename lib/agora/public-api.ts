@@ -9,3 +9,4 @@ export type { Listener, ListenerArgs } from './listeners.js';
 export type * as RtmEvents from './events.js';
 export type * as RtmStatusCode from './status-codes.js';
 export type { RtmFileMessage, RtmImageMessage, RtmMessage, RtmRawMessage, RtmTextMessage } from './messages.js';
+export type { MediaMessageParams, MediaOperationProgress, MediaTransferHandler } from './agora-media.js';

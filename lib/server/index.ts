@@ -6,6 +6,7 @@
  */
 export { startServer, type HttpRoute, type MediaOptions, type RtmServer, type ServerOptions } from './start-server.js';
 export { DirectoryMediaStore, type DirectoryMediaStoreOptions } from './media/directory-media-store.js';
+export { REDIS_MEDIA_MAX_BYTES, RedisMediaStore, type RedisMediaStoreOptions } from './media/redis-media-store.js';
 export {
   MediaPutFailure,
   type MediaFile,

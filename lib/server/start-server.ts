@@ -8,8 +8,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL } from '../protocol/frames.js';
@@ -24,9 +22,7 @@ import {
   type StoreConnection,
 } from '../store/redis/redis-config.js';
 import { acceptSocket } from './accept-socket.js';
-import { DirectoryMediaStore } from './media/directory-media-store.js';
-import { MEDIA_PATH, MediaDefaults, mediaRoute } from './media/media-route.js';
-import type { MediaStore } from './media/media-store.js';
+import { mediaService, type MediaOptions } from './media/media-service.js';
 import { refuseUpgrade, routeRequests, type HttpRoute } from './http-front.js';
 import { startGridTicker } from './grid-ticker.js';
 import { INVITATION_TIMES, type InvitationTimes } from './invitation-desk.js';
@@ -42,21 +38,7 @@ import { appCredentials, type AppConfig } from './token-apps.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 export type { HttpRoute } from './http-front.js';
-
-/** Media files (BEHAVIOUR §7.6), served at `/media` on the server's port. */
-export interface MediaOptions {
-  /**
-   * Where files are kept: a directory (default `rx-rtm-media` under the system's temp directory); in a cluster,
-   * one that every node mounts, so a file uploaded through one node downloads through any other.
-   */
-  dir?: string;
-  /** Another store than a directory. */
-  store?: MediaStore;
-  /** Largest file, in bytes; default 30 MB (31 457 280 bytes). */
-  maxBytes?: number;
-  /** How long a file is kept, in ms; default 7 days. */
-  ttlMs?: number;
-}
+export type { MediaOptions } from './media/media-service.js';
 
 export interface ServerOptions {
   /** Port to listen on; 0 picks a free one. */
@@ -217,20 +199,14 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
 
   let closing: Promise<void> | undefined;
 
-  const media = options.media === false ? undefined : (options.media ?? {});
-  const ttlMs = media?.ttlMs ?? MediaDefaults.ttlMs;
-  const mediaStore =
-    media && (media.store ?? new DirectoryMediaStore({ dir: media.dir ?? join(tmpdir(), 'rx-rtm-media'), ttlMs }));
-  const mediaRoutes = mediaStore && {
-    [`${MEDIA_PATH}/*`]: mediaRoute({
-      store: mediaStore,
-      maxBytes: media?.maxBytes ?? MediaDefaults.maxBytes,
-      apps,
-      presence: store,
-      clock,
-    }),
-  };
-  const http = createServer(routeRequests({ ...options.routes, ...mediaRoutes }, onError));
+  const media = await Promise.resolve()
+    .then(() => mediaService(options.media, { redis, apps, presence: store, clock, onError }))
+    .catch(async (error: unknown) => {
+      registry.close();
+      if (ownStore) await store.close();
+      throw error;
+    });
+  const http = createServer(routeRequests({ ...options.routes, ...media.routes }, onError));
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: maxFrameBytes,
@@ -250,16 +226,13 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
     () => clock.monotonic(),
     () => registry.tick(),
   );
-  // Expired media goes hourly; until then a read refuses it by its age.
-  const sweeper = mediaStore && setInterval(() => void mediaStore.sweep(clock.wall()).catch(onError), 3600_000);
-  sweeper?.unref();
 
   try {
     http.listen(port, host);
     await once(http, 'listening');
   } catch (error) {
     ticker.stop();
-    clearInterval(sweeper);
+    media.close();
     registry.close();
     if (ownStore) await store.close();
     throw error;
@@ -278,7 +251,6 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
       closing ??= (async () => {
         wrapper?.close();
         ticker.stop();
-        clearInterval(sweeper);
         http.close();
         const deadline = clock.monotonic() + shutdownGraceMs;
         await sendEveryoneAway(wss, shutdownGraceMs);
@@ -286,6 +258,7 @@ export async function startServerWith(options: ServerOptions, wrapper: SocketWra
         if (store.shared) await registry.drained(deadline - clock.monotonic());
         http.closeAllConnections();
         registry.close();
+        media.close();
         if (ownStore) await store.close();
       })();
       return closing;

@@ -4,6 +4,8 @@
  * two users log in, join a channel, see each other, exchange channel and peer messages, ask who is online; one
  * leaves; a third page logs in as the first user, whose page then shows ABORTED / REMOTE_LOGIN. And a call
  * invitation: one calls the other, whose page shows the call (RemoteInvitationReceived) and accepts it.
+ * And an image message: picked on one page, uploaded through the browser's XHR with progress, sent to a peer,
+ * downloaded and shown by the other, byte for byte.
  */
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
@@ -89,5 +91,60 @@ describe('examples/agora-app in Chromium', function () {
     await dave.click('#accept');
     await logged(dave, 'in a call with carol');
     await logged(carol, 'dave accepted: on my way');
+  });
+
+  // ---- Image messages ----
+
+  /** A PNG of random pixels made by Chromium (so it does not compress: `side`² × 4 bytes and more). */
+  async function noisePng(page: Page, side: number): Promise<Buffer> {
+    const bytes = await page.evaluate(async (side) => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: side, height: side });
+      const context = canvas.getContext('2d')!;
+      const pixels = context.createImageData(side, side);
+      // (getRandomValues fills 64 KB at most per call.)
+      for (let i = 0; i < pixels.data.length; i += 65_536) crypto.getRandomValues(pixels.data.subarray(i, i + 65_536));
+      for (let i = 3; i < pixels.data.length; i += 4) pixels.data[i] = 255;
+      context.putImageData(pixels, 0, 0);
+      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((made) => resolve(made!), 'image/png'));
+      return new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.addEventListener('load', () => resolve(reader.result as string));
+        reader.readAsDataURL(blob);
+      });
+    }, side);
+    return Buffer.from(bytes.split(',')[1], 'base64');
+  }
+
+  it('sends an image: picked, uploaded with progress, received as IMAGE, downloaded, shown byte for byte', async () => {
+    const carol = await loggedIn('carol');
+    const dave = await loggedIn('dave');
+    const png = await noisePng(carol, 400);
+    expect(png.length).to.be.greaterThan(400 * 400 * 3);
+    await carol.setInputFiles('#image-file', { name: 'noise.png', mimeType: 'image/png', buffer: png });
+    await carol.fill('#peer', 'dave');
+    await carol.click('#send-image');
+
+    await logged(carol, 'image delivered');
+    const sent = await carol.locator('#log li', { hasText: 'image noise.png' }).first().textContent();
+    const events = Number(/after (\d+) progress events/.exec(sent ?? '')?.[1]);
+    expect(sent).to.include(`image noise.png (${png.length} B) sent after `);
+    expect(events).to.be.at.least(1);
+    await expectText(carol, '#upload-progress', `${png.length} / ${png.length}`);
+
+    await logged(dave, 'carol (private): [image]');
+    await logged(dave, `carol sent image noise.png: 400×400, ${png.length} B downloaded`);
+    const shown = await dave.evaluate(async () => {
+      const image = document.getElementById('received-image') as HTMLImageElement;
+      await image.decode();
+      const blob = await (await fetch(image.src)).blob();
+      const dataUrl = await new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.addEventListener('load', () => resolve(reader.result as string));
+        reader.readAsDataURL(blob);
+      });
+      return { width: image.naturalWidth, height: image.naturalHeight, base64: dataUrl.split(',')[1] };
+    });
+    expect({ width: shown.width, height: shown.height }).to.deep.equal({ width: 400, height: 400 });
+    expect(Buffer.from(shown.base64, 'base64').equals(png)).to.equal(true);
   });
 });

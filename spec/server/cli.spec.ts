@@ -269,6 +269,16 @@ describe('rx-rtm-server (cli.ts)', function () {
       expect(config([], {})).to.equal(undefined);
     });
 
+    it('--media-dir or RTM_MEDIA_DIR keeps media in a directory; without either there is no mediaDir', () => {
+      const config = (argv: string[], env: Record<string, string>) => {
+        const invocation = parseCommandLine(io(argv, { RTM_APPS: APPS, ...env }).io);
+        return invocation.kind === 'serve' ? invocation.config.mediaDir : 'not serve';
+      };
+      expect(config(['--media-dir', '/srv/media'], { RTM_MEDIA_DIR: '/env' })).to.equal('/srv/media');
+      expect(config([], { RTM_MEDIA_DIR: '/mnt/shared' })).to.equal('/mnt/shared');
+      expect(config([], {})).to.equal(undefined);
+    });
+
     it('--help and --version print to stdout and exit 0', async () => {
       const help = io(['--help']);
       expect(await main(help.io)).to.deep.equal({ kind: 'exited', exitCode: 0 });
@@ -286,6 +296,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         '--redis-sentinels',
         '--redis-sentinel-name',
         '--redis-cluster',
+        '--media-dir',
       ]) {
         expect(help.stdout.text).to.include(flag);
       }

@@ -7,69 +7,19 @@
  * node of a cluster downloaded through another.
  */
 import { expect } from 'chai';
-import { request as httpRequest } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
+import { startServer } from '../../lib/server/index.js';
 import { DirectoryMediaStore } from '../../lib/server/media/directory-media-store.js';
 import { RedisProcess, requireRedis } from '../support/redis-process.js';
+import { chunkedUpload, cutUpload, headersOf, login, mediaUrl, MB, secrets, tokenOf, upload } from './media-http.js';
 import { RawClient, serverFixture } from './raw-client.js';
-
-const secrets = { app1: 'secret1', app2: 'secret2' };
-const MB = 1024 * 1024;
-
-const tokenOf = (appId: keyof typeof secrets, uid: string) =>
-  createToken({ appId, appSecret: secrets[appId], uid, expiresInSeconds: 60 });
-
-async function login(server: RtmServer, appId: keyof typeof secrets, uid: string): Promise<RawClient> {
-  const client = await RawClient.connect(server.url);
-  const welcome = await client.request({ t: 'login', app: appId, uid, token: tokenOf(appId, uid) });
-  expect(welcome.t).to.equal('welcome');
-  return client;
-}
-
-const mediaUrl = (server: RtmServer, id = '') => `http://127.0.0.1:${server.port}/media${id ? `/${id}` : ''}`;
-const headersOf = (appId: keyof typeof secrets, uid: string, token = tokenOf(appId, uid)) => ({
-  'x-rtm-app-id': appId,
-  'x-rtm-uid': uid,
-  authorization: `Bearer ${token}`,
-});
-
-async function upload(
-  server: RtmServer,
-  body: Buffer,
-  type = 'application/octet-stream',
-  as = headersOf('app1', 'alice'),
-) {
-  const response = await fetch(mediaUrl(server), {
-    method: 'POST',
-    headers: { ...as, 'content-type': type },
-    body: new Uint8Array(body),
-  });
-  return {
-    status: response.status,
-    body: response.status === 201 ? ((await response.json()) as { mediaId: string; size: number }) : undefined,
-  };
-}
 
 /** Every file under `dir`, however deep. */
 async function filesIn(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
-}
-
-/** Sends `total` bytes' worth of headers and `sent` bytes of body, then cuts the connection. */
-function cutUpload(server: RtmServer, total: number, sent: number): Promise<void> {
-  return new Promise((resolve) => {
-    const request = httpRequest(mediaUrl(server), {
-      method: 'POST',
-      headers: { ...headersOf('app1', 'alice'), 'content-length': total },
-    });
-    request.on('error', () => resolve());
-    request.write(Buffer.alloc(sent, 7), () => setTimeout(() => request.destroy(), 50));
-    request.on('close', () => resolve());
-  });
 }
 
 describe('server media (HTTP)', function () {
@@ -106,19 +56,7 @@ describe('server media (HTTP)', function () {
     const server = await start({ media: { dir } });
     await login(server, 'app1', 'alice');
     expect((await upload(server, Buffer.alloc(31 * MB))).status).to.equal(413);
-    const chunked = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (let i = 0; i < 31; i++) controller.enqueue(new Uint8Array(MB));
-        controller.close();
-      },
-    });
-    const response = await fetch(mediaUrl(server), {
-      method: 'POST',
-      headers: headersOf('app1', 'alice'),
-      body: chunked,
-      duplex: 'half',
-    } as RequestInit);
-    expect(response.status).to.equal(413);
+    expect(await chunkedUpload(server, 31)).to.equal(413);
     expect(await filesIn(dir)).to.deep.equal([]);
     // 30 MB exactly is allowed.
     expect((await upload(server, Buffer.alloc(30 * MB))).body?.size).to.equal(30 * MB);

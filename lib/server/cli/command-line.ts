@@ -44,6 +44,8 @@ export interface ServeConfig {
   redisSentinel?: SentinelConfig;
   /** Present: run as a cluster node on this Redis Cluster (the password: never log it whole). */
   redisCluster?: ClusterConfig;
+  /** Present: media files in this directory (startServer's `media.dir`); absent, in Redis on a cluster node. */
+  mediaDir?: string;
 }
 
 /** What the command line asks for. */
@@ -68,6 +70,7 @@ interface ServeFlags {
   redisSentinels?: string;
   redisSentinelName?: string;
   redisCluster?: string;
+  mediaDir?: string;
 }
 
 function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
@@ -85,6 +88,7 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
     urlSetting ?? sentinels,
     env,
   );
+  const mediaDir = setting(flags.mediaDir, '--media-dir', env, 'RTM_MEDIA_DIR')?.raw;
   return {
     host: host(setting(flags.host, '--host', env, 'RTM_HOST'), ServerDefaults.host),
     port: integer(setting(flags.port, '--port', env, 'RTM_PORT'), ServerDefaults.port, 0, 65_535),
@@ -112,6 +116,7 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
     ...(redis === undefined ? {} : { redisUrl: redis }),
     ...(sentinel === undefined ? {} : { redisSentinel: sentinel }),
     ...(cluster === undefined ? {} : { redisCluster: cluster }),
+    ...(mediaDir === undefined ? {} : { mediaDir }),
   };
 }
 
@@ -178,6 +183,12 @@ export function parseCommandLine(io: CliIo): Invocation {
       '--redis-cluster <list>',
       'or run as one node on this Redis Cluster, host:port,… of some of its nodes ' +
         '(env RTM_REDIS_CLUSTER; password in env RTM_REDIS_PASSWORD)',
+    )
+    .option(
+      '--media-dir <path>',
+      'keep media files in this directory, one every node mounts in a cluster, 30 MB each at most ' +
+        '(env RTM_MEDIA_DIR; default: in Redis on a cluster node, 8 MB each at most, ' +
+        'else under the system temp directory)',
     )
     .action((flags: ServeFlags) => {
       invocation = { kind: 'serve', config: serveConfig(flags, io.env) };

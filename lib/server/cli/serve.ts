@@ -56,6 +56,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
       ...(config.redisSentinel === undefined ? {} : { redis: config.redisSentinel }),
       ...(config.redisCluster === undefined ? {} : { redis: config.redisCluster }),
+      ...(config.mediaDir === undefined ? {} : { media: { dir: config.mediaDir } }),
       telemetry,
       onError: (error) => logger.error({ err: error }, 'server error'),
       routes: operationsRoutes({
