@@ -17,11 +17,11 @@ import { constants, gzipSync } from 'node:zlib';
 /**
  * rx-rtm's ceiling: its browser bundle, minified and gzipped, without rxjs.
  * The goal is 10 KB; messaging (1.4 KB) took the bundle to 11.2 KB, and
- * cuts that change no behaviour brought it to 10.5 KB (README, "Bundle
- * size"); plugging in parts from other entries (BEHAVIOUR §8.2) took
- * 97 B, so this holds it there until the rest is cut back.
+ * three passes of cuts that change no behaviour brought it to 10,638 B,
+ * plugging in parts from other entries (BEHAVIOUR §8.2) included (README,
+ * "Bundle size"), so this holds it there until the rest is cut back.
  */
-export const GZIP_LIMIT_BYTES = 10_900;
+export const GZIP_LIMIT_BYTES = 10_650;
 
 /**
  * rx-rtm/agora's ceiling: what the original SDK's facade adds, gzipped, to the client's browser bundle

@@ -30,6 +30,7 @@ function invalidUids(uids: unknown): RtmError | undefined {
   }
   if (uids.length > Limits.subscribedPeers)
     return new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} uids`);
+  return undefined;
 }
 
 export class OnlineStatus {
