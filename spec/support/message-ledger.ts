@@ -29,24 +29,41 @@ interface Send {
   outcome: Outcome;
   settledAt: number;
   code?: string;
+  /** Receivers it reached so far (kept per send, not per arrival, so a long soak stays small). */
+  readonly reached: Set<string>;
 }
 
-/** How long before a fault and after its end a receiver may miss a message (heartbeat, reconnect, rejoin). */
+/** How long before a fault a receiver may miss a message (heartbeat), and after its end (reconnect, rejoin). */
 const BEFORE_MS = 500;
 const AFTER_MS = 4000;
 
 export class MessageLedger {
   private readonly sends = new Map<string, Send>();
-  private readonly arrivals: Array<{ receiver: string; text: string }> = [];
+  /** Arrival problems found as they happen: twice, never sent, not for this receiver, out of order. */
+  private readonly problems: string[] = [];
+  /** Per `sender>receiver`, the highest send number that arrived. */
+  private readonly last = new Map<string, number>();
   private readonly windows = new Map<string, Array<[number, number]>>();
   private readonly counts = new Map<string, number>();
+
+  /** `afterMs`: how long after a fault ends its receiver is still excused (longer under heavy load). */
+  constructor(private readonly afterMs = AFTER_MS) {}
 
   /** Records a send of `from` to `to` (receivers), and its outcome when the promise settles. */
   track(from: string, to: readonly string[], send: (text: string) => Promise<{ hasPeerReceived: boolean } | void>) {
     const n = (this.counts.get(from) ?? 0) + 1;
     this.counts.set(from, n);
     const text = `${from}#${n}`;
-    const record: Send = { text, from, n, to, sentAt: performance.now(), outcome: 'pending', settledAt: 0 };
+    const record: Send = {
+      text,
+      from,
+      n,
+      to,
+      sentAt: performance.now(),
+      outcome: 'pending',
+      settledAt: 0,
+      reached: new Set(),
+    };
     this.sends.set(text, record);
     const settle = (outcome: Outcome, code?: string) => {
       record.outcome = outcome;
@@ -64,7 +81,19 @@ export class MessageLedger {
   }
 
   arrived(receiver: string, text: string): void {
-    this.arrivals.push({ receiver, text });
+    const send = this.sends.get(text);
+    const key = `${receiver} ${text}`;
+    if (!send) {
+      this.problems.push(`${key}: never sent`);
+      return;
+    }
+    if (send.reached.has(receiver)) this.problems.push(`${key}: arrived twice`);
+    send.reached.add(receiver);
+    if (!send.to.includes(receiver)) this.problems.push(`${key}: not for this receiver`);
+    const pair = `${send.from}>${receiver}`;
+    const last = this.last.get(pair) ?? 0;
+    if (last > send.n) this.problems.push(`${key}: out of order after #${last}`);
+    else this.last.set(pair, send.n);
   }
 
   /** `uid` may have lost its session between `start` and `end`. */
@@ -87,30 +116,15 @@ export class MessageLedger {
   }
 
   violations(): string[] {
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    const last = new Map<string, number>();
-    for (const { receiver, text } of this.arrivals) {
-      const send = this.sends.get(text);
-      const key = `${receiver} ${text}`;
-      if (seen.has(key)) problems.push(`${key}: arrived twice`);
-      seen.add(key);
-      if (!send) {
-        problems.push(`${key}: never sent`);
-        continue;
-      }
-      if (!send.to.includes(receiver)) problems.push(`${key}: not for this receiver`);
-      if (send.outcome !== 'resolved' && send.outcome !== 'in doubt')
-        problems.push(`${key}: arrived, but its send was ${send.outcome} (${send.code ?? ''})`);
-      const pair = `${send.from}>${receiver}`;
-      if ((last.get(pair) ?? 0) > send.n) problems.push(`${key}: out of order after #${last.get(pair)}`);
-      last.set(pair, Math.max(last.get(pair) ?? 0, send.n));
-    }
+    const problems = [...this.problems];
     for (const send of this.sends.values()) {
       if (send.outcome === 'pending') problems.push(`${send.text}: never settled`);
+      if (send.outcome !== 'resolved' && send.outcome !== 'in doubt')
+        for (const receiver of send.reached)
+          problems.push(`${receiver} ${send.text}: arrived, but its send was ${send.outcome} (${send.code ?? ''})`);
       if (send.outcome !== 'resolved') continue;
       for (const receiver of send.to) {
-        if (seen.has(`${receiver} ${send.text}`) || this.excused(receiver, send)) continue;
+        if (send.reached.has(receiver) || this.excused(receiver, send)) continue;
         problems.push(`${receiver} ${send.text}: resolved but never arrived`);
       }
     }
@@ -119,7 +133,7 @@ export class MessageLedger {
 
   private excused(receiver: string, send: Send): boolean {
     return (this.windows.get(receiver) ?? []).some(
-      ([start, end]) => start - BEFORE_MS <= send.settledAt && send.sentAt <= end + AFTER_MS,
+      ([start, end]) => start - BEFORE_MS <= send.settledAt && send.sentAt <= end + this.afterMs,
     );
   }
 }
