@@ -165,7 +165,7 @@ export class Soak {
     }
     await inBatches(this.members, plan.concurrency, (m) => m.client.login({ uid: m.uid, token: this.token(m.uid) }));
     this.log(`${plan.clients} logged in`);
-    await inBatches(this.members, plan.concurrency, (m) => m.settle());
+    await inBatches(this.members, plan.concurrency, (m) => this.settle(m));
     this.log(`${plan.clients} in their channels`);
   }
 
@@ -285,11 +285,23 @@ export class Soak {
       try {
         await member.client.login({ uid: member.uid, token: this.token(member.uid) });
         for (const witness of member.witnesses) witness.mark('login');
+        break;
+      } catch (error) {
+        this.log(`${member.uid}: login failed (${String(error)}), again`);
+        await sleep(1000);
+      }
+    }
+    await this.settle(member);
+  }
+
+  /** Joins, subscribes and writes until it works: a request may time out under load, or be cut by a fault. */
+  private async settle(member: SoakMember): Promise<void> {
+    for (;;) {
+      try {
         await member.settle();
         return;
       } catch (error) {
-        this.log(`${member.uid}: login or settle failed (${String(error)}), again`);
-        if (member.client.connectionState.state !== 'DISCONNECTED') await member.logout();
+        this.log(`${member.uid}: settling failed (${String(error)}), again`);
         await sleep(1000);
       }
     }
