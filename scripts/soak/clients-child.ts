@@ -20,10 +20,10 @@ process.on('disconnect', () => process.exit(0));
 const next = (type: ToSoakClients['type']) => new Promise<void>((resolve) => waiting.set(type, resolve));
 
 const soak = new Soak(config.plan, {
-  target: { port: config.ports[0] },
-  restartServer: async () => {
+  targets: config.ports.map((port) => ({ port })),
+  restartServer: async (node) => {
     const restarted = next('restarted');
-    send({ type: 'restart-server' });
+    send({ type: 'restart-server', node });
     await restarted;
   },
   log: (line) => send({ type: 'log', line }),

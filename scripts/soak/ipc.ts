@@ -42,8 +42,8 @@ export type FromSoakClients =
   | { type: 'log'; line: string }
   /** Everyone is in, before the faults. */
   | { type: 'warm' }
-  /** Stop the server and start it again on the same port; reply `restarted`. */
-  | { type: 'restart-server' }
+  /** Stop the server (kill the node of a cluster) and start it again on the same port; reply `restarted`. */
+  | { type: 'restart-server'; node: number }
   /** With the clients' own event-loop delay p99 over the run (do they keep up?). */
   | { type: 'result'; result: SoakResult; loopDelayP99Ms: number }
   | { type: 'logged-out' };

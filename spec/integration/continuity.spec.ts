@@ -169,7 +169,7 @@ describe('event continuity (integration)', function () {
             client: { interruptionThresholdMs: 1000, reconnectMaxDelayMs: 1500 },
           },
           {
-            target: { port },
+            targets: [{ port }],
             restartServer: async () => {
               await server.close();
               await start({ port, presenceGraceMs: 3000, unreachableMs: 1000 });

@@ -31,6 +31,8 @@ export const SoakFault = {
   Relogin: 'relogin',
   /** The server restarts (one node, in-memory store). */
   ServerRestart: 'server-restart',
+  /** A node of a cluster is killed (its clients go to another), then started again. */
+  NodeKill: 'node-kill',
 } as const;
 export type SoakFault = (typeof SoakFault)[keyof typeof SoakFault];
 
@@ -56,7 +58,7 @@ export interface SoakPlan {
   faultMs: number;
   /** Between two faults of one client. */
   faultEveryMs: readonly [number, number];
-  /** Server restarts during the fault phase (each at a random moment of its first 70 %). */
+  /** Server restarts (node kills in a cluster) during the fault phase, each at a random moment of its first 70 %. */
   serverRestarts: number;
   /** Between two sends of one client. */
   sendEveryMs: readonly [number, number];
@@ -78,10 +80,13 @@ export interface SoakPlan {
 }
 
 export interface SoakHooks {
-  /** Where each client's proxy forwards to. */
-  target: FaultProxyTarget;
-  /** Stops the server and starts it again on the same port; needed when `serverRestarts` > 0. */
-  restartServer?: () => Promise<void>;
+  /** The server, or each node of a cluster; clients are spread over them, each through its proxy. */
+  targets: readonly FaultProxyTarget[];
+  /**
+   * Stops the server (kills the node) and starts it again on the same port; needed when
+   * `serverRestarts` > 0. In a cluster its clients' proxies are pointed at another node first.
+   */
+  restartServer?: (node: number) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -113,6 +118,8 @@ export class Soak {
   private readonly origin = performance.now();
   private readonly clock = secondsSince(this.origin);
   private readonly byChannel = new Map<string, string[]>();
+  /** The node each member's proxy forwards to. */
+  private readonly nodeOf = new Map<SoakMember, number>();
   private until = 0;
 
   constructor(
@@ -150,7 +157,8 @@ export class Soak {
       for (const name of channels) this.byChannel.set(name, [...(this.byChannel.get(name) ?? []), uid]);
       const others = uids.filter((other) => other !== uid);
       const peers = [...new Set(Array.from({ length: plan.peersPerClient }, () => this.pick(others)))];
-      const proxy = await startFaultProxy({ target: this.hooks.target });
+      const node = i % this.hooks.targets.length;
+      const proxy = await startFaultProxy({ target: this.hooks.targets[node] });
       const client = createClient({
         url: `ws://127.0.0.1:${proxy.port}/`,
         appId: plan.app,
@@ -162,6 +170,7 @@ export class Soak {
       for (const witness of member.witnesses)
         witness.channel.message$.subscribe(({ message }) => this.ledger.arrived(uid, textOf(message)));
       this.members.push(member);
+      this.nodeOf.set(member, node);
     }
     await inBatches(this.members, plan.concurrency, (m) => m.client.login({ uid: m.uid, token: this.token(m.uid) }));
     this.log(`${plan.clients} logged in`);
@@ -201,13 +210,15 @@ export class Soak {
     return { faults: { ...this.faults }, messages: this.ledger.summary(), connectedAfterMs, violations };
   }
 
-  /** Everyone logs out and its proxy closes (for the server's file descriptors to go back). */
+  /**
+   * Everyone logs out at once (so the server's member events go to sockets already closing, not
+   * to a thousand clients still listening), then the clients and proxies close: for the server's
+   * file descriptors to go back to where they started.
+   */
   async logoutAll(): Promise<void> {
-    await inBatches(this.members, this.plan.concurrency, async (m) => {
-      await m.client.logout();
-      await m.client.destroy();
-      await m.proxy.close();
-    });
+    await Promise.all(this.members.map((m) => m.client.logout()));
+    await Promise.all(this.members.map((m) => m.client.destroy()));
+    await Promise.all(this.members.map((m) => m.proxy.close()));
   }
 
   private count(fault: SoakFault): void {
@@ -314,19 +325,39 @@ export class Soak {
     if (!restart) throw new Error('serverRestarts needs hooks.restartServer');
     const moments = Array.from({ length: serverRestarts }, () => this.random() * faultMs * 0.7).sort((a, b) => a - b);
     const begun = this.until - faultMs;
+    const { targets } = this.hooks;
     for (const moment of moments) {
       await sleep(Math.max(0, begun + moment - performance.now()));
-      this.count(SoakFault.ServerRestart);
-      this.log('server restart');
+      const node = Math.floor(this.random() * targets.length);
+      const moved = this.members.filter((m) => this.nodeOf.get(m) === node);
+      const fault = targets.length > 1 ? SoakFault.NodeKill : SoakFault.ServerRestart;
+      this.count(fault);
       const start = performance.now();
-      await restart();
-      for (const member of this.members) this.ledger.mayHaveLostSession(member.uid, start, performance.now());
-      this.log('server back');
+      if (targets.length > 1) {
+        // Like a load balancer that saw the node die: new connections go to the next one.
+        const next = (node + 1) % targets.length;
+        for (const member of moved) {
+          member.proxy.retarget(targets[next]);
+          this.nodeOf.set(member, next);
+        }
+      }
+      this.log(`${fault} (node ${node}, ${moved.length} clients)`);
+      await restart(node);
+      for (const member of moved) this.ledger.mayHaveLostSession(member.uid, start, performance.now());
+      this.log(`node ${node} back`);
     }
   }
 
   /** Every invariant, each broken instance one line. */
   private async check(calm: number): Promise<SoakViolations> {
+    // A session may also end unasked for, if a starved client or server misses the grace: any
+    // RECONNECTING until the next CONNECTED excuses that receiver as an injected fault does.
+    for (const m of this.members)
+      m.states.seen.forEach((s, i) => {
+        if (s.state !== 'RECONNECTING') return;
+        const back = m.states.seen.slice(i).find((later) => later.state === 'CONNECTED');
+        this.ledger.mayHaveLostSession(m.uid, s.at, back?.at ?? performance.now());
+      });
     const v: SoakViolations = {
       'state paths legal, no pair repeated': [],
       [`CONNECTED within ${this.plan.connectWithinMs / 1000} s of calm`]: [],
