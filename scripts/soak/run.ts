@@ -21,8 +21,12 @@ import { mib, ServerNode, snapshotIn } from './server-node.js';
 
 const APP = 'soak';
 const SECRET = 'soak-secret';
-const GRACE_MS = 10_000;
-const UNREACHABLE_MS = 3000;
+/**
+ * The server's defaults (BEHAVIOUR §4.1, §4.2). A shorter grace made a starved load generator
+ * cascade: pongs late past it, sessions lost, every rejoin a flood of member events, more pongs late.
+ */
+const GRACE_MS = 30_000;
+const UNREACHABLE_MS = 6000;
 /** A restarted server's reference is taken this long after it is back. */
 const REFERENCE_AFTER_RESTART_MS = 30_000;
 const DIR = join(import.meta.dirname, '..', '..', 'artifacts', 'soak');

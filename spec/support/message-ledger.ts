@@ -12,7 +12,7 @@
  * - a resolved send reaches each intended receiver (the peer; the other
  *   members of the channel) exactly once, unless that receiver was in a
  *   window where its session could have ended (away past its grace, logged
- *   out), which excuses that receiver for that message.
+ *   out), which excuses that receiver for that message until it is back.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -29,6 +29,8 @@ interface Send {
   outcome: Outcome;
   settledAt: number;
   code?: string;
+  /** The channel it went to; undefined for a peer message. */
+  readonly channel: string | undefined;
   /** Receivers it reached so far (kept per send, not per arrival, so a long soak stays small). */
   readonly reached: Set<string>;
 }
@@ -45,12 +47,19 @@ export class MessageLedger {
   private readonly last = new Map<string, number>();
   private readonly windows = new Map<string, Array<[number, number]>>();
   private readonly counts = new Map<string, number>();
+  /** Per `receiver channel`, when its channel messages arrived, in order. */
+  private readonly arrivalTimes = new Map<string, number[]>();
 
   /** `afterMs`: how long after a fault ends its receiver is still excused (longer under heavy load). */
   constructor(private readonly afterMs = AFTER_MS) {}
 
-  /** Records a send of `from` to `to` (receivers), and its outcome when the promise settles. */
-  track(from: string, to: readonly string[], send: (text: string) => Promise<{ hasPeerReceived: boolean } | void>) {
+  /** Records a send of `from` to `to` (receivers; in `channel` if one), and its outcome when the promise settles. */
+  track(
+    from: string,
+    to: readonly string[],
+    send: (text: string) => Promise<{ hasPeerReceived: boolean } | void>,
+    channel?: string,
+  ) {
     const n = (this.counts.get(from) ?? 0) + 1;
     this.counts.set(from, n);
     const text = `${from}#${n}`;
@@ -62,6 +71,7 @@ export class MessageLedger {
       sentAt: performance.now(),
       outcome: 'pending',
       settledAt: 0,
+      channel,
       reached: new Set(),
     };
     this.sends.set(text, record);
@@ -89,6 +99,11 @@ export class MessageLedger {
     }
     if (send.reached.has(receiver)) this.problems.push(`${key}: arrived twice`);
     send.reached.add(receiver);
+    if (send.channel !== undefined) {
+      const times = this.arrivalTimes.get(`${receiver} ${send.channel}`) ?? [];
+      times.push(performance.now());
+      this.arrivalTimes.set(`${receiver} ${send.channel}`, times);
+    }
     if (!send.to.includes(receiver)) this.problems.push(`${key}: not for this receiver`);
     const pair = `${send.from}>${receiver}`;
     const last = this.last.get(pair) ?? 0;
@@ -131,9 +146,17 @@ export class MessageLedger {
     return problems;
   }
 
+  /**
+   * Whether `receiver` may have missed `send`: it settled after a window began and was sent before
+   * the receiver was back, which is `afterMs` after the window's end, or for a channel message
+   * the first message of that channel to reach it since, if later (under load a rejoin may
+   * take longer than any fixed margin).
+   */
   private excused(receiver: string, send: Send): boolean {
-    return (this.windows.get(receiver) ?? []).some(
-      ([start, end]) => start - BEFORE_MS <= send.settledAt && send.sentAt <= end + this.afterMs,
-    );
+    const times = send.channel === undefined ? [] : (this.arrivalTimes.get(`${receiver} ${send.channel}`) ?? []);
+    return (this.windows.get(receiver) ?? []).some(([start, end]) => {
+      const rejoined = times.find((at) => at > start) ?? 0;
+      return start - BEFORE_MS <= send.settledAt && send.sentAt <= Math.max(end + this.afterMs, rejoined);
+    });
   }
 }

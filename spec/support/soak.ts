@@ -236,7 +236,7 @@ export class Soak {
       } else {
         const { channel } = this.pick(member.witnesses);
         const to = this.byChannel.get(channel.channelId)!.filter((uid) => uid !== member.uid);
-        sends.push(this.ledger.track(member.uid, to, (text) => channel.sendMessage({ text })));
+        sends.push(this.ledger.track(member.uid, to, (text) => channel.sendMessage({ text }), channel.channelId));
       }
     }
     await Promise.all(sends);
