@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { build } from 'esbuild';
+import { bundleEntries } from '../../bench/harness/build.js';
 import { Child, CpuWindow, killChildren, machineBusySeconds } from '../../bench/harness/proc.js';
 import { RedisProcess } from '../../spec/support/redis-process.js';
 import type { SoakPlan, SoakResult } from '../../spec/support/soak.js';
@@ -90,20 +90,10 @@ const plan: SoakPlan = {
  * TypeScript loader adds to the server's memory; packages resolve from the repository's node_modules.
  */
 const BUILD = join(DIR, `.build-${process.pid}`);
-await build({
-  entryPoints: {
-    server: join(import.meta.dirname, 'server-child.ts'),
-    clients: join(import.meta.dirname, 'clients-child.ts'),
-  },
-  outdir: BUILD,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
-});
+await bundleEntries(
+  { server: join(import.meta.dirname, 'server-child.ts'), clients: join(import.meta.dirname, 'clients-child.ts') },
+  BUILD,
+);
 process.once('exit', () => rmSync(BUILD, { recursive: true, force: true }));
 
 let stallSeed = seed;
