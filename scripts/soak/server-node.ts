@@ -117,6 +117,8 @@ export class ServerNode {
    */
   async takeReference(what: string): Promise<string> {
     const before = await this.stats(true);
+    if (this.warmSessions && before.sessions < this.warmSessions * 0.98)
+      return `${this.name}: ${before.sessions} sessions, not yet its warm-up ${this.warmSessions}: no reference yet`;
     const snapshot = this.snapshots ? await this.snapshot('reference') : undefined;
     const stats = snapshot ? await this.stats(true) : before;
     this.reference = { stats, rssBeforeSnapshot: before.memory.rss, snapshot, what };

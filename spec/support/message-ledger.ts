@@ -50,8 +50,14 @@ export class MessageLedger {
   /** Per `receiver channel`, when its channel messages arrived, in order. */
   private readonly arrivalTimes = new Map<string, number[]>();
 
-  /** `afterMs`: how long after a fault ends its receiver is still excused (longer under heavy load). */
-  constructor(private readonly afterMs = AFTER_MS) {}
+  /**
+   * `afterMs`: how long after a fault ends its receiver is still excused (longer under heavy load);
+   * `origin`: the performance.now() that times in the lines count from.
+   */
+  constructor(
+    private readonly afterMs = AFTER_MS,
+    private readonly origin = performance.now(),
+  ) {}
 
   /** Records a send of `from` to `to` (receivers; in `channel` if one), and its outcome when the promise settles. */
   track(
@@ -130,7 +136,8 @@ export class MessageLedger {
     return summary;
   }
 
-  violations(): string[] {
+  /** Each broken rule a line; `history(uid, at)` adds what the receiver went through around `at`. */
+  violations(history: (uid: string, at: number) => string = () => ''): string[] {
     const problems = [...this.problems];
     for (const send of this.sends.values()) {
       if (send.outcome === 'pending') problems.push(`${send.text}: never settled`);
@@ -140,7 +147,13 @@ export class MessageLedger {
       if (send.outcome !== 'resolved') continue;
       for (const receiver of send.to) {
         if (send.reached.has(receiver) || this.excused(receiver, send)) continue;
-        problems.push(`${receiver} ${send.text}: resolved but never arrived`);
+        const t = (at: number) => ((at - this.origin) / 1000).toFixed(1);
+        const windows = (this.windows.get(receiver) ?? []).map(([a, b]) => `${t(a)}–${t(b)}`).join(' ');
+        problems.push(
+          `${receiver} ${send.text} (${send.channel ?? 'peer'}, sent @${t(send.sentAt)}, resolved ` +
+            `@${t(send.settledAt)}): resolved but never arrived; ${receiver}'s windows: ${windows || 'none'}; ` +
+            history(receiver, send.sentAt),
+        );
       }
     }
     return problems;
