@@ -26,6 +26,11 @@ const soak = new Soak(config.plan, {
     send({ type: 'restart-server', node });
     await restarted;
   },
+  midCalm: async () => {
+    const measured = next('measured');
+    send({ type: 'mid-calm' });
+    await measured;
+  },
   log: (line) => send({ type: 'log', line }),
 });
 await soak.setup();

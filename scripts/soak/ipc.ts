@@ -36,7 +36,11 @@ export interface SoakClientsConfig {
 
 export type ToSoakClients =
   /** Start the faults (after the warm-up figures are taken). */
-  { type: 'go' } | { type: 'restarted' } | { type: 'logout' };
+  | { type: 'go' }
+  | { type: 'restarted' }
+  /** The references are taken: on with the faults. */
+  | { type: 'measured' }
+  | { type: 'logout' };
 
 export type FromSoakClients =
   | { type: 'log'; line: string }
@@ -46,4 +50,6 @@ export type FromSoakClients =
   | { type: 'restart-server'; node: number }
   /** With the clients' own event-loop delay p99 over the run (do they keep up?). */
   | { type: 'result'; result: SoakResult; loopDelayP99Ms: number }
+  /** Halfway, after the restarts: everyone back and quiet; measure the servers, reply `measured`. */
+  | { type: 'mid-calm' }
   | { type: 'logged-out' };

@@ -27,8 +27,6 @@ const SECRET = 'soak-secret';
  */
 const GRACE_MS = 30_000;
 const UNREACHABLE_MS = 6000;
-/** A restarted server's reference is taken this long after it is back. */
-const REFERENCE_AFTER_RESTART_MS = 30_000;
 const DIR = join(import.meta.dirname, '..', '..', 'artifacts', 'soak');
 
 const whole = (name: string) => (value: string) => {
@@ -146,6 +144,13 @@ clientsChild.on('restart-server', ({ node }) => {
   })();
 });
 
+clientsChild.on('mid-calm', () => {
+  void (async () => {
+    for (const node of nodes) log(await node.takeReference('at the calm halfway, after the restarts'));
+    clientsChild.send({ type: 'measured' });
+  })();
+});
+
 await clientsChild.next('warm', 30 * 60_000);
 await sleep(5000);
 for (const node of nodes) log(await node.takeReference('after warm-up'));
@@ -164,9 +169,6 @@ const sampler = setInterval(() => {
         `${node.name}: ${now.sessions} sessions, RSS ${mib(now.memory.rss)}, heap ${mib(now.memory.heapUsed)}, ` +
           `loop p99 ${now.loopDelayP99Ms.toFixed(0)} ms, utilization ${(now.loopUtilization * 100).toFixed(0)} %`,
       );
-      const settled =
-        node.restartedAt !== undefined && performance.now() - node.restartedAt > REFERENCE_AFTER_RESTART_MS;
-      if (node.reference === undefined && settled && !node.down) log(await node.takeReference('after its restart'));
     })().catch((error: unknown) => log(`${node.name}: no figures this time (${String(error)})`));
   }
 }, 10_000);

@@ -33,11 +33,8 @@ export class ServerNode {
   /** Descriptors before any client came. */
   baselineFds = 0;
   reference: Reference | undefined;
-  restartedAt: number | undefined;
   /** True while stopped or starting: no questions then. */
   down = true;
-  /** Sessions at the warm-up reference: a restarted process is measured again once it has as many. */
-  warmSessions = 0;
   /** CPU seconds of earlier processes, less the start of the count. */
   private cpu = 0;
 
@@ -63,12 +60,6 @@ export class ServerNode {
     if (this.baselineFds === 0) this.baselineFds = this.fds();
   }
 
-  /** Whether a restarted process is due its reference: long enough back and at its warm-up session count. */
-  dueReference(sessions: number, afterMs: number): boolean {
-    const back = this.restartedAt !== undefined && performance.now() - this.restartedAt > afterMs;
-    return this.reference === undefined && !this.down && back && sessions >= this.warmSessions * 0.98;
-  }
-
   /** Stops gracefully (`goaway`) or kills, and starts again on the same port; a new reference is due. */
   async restart(kill: boolean): Promise<void> {
     this.down = true;
@@ -76,7 +67,6 @@ export class ServerNode {
     if (kill) this.child.process.kill('SIGKILL');
     await this.child.stop({ type: 'exit' }, 10_000);
     await this.start();
-    this.restartedAt = performance.now();
     this.reference = undefined;
   }
 
@@ -117,12 +107,9 @@ export class ServerNode {
    */
   async takeReference(what: string): Promise<string> {
     const before = await this.stats(true);
-    if (this.warmSessions && before.sessions < this.warmSessions * 0.98)
-      return `${this.name}: ${before.sessions} sessions, not yet its warm-up ${this.warmSessions}: no reference yet`;
     const snapshot = this.snapshots ? await this.snapshot('reference') : undefined;
     const stats = snapshot ? await this.stats(true) : before;
     this.reference = { stats, rssBeforeSnapshot: before.memory.rss, snapshot, what };
-    this.warmSessions ||= stats.sessions;
     const after = snapshot ? `, ${mib(stats.memory.rss)} after its heap snapshot` : '';
     return (
       `${this.name} reference (${what}): RSS ${mib(before.memory.rss)}${after}; ` +
@@ -140,8 +127,7 @@ export class ServerNode {
       return {
         ok: this.mayEndWithoutReference,
         lines: [
-          `${this.mayEndWithoutReference ? '-' : '✘'} ${this.name}: not compared, never back at its warm-up ` +
-            `session count (${this.warmSessions}) after its restart`,
+          `${this.mayEndWithoutReference ? '-' : '✘'} ${this.name}: not compared, no reference since its restart`,
         ],
       };
     const calm = await this.stats(true);

@@ -58,7 +58,10 @@ export interface SoakPlan {
   faultMs: number;
   /** Between two faults of one client. */
   faultEveryMs: readonly [number, number];
-  /** Server restarts (node kills in a cluster) during the fault phase, each at a random moment of its first 70 %. */
+  /**
+   * Server restarts (node kills in a cluster), each at a random moment of the first 70 % of the
+   * faults, or of their first half when `hooks.midCalm` is given.
+   */
   serverRestarts: number;
   /** Between two sends of one client. */
   sendEveryMs: readonly [number, number];
@@ -87,6 +90,11 @@ export interface SoakHooks {
    * `serverRestarts` > 0. In a cluster its clients' proxies are pointed at another node first.
    */
   restartServer?: (node: number) => Promise<void>;
+  /**
+   * With server restarts, the faults pause halfway: everyone back and quiet, then this is called
+   * (the restarted server's memory is measured at full strength) before the second half.
+   */
+  midCalm?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -120,7 +128,9 @@ export class Soak {
   private readonly byChannel = new Map<string, string[]>();
   /** The node each member's proxy forwards to. */
   private readonly nodeOf = new Map<SoakMember, number>();
+  /** Sends and writes go on until then; faults until `faultsUntil`. */
   private until = 0;
+  private faultsUntil = 0;
 
   constructor(
     readonly plan: SoakPlan,
@@ -180,7 +190,11 @@ export class Soak {
 
   /** Faults, messages and attribute writes for `faultMs`; then calm until everyone is back and quiet. */
   async run(): Promise<SoakResult> {
-    this.until = performance.now() + this.plan.faultMs;
+    const { plan, hooks } = this;
+    const begun = performance.now();
+    this.until = begun + plan.faultMs;
+    const halves = plan.serverRestarts > 0 && hooks.midCalm ? 2 : 1;
+    this.faultsUntil = begun + plan.faultMs / halves;
     const chatting = Promise.all(this.members.map((m) => this.chat(m)));
     const writing = Promise.all(this.members.map((m) => this.writeAttributes(m)));
     const progress = setInterval(
@@ -188,11 +202,30 @@ export class Soak {
       30_000,
     );
     try {
-      await Promise.all([...this.members.map((m) => this.injectFaults(m)), this.restartServer()]);
+      await Promise.all([...this.members.map((m) => this.injectFaults(m)), this.restartServer(begun)]);
+      if (halves === 2) {
+        this.log('calm halfway');
+        const paused = performance.now();
+        await this.calmDown();
+        await hooks.midCalm?.();
+        // The second half is as long as the first: the pause does not count.
+        this.until += performance.now() - paused;
+        this.faultsUntil = this.until;
+        await Promise.all(this.members.map((m) => this.injectFaults(m)));
+      }
     } finally {
       clearInterval(progress);
     }
     this.log('calm');
+    const calm = performance.now();
+    const connectedAfterMs = await this.calmDown();
+    await Promise.all([chatting, writing]);
+    const violations = await this.check(calm);
+    return { faults: { ...this.faults }, messages: this.ledger.summary(), connectedAfterMs, violations };
+  }
+
+  /** Every link up; resolves, after the quiet time, with when everyone was CONNECTED (undefined: not in time). */
+  private async calmDown(): Promise<number | undefined> {
     const calm = performance.now();
     await Promise.all(this.members.map((m) => m.proxy.pass()));
     let connectedAfterMs: number | undefined;
@@ -205,9 +238,7 @@ export class Soak {
     }
     this.log(`connected after ${connectedAfterMs === undefined ? '(not all)' : Math.round(connectedAfterMs)} ms`);
     await sleep(this.plan.quietMs);
-    await Promise.all([chatting, writing]);
-    const violations = await this.check(calm);
-    return { faults: { ...this.faults }, messages: this.ledger.summary(), connectedAfterMs, violations };
+    return connectedAfterMs;
   }
 
   /**
@@ -253,9 +284,9 @@ export class Soak {
   private async injectFaults(member: SoakMember): Promise<void> {
     const { plan } = this;
     const lost = (start: number) => this.ledger.mayHaveLostSession(member.uid, start, performance.now());
-    while (performance.now() < this.until) {
+    while (performance.now() < this.faultsUntil) {
       await sleep(this.between(plan.faultEveryMs));
-      if (performance.now() >= this.until) return;
+      if (performance.now() >= this.faultsUntil) return;
       const fault = this.pick(CLIENT_FAULTS);
       this.count(fault);
       const start = performance.now();
@@ -318,13 +349,14 @@ export class Soak {
     }
   }
 
-  private async restartServer(): Promise<void> {
-    const { serverRestarts, faultMs } = this.plan;
+  /** The server restarts, at random moments of the first 70 % of this part of the faults. */
+  private async restartServer(begun: number): Promise<void> {
+    const { serverRestarts } = this.plan;
     if (serverRestarts === 0) return;
     const restart = this.hooks.restartServer;
     if (!restart) throw new Error('serverRestarts needs hooks.restartServer');
-    const moments = Array.from({ length: serverRestarts }, () => this.random() * faultMs * 0.7).sort((a, b) => a - b);
-    const begun = this.until - faultMs;
+    const span = (this.faultsUntil - begun) * 0.7;
+    const moments = Array.from({ length: serverRestarts }, () => this.random() * span).sort((a, b) => a - b);
     const { targets } = this.hooks;
     for (const moment of moments) {
       await sleep(Math.max(0, begun + moment - performance.now()));
