@@ -383,12 +383,15 @@ export class Soak {
   /** Every invariant, each broken instance one line. */
   private async check(calm: number): Promise<SoakViolations> {
     // A session may also end unasked for, if a starved client or server misses the grace: any
-    // RECONNECTING until the next CONNECTED excuses that receiver as an injected fault does.
+    // RECONNECTING until the next CONNECTED excuses that receiver as an injected fault does, from
+    // when its link may have died (the threshold and a heartbeat before RECONNECTING, BEHAVIOUR §3.1).
+    const { interruptionThresholdMs = 4000, heartbeatIntervalMs = 1000 } = this.plan.client;
+    const silentBefore = interruptionThresholdMs + heartbeatIntervalMs + 1000;
     for (const m of this.members)
       m.states.seen.forEach((s, i) => {
         if (s.state !== 'RECONNECTING') return;
         const back = m.states.seen.slice(i).find((later) => later.state === 'CONNECTED');
-        this.ledger.mayHaveLostSession(m.uid, s.at, back?.at ?? performance.now());
+        this.ledger.mayHaveLostSession(m.uid, s.at - silentBefore, back?.at ?? performance.now());
       });
     const byUid = new Map(this.members.map((m) => [m.uid, m]));
     const near = (uid: string, at: number) => {
