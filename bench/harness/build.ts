@@ -46,11 +46,10 @@ function libFrom(libDir: string): Plugin {
   };
 }
 
-export async function buildChildren(libDir?: string): Promise<Bundles> {
-  const outdir = join(BENCH_DIR, 'results', '.build', String(process.pid));
-  mkdirSync(outdir, { recursive: true });
+/** Bundles `entryPoints` (name → file) into `outdir` as `<name>.mjs`, packages external. */
+export async function bundleEntries(entryPoints: Record<string, string>, outdir: string, plugins: Plugin[] = []) {
   await build({
-    entryPoints: Object.fromEntries(Object.entries(CHILD_ENTRIES).map(([name, file]) => [name, join(BENCH_DIR, file)])),
+    entryPoints,
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -60,8 +59,18 @@ export async function buildChildren(libDir?: string): Promise<Bundles> {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: libDir ? [libFrom(libDir)] : [],
+    plugins,
   });
+}
+
+export async function buildChildren(libDir?: string): Promise<Bundles> {
+  const outdir = join(BENCH_DIR, 'results', '.build', String(process.pid));
+  mkdirSync(outdir, { recursive: true });
+  await bundleEntries(
+    Object.fromEntries(Object.entries(CHILD_ENTRIES).map(([name, file]) => [name, join(BENCH_DIR, file)])),
+    outdir,
+    libDir ? [libFrom(libDir)] : [],
+  );
   return {
     path: (name) => join(outdir, `${name}.mjs`),
     dispose: () => rmSync(outdir, { recursive: true, force: true }),

@@ -39,6 +39,22 @@ export function heapCensus(path: string): HeapCensus {
   return census;
 }
 
+/** The `top` largest differences b − a by self size (or a's own rows without b). */
+export function heapDifference(a: HeapCensus, b: HeapCensus | undefined, top: number) {
+  const keys = new Set([...a.keys(), ...(b?.keys() ?? [])]);
+  const rows = [...keys].map((key) => {
+    const x = a.get(key) ?? { count: 0, bytes: 0 };
+    const y = b?.get(key) ?? { count: 0, bytes: 0 };
+    return b ? { key, count: y.count - x.count, bytes: y.bytes - x.bytes } : { key, ...x };
+  });
+  const total = rows.reduce((n, r) => n + r.bytes, 0);
+  return { total, rows: rows.sort((p, q) => Math.abs(q.bytes) - Math.abs(p.bytes)).slice(0, top) };
+}
+
+/** One row as the command prints it. */
+export const heapRow = (r: { key: string; count: number; bytes: number }) =>
+  `${(r.bytes / 1024).toFixed(0).padStart(10)} KiB ${String(r.count).padStart(9)}  ${r.key}`;
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const top = /^\d+$/.test(args.at(-1) ?? '') ? Number(args.pop()) : 30;
@@ -47,15 +63,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const [a, b] = args.map(heapCensus);
-  const keys = new Set([...a.keys(), ...(b?.keys() ?? [])]);
-  const rows = [...keys].map((key) => {
-    const x = a.get(key) ?? { count: 0, bytes: 0 };
-    const y = b?.get(key) ?? { count: 0, bytes: 0 };
-    return b ? { key, count: y.count - x.count, bytes: y.bytes - x.bytes } : { key, ...x };
-  });
-  const total = rows.reduce((n, r) => n + r.bytes, 0);
+  const { total, rows } = heapDifference(a, b, top);
   console.log(`${b ? 'difference b − a' : 'total'}: ${(total / 2 ** 20).toFixed(1)} MiB`);
-  for (const r of rows.sort((p, q) => Math.abs(q.bytes) - Math.abs(p.bytes)).slice(0, top)) {
-    console.log(`${(r.bytes / 1024).toFixed(0).padStart(10)} KiB ${String(r.count).padStart(9)}  ${r.key}`);
-  }
+  for (const r of rows) console.log(heapRow(r));
 }

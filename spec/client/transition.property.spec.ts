@@ -8,33 +8,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { ConnectionAction, ConnectionEvent } from '../../lib/client/connection-event.js';
-import {
-  ConnectionChangeReason as R,
-  ConnectionState as S,
-  type ConnectionChangeReason,
-  type ConnectionState,
-} from '../../lib/client/connection-state.js';
+import { ConnectionChangeReason as R, ConnectionState as S } from '../../lib/client/connection-state.js';
 import { deadlines, transition, type ConnectionSnapshot, type Timings } from '../../lib/client/transition.js';
 import { ErrorCode } from '../../lib/protocol/error-code.js';
 import { KickReason } from '../../lib/protocol/vocabulary.js';
+import { legalMoves, legalReasons } from '../support/legal-paths.js';
 import { runs } from '../support/property-runs.js';
 
-/** BEHAVIOUR §1: the reasons each state is entered with. */
-const legalReasons: Record<ConnectionState, readonly ConnectionChangeReason[]> = {
-  DISCONNECTED: [R.Logout, R.LoginFailure, R.LoginTimeout],
-  CONNECTING: [R.Login],
-  CONNECTED: [R.LoginSuccess],
-  RECONNECTING: [R.Interrupted],
-  ABORTED: [R.RemoteLogin, R.BannedByServer],
-};
-/** BEHAVIOUR §2: the states each state can move to. */
-const legalMoves: Record<ConnectionState, readonly ConnectionState[]> = {
-  DISCONNECTED: [S.Connecting],
-  CONNECTING: [S.Connected, S.Disconnected],
-  CONNECTED: [S.Reconnecting, S.Aborted, S.Disconnected],
-  RECONNECTING: [S.Connected, S.Aborted, S.Disconnected],
-  ABORTED: [S.Disconnected],
-};
 const timings: Timings = { loginTimeoutMs: 6000, interruptionThresholdMs: 4000, tokenWarningMs: 30_000 };
 const write = () => true;
 /** The request id of the login a random CONNECTING snapshot waits for; the app's calls count from 100. */

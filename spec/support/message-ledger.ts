@@ -12,7 +12,7 @@
  * - a resolved send reaches each intended receiver (the peer; the other
  *   members of the channel) exactly once, unless that receiver was in a
  *   window where its session could have ended (away past its grace, logged
- *   out), which excuses that receiver for that message.
+ *   out), which excuses that receiver for that message until it is back.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -29,24 +29,57 @@ interface Send {
   outcome: Outcome;
   settledAt: number;
   code?: string;
+  /** The channel it went to; undefined for a peer message. */
+  readonly channel: string | undefined;
+  /** Receivers it reached so far (kept per send, not per arrival, so a long soak stays small). */
+  readonly reached: Set<string>;
 }
 
-/** How long before a fault and after its end a receiver may miss a message (heartbeat, reconnect, rejoin). */
+/** How long before a fault a receiver may miss a message (heartbeat), and after its end (reconnect, rejoin). */
 const BEFORE_MS = 500;
 const AFTER_MS = 4000;
 
 export class MessageLedger {
   private readonly sends = new Map<string, Send>();
-  private readonly arrivals: Array<{ receiver: string; text: string }> = [];
+  /** Arrival problems found as they happen: twice, never sent, not for this receiver, out of order. */
+  private readonly problems: string[] = [];
+  /** Per `sender>receiver`, the highest send number that arrived. */
+  private readonly last = new Map<string, number>();
   private readonly windows = new Map<string, Array<[number, number]>>();
   private readonly counts = new Map<string, number>();
+  /** Per `receiver channel`, when its channel messages arrived, in order. */
+  private readonly arrivalTimes = new Map<string, number[]>();
 
-  /** Records a send of `from` to `to` (receivers), and its outcome when the promise settles. */
-  track(from: string, to: readonly string[], send: (text: string) => Promise<{ hasPeerReceived: boolean } | void>) {
+  /**
+   * `afterMs`: how long after a fault ends its receiver is still excused (longer under heavy load);
+   * `origin`: the performance.now() that times in the lines count from.
+   */
+  constructor(
+    private readonly afterMs = AFTER_MS,
+    private readonly origin = performance.now(),
+  ) {}
+
+  /** Records a send of `from` to `to` (receivers; in `channel` if one), and its outcome when the promise settles. */
+  track(
+    from: string,
+    to: readonly string[],
+    send: (text: string) => Promise<{ hasPeerReceived: boolean } | void>,
+    channel?: string,
+  ) {
     const n = (this.counts.get(from) ?? 0) + 1;
     this.counts.set(from, n);
     const text = `${from}#${n}`;
-    const record: Send = { text, from, n, to, sentAt: performance.now(), outcome: 'pending', settledAt: 0 };
+    const record: Send = {
+      text,
+      from,
+      n,
+      to,
+      sentAt: performance.now(),
+      outcome: 'pending',
+      settledAt: 0,
+      channel,
+      reached: new Set(),
+    };
     this.sends.set(text, record);
     const settle = (outcome: Outcome, code?: string) => {
       record.outcome = outcome;
@@ -64,7 +97,24 @@ export class MessageLedger {
   }
 
   arrived(receiver: string, text: string): void {
-    this.arrivals.push({ receiver, text });
+    const send = this.sends.get(text);
+    const key = `${receiver} ${text}`;
+    if (!send) {
+      this.problems.push(`${key}: never sent`);
+      return;
+    }
+    if (send.reached.has(receiver)) this.problems.push(`${key}: arrived twice`);
+    send.reached.add(receiver);
+    if (send.channel !== undefined) {
+      const times = this.arrivalTimes.get(`${receiver} ${send.channel}`) ?? [];
+      times.push(performance.now());
+      this.arrivalTimes.set(`${receiver} ${send.channel}`, times);
+    }
+    if (!send.to.includes(receiver)) this.problems.push(`${key}: not for this receiver`);
+    const pair = `${send.from}>${receiver}`;
+    const last = this.last.get(pair) ?? 0;
+    if (last > send.n) this.problems.push(`${key}: out of order after #${last}`);
+    else this.last.set(pair, send.n);
   }
 
   /** `uid` may have lost its session between `start` and `end`. */
@@ -86,40 +136,40 @@ export class MessageLedger {
     return summary;
   }
 
-  violations(): string[] {
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    const last = new Map<string, number>();
-    for (const { receiver, text } of this.arrivals) {
-      const send = this.sends.get(text);
-      const key = `${receiver} ${text}`;
-      if (seen.has(key)) problems.push(`${key}: arrived twice`);
-      seen.add(key);
-      if (!send) {
-        problems.push(`${key}: never sent`);
-        continue;
-      }
-      if (!send.to.includes(receiver)) problems.push(`${key}: not for this receiver`);
-      if (send.outcome !== 'resolved' && send.outcome !== 'in doubt')
-        problems.push(`${key}: arrived, but its send was ${send.outcome} (${send.code ?? ''})`);
-      const pair = `${send.from}>${receiver}`;
-      if ((last.get(pair) ?? 0) > send.n) problems.push(`${key}: out of order after #${last.get(pair)}`);
-      last.set(pair, Math.max(last.get(pair) ?? 0, send.n));
-    }
+  /** Each broken rule a line; `history(uid, at)` adds what the receiver went through around `at`. */
+  violations(history: (uid: string, at: number) => string = () => ''): string[] {
+    const problems = [...this.problems];
     for (const send of this.sends.values()) {
       if (send.outcome === 'pending') problems.push(`${send.text}: never settled`);
+      if (send.outcome !== 'resolved' && send.outcome !== 'in doubt')
+        for (const receiver of send.reached)
+          problems.push(`${receiver} ${send.text}: arrived, but its send was ${send.outcome} (${send.code ?? ''})`);
       if (send.outcome !== 'resolved') continue;
       for (const receiver of send.to) {
-        if (seen.has(`${receiver} ${send.text}`) || this.excused(receiver, send)) continue;
-        problems.push(`${receiver} ${send.text}: resolved but never arrived`);
+        if (send.reached.has(receiver) || this.excused(receiver, send)) continue;
+        const t = (at: number) => ((at - this.origin) / 1000).toFixed(1);
+        const windows = (this.windows.get(receiver) ?? []).map(([a, b]) => `${t(a)}–${t(b)}`).join(' ');
+        problems.push(
+          `${receiver} ${send.text} (${send.channel ?? 'peer'}, sent @${t(send.sentAt)}, resolved ` +
+            `@${t(send.settledAt)}): resolved but never arrived; ${receiver}'s windows: ${windows || 'none'}; ` +
+            history(receiver, send.sentAt),
+        );
       }
     }
     return problems;
   }
 
+  /**
+   * Whether `receiver` may have missed `send`: it settled after a window began and was sent before
+   * the receiver was back, which is `afterMs` after the window's end, or for a channel message
+   * the first message of that channel to reach it since, if later (under load a rejoin may
+   * take longer than any fixed margin).
+   */
   private excused(receiver: string, send: Send): boolean {
-    return (this.windows.get(receiver) ?? []).some(
-      ([start, end]) => start - BEFORE_MS <= send.settledAt && send.sentAt <= end + AFTER_MS,
-    );
+    const times = send.channel === undefined ? [] : (this.arrivalTimes.get(`${receiver} ${send.channel}`) ?? []);
+    return (this.windows.get(receiver) ?? []).some(([start, end]) => {
+      const rejoined = times.find((at) => at > start) ?? 0;
+      return start - BEFORE_MS <= send.settledAt && send.sentAt <= Math.max(end + this.afterMs, rejoined);
+    });
   }
 }
