@@ -7,10 +7,10 @@
 import { expect } from 'chai';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { channelAttributes, type ChannelAttributes } from '../../lib/channel-attributes.js';
-import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { sleep, StateRecorder } from '../support/state-recorder.js';
+import { proxiedUsers } from '../support/proxied-users.js';
+import { sleep } from '../support/state-recorder.js';
 
 const APP = 'demo';
 const SECRET = 'demo-secret';
@@ -24,16 +24,7 @@ describe('channel attributes over real sockets (integration)', function () {
   this.timeout(30_000);
   let server: RtmServer;
   let proxy: FaultProxy;
-  const clients: RtmClient[] = [];
-
-  async function user(uid: string, cut: boolean, options: Partial<RtmClientOptions> = {}) {
-    const url = cut ? `ws://127.0.0.1:${proxy.port}/` : server.url;
-    const client = createClient({ url, appId: APP, ...options });
-    clients.push(client);
-    const states = new StateRecorder(client);
-    await client.login({ uid, token: token(uid) });
-    return { client, states };
-  }
+  const { user } = proxiedUsers({ rig: () => ({ server, proxy }), appId: APP, token });
 
   /** A server (with this presence grace, default 30 s) and a fault proxy in front of it. */
   async function start(presenceGraceMs?: number) {
@@ -42,7 +33,6 @@ describe('channel attributes over real sockets (integration)', function () {
   }
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.destroy()));
     await proxy.close();
     await server.close();
   });

@@ -8,11 +8,12 @@
  */
 import { expect } from 'chai';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { invitations, type CallStatus } from '../../lib/invitations.js';
-import { createClient, type RtmClient } from '../../lib/node.js';
+import { invitations, type CallStatus, type Invitations } from '../../lib/invitations.js';
+import { createClient } from '../../lib/node.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { sleep, StateRecorder } from '../support/state-recorder.js';
+import { proxiedUsers } from '../support/proxied-users.js';
+import { sleep } from '../support/state-recorder.js';
 
 const APP = 'demo';
 const SECRET = 'demo-secret';
@@ -30,7 +31,12 @@ describe('call invitations over real sockets (integration)', function () {
   this.timeout(30_000);
   let server: RtmServer;
   let proxy: FaultProxy;
-  const clients: RtmClient[] = [];
+  const { user: loginUser, clients } = proxiedUsers({
+    rig: () => ({ server, proxy }),
+    appId: APP,
+    token,
+    defaults: { interruptionThresholdMs: 1500 },
+  });
 
   async function start(invitationTimes?: { ackMs: number; expireMs: number }) {
     server = await startServer({ port: 0, apps: { [APP]: SECRET }, ...(invitationTimes ? { invitationTimes } : {}) });
@@ -38,17 +44,12 @@ describe('call invitations over real sockets (integration)', function () {
   }
 
   async function user(uid: string, cut = false) {
-    const url = cut ? `ws://127.0.0.1:${proxy.port}/` : server.url;
-    const client = createClient({ url, appId: APP, interruptionThresholdMs: 1500 });
-    clients.push(client);
-    const states = new StateRecorder(client);
-    const calls = invitations(client);
-    await client.login({ uid, token: token(uid) });
-    return { client, states, calls };
+    let calls: Invitations | undefined;
+    const made = await loginUser(uid, cut, {}, (client) => (calls = invitations(client)));
+    return { ...made, calls: calls! };
   }
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.destroy()));
     await proxy.close();
     await server.close();
   });

@@ -8,10 +8,11 @@
  * sender's session is lost rejects TIMEOUT and is never sent again.
  */
 import { expect } from 'chai';
-import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
+import type { RtmClient } from '../../lib/node.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { sleep, StateRecorder } from '../support/state-recorder.js';
+import { proxiedUsers } from '../support/proxied-users.js';
+import { sleep } from '../support/state-recorder.js';
 
 const APP = 'demo';
 const SECRET = 'demo-secret';
@@ -41,16 +42,12 @@ describe('messages over real sockets (integration)', function () {
   this.timeout(60_000);
   let server: RtmServer;
   let proxy: FaultProxy;
-  const clients: RtmClient[] = [];
-
-  async function user(uid: string, cut: boolean, options: Partial<RtmClientOptions> = {}) {
-    const url = cut ? `ws://127.0.0.1:${proxy.port}/` : server.url;
-    const client = createClient({ url, appId: APP, interruptionThresholdMs: 1500, ...options });
-    clients.push(client);
-    const states = new StateRecorder(client);
-    await client.login({ uid, token: token(uid) });
-    return { client, states };
-  }
+  const { user } = proxiedUsers({
+    rig: () => ({ server, proxy }),
+    appId: APP,
+    token,
+    defaults: { interruptionThresholdMs: 1500 },
+  });
 
   /** Sends `count` texts `prefix0…` from `from` to `to`, `everyMs` apart; resolves with the sends' outcomes. */
   async function sendMany(from: RtmClient, to: string, prefix: string, count: number, everyMs: number) {
@@ -70,7 +67,6 @@ describe('messages over real sockets (integration)', function () {
   const texts = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.destroy()));
     await proxy.close();
     await server.close();
   });

@@ -6,11 +6,11 @@
  */
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
-import { createClient, type RtmClient, type RtmClientOptions } from '../../lib/node.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { MemberLog } from '../support/member-log.js';
-import { sleep, StateRecorder } from '../support/state-recorder.js';
+import { proxiedUsers } from '../support/proxied-users.js';
+import { sleep } from '../support/state-recorder.js';
 
 const APP = 'demo';
 const SECRET = 'demo-secret';
@@ -21,23 +21,12 @@ describe('presence over real sockets (integration)', function () {
   this.timeout(90_000);
   let server: RtmServer;
   let proxy: FaultProxy;
-  const clients: RtmClient[] = [];
+  const { user } = proxiedUsers({ rig: () => ({ server, proxy }), appId: APP, token });
 
   async function start(options: { presenceGraceMs?: number; unreachableMs?: number; port?: number } = {}) {
     server = await startServer({ port: options.port ?? 0, apps: { [APP]: SECRET }, ...options });
   }
-  /** A client whose link goes through the fault proxy (`cut: true`) or straight to the server. */
-  async function user(uid: string, cut: boolean, options: Partial<RtmClientOptions> = {}) {
-    const url = cut ? `ws://127.0.0.1:${proxy.port}/` : server.url;
-    const client = createClient({ url, appId: APP, ...options });
-    clients.push(client);
-    const states = new StateRecorder(client);
-    await client.login({ uid, token: token(uid) });
-    return { client, states };
-  }
-
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.destroy()));
     await proxy.close();
     await server.close();
   });
