@@ -275,7 +275,7 @@ export class Soak {
 
   private async writeAttributes(member: SoakMember): Promise<void> {
     while (performance.now() < this.until) {
-      await sleep(this.between(this.plan.attributeEveryMs));
+      await sleep(Math.min(this.between(this.plan.attributeEveryMs), this.until - performance.now()));
       if (member.client.connectionState.state === 'DISCONNECTED') continue;
       await member.writeAttributes();
     }
@@ -285,7 +285,8 @@ export class Soak {
     const { plan } = this;
     const lost = (start: number) => this.ledger.mayHaveLostSession(member.uid, start, performance.now());
     while (performance.now() < this.faultsUntil) {
-      await sleep(this.between(plan.faultEveryMs));
+      // Not past the end: a client's last wait (up to 3 min) would hold off the calm with no faults.
+      await sleep(Math.min(this.between(plan.faultEveryMs), this.faultsUntil - performance.now()));
       if (performance.now() >= this.faultsUntil) return;
       const fault = this.pick(CLIENT_FAULTS);
       this.count(fault);
