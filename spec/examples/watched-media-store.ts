@@ -14,9 +14,9 @@ export interface WatchedUpload {
   readonly stored: boolean;
 }
 
-/** `body`, each chunk passed on 20 ms late; an error of `body` (a cut upload) is its error. */
+/** `body`, each chunk passed on 50 ms late; an error of `body` (a cut upload) is its error. */
 function slowly(body: Readable): Readable {
-  const slow = new Transform({ transform: (chunk, _encoding, done) => setTimeout(() => done(null, chunk), 20) });
+  const slow = new Transform({ transform: (chunk, _encoding, done) => setTimeout(() => done(null, chunk), 50) });
   pipeline(body, slow, () => undefined);
   return slow;
 }
@@ -41,7 +41,7 @@ export class WatchedMediaStore implements MediaStore {
     return n.toString(16).padStart(32, '0');
   }
 
-  /** Reads the next upload at 64 KB per 20 ms at most (3.2 MB/s), so 24 MB take 7.5 s or more. */
+  /** Reads the next upload at 64 KB (a socket read) per 50 ms at most: 24 MB would take 19 s or more. */
   slowNext(): void {
     this.#slowNext = true;
   }
