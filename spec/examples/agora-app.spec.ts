@@ -182,12 +182,10 @@ describe('examples/agora-app in Chromium', function () {
   /** The SHA-256 of what the store keeps as media `mediaId`, if anything. */
   async function stored(mediaId: string): Promise<string | undefined> {
     const file = await store.open(AGORA_APP_ID, mediaId, Date.now());
-    return (
-      file &&
-      createHash('sha256')
-        .update(await buffer(file.body))
-        .digest('hex')
-    );
+    if (!file) return undefined;
+    return createHash('sha256')
+      .update(await buffer(file.body))
+      .digest('hex');
   }
 
   it('cancels an upload midway: rejects 1 CANCELED, the XHR cut, nothing kept; the same file then goes', async () => {

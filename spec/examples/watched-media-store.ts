@@ -4,7 +4,7 @@
  * fast the machine. Slowly rather than not at all: a socket left unread would not see its client close it.
  */
 import { readdir } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { DirectoryMediaStore, type MediaFile, type MediaPut, type MediaStore } from '../../lib/server/index.js';
 
@@ -46,12 +46,13 @@ export class WatchedMediaStore implements MediaStore {
     this.#slowNext = true;
   }
 
-  /** Every file in the store's directory, temp files included, relative to it. */
+  /** Every file in the store's directory, temp files included, relative to it, sorted. */
   async files(): Promise<string[]> {
     const entries = await readdir(this.#dir, { recursive: true, withFileTypes: true });
     return entries
       .filter((entry) => entry.isFile())
-      .map((entry) => relative(this.#dir, `${entry.parentPath}/${entry.name}`));
+      .map((entry) => relative(this.#dir, join(entry.parentPath, entry.name)))
+      .sort();
   }
 
   async put(appId: string, body: Readable, contentType: string, maxBytes: number, now: number): Promise<MediaPut> {
