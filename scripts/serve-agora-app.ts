@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { nameProblem } from '../lib/protocol/names.js';
 import { sendBody, sendJson } from '../lib/server/http-reply.js';
-import { createToken, startServer, type RtmServer } from '../lib/server/index.js';
+import { createToken, startServer, type MediaOptions, type RtmServer } from '../lib/server/index.js';
 
 const APP = new URL('../examples/agora-app/', import.meta.url);
 
@@ -35,13 +35,27 @@ export async function bundleAgoraApp(): Promise<string> {
   return result.outputFiles[0].text;
 }
 
+/** The running app: its server and the page's address. */
+export interface AgoraApp {
+  readonly server: RtmServer;
+  readonly url: string;
+}
+
+export interface AgoraAppOptions {
+  /** Default 0: a free one. */
+  readonly port?: number;
+  /** As `startServer`'s; default a directory under the system's temp directory. Tests pass a store they watch. */
+  readonly media?: MediaOptions;
+}
+
 /** Starts the server with the page on `/`; `url` is the page's address. */
-export async function startAgoraApp({ port = 0 } = {}): Promise<{ server: RtmServer; url: string }> {
+export async function startAgoraApp({ port = 0, media }: AgoraAppOptions = {}): Promise<AgoraApp> {
   const [html, script] = await Promise.all([readFile(new URL('index.html', APP), 'utf8'), bundleAgoraApp()]);
   const appSecret = randomBytes(32).toString('base64url');
   const server = await startServer({
     port,
     apps: { [AGORA_APP_ID]: appSecret },
+    media,
     routes: {
       '/': (request, response) => sendBody(request, response, 200, 'text/html; charset=utf-8', html),
       '/app.js': (request, response) => sendBody(request, response, 200, 'text/javascript; charset=utf-8', script),

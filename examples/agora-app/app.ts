@@ -176,13 +176,19 @@ async function sizeOf(image: Blob): Promise<{ width: number; height: number }> {
   return size;
 }
 
+/** Aborts the last upload started, at the press of Cancel: the SDK 1.4's `cancelSignal`. */
+let cancelUpload = new AbortController();
+
 onClick('send-image', async () => {
+  // Made before anything is awaited, so that a Cancel pressed at once stops the upload before it starts.
+  const cancel = (cancelUpload = new AbortController());
   const image = await imageToSend();
   let progressEvents = 0;
   const message = await media.createMediaMessageByUploading(
     image,
     { messageType: 'IMAGE', fileName: image.name, ...(await sizeOf(image)) },
     {
+      cancelSignal: cancel.signal,
       onOperationProgress: ({ currentSize, totalSize }) => {
         progressEvents += 1;
         show('upload-progress', `${currentSize} / ${totalSize}`);
@@ -193,6 +199,8 @@ onClick('send-image', async () => {
   log(`image ${message.fileName} (${message.size} B) sent after ${progressEvents} progress events`);
   log(hasPeerReceived ? 'image delivered' : 'image not delivered: offline');
 });
+
+onClick('cancel-image', () => Promise.resolve().then(() => cancelUpload.abort()));
 
 media.on('MessageFromPeer', (message, peerId) => {
   if (message.messageType !== 'IMAGE') return;

@@ -5,29 +5,41 @@
  * leaves; a third page logs in as the first user, whose page then shows ABORTED / REMOTE_LOGIN. And a call
  * invitation: one calls the other, whose page shows the call (RemoteInvitationReceived) and accepts it.
  * And an image message: picked on one page, uploaded through the browser's XHR with progress, sent to a peer,
- * downloaded and shown by the other, byte for byte.
+ * downloaded and shown by the other, byte for byte. And cancelling an upload (the SDK 1.4's `cancelSignal`): midway,
+ * the XHR cut and nothing kept on the server; before it starts, nothing sent; either way the same file then goes.
  */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import type { Browser, Page } from 'playwright-core';
 import type { RtmServer } from '../../lib/server/index.js';
-import { startAgoraApp } from '../../scripts/serve-agora-app.js';
-import { launchChromium, skipWithoutChromium } from '../browser/harness.js';
+import { AGORA_APP_ID, startAgoraApp } from '../../scripts/serve-agora-app.js';
+import { eventually, launchChromium, skipWithoutChromium } from '../browser/harness.js';
+import { WatchedMediaStore } from './watched-media-store.js';
 
 describe('examples/agora-app in Chromium', function () {
   this.timeout(60_000);
   let server: RtmServer;
   let url: string;
   let browser: Browser;
+  let dir: string;
+  let store: WatchedMediaStore;
 
   before(async function () {
     skipWithoutChromium(this);
-    ({ server, url } = await startAgoraApp());
+    dir = await mkdtemp(join(tmpdir(), 'rx-rtm-agora-app-'));
+    store = new WatchedMediaStore(dir);
+    ({ server, url } = await startAgoraApp({ media: { store } }));
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close().catch(() => undefined);
     await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   /** A page of its own (its own storage), logged in as `uid`. */
@@ -146,5 +158,86 @@ describe('examples/agora-app in Chromium', function () {
     });
     expect({ width: shown.width, height: shown.height }).to.deep.equal({ width: 400, height: 400 });
     expect(Buffer.from(shown.base64, 'base64').equals(png)).to.equal(true);
+  });
+
+  // ---- Cancelling an upload ----
+
+  const MB = 1024 * 1024;
+  const CANCELED = 'error 1: createMediaMessageByUploading failed: CANCELED (media transfer canceled)';
+  /** Picks a file of `size` random bytes on the page, big.bin, made there rather than sent through the driver. */
+  async function pickFile(page: Page, size: number): Promise<string> {
+    return page.evaluate(async (size) => {
+      const bytes = new Uint8Array(size);
+      // (getRandomValues fills 64 KB at most per call.)
+      for (let i = 0; i < size; i += 65_536) crypto.getRandomValues(bytes.subarray(i, i + 65_536));
+      const picked = new DataTransfer();
+      picked.items.add(new File([bytes], 'big.bin', { type: 'application/octet-stream' }));
+      (document.getElementById('image-file') as HTMLInputElement).files = picked.files;
+      return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (byte) =>
+        byte.toString(16).padStart(2, '0'),
+      ).join('');
+    }, size);
+  }
+
+  /** The SHA-256 of what the store keeps as media `mediaId`, if anything. */
+  async function stored(mediaId: string): Promise<string | undefined> {
+    const file = await store.open(AGORA_APP_ID, mediaId, Date.now());
+    if (!file) return undefined;
+    return createHash('sha256')
+      .update(await buffer(file.body))
+      .digest('hex');
+  }
+
+  it('cancels an upload midway: rejects 1 CANCELED, the XHR cut, nothing kept; the same file then goes', async () => {
+    const erin = await loggedIn('erin');
+    const sha256 = await pickFile(erin, 24 * MB);
+    await erin.fill('#peer', 'nobody');
+    const [uploads, files] = [store.uploads.length, await store.files()];
+    store.slowNext();
+    await erin.click('#send-image');
+    await erin.locator('#upload-progress', { hasText: ' / ' }).waitFor({ timeout: 10_000 });
+    const [current, total] = (await erin.textContent('#upload-progress'))!.split(' / ').map(Number);
+    expect(total).to.equal(24 * MB);
+    expect(current).to.be.above(0).and.below(total);
+    await erin.click('#cancel-image');
+    await logged(erin, CANCELED);
+
+    // The browser cut the connection: the upload ended unfinished, and nothing of it is left.
+    const cut = WatchedMediaStore.id(uploads + 1);
+    await eventually(async () => store.uploads.slice(uploads), [{ mediaId: cut, stored: false }]);
+    expect(await store.files()).to.deep.equal(files);
+    expect(await stored(cut)).to.equal(undefined);
+
+    await erin.click('#send-image');
+    await logged(erin, `image big.bin (${24 * MB} B) sent after `);
+    await logged(erin, 'image not delivered: offline');
+    const kept = WatchedMediaStore.id(uploads + 2);
+    expect(store.uploads.slice(uploads)).to.deep.equal([
+      { mediaId: cut, stored: false },
+      { mediaId: kept, stored: true },
+    ]);
+    expect(await stored(kept)).to.equal(sha256);
+  });
+
+  it('cancels an upload before it starts: rejects 1 CANCELED, sends nothing; the same file then goes', async () => {
+    const frank = await loggedIn('frank');
+    await pickFile(frank, MB);
+    await frank.fill('#peer', 'nobody');
+    const posts: string[] = [];
+    frank.on('request', (request) => request.method() === 'POST' && posts.push(new URL(request.url()).pathname));
+    const received = store.received;
+    // Both in one task: the upload's signal is aborted before the upload is asked for.
+    await frank.evaluate(() => {
+      document.getElementById('send-image')!.click();
+      document.getElementById('cancel-image')!.click();
+    });
+    await logged(frank, CANCELED);
+    expect(posts).to.deep.equal([]);
+    expect(store.received).to.equal(received);
+
+    await frank.click('#send-image');
+    await logged(frank, `image big.bin (${MB} B) sent after `);
+    expect(posts).to.deep.equal(['/media']);
+    expect(store.received).to.equal(received + 1);
   });
 });
