@@ -199,9 +199,9 @@ export class Invitations implements SessionPlug {
   }
 
   /** @internal */
-  answer(call: IncomingCall, accept: boolean, response: string): Promise<void> {
+  async answer(call: IncomingCall, accept: boolean, response: string): Promise<void> {
     const invalid = textProblem('response', response);
-    if (invalid) return Promise.reject(invalid);
+    if (invalid) throw invalid;
     return this.request(call, (id) => ({ t: 'callAnswer', call: id, accept, response }));
   }
 
@@ -209,13 +209,13 @@ export class Invitations implements SessionPlug {
    * @internal A request about `call` once it has its id; nothing is sent once it is decided.
    * The reply moves the status as it arrives, not a promise's turn later.
    */
-  request(
+  async request(
     call: Call & { readonly id$: Observable<string> },
     body: (id: string) => Extract<RequestBody, { t: 'callCancel' | 'callAnswer' }>,
   ): Promise<void> {
     if (call.decided) return Promise.resolve();
     const refused = this.requests.refusal();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     return new Promise((resolve, reject) => {
       call.id$.pipe(switchMap((id) => this.requests.request$(body(id)))).subscribe({
         next: (reply) => {

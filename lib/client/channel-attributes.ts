@@ -34,7 +34,7 @@ import { invalidName } from './invalid-name.js';
 import type { LinkFrame } from './link.js';
 import type { AttributesMap } from './local-attributes.js';
 import { refusalError } from './refusal-error.js';
-import { RateWindow } from './rate-window.js';
+import { rateWindow, type RateWindow } from './rate-window.js';
 import { addAnswers, type Requests } from './requests.js';
 import type { RtmClient } from './rtm-client.js';
 import type { Session, SessionPlug } from './session.js';
@@ -90,17 +90,17 @@ export class ChannelAttributeCalls implements SessionPlug {
   /** @internal */
   readonly events = ['chanAttrsUpdated'] as const;
   readonly #requests: Requests;
-  readonly #writes: RateWindow;
-  readonly #reads: RateWindow;
-  readonly #counts: RateWindow;
+  readonly #countWrite: RateWindow;
+  readonly #countRead: RateWindow;
+  readonly #countMemberCountQuery: RateWindow;
   readonly #updates = new Subject<UpdateFrame>();
 
   /** @internal Made by {@link channelAttributes}. */
   constructor(requests: Requests, now: () => number) {
     this.#requests = requests;
-    this.#writes = new RateWindow(ChannelAttributeRates.write, 'channel attribute writes', now);
-    this.#reads = new RateWindow(ChannelAttributeRates.read, 'channel attribute reads', now);
-    this.#counts = new RateWindow(ChannelAttributeRates.memberCount, 'member count queries', now);
+    this.#countWrite = rateWindow(ChannelAttributeRates.write, 'channel attribute writes', now);
+    this.#countRead = rateWindow(ChannelAttributeRates.read, 'channel attribute reads', now);
+    this.#countMemberCountQuery = rateWindow(ChannelAttributeRates.memberCount, 'member count queries', now);
   }
 
   /**
@@ -128,13 +128,13 @@ export class ChannelAttributeCalls implements SessionPlug {
   }
 
   /** A channel's attributes, all of them or those of `keys` it has. TOO_OFTEN past 10 reads in 5 s. */
-  get(channelId: string, keys?: readonly string[]): Promise<ChannelAttributes> {
+  async get(channelId: string, keys?: readonly string[]): Promise<ChannelAttributes> {
     const refused =
       invalidName('channel id', channelId) ??
       (keys === undefined ? undefined : refusalError(attributeKeysProblem(keys))) ??
       this.#requests.refusal() ??
-      this.#reads.take();
-    if (refused) return Promise.reject(refused);
+      this.#countRead();
+    if (refused) throw refused;
     const request$ = this.#requests.request$({
       t: 'getChanAttrs',
       channel: channelId,
@@ -147,15 +147,15 @@ export class ChannelAttributeCalls implements SessionPlug {
    * How many members each channel has (0 for one without), joined or not. At most 32 ids a call
    * (LIMIT_EXCEEDED); TOO_OFTEN past 1 call a second.
    */
-  memberCounts(channelIds: readonly string[]): Promise<Record<string, number>> {
+  async memberCounts(channelIds: readonly string[]): Promise<Record<string, number>> {
     const refused =
       (Array.isArray(channelIds)
         ? refusalError(countedChannelsProblem(channelIds))
         : new RtmError(ErrorCode.InvalidArgument, 'channel ids must be an array')) ??
       channelIds.reduce<RtmError | undefined>((found, id) => found ?? invalidName('channel id', id), undefined) ??
       this.#requests.refusal() ??
-      this.#counts.take();
-    if (refused) return Promise.reject(refused);
+      this.#countMemberCountQuery();
+    if (refused) throw refused;
     const request$ = this.#requests.request$({ t: 'counts', channels: [...channelIds] });
     return firstValueFrom(request$.pipe(map(({ counts }) => counts)));
   }
@@ -185,7 +185,7 @@ export class ChannelAttributeCalls implements SessionPlug {
     this.#updates.complete();
   }
 
-  #write(
+  async #write(
     channel: string,
     op: AttributeOp,
     { attributes, keys }: { attributes?: AttributesMap; keys?: readonly string[] },
@@ -196,8 +196,8 @@ export class ChannelAttributeCalls implements SessionPlug {
       (attributes ? refusalError(channelAttributesProblem(attributes)) : undefined) ??
       (keys ? refusalError(attributeKeysProblem(keys)) : undefined) ??
       this.#requests.refusal() ??
-      this.#writes.take();
-    if (refused) return Promise.reject(refused);
+      this.#countWrite();
+    if (refused) throw refused;
     const request$ = this.#requests.request$({
       t: 'setChanAttrs',
       channel,

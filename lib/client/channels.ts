@@ -7,7 +7,7 @@ import { ErrorCode } from '../protocol/error-code.js';
 import { Limits, RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';
-import { RateWindow } from './rate-window.js';
+import { rateWindow, type RateWindow } from './rate-window.js';
 import type { LinkFrame } from './link.js';
 import type { Messages } from './messages.js';
 import type { Requests } from './requests.js';
@@ -15,8 +15,8 @@ import { RtmChannel, type ChannelHost } from './rtm-channel.js';
 
 export class Channels implements ChannelHost {
   readonly #channels = new Map<string, RtmChannel>();
-  readonly #joins: RateWindow;
-  readonly #memberQueries: RateWindow;
+  readonly #countJoin: RateWindow;
+  readonly #countMemberQuery: RateWindow;
 
   constructor(
     readonly requests: Requests,
@@ -24,8 +24,8 @@ export class Channels implements ChannelHost {
     readonly self: () => string,
     now: () => number,
   ) {
-    this.#joins = new RateWindow(RateLimits.join, 'channel joins', now);
-    this.#memberQueries = new RateWindow(RateLimits.getMembers, 'member queries', now);
+    this.#countJoin = rateWindow(RateLimits.join, 'channel joins', now);
+    this.#countMemberQuery = rateWindow(RateLimits.getMembers, 'member queries', now);
   }
 
   /** The channel of that id, the same instance every time; throws INVALID_ARGUMENT for a bad id. */
@@ -41,11 +41,11 @@ export class Channels implements ChannelHost {
     const held = [...this.#channels.values()].filter((channel) => channel.holdsSlot);
     if (held.length >= Limits.joinedChannels)
       return new RtmError(ErrorCode.LimitExceeded, `already in ${Limits.joinedChannels} channels`);
-    return this.#joins.take();
+    return this.#countJoin();
   }
 
   admitGetMembers(): RtmError | undefined {
-    return this.#memberQueries.take();
+    return this.#countMemberQuery();
   }
 
   /** A member event from the link, for the channel it names (ignored unless joined). */

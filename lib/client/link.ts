@@ -14,7 +14,6 @@
  */
 import { defer, Observable, race, retry, Subject, tap, timer } from './rx.js';
 import type { SchedulerLike } from 'rxjs';
-import { makeWebSocketObservable, type WebSocketLike } from './web-socket-observable.js';
 import { encodeFrame } from '../protocol/encode.js';
 import { ErrorCode } from '../protocol/error-code.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
@@ -24,6 +23,20 @@ import { backoffDelay, type BackoffBounds, type RandomSource } from './backoff.j
 import type { LinkStatusEvent } from './connection-event.js';
 import type { HeartbeatVerdict } from './heartbeat.js';
 import { runHeartbeat } from './run-heartbeat.js';
+
+/**
+ * What the client uses of a WebSocket: the browser's, `ws`'s, or a test double. The client sets the handlers and
+ * the platform calls them with its own event types, of which the client reads only a message's `data`; `never`
+ * lets every platform's handler types fit without `any`.
+ */
+export interface WebSocketLike {
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  send(data: string): void;
+  close(): void;
+}
 
 /** A WebSocket class: the browser's, `ws`'s, or a test double. */
 export type WebSocketConstructor = new (url: string, protocols: string | string[]) => WebSocketLike;
@@ -95,13 +108,12 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
     let down = false;
     /** The highest event seq this socket has told the server it received. */
     let acknowledged = 0;
-    let outgoing: ((data: string) => void) | undefined;
+    let open = false;
     const heard$ = new Subject<void>();
 
     const send: Writer = (frame) => {
-      if (!outgoing) return false;
-      outgoing(encodeFrame(frame));
-      return true;
+      if (open) socket.send(encodeFrame(frame));
+      return open;
     };
     const end = (kind: AttemptEnded['kind'], code?: ErrorCode) => {
       if (up && !down) subscriber.next({ type: 'LINK_DOWN', since: now() });
@@ -160,37 +172,34 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
       }
     };
 
-    const makeWebSocket = (url: string, protocols: string | string[]) => new settings.WebSocket(url, protocols);
-    subscriber.add(
-      makeWebSocketObservable<string>(settings.url, { protocols: PROTOCOL, makeWebSocket }).subscribe({
-        next: (getResponses) => {
-          const input = new Observable<string>((sink) => {
-            outgoing = (data) => sink.next(data);
-          });
-          subscriber.add(getResponses(input).subscribe(received));
-          const { uid, token, session } = credentials;
-          acknowledged = session === undefined ? 0 : login.lastSeq();
-          send({
-            t: 'login',
-            app: settings.appId,
-            uid,
-            token,
-            session,
-            seq: session === undefined ? undefined : acknowledged,
-            hb: settings.heartbeatIntervalMs,
-          });
-        },
-        error: () => end('closed'),
-        complete: () => end('closed'),
-      }),
-    );
+    // The socket directly, not through a wrapper library: the browser bundle's budget (README, "Bundle size").
+    const socket = new settings.WebSocket(settings.url, PROTOCOL);
+    socket.onopen = () => {
+      open = true;
+      const { uid, token, session } = credentials;
+      acknowledged = session === undefined ? 0 : login.lastSeq();
+      send({
+        t: 'login',
+        app: settings.appId,
+        uid,
+        token,
+        session,
+        seq: session === undefined ? undefined : acknowledged,
+        hb: settings.heartbeatIntervalMs,
+      });
+    };
+    // A frame of a socket already let go of is not this attempt's.
+    socket.onmessage = (event: { data: unknown }) => subscriber.closed || received(event.data);
+    // Kept after the close below: `ws` reports a socket closed while connecting as an error, which needs a listener.
+    socket.onerror = socket.onclose = () => end('closed');
     subscriber.add(
       scheduler.schedule(() => {
         if (!up) end('login-timeout');
       }, settings.loginTimeoutMs),
     );
     return () => {
-      outgoing = undefined;
+      open = false;
+      socket.close();
     };
   });
 }

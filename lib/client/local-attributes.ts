@@ -13,7 +13,7 @@ import type { Subscription } from 'rxjs';
 import { attributeKeysProblem, attributesProblem, RateLimits } from '../protocol/limits.js';
 import { invalidName } from './invalid-name.js';
 import type { AttributeOp } from '../protocol/vocabulary.js';
-import { RateWindow } from './rate-window.js';
+import { rateWindow, type RateWindow } from './rate-window.js';
 import { refusalError } from './refusal-error.js';
 import type { Requests } from './requests.js';
 import type { RtmError } from '../protocol/rtm-error.js';
@@ -23,61 +23,61 @@ export type AttributesMap = Record<string, string>;
 
 export class LocalAttributes {
   #local = new Map<string, string>();
-  readonly #writes: RateWindow;
-  readonly #reads: RateWindow;
+  readonly #countWrite: RateWindow;
+  readonly #countRead: RateWindow;
   #writeBack: Subscription | undefined;
 
   readonly #requests: Requests;
 
   constructor(requests: Requests, now: () => number) {
     this.#requests = requests;
-    this.#writes = new RateWindow(RateLimits.setAttributes, 'attribute writes', now);
-    this.#reads = new RateWindow(RateLimits.getAttributes, 'attribute reads', now);
+    this.#countWrite = rateWindow(RateLimits.setAttributes, 'attribute writes', now);
+    this.#countRead = rateWindow(RateLimits.getAttributes, 'attribute reads', now);
   }
 
   /** Replaces every local attribute. */
-  set(attributes: AttributesMap): Promise<void> {
+  async set(attributes: AttributesMap): Promise<void> {
     const refused = refusalError(attributesProblem(attributes)) ?? this.#admitWrite();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     const entries = Object.entries(attributes);
     return this.#write({ op: 'set', attributes: Object.fromEntries(entries) }, () => (this.#local = new Map(entries)));
   }
 
   /** Adds or updates the given attributes, keeping the others. */
-  merge(attributes: AttributesMap): Promise<void> {
+  async merge(attributes: AttributesMap): Promise<void> {
     const invalid = refusalError(attributesProblem(attributes));
-    if (invalid) return Promise.reject(invalid);
+    if (invalid) throw invalid;
     const entries = Object.entries(attributes);
     // The copy after the merge is what a write-back would `set`: it must make one valid call.
     const merged = Object.fromEntries([...this.#local, ...entries]);
     const refused = refusalError(attributesProblem(merged)) ?? this.#admitWrite();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     return this.#write({ op: 'merge', attributes: Object.fromEntries(entries) }, () =>
       entries.forEach(([key, value]) => this.#local.set(key, value)),
     );
   }
 
-  delete(keys: readonly string[]): Promise<void> {
+  async delete(keys: readonly string[]): Promise<void> {
     const refused = refusalError(attributeKeysProblem(keys)) ?? this.#admitWrite();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     const copy = [...keys];
     return this.#write({ op: 'delete', keys: copy }, () => copy.forEach((key) => this.#local.delete(key)));
   }
 
-  clear(): Promise<void> {
+  async clear(): Promise<void> {
     const refused = this.#admitWrite();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     return this.#write({ op: 'clear' }, () => this.#local.clear());
   }
 
   /** `uid`'s attributes, all of them or those of `keys`; an offline user has none. */
-  read(uid: string, keys?: readonly string[]): Promise<AttributesMap> {
+  async read(uid: string, keys?: readonly string[]): Promise<AttributesMap> {
     const refused =
       invalidName('uid', uid) ??
       (keys === undefined ? undefined : refusalError(attributeKeysProblem(keys))) ??
       this.#requests.refusal() ??
-      this.#reads.take();
-    if (refused) return Promise.reject(refused);
+      this.#countRead();
+    if (refused) throw refused;
     const request$ = this.#requests.request$({ t: 'getAttrs', uid, keys: keys && [...keys] });
     return firstValueFrom(request$.pipe(map(({ attributes }) => attributes)));
   }
@@ -99,7 +99,7 @@ export class LocalAttributes {
   }
 
   #admitWrite(): RtmError | undefined {
-    return this.#requests.refusal() ?? this.#writes.take();
+    return this.#requests.refusal() ?? this.#countWrite();
   }
 
   /** Sends an `attrs` write; `confirmed` updates the local copy once the server did. */

@@ -10,7 +10,7 @@ import { RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { WireMessage } from '../protocol/wire-message.js';
 import type { LinkFrame } from './link.js';
-import { RateWindow } from './rate-window.js';
+import { rateWindow, type RateWindow } from './rate-window.js';
 import type { Reply, RequestBody, Requests } from './requests.js';
 import { fromWireMessage, toWireMessage, type RtmMessage } from './rtm-message.js';
 
@@ -30,14 +30,14 @@ export class Messages {
   /** Peer messages, each once, in the order each sender sent them. */
   readonly fromPeer$: Observable<PeerMessage>;
   readonly #fromPeer = new Subject<PeerMessage>();
-  readonly #rate: RateWindow;
+  readonly #countMessage: RateWindow;
 
   readonly #requests: Requests;
 
   constructor(requests: Requests, now: () => number) {
     this.#requests = requests;
     this.fromPeer$ = this.#fromPeer.asObservable();
-    this.#rate = new RateWindow(RateLimits.messages, 'messages', now);
+    this.#countMessage = rateWindow(RateLimits.messages, 'messages', now);
   }
 
   /**
@@ -53,7 +53,7 @@ export class Messages {
   ): Promise<Reply<T>> {
     const wire = toWireMessage(message);
     if (wire instanceof RtmError) throw wire;
-    const refused = this.#requests.refusal() ?? refusal() ?? this.#rate.take();
+    const refused = this.#requests.refusal() ?? refusal() ?? this.#countMessage();
     if (refused) throw refused;
     return firstValueFrom(this.#requests.request$(body(wire), { once: true })) as Promise<Reply<T>>;
   }

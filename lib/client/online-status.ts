@@ -15,7 +15,7 @@ import type { PeerStatus } from '../protocol/frames.js';
 import { Limits, RateLimits } from '../protocol/limits.js';
 import { RtmError } from '../protocol/rtm-error.js';
 import { invalidName } from './invalid-name.js';
-import { RateWindow } from './rate-window.js';
+import { rateWindow, type RateWindow } from './rate-window.js';
 import type { Requests } from './requests.js';
 
 /** Peers' statuses by uid. */
@@ -40,7 +40,7 @@ export class OnlineStatus {
   /** Subscribed uids and the status last reported (`undefined` before the first report). */
   readonly #known = new Map<string, PeerStatus | undefined>();
   readonly #changed = new Subject<PeersStatus>();
-  readonly #queries: RateWindow;
+  readonly #countQuery: RateWindow;
   #resubscription: Subscription | undefined;
 
   readonly #requests: Requests;
@@ -48,7 +48,7 @@ export class OnlineStatus {
   constructor(requests: Requests, now: () => number) {
     this.#requests = requests;
     this.changed$ = this.#changed.asObservable();
-    this.#queries = new RateWindow(RateLimits.queryOnline, 'online status queries', now);
+    this.#countQuery = rateWindow(RateLimits.queryOnline, 'online status queries', now);
   }
 
   /** The subscribed uids, in the order they were subscribed. */
@@ -56,20 +56,18 @@ export class OnlineStatus {
     return [...this.#known.keys()];
   }
 
-  query(uids: readonly string[]): Promise<Record<string, boolean>> {
-    const refused = invalidUids(uids) ?? this.#requests.refusal() ?? this.#queries.take();
-    if (refused) return Promise.reject(refused);
+  async query(uids: readonly string[]): Promise<Record<string, boolean>> {
+    const refused = invalidUids(uids) ?? this.#requests.refusal() ?? this.#countQuery();
+    if (refused) throw refused;
     return firstValueFrom(this.#requests.request$({ t: 'query', uids: [...uids] }).pipe(map(({ online }) => online)));
   }
 
-  subscribe(uids: readonly string[]): Promise<void> {
+  async subscribe(uids: readonly string[]): Promise<void> {
     const invalid = invalidUids(uids) ?? this.#requests.refusal();
-    if (invalid) return Promise.reject(invalid);
+    if (invalid) throw invalid;
     const added = [...new Set(uids)].filter((uid) => !this.#known.has(uid));
     if (this.#known.size + added.length > Limits.subscribedPeers) {
-      return Promise.reject(
-        new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`),
-      );
+      throw new RtmError(ErrorCode.LimitExceeded, `more than ${Limits.subscribedPeers} subscribed peers`);
     }
     // Known at once, so the status event that follows the answer is reported.
     for (const uid of added) this.#known.set(uid, undefined);
@@ -82,9 +80,9 @@ export class OnlineStatus {
   }
 
   /** Stops reporting `uids` at once, and forgets their status. */
-  unsubscribe(uids: readonly string[]): Promise<void> {
+  async unsubscribe(uids: readonly string[]): Promise<void> {
     const invalid = invalidUids(uids) ?? this.#requests.refusal();
-    if (invalid) return Promise.reject(invalid);
+    if (invalid) throw invalid;
     for (const uid of uids) this.#known.delete(uid);
     return firstValueFrom(this.#requests.request$({ t: 'unsubscribe', uids: [...uids] }).pipe(map(() => undefined)));
   }

@@ -136,11 +136,11 @@ export class RtmChannel {
    * 3 s), TIMEOUT, CANCELED (left or logged out before the answer), or the
    * server's code.
    */
-  join(): Promise<void> {
+  async join(): Promise<void> {
     if (this.#phase === 'joined') return Promise.resolve();
     if (this.#phase === 'joining') return this.#joining;
     const refused = this.#host.requests.refusal() ?? this.#host.admitJoin();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     const generation = ++this.#generation;
     const current = () => generation === this.#generation;
     this.#phase = 'joining';
@@ -167,9 +167,9 @@ export class RtmChannel {
    * joined asks the server anyway (it changes nothing there), so a join
    * whose answer was lost is undone too.
    */
-  leave(): Promise<void> {
+  async leave(): Promise<void> {
     const refused = this.#host.requests.refusal();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     this.reset();
     return firstValueFrom(
       this.#host.requests.request$({ t: 'leave', channel: this.channelId }).pipe(map(() => undefined)),
@@ -177,14 +177,14 @@ export class RtmChannel {
   }
 
   /** The members' uids, this client's included. Rejects NOT_JOINED unless joined, TOO_OFTEN past 5 calls in 2 s. */
-  getMembers(): Promise<string[]> {
+  async getMembers(): Promise<string[]> {
     const refused =
       this.#host.requests.refusal() ??
       (this.#phase === 'joined'
         ? undefined
         : new RtmError(ErrorCode.NotJoined, `channel ${this.channelId} is not joined`)) ??
       this.#host.admitGetMembers();
-    if (refused) return Promise.reject(refused);
+    if (refused) throw refused;
     return firstValueFrom(
       this.#host.requests.request$({ t: 'members', channel: this.channelId }).pipe(map(({ members }) => members)),
     );

@@ -19,7 +19,7 @@ import type { AttributesMap } from './local-attributes.js';
 import type { PeerMessage } from './messages.js';
 import type { PeersStatus } from './online-status.js';
 import { clientSettings, type ClientSettings, type RtmClientOptions } from './options.js';
-import { RateWindow } from './rate-window.js';
+import { rateWindow, type RateWindow } from './rate-window.js';
 import type { RtmChannel } from './rtm-channel.js';
 import type { OutgoingMessage, RtmMessage } from './rtm-message.js';
 import { Session } from './session.js';
@@ -85,14 +85,14 @@ export class RtmClient {
   readonly #session: Session;
   readonly #renewedToken = new Subject<void>();
   readonly #events: EventBridge<RtmClientEvents>;
-  readonly #credentialCalls: RateWindow;
+  readonly #countCredentialCall: RateWindow;
   readonly #parts = new Map<(session: Session) => unknown, unknown>();
   #nextRequest = 1;
 
   constructor(options: RtmClientOptions, platformWebSocket?: WebSocketConstructor) {
     this.#settings = clientSettings(options, platformWebSocket);
     const { scheduler } = this.#settings;
-    this.#credentialCalls = new RateWindow(RateLimits.login, 'logins or token renewals', () => scheduler.now());
+    this.#countCredentialCall = rateWindow(RateLimits.login, 'logins or token renewals', () => scheduler.now());
     const nextId = () => this.#nextRequest++;
     this.#session = new Session({
       scheduler,
@@ -147,17 +147,17 @@ export class RtmClient {
    * an {@link RtmError} whose code says why, having changed nothing if the
    * arguments were bad or the client was not DISCONNECTED.
    */
-  login({ uid, token }: { uid: string; token: string }): Promise<void> {
+  async login({ uid, token }: { uid: string; token: string }): Promise<void> {
     const invalid =
       this.#credentialProblem(token) ??
       invalidName('app id', this.#settings.appId, ErrorCode.InvalidAppId) ??
       invalidName('uid', uid);
-    if (invalid) return Promise.reject(invalid);
+    if (invalid) throw invalid;
     if (this.connectionState.state !== ConnectionState.Disconnected) {
-      return Promise.reject(new RtmError(ErrorCode.AlreadyLogin, `login while ${this.connectionState.state}`));
+      throw new RtmError(ErrorCode.AlreadyLogin, `login while ${this.connectionState.state}`);
     }
-    const limited = this.#credentialCalls.take();
-    if (limited) return Promise.reject(limited);
+    const limited = this.#countCredentialCall();
+    if (limited) throw limited;
     return this.#connection.call((request) => ({
       type: 'LOGIN',
       request,
@@ -185,7 +185,7 @@ export class RtmClient {
     if (state === ConnectionState.Disconnected || state === ConnectionState.Aborted) {
       throw new RtmError(ErrorCode.NotLoggedIn, `renewToken while ${state}`);
     }
-    const limited = this.#credentialCalls.take();
+    const limited = this.#countCredentialCall();
     if (limited) throw limited;
     const linkLost = (s: ConnectionSnapshot) => s.state !== ConnectionState.Connected || s.linkDownSince !== undefined;
     const { snapshot$ } = this.#connection;
