@@ -1,6 +1,6 @@
 /** The script that writes a user's attributes (see prelude.ts and attribute-write.ts for what it gets). */
 import * as v from 'valibot';
-import { attributeWriteArgs, withAttributeWrite, type AttributeWriteInput } from './attribute-write.js';
+import { attributeWriteArgs, withAttributeWrite } from './attribute-write.js';
 import { defineScript } from './script.js';
 
 /**
@@ -11,7 +11,7 @@ import { defineScript } from './script.js';
 export const attributesScript = defineScript({
   name: 'rtmAttrs',
   checksEpoch: true,
-  args: (input: AttributeWriteInput) => attributeWriteArgs(input),
+  args: attributeWriteArgs,
   lua: withAttributeWrite(`
 if owner(uid) ~= session then return {'gone'} end
 local ak = P .. 'ua:' .. uid
