@@ -38,7 +38,7 @@ import { printToken } from './cli/token-command.js';
 export { MIN_SECRET_LENGTH } from './cli/apps.js';
 export { parseCommandLine, type Invocation, type ServeConfig } from './cli/command-line.js';
 export { ExitCode, UsageError, type CliIo } from './cli/io.js';
-export { serve, type CliOutcome, type RunningServer } from './cli/serve.js';
+export { serve, serverSettings, type CliOutcome, type RunningServer } from './cli/serve.js';
 export { handleSignals, SHUTDOWN_MARGIN_MS, type SignalTarget } from './cli/signals.js';
 export type { TokenRequest } from './cli/token-command.js';
 

@@ -164,7 +164,7 @@ const sampler = setInterval(() => {
   for (const node of nodes) {
     if (phase !== 'faults' || node.down) continue;
     void (async () => {
-      const now = await node.stats(false);
+      const now = await node.sample();
       log(
         `${node.name}: ${now.sessions} sessions, RSS ${mib(now.memory.rss)}, heap ${mib(now.memory.heapUsed)}, ` +
           `loop p99 ${now.loopDelayP99Ms.toFixed(0)} ms, utilization ${(now.loopUtilization * 100).toFixed(0)} %`,

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   main,
   parseCommandLine,
+  serverSettings,
   SHUTDOWN_MARGIN_MS,
   UsageError,
   type CliIo,
@@ -17,6 +18,7 @@ import {
   type RunningServer,
 } from '../../lib/server/cli.js';
 import { PROTOCOL } from '../../lib/protocol/frames.js';
+import { ServerDefaults } from '../../lib/server/server-defaults.js';
 import agoraToken from 'agora-token';
 import { createToken, verifyToken } from '../../lib/server/index.js';
 import { verifyAgoraToken } from '../../lib/server/token-agora.js';
@@ -108,7 +110,7 @@ describe('rx-rtm-server (cli.ts)', function () {
   });
 
   describe('settings', () => {
-    it('defaults: 127.0.0.1:7600, grace 30 s, info, loopback origins, 49 152-byte frames, 2 s shutdown grace', () => {
+    it('defaults: 127.0.0.1:7600, grace 30 s, info, loopback, 49 152 B frames, shutdown 2 s, handoff 1 s', () => {
       expect(parseCommandLine(io([], { RTM_APPS: APPS }).io)).to.deep.equal({
         kind: 'serve',
         config: {
@@ -123,6 +125,7 @@ describe('rx-rtm-server (cli.ts)', function () {
           allowedOrigins: undefined,
           maxFrameBytes: 49_152,
           shutdownGraceMs: 2000,
+          handoffWaitMs: 1000,
         },
       });
     });
@@ -138,6 +141,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         RTM_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173',
         RTM_MAX_FRAME_BYTES: '65536',
         RTM_SHUTDOWN_GRACE_MS: '5000',
+        RTM_HANDOFF_WAIT_MS: '2500',
       };
       expect(parseCommandLine(io([], env).io)).to.deep.equal({
         kind: 'serve',
@@ -150,6 +154,7 @@ describe('rx-rtm-server (cli.ts)', function () {
           allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
           maxFrameBytes: 65_536,
           shutdownGraceMs: 5000,
+          handoffWaitMs: 2500,
         },
       });
     });
@@ -165,6 +170,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         RTM_ALLOWED_ORIGINS: 'https://app.example.com',
         RTM_MAX_FRAME_BYTES: '',
         RTM_SHUTDOWN_GRACE_MS: '5000',
+        RTM_HANDOFF_WAIT_MS: '2500',
       };
       const argv = [
         '--host',
@@ -181,6 +187,8 @@ describe('rx-rtm-server (cli.ts)', function () {
         '1024',
         '--shutdown-grace-ms',
         '0',
+        '--handoff-wait-ms',
+        '0',
       ];
       expect(parseCommandLine(io(argv, env).io)).to.deep.equal({
         kind: 'serve',
@@ -193,8 +201,22 @@ describe('rx-rtm-server (cli.ts)', function () {
           allowedOrigins: ['*'],
           maxFrameBytes: 1024,
           shutdownGraceMs: 0,
+          handoffWaitMs: 0,
         },
       });
+    });
+
+    it('--handoff-wait-ms (or RTM_HANDOFF_WAIT_MS) reaches startServer, beside the Redis it is for', () => {
+      const settings = (argv: string[], env: Record<string, string> = {}) => {
+        const invocation = parseCommandLine(io(argv, { RTM_APPS: APPS, ...env }).io);
+        return invocation.kind === 'serve' ? serverSettings(invocation.config) : 'not serve';
+      };
+      expect(settings(['--redis-url', 'redis://h:6379', '--handoff-wait-ms', '2500'])).to.deep.include({
+        redisUrl: 'redis://h:6379',
+        handoffWaitMs: 2500,
+      });
+      expect(settings([], { RTM_HANDOFF_WAIT_MS: '0' })).to.deep.include({ handoffWaitMs: 0 });
+      expect(settings([])).to.deep.include({ handoffWaitMs: ServerDefaults.handoffWaitMs });
     });
 
     it('--redis-url or RTM_REDIS_URL runs a cluster node; without either there is no redisUrl', () => {
@@ -292,6 +314,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         '--allowed-origins',
         '--max-frame-bytes',
         '--shutdown-grace-ms',
+        '--handoff-wait-ms',
         '--redis-url',
         '--redis-sentinels',
         '--redis-sentinel-name',
@@ -364,6 +387,18 @@ describe('rx-rtm-server (cli.ts)', function () {
         [],
         { ...apps, RTM_SHUTDOWN_GRACE_MS: '-5' },
         'RTM_SHUTDOWN_GRACE_MS must be an integer from 0 to 600000, got "-5"',
+      ],
+      [
+        'a handoff wait over a minute',
+        ['--handoff-wait-ms', '60001'],
+        apps,
+        '--handoff-wait-ms must be an integer from 0 to 60000, got "60001"',
+      ],
+      [
+        'a handoff wait in seconds',
+        [],
+        { ...apps, RTM_HANDOFF_WAIT_MS: '1s' },
+        'RTM_HANDOFF_WAIT_MS must be an integer from 0 to 60000, got "1s"',
       ],
       [
         'an origin with a path',
@@ -674,6 +709,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         allowedOrigins: 'loopback',
         maxFrameBytes: 49_152,
         shutdownGraceMs: 2000,
+        handoffWaitMs: 1000,
       });
       expect(server.server.url).to.match(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
       expect(run.stdout.text).not.to.include(SECRET);

@@ -35,6 +35,8 @@ export interface ServeConfig {
   allowedOrigins: readonly string[] | undefined;
   maxFrameBytes: number;
   shutdownGraceMs: number;
+  /** On a cluster node, how long a session resumed from another node waits for its handoff (docs/CLUSTER.md). */
+  handoffWaitMs: number;
   /**
    * Present: run as a cluster node sharing presence through this Redis
    * (it may hold a password: never log it whole).
@@ -66,6 +68,7 @@ interface ServeFlags {
   allowedOrigins?: string;
   maxFrameBytes?: string;
   shutdownGraceMs?: string;
+  handoffWaitMs?: string;
   redisUrl?: string;
   redisSentinels?: string;
   redisSentinelName?: string;
@@ -112,6 +115,13 @@ function serveConfig(flags: ServeFlags, env: CliIo['env']): ServeConfig {
       ServerDefaults.shutdownGraceMs,
       0,
       600_000,
+    ),
+    // Up to a minute: the resumed client waits this long for its welcome when the old node is gone.
+    handoffWaitMs: integer(
+      setting(flags.handoffWaitMs, '--handoff-wait-ms', env, 'RTM_HANDOFF_WAIT_MS'),
+      ServerDefaults.handoffWaitMs,
+      0,
+      60_000,
     ),
     ...(redis === undefined ? {} : { redisUrl: redis }),
     ...(sentinel === undefined ? {} : { redisSentinel: sentinel }),
@@ -164,6 +174,11 @@ export function parseCommandLine(io: CliIo): Invocation {
       '--shutdown-grace-ms <ms>',
       'how long shutdown waits for clients to go ' +
         `(env RTM_SHUTDOWN_GRACE_MS, default ${ServerDefaults.shutdownGraceMs})`,
+    )
+    .option(
+      '--handoff-wait-ms <ms>',
+      'on a cluster node, how long a session resumed from another node waits for the events that node held ' +
+        `(env RTM_HANDOFF_WAIT_MS, default ${ServerDefaults.handoffWaitMs})`,
     )
     .option(
       '--redis-url <url>',

@@ -9,7 +9,7 @@ import { redactRedisUrl, StoreUnavailableError } from '../../store/redis-store.j
 import { describeRedis, RedisConfigError, storeConnection } from '../../store/redis/redis-config.js';
 import { operationsRoutes } from '../operations.js';
 import { PrometheusTelemetry } from '../prometheus-telemetry.js';
-import { startServer, type RtmServer } from '../start-server.js';
+import { startServer, type RtmServer, type ServerOptions } from '../start-server.js';
 import type { ServeConfig } from './command-line.js';
 import { ExitCode, NAME, version, type CliIo } from './io.js';
 
@@ -38,6 +38,24 @@ function redisTarget({ redisUrl, redisSentinel, redisCluster }: ServeConfig): st
   return redisUrl === undefined ? null : redactRedisUrl(redisUrl);
 }
 
+/** What `startServer` gets from the settings read (`serve` adds telemetry, logging and routes). */
+export function serverSettings(config: ServeConfig): ServerOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    apps: config.apps,
+    presenceGraceMs: config.presenceGraceMs,
+    maxFrameBytes: config.maxFrameBytes,
+    shutdownGraceMs: config.shutdownGraceMs,
+    handoffWaitMs: config.handoffWaitMs,
+    allowedOrigins: config.allowedOrigins,
+    ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+    ...(config.redisSentinel === undefined ? {} : { redis: config.redisSentinel }),
+    ...(config.redisCluster === undefined ? {} : { redis: config.redisCluster }),
+    ...(config.mediaDir === undefined ? {} : { media: { dir: config.mediaDir } }),
+  };
+}
+
 /** Starts the server of `config`, logging to `io.stdout`. */
 export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'stderr'>): Promise<CliOutcome> {
   const logger = pino({ name: NAME, level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime }, io.stdout);
@@ -46,17 +64,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
   let shuttingDown = false;
   try {
     server = await startServer({
-      host: config.host,
-      port: config.port,
-      apps: config.apps,
-      presenceGraceMs: config.presenceGraceMs,
-      maxFrameBytes: config.maxFrameBytes,
-      shutdownGraceMs: config.shutdownGraceMs,
-      allowedOrigins: config.allowedOrigins,
-      ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
-      ...(config.redisSentinel === undefined ? {} : { redis: config.redisSentinel }),
-      ...(config.redisCluster === undefined ? {} : { redis: config.redisCluster }),
-      ...(config.mediaDir === undefined ? {} : { media: { dir: config.mediaDir } }),
+      ...serverSettings(config),
       telemetry,
       onError: (error) => logger.error({ err: error }, 'server error'),
       routes: operationsRoutes({
@@ -86,6 +94,7 @@ export async function serve(config: ServeConfig, io: Pick<CliIo, 'stdout' | 'std
       allowedOrigins: config.allowedOrigins ?? 'loopback',
       maxFrameBytes: config.maxFrameBytes,
       shutdownGraceMs: config.shutdownGraceMs,
+      handoffWaitMs: config.handoffWaitMs,
       redis: redisTarget(config),
       version: version(),
     },
