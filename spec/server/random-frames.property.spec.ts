@@ -14,6 +14,7 @@ import { MAX_FRAME_BYTES } from '../../lib/protocol/frames.js';
 import { readServerFrame } from '../../lib/protocol/read-server-frame.js';
 import { createToken, startServer, type RtmServer } from '../../lib/server/index.js';
 import { anyText, clientFrameArb } from '../support/frame-arbitraries.js';
+import { addPartFrames } from '../support/part-frames.js';
 import { runs } from '../support/property-runs.js';
 import { RawClient, type Frame } from './raw-client.js';
 
@@ -107,6 +108,8 @@ async function drain(client: RawClient): Promise<{ frames: Frame[]; answered: bo
 
 describe('the server under random frames from several sessions (property, real sockets)', function () {
   this.timeout(60_000);
+  // Replies to the parts' requests (counts, calls, …) are read as a client with every part would read them.
+  before(addPartFrames);
 
   it('reports no failure, answers every open socket, and leaves a witness session as it was', async () => {
     await fc.assert(
