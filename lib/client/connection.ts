@@ -24,12 +24,12 @@ import {
   switchMap,
   timer,
 } from './rx.js';
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable, ObservableInput, Subscription } from 'rxjs';
 import { RtmError } from '../protocol/rtm-error.js';
 import type { ConnectionAction, ConnectionEvent } from './connection-event.js';
 import { ConnectionState, type ConnectionStatePair } from './connection-state.js';
 import { link, type LinkLogin } from './link.js';
-import type { ClientSettings } from './options.js';
+import { LONGEST_WAIT_MS, type ClientSettings } from './options.js';
 import type { Session } from './session.js';
 import {
   deadlines,
@@ -135,14 +135,16 @@ export class Connection {
    */
   #timer(plan: (s: ConnectionSnapshot) => Deadline | undefined): Observable<ConnectionEvent> {
     const { scheduler } = this.#settings;
+    // Judged again when the timer fires: a wait longer than a platform timer takes (a token valid for weeks) is
+    // waited in steps of the longest it takes, and a timer that fires early emits nothing early.
+    const due = (d: Deadline): ObservableInput<ConnectionEvent> => {
+      const wait = d.at - scheduler.now();
+      return wait <= 0 ? [d.event] : timer(Math.min(wait, LONGEST_WAIT_MS), scheduler).pipe(switchMap(() => due(d)));
+    };
     return this.snapshot$.pipe(
       map(plan),
       distinctUntilChanged((a, b) => a?.at === b?.at && a?.event.type === b?.event.type),
-      switchMap((d) => {
-        if (!d) return EMPTY;
-        const wait = d.at - scheduler.now();
-        return wait <= 0 ? [d.event] : timer(wait, scheduler).pipe(map(() => d.event));
-      }),
+      switchMap((d) => (d ? due(d) : EMPTY)),
     );
   }
 

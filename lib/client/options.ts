@@ -63,12 +63,18 @@ type DurationOption =
   | 'tokenWarningMs'
   | 'requestTimeoutMs';
 
+/**
+ * The longest wait, ms, a platform timer takes: `setTimeout` (browsers', Node's) fires at once past 2^31 − 1 ms,
+ * about 24.8 days. Longer durations are refused; longer deadlines are waited in steps (connection.ts).
+ */
+export const LONGEST_WAIT_MS = 2 ** 31 - 1;
+
 /** `options[name]`, or `fallback` when unset; a bad value is refused. */
 function duration(options: RtmClientOptions, name: DurationOption, fallback: number): number {
   const ms = options[name] ?? fallback;
   // Number.isFinite is false for anything not a number.
-  if (!Number.isFinite(ms) || ms <= 0) {
-    throw new RtmError(ErrorCode.InvalidArgument, `${name} must be a positive number`);
+  if (!Number.isFinite(ms) || ms <= 0 || ms > LONGEST_WAIT_MS) {
+    throw new RtmError(ErrorCode.InvalidArgument, `${name} must be a positive number, at most ${LONGEST_WAIT_MS}`);
   }
   return ms;
 }

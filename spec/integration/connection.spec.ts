@@ -217,6 +217,25 @@ describe('connection over real sockets (integration)', function () {
     expect(warnedAt - loginAt).to.be.within(dueIn - 100, dueIn + SLACK_MS);
   });
 
+  it('does not warn about a token valid for 30 days: past 24.8 days a platform timer would fire at once', async () => {
+    const { client: alice } = client();
+    let warnings = 0;
+    alice.on('TokenPrivilegeWillExpire', () => warnings++);
+    // Node sets an overlong timer to 1 ms and says so: the client must never ask for one.
+    const overflows: string[] = [];
+    const onWarning = (warning: Error) => warning.name === 'TimeoutOverflowWarning' && overflows.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      await alice.login({ uid: 'alice', token: token('alice', 30 * 24 * 3600) });
+      await sleep(500);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).to.equal(0);
+    expect(overflows).to.deep.equal([]);
+    expect(alice.connectionState).to.deep.equal({ state: 'CONNECTED', reason: 'LOGIN_SUCCESS' });
+  });
+
   it('renews the token on a live link; the server refuses a token for another uid with INVALID_TOKEN', async () => {
     const { client: alice } = client();
     await alice.login({ uid: 'alice', token: token('alice') });
