@@ -84,12 +84,13 @@ export interface LinkLogin {
   received(frame: LinkFrame): void;
 }
 
-/** Why an attempt ended; steers the wait before the next one. Not an Error: `link` retries every one. */
-class AttemptEnded {
-  constructor(
-    readonly kind: 'closed' | 'silent' | 'asleep' | 'login-timeout' | 'refused' | 'goaway',
-    readonly code?: ErrorCode,
-  ) {}
+/**
+ * Why an attempt ended; steers the wait before the next one. A plain value, not an Error: `link` retries
+ * every one, and an object literal is the smaller in the browser bundle.
+ */
+interface AttemptEnded {
+  readonly kind: 'closed' | 'silent' | 'asleep' | 'login-timeout' | 'refused' | 'goaway';
+  readonly code?: ErrorCode;
 }
 
 /**
@@ -117,7 +118,7 @@ function attempt(settings: LinkSettings, login: LinkLogin, wake$: Observable<unk
     };
     const end = (kind: AttemptEnded['kind'], code?: ErrorCode) => {
       if (up && !down) subscriber.next({ type: 'LINK_DOWN', since: now() });
-      subscriber.error(new AttemptEnded(kind, code));
+      subscriber.error({ kind, code } satisfies AttemptEnded);
     };
     const pong = () => {
       // Acknowledge only news: a quiet session's pong stays the bare 12-byte frame.
@@ -225,7 +226,8 @@ export function link(
       }),
       retry({
         delay: (error: unknown) => {
-          const ended = error instanceof AttemptEnded ? error : undefined;
+          // Anything else (the WebSocket constructor throwing) has neither kind nor code: the plain backoff.
+          const ended = error as Partial<AttemptEnded> | undefined;
           // At once, not at a timer: a page that just woke may be throttled still.
           if (ended?.kind === 'asleep') return [0];
           const credentialRefused = ended?.code === ErrorCode.TokenExpired || ended?.code === ErrorCode.InvalidToken;
