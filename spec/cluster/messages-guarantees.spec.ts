@@ -1,12 +1,14 @@
 /**
  * The BEHAVIOUR §7 guarantees across nodes that cluster.spec.ts and handoff.spec.ts leave open: two
  * real nodes on a real redis-server, real clients through the fault proxies. A sender and its
- * receiver moving to the other node at the same moment, while a peer there sends too; and offline
+ * receiver moving to the other node at the same moment, while a peer there sends too; a send
+ * repeated on the resumed session on the other node, delivered once (Redis remembers its id); and offline
  * messages kept in Redis (once, at the next login on any node, in order, flagged, with their
  * acceptance time; never kept for a peer inside its grace).
  */
+import { RawClient } from '../server/raw-client.js';
 import { MessageInbox } from '../support/message-inbox.js';
-import { Cluster, clusterFor, expect, redisForSuite, sleep, token } from './cluster-harness.js';
+import { APP, Cluster, clusterFor, expect, redisForSuite, sleep, token } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
 
@@ -17,7 +19,52 @@ describe('cluster: message guarantees across nodes', function () {
   // In a block of its own, so that its nodes stop before Redis does.
   describe('two nodes', () => {
     const cluster = clusterFor(redis, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: 1000 });
-    afterEach(() => cluster().proxies[0].retarget({ port: cluster().nodes[0].port }));
+    afterEach(() => {
+      cluster().proxies[0].retarget({ port: cluster().nodes[0].port });
+      RawClient.terminateAll();
+    });
+
+    it('a send repeated under its id on its session resumed on the other node: answered alike, sent once', async () => {
+      // The raw protocol, so that the answer is surely lost and the repeat surely reaches the server.
+      const receiver = await cluster().user('mr-receiver', 1);
+      const inbox = new MessageInbox(receiver.client, ['mr-room']);
+      await Cluster.join(receiver, 'mr-room');
+      const login = async (index: number, session?: string) => {
+        const client = await RawClient.connect(`ws://127.0.0.1:${cluster().proxies[index].port}/`);
+        const resume = session === undefined ? {} : { session, seq: 0 };
+        const welcome = await client.request({
+          t: 'login',
+          app: APP,
+          uid: 'mr-sender',
+          token: token('mr-sender'),
+          ...resume,
+        });
+        return { client, welcome };
+      };
+      const data = (text: string) => ({ type: 'TEXT', data: Buffer.from(text).toString('base64') });
+      const sends = [
+        { t: 'sendPeer', id: 2, to: 'mr-receiver', ...data('peer') },
+        { t: 'sendChannel', id: 3, channel: 'mr-room', ...data('room') },
+      ];
+      const first = await login(0);
+      expect((await first.client.request({ t: 'join', id: 1, channel: 'mr-room' })).t).to.equal('joined');
+      const answers = [];
+      for (const send of sends) answers.push(await first.client.request(send));
+      first.client.terminate();
+      const again = await login(1, first.welcome.session as string);
+      expect(again.welcome).to.deep.include({ t: 'welcome', session: first.welcome.session, resumed: true });
+      for (const send of sends) answers.push(await again.client.request(send));
+      answers.push(await again.client.request({ t: 'sendPeer', id: 4, to: 'mr-receiver', ...data('after') }));
+      expect(answers).to.deep.equal([
+        { t: 'sent', id: 2, received: true },
+        { t: 'done', id: 3 },
+        { t: 'sent', id: 2, received: true },
+        { t: 'done', id: 3 },
+        { t: 'sent', id: 4, received: true },
+      ]);
+      await inbox.count(3, 3000);
+      expect(inbox.texts).to.deep.equal(['mr-sender:peer', 'mr-room/mr-sender:room', 'mr-sender:after']);
+    });
 
     it(
       'a sender and its receiver move to the other node at once, mid-stream, while a member there sends too: ' +
