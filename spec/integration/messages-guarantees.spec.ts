@@ -296,6 +296,37 @@ describe('message guarantees on the real server (raw protocol)', function () {
     expect(await messagesOf(posing)).to.deep.equal([]);
   });
 
+  it('a peer silent past UNREACHABLE, in its grace, is logged in: received true, all there on its return', async () => {
+    const server = await start({ presenceGraceMs: 5000, unreachableMs: 500 });
+    const alice = await login(server, 'alice');
+    const bob = await login(server, 'bob');
+    for (const who of [alice, bob]) await answer(who, { t: 'join', id: 1, channel: 'room' });
+    expect(await answer(alice, { t: 'subscribe', id: 2, uids: ['bob'] })).to.deep.equal({ t: 'done', id: 2 });
+    bob.client.terminate();
+    await bob.client.closed();
+    await sleep(1000);
+    expect(await answer(alice, { t: 'query', id: 3, uids: ['bob'] })).to.deep.equal({
+      t: 'online',
+      id: 3,
+      online: { bob: true },
+    });
+    expect(alice.events.map(({ t, statuses }) => `${t} ${JSON.stringify(statuses)}`).slice(-1)).to.deep.equal([
+      'status {"bob":"UNREACHABLE"}',
+    ]);
+    expect(await answer(alice, { t: 'sendPeer', id: 4, to: 'bob', ...text('peer') })).to.deep.equal({
+      t: 'sent',
+      id: 4,
+      received: true,
+    });
+    expect(await answer(alice, { t: 'sendChannel', id: 5, channel: 'room', ...text('room') })).to.deep.equal({
+      t: 'done',
+      id: 5,
+    });
+    const back = await login(server, 'bob', { session: bob.session, seq: 0 });
+    expect(back.welcome.resumed).to.equal(true);
+    expect(await messagesOf(back)).to.deep.equal(['alice:peer', 'alice:room']);
+  });
+
   it('offline messages: at most 200 per receiver across senders, the oldest dropped first, for 7 days', async () => {
     let wallOffsetMs = 0;
     const server = await start({
