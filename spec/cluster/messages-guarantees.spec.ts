@@ -131,7 +131,7 @@ describe('cluster: message guarantees across nodes', function () {
         const answer = await sender.client.sendMessageToPeer({ text: 'live' }, 'mo-receiver', offline);
         expect(answer).to.deep.equal({ hasPeerReceived: true });
         await cluster().proxies[1].pass();
-        await inbox.count(3, 8000);
+        await inbox.count(3, 12_000);
         // Taken once, and the live one was not kept as well: the next login, on node 1, gets nothing.
         await client.logout();
         await sleep(600); // BEHAVIOUR §5.4: at most 2 logins of a uid a second

@@ -94,7 +94,7 @@ describe('message guarantees over real sockets (integration)', function () {
       await sleep(2300);
       expect([left.value, held.value]).to.deep.equal(['pending', 'TIMEOUT']);
       await proxy.pass();
-      await a.states.waitFor('CONNECTED/LOGIN_SUCCESS', 8000, 3);
+      await a.states.waitFor('CONNECTED/LOGIN_SUCCESS', 15_000, 3);
       const after = settled(a.client.sendMessageToPeer({ text: 'after' }, 'B'));
       await inbox.count(2, 5000);
       expect([left.value, held.value, after.value]).to.deep.equal(['sent true', 'TIMEOUT', 'sent true']);
@@ -176,7 +176,7 @@ describe('message guarantees over real sockets (integration)', function () {
     const answer = await a.client.sendMessageToPeer({ text: 'kept?' }, 'B', { enableOfflineMessaging: true });
     expect(answer).to.deep.equal({ hasPeerReceived: true });
     await proxy.pass();
-    await inbox.count(1, 8000);
+    await inbox.count(1, 12_000);
     await b.client.logout();
     await sleep(600); // BEHAVIOUR §5.4: at most 2 logins of a uid a second
     await b.client.login({ uid: 'B', token: token('B') });
