@@ -1,0 +1,276 @@
+/**
+ * Two rx-rtm nodes on a Redis Cluster of three primaries, each with a replica
+ * (spec/support/redis-cluster.ts): the primary that holds the app's slot (every
+ * key of an app is in the slot of its hash tag) is SIGKILLed while users on
+ * both nodes talk, its replica is promoted after the cluster's node timeout
+ * (1 s here), and the nodes follow it. Nodes are child processes and clients
+ * the real client, as in cluster.spec.ts. Each block has its own Redis
+ * Cluster: a failover uses its shard's replica up.
+ */
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import type { RtmClient } from '../../lib/node.js';
+import { channelAttributes } from '../../lib/channel-attributes.js';
+import { appKeys } from '../../lib/store/redis/served-app.js';
+import { RedisCluster, requireRedisCluster } from '../support/redis-cluster.js';
+import { APP, Cluster, clusterFor, eventually, expect, sleep, token, type User } from './cluster-harness.js';
+
+const GRACE_MS = 3000;
+const UNREACHABLE_MS = 1000;
+/** What every client that stayed must have seen, and nothing more. */
+const STAYED = ['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS'];
+/** A key in the slot of the app's keys: its primary is the one to kill. */
+const APP_KEY = appKeys('rtm', APP).epoch;
+
+/**
+ * A Redis Cluster with replicas for a `describe` block, and two nodes on it
+ * in a block inside, so the nodes stop before the cluster does.
+ */
+function onFailingCluster(title: string, tests: (redis: () => RedisCluster, cluster: () => Cluster) => void): void {
+  describe(title, () => {
+    let redis: RedisCluster | undefined;
+    before(async function () {
+      this.timeout(30_000);
+      requireRedisCluster(this, 'Redis Cluster failover tests');
+      redis = await RedisCluster.startWithReplicas();
+    });
+    after(async () => {
+      await redis?.stop();
+    });
+    describe('two nodes', () => {
+      const cluster = clusterFor(() => redis!, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
+      before(async () => {
+        // Nodes that ran a while: a sweep recorded when it ran, so the first sweep after the failover finds the
+        // stall and holds expiries until the nodes' refreshes land (docs/CLUSTER.md, Stalls).
+        await eventually(async () => {
+          const owner = await redis!.ownerOf(APP_KEY);
+          expect(await ask(owner, (admin) => admin.exists(`rtm:{${APP}}:swept`))).to.equal(1);
+        }, 5000);
+      });
+      tests(() => redis!, cluster);
+    });
+  });
+}
+
+/** `work` on a plain connection to the server on `port`. */
+async function ask<T>(port: number, work: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(port, '127.0.0.1', { protocol: 2, maxRetriesPerRequest: 1 });
+  try {
+    return await work(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The peer messages `client` receives, as `sender:text`, and when each came. */
+function inbox(client: RtmClient): { texts: string[]; at: number[] } {
+  const seen = { texts: [] as string[], at: [] as number[] };
+  client.messageFromPeer$.subscribe(({ message, peerId }) => {
+    seen.texts.push(`${peerId}:${'text' in message ? message.text : ''}`);
+    seen.at.push(performance.now());
+  });
+  return seen;
+}
+
+describe('cluster on a Redis Cluster: the primary of the app slot fails and its replica takes over', function () {
+  this.timeout(60_000);
+
+  onFailingCluster('the primary killed (SIGKILL) during traffic', (redis, cluster) => {
+    it(
+      'nodes follow the promoted replica: messages flow again across nodes, each delivered once and in order; ' +
+        'member and status events resume; a login waits; who stayed sees no change',
+      async () => {
+        const users: User[] = [];
+        for (const [name, node] of [
+          ['alice', 0],
+          ['bob', 1],
+          ['carol', 0],
+          ['dave', 1],
+          ['frank', 0],
+        ] as const)
+          users.push(await cluster().user(`k-${name}`, node));
+        const [alice, bob, carol, dave, frank] = users;
+        const rooms: Array<Awaited<ReturnType<typeof Cluster.join>>> = [];
+        for (const user of users) rooms.push(await Cluster.join(user, 'k-room'));
+        const statuses: Array<Record<string, string>> = [];
+        dave.client.peersOnlineStatusChanged$.subscribe((change) => statuses.push(change));
+        await dave.client.subscribePeersOnlineStatus([alice.uid, bob.uid, frank.uid, 'k-erin']);
+        const toBob = inbox(bob.client);
+        const toAlice = inbox(alice.client);
+        const heard = rooms.map(({ channel }) => {
+          const seen: string[] = [];
+          channel.message$.subscribe(({ message, memberId }) =>
+            seen.push(`${memberId}:${'text' in message ? message.text : ''}`),
+          );
+          return seen;
+        });
+
+        // What was answered, in the order it was sent; `sentAfterKill`: the first alice sent after the kill.
+        const sent = { toBob: [] as string[], toAlice: [] as string[], room: [] as string[] };
+        const settled: Array<Promise<unknown>> = [];
+        let sending = true;
+        let killed = false;
+        let sentAfterKill = '';
+        const traffic = (async () => {
+          for (let i = 0; sending; i++) {
+            const track = (promise: Promise<unknown>, list: string[], text: string) =>
+              settled.push(promise.then(() => list.push(text)));
+            if (killed && sentAfterKill === '') sentAfterKill = `${alice.uid}:a${i}`;
+            track(alice.client.sendMessageToPeer({ text: `a${i}` }, bob.uid), sent.toBob, `${alice.uid}:a${i}`);
+            track(bob.client.sendMessageToPeer({ text: `b${i}` }, alice.uid), sent.toAlice, `${bob.uid}:b${i}`);
+            if (i % 5 === 0) track(rooms[2].channel.sendMessage({ text: `c${i}` }), sent.room, `${carol.uid}:c${i}`);
+            await sleep(100);
+          }
+        })();
+        try {
+          await sleep(500);
+
+          const primary = await redis().ownerOf(APP_KEY);
+          const killedAt = performance.now();
+          await redis().kill(primary);
+          killed = true;
+          // A login during the outage, on the node that holds alice and carol.
+          const erinLogin = cluster().user('k-erin', 0);
+          const promotedAt = await redis().promoted(APP_KEY, primary, 15_000);
+          const erin = await erinLogin;
+          await eventually(() => {
+            const index = toBob.texts.indexOf(sentAfterKill);
+            expect(index, `${sentAfterKill} reached bob`).to.be.at.least(0);
+          }, 10_000);
+          const flowingAt = toBob.at[toBob.texts.indexOf(sentAfterKill)];
+          // Member and status events after the promotion: erin joins, frank leaves the room and logs out.
+          const erinRoom = await Cluster.join(erin, 'k-room');
+          await rooms[4].channel.leave();
+          await frank.client.logout();
+          await eventually(() => {
+            for (const { log } of rooms.slice(0, 4)) {
+              expect(log.of(erin.uid)).to.deep.equal(['joined']);
+              expect(log.of(frank.uid)).to.deep.equal(['joined', 'left']);
+            }
+            expect(statuses.slice(1)).to.deep.equal([{ [erin.uid]: 'ONLINE' }, { [frank.uid]: 'OFFLINE' }]);
+          }, 10_000);
+          sending = false;
+          await traffic;
+          await Promise.all(settled);
+          console.log(
+            `      promoted ${(promotedAt - killedAt).toFixed(0)} ms after the kill; a message sent after the kill ` +
+              `reached the other node ${(flowingAt - killedAt).toFixed(0)} ms after the kill ` +
+              `(${sent.toBob.length + sent.toAlice.length + sent.room.length} messages)`,
+          );
+          expect(flowingAt - promotedAt).to.be.below(10_000);
+
+          await sleep(GRACE_MS + 1000); // long enough for anything wrongly left over to expire
+          // Every message answered was delivered once, in order; the room's to every other member.
+          expect([toBob.texts, toAlice.texts, ...heard]).to.deep.equal([
+            sent.toBob,
+            sent.toAlice,
+            sent.room,
+            sent.room,
+            [],
+            sent.room,
+            sent.room,
+          ]);
+          for (const user of [alice, bob, carol, dave, erin]) expect(user.states.pairs, user.uid).to.deep.equal(STAYED);
+          expect(frank.states.pairs).to.deep.equal([...STAYED, 'DISCONNECTED/LOGOUT']);
+          // Each saw those who joined after it once, erin's join and frank's leave, and nobody else leave.
+          rooms.slice(0, 4).forEach(({ log }, index) => {
+            expect(log.events.map((event) => `${event.kind}:${event.uid}`)).to.deep.equal([
+              ...users.slice(index + 1).map((user) => `joined:${user.uid}`),
+              `joined:${erin.uid}`,
+              `left:${frank.uid}`,
+            ]);
+          });
+          expect(erinRoom.log.events.map((event) => `${event.kind}:${event.uid}`)).to.deep.equal([`left:${frank.uid}`]);
+          expect((await erinRoom.channel.getMembers()).sort()).to.deep.equal(
+            [alice, bob, carol, dave, erin].map((user) => user.uid).sort(),
+          );
+          expect(statuses).to.deep.equal([
+            { [alice.uid]: 'ONLINE', [bob.uid]: 'ONLINE', [frank.uid]: 'ONLINE', [erin.uid]: 'OFFLINE' },
+            { [erin.uid]: 'ONLINE' },
+            { [frank.uid]: 'OFFLINE' },
+          ]);
+          for (const node of cluster().nodes) expect(node.alive).to.equal(true);
+        } finally {
+          // (Also when a check failed: the traffic would keep the test process alive.)
+          sending = false;
+        }
+      },
+    );
+  });
+  onFailingCluster('with writes the dying primary acknowledged and never sent its replica', (redis, cluster) => {
+    it(
+      'nodes find them lost and write back the sessions they hold; clients reconcile with no state change; ' +
+        'channel attributes and offline messages written then are lost',
+      async () => {
+        const alice = await cluster().user('lw-alice', 0);
+        const bob = await cluster().user('lw-bob', 1);
+        const aliceRoom = await Cluster.join(alice, 'lw-room');
+        const bobRoom = await Cluster.join(bob, 'lw-room');
+        const statuses: Array<Record<string, string>> = [];
+        bob.client.peersOnlineStatusChanged$.subscribe((change) => statuses.push(change));
+        await bob.client.subscribePeersOnlineStatus(['lw-frank']);
+        const toBob = inbox(bob.client);
+
+        const primary = await redis().ownerOf(APP_KEY);
+        const replica = await redis().holdReplication(primary);
+        // Acknowledged by the primary only: a login and a join, a user attribute, a message, a channel
+        // attribute, an offline message.
+        const frank = await cluster().user('lw-frank', 0);
+        const frankRoom = await Cluster.join(frank, 'lw-room');
+        await bob.client.setLocalUserAttributes({ mood: 'kept' });
+        expect(await alice.client.sendMessageToPeer({ text: 'just before' }, bob.uid)).to.deep.equal({
+          hasPeerReceived: true,
+        });
+        await channelAttributes(alice.client).set('lw-room', { topic: 'lost' });
+        const offline = { enableOfflineMessaging: true };
+        expect(await alice.client.sendMessageToPeer({ text: 'lost' }, 'lw-gone', offline)).to.deep.equal({
+          hasPeerReceived: false,
+        });
+        await bobRoom.log.next('joined', frank.uid, 2000);
+        await eventually(() => {
+          expect(statuses).to.deep.equal([{ [frank.uid]: 'OFFLINE' }, { [frank.uid]: 'ONLINE' }]);
+        }, 2000);
+        const killedAt = performance.now();
+        await redis().kill(primary);
+        redis().resumeReplica(replica);
+        const promotedAt = await redis().promoted(APP_KEY, primary, 15_000);
+
+        // Redis holds again what the nodes hold (read on the promoted replica itself).
+        await eventually(async () => {
+          await ask(replica.port, async (admin) => {
+            expect(await admin.zrange(`rtm:{${APP}}:c:lw-room`, '0', '-1')).to.have.members([
+              alice.uid,
+              bob.uid,
+              frank.uid,
+            ]);
+            expect(await admin.hget(`rtm:{${APP}}:ua:lw-bob`, 'mood')).to.equal('kept');
+          });
+        }, 10_000);
+        const restoredAt = performance.now();
+        console.log(
+          `      promoted ${(promotedAt - killedAt).toFixed(0)} ms after the kill; ` +
+            `Redis restored ${(restoredAt - promotedAt).toFixed(0)} ms after the promotion`,
+        );
+        await sleep(GRACE_MS + 1000);
+        for (const user of [alice, bob, frank]) expect(user.states.pairs, user.uid).to.deep.equal(STAYED);
+        expect(aliceRoom.log.of(frank.uid)).to.deep.equal(['joined']);
+        expect(bobRoom.log.of(frank.uid)).to.deep.equal(['joined']);
+        expect(bobRoom.log.of(alice.uid)).to.deep.equal([]);
+        expect(frankRoom.log.events).to.deep.equal([]);
+        expect(statuses).to.deep.equal([{ [frank.uid]: 'OFFLINE' }, { [frank.uid]: 'ONLINE' }]);
+        expect(toBob.texts).to.deep.equal([`${alice.uid}:just before`]);
+        expect(await alice.client.getUserAttributes(bob.uid)).to.deep.equal({ mood: 'kept' });
+        expect((await frankRoom.channel.getMembers()).sort()).to.deep.equal([alice.uid, bob.uid, frank.uid]);
+        // Data only Redis held, written in the lost moment, is gone: no node holds it to write it back.
+        expect(await channelAttributes(bob.client).get('lw-room')).to.deep.equal({});
+        const gone = cluster().client(1);
+        const toGone = inbox(gone);
+        await gone.login({ uid: 'lw-gone', token: token('lw-gone') });
+        await sleep(500);
+        expect(toGone.texts).to.deep.equal([]);
+        const errors = cluster().nodes.flatMap((node) => node.errors);
+        expect(errors.filter((error) => /Redis lost events this node had read/.test(error))).to.not.deep.equal([]);
+      },
+    );
+  });
+});
