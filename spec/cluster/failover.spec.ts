@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { RtmClient } from '../../lib/node.js';
+import type { RtmChannel } from '../../lib/client/rtm-channel.js';
 import { channelAttributes } from '../../lib/channel-attributes.js';
 import { appKeys } from '../../lib/store/redis/served-app.js';
 import { RedisCluster, requireRedisCluster } from '../support/redis-cluster.js';
@@ -72,10 +73,63 @@ function inbox(client: RtmClient): { texts: string[]; at: number[] } {
   return seen;
 }
 
+/** Messages sent and answered, in the order they were sent, as `sender:text`. */
+interface Sent {
+  toBob: string[];
+  toAlice: string[];
+  room: string[];
+}
+
+/** Traffic running; stopped after each test even if a check failed (it would keep the process alive). */
+const running = new Set<() => Promise<void>>();
+
+/**
+ * Alice and bob send each other a message every 100 ms, and `carol` one to her room every 500 ms, until stopped.
+ * `next()`: alice's next message, as bob will see it.
+ */
+function startTraffic(alice: User, bob: User, carol?: { uid: string; channel: RtmChannel }) {
+  const sent: Sent = { toBob: [], toAlice: [], room: [] };
+  const settled: Array<Promise<unknown>> = [];
+  let sending = true;
+  let index = 0;
+  const track = (promise: Promise<unknown>, list: string[], text: string) =>
+    settled.push(promise.then(() => list.push(text)));
+  const loop = (async () => {
+    for (; sending; index++) {
+      track(alice.client.sendMessageToPeer({ text: `a${index}` }, bob.uid), sent.toBob, `${alice.uid}:a${index}`);
+      track(bob.client.sendMessageToPeer({ text: `b${index}` }, alice.uid), sent.toAlice, `${bob.uid}:b${index}`);
+      if (carol && index % 5 === 0)
+        track(carol.channel.sendMessage({ text: `c${index}` }), sent.room, `${carol.uid}:c${index}`);
+      await sleep(100);
+    }
+  })();
+  const stop = async () => {
+    sending = false;
+    running.delete(stop);
+    await loop;
+    await Promise.all(settled);
+  };
+  running.add(stop);
+  // (Between two sends the loop sleeps, its index at the last one sent.)
+  return { sent, stop, next: () => `${alice.uid}:a${index + 1}` };
+}
+
+/** Resolves with the time `text` reached `inbox`; rejects after 10 s. */
+async function arrival(seen: ReturnType<typeof inbox>, text: string): Promise<number> {
+  await eventually(() => void expect(seen.texts, `${text} arrived`).to.include(text), 10_000);
+  return seen.at[seen.texts.indexOf(text)];
+}
+
 describe('cluster on a Redis Cluster: the primary of the app slot fails and its replica takes over', function () {
   this.timeout(60_000);
+  afterEach(async () => {
+    await Promise.all([...running].map((stop) => stop()));
+  });
 
   onFailingCluster('the primary killed (SIGKILL) during traffic', (redis, cluster) => {
+    /** The primary the first test killed. */
+    let killed: number | undefined;
+
     it(
       'nodes follow the promoted replica: messages flow again across nodes, each delivered once and in order; ' +
         'member and status events resume; a login waits; who stayed sees no change',
@@ -104,99 +158,114 @@ describe('cluster on a Redis Cluster: the primary of the app slot fails and its 
           );
           return seen;
         });
+        const traffic = startTraffic(alice, bob, { uid: carol.uid, channel: rooms[2].channel });
+        await sleep(500);
 
-        // What was answered, in the order it was sent; `sentAfterKill`: the first alice sent after the kill.
-        const sent = { toBob: [] as string[], toAlice: [] as string[], room: [] as string[] };
-        const settled: Array<Promise<unknown>> = [];
-        let sending = true;
-        let killed = false;
-        let sentAfterKill = '';
-        const traffic = (async () => {
-          for (let i = 0; sending; i++) {
-            const track = (promise: Promise<unknown>, list: string[], text: string) =>
-              settled.push(promise.then(() => list.push(text)));
-            if (killed && sentAfterKill === '') sentAfterKill = `${alice.uid}:a${i}`;
-            track(alice.client.sendMessageToPeer({ text: `a${i}` }, bob.uid), sent.toBob, `${alice.uid}:a${i}`);
-            track(bob.client.sendMessageToPeer({ text: `b${i}` }, alice.uid), sent.toAlice, `${bob.uid}:b${i}`);
-            if (i % 5 === 0) track(rooms[2].channel.sendMessage({ text: `c${i}` }), sent.room, `${carol.uid}:c${i}`);
-            await sleep(100);
+        killed = await redis().ownerOf(APP_KEY);
+        const killedAt = performance.now();
+        await redis().kill(killed);
+        const sentAfterKill = traffic.next();
+        // A login during the outage, on the node that holds alice and carol.
+        const erinLogin = cluster().user('k-erin', 0);
+        const promotedAt = await redis().promoted(APP_KEY, killed, 15_000);
+        const erin = await erinLogin;
+        const flowingAt = await arrival(toBob, sentAfterKill);
+        // Member and status events after the promotion: erin joins, frank leaves the room and logs out.
+        const erinRoom = await Cluster.join(erin, 'k-room');
+        // (The traffic stops first: frank hears the room's messages until he leaves.)
+        await traffic.stop();
+        await rooms[4].channel.leave();
+        await frank.client.logout();
+        await eventually(() => {
+          for (const { log } of rooms.slice(0, 4)) {
+            expect(log.of(erin.uid)).to.deep.equal(['joined']);
+            expect(log.of(frank.uid)).to.deep.equal(['joined', 'left']);
           }
-        })();
-        try {
-          await sleep(500);
+          expect(statuses.slice(1)).to.deep.equal([{ [erin.uid]: 'ONLINE' }, { [frank.uid]: 'OFFLINE' }]);
+        }, 10_000);
+        const { sent } = traffic;
+        console.log(
+          `      promoted ${(promotedAt - killedAt).toFixed(0)} ms after the kill; a message sent after the kill ` +
+            `reached the other node ${(flowingAt - killedAt).toFixed(0)} ms after the kill ` +
+            `(${sent.toBob.length + sent.toAlice.length + sent.room.length} messages)`,
+        );
 
-          const primary = await redis().ownerOf(APP_KEY);
-          const killedAt = performance.now();
-          await redis().kill(primary);
-          killed = true;
-          // A login during the outage, on the node that holds alice and carol.
-          const erinLogin = cluster().user('k-erin', 0);
-          const promotedAt = await redis().promoted(APP_KEY, primary, 15_000);
-          const erin = await erinLogin;
-          await eventually(() => {
-            const index = toBob.texts.indexOf(sentAfterKill);
-            expect(index, `${sentAfterKill} reached bob`).to.be.at.least(0);
-          }, 10_000);
-          const flowingAt = toBob.at[toBob.texts.indexOf(sentAfterKill)];
-          // Member and status events after the promotion: erin joins, frank leaves the room and logs out.
-          const erinRoom = await Cluster.join(erin, 'k-room');
-          await rooms[4].channel.leave();
-          await frank.client.logout();
-          await eventually(() => {
-            for (const { log } of rooms.slice(0, 4)) {
-              expect(log.of(erin.uid)).to.deep.equal(['joined']);
-              expect(log.of(frank.uid)).to.deep.equal(['joined', 'left']);
-            }
-            expect(statuses.slice(1)).to.deep.equal([{ [erin.uid]: 'ONLINE' }, { [frank.uid]: 'OFFLINE' }]);
-          }, 10_000);
-          sending = false;
-          await traffic;
-          await Promise.all(settled);
-          console.log(
-            `      promoted ${(promotedAt - killedAt).toFixed(0)} ms after the kill; a message sent after the kill ` +
-              `reached the other node ${(flowingAt - killedAt).toFixed(0)} ms after the kill ` +
-              `(${sent.toBob.length + sent.toAlice.length + sent.room.length} messages)`,
-          );
-          expect(flowingAt - promotedAt).to.be.below(10_000);
+        await sleep(GRACE_MS + 1000); // long enough for anything wrongly left over to expire
+        // Every message answered was delivered once, in order; the room's to every other member.
+        expect([toBob.texts, toAlice.texts, ...heard]).to.deep.equal([
+          sent.toBob,
+          sent.toAlice,
+          sent.room,
+          sent.room,
+          [],
+          sent.room,
+          sent.room,
+        ]);
+        for (const user of [alice, bob, carol, dave, erin]) expect(user.states.pairs, user.uid).to.deep.equal(STAYED);
+        expect(frank.states.pairs).to.deep.equal([...STAYED, 'DISCONNECTED/LOGOUT']);
+        // Each saw those who joined after it once, erin's join and frank's leave, and nobody else leave.
+        rooms.slice(0, 4).forEach(({ log }, index) => {
+          expect(log.events.map((event) => `${event.kind}:${event.uid}`)).to.deep.equal([
+            ...users.slice(index + 1).map((user) => `joined:${user.uid}`),
+            `joined:${erin.uid}`,
+            `left:${frank.uid}`,
+          ]);
+        });
+        expect(erinRoom.log.events.map((event) => `${event.kind}:${event.uid}`)).to.deep.equal([`left:${frank.uid}`]);
+        expect((await erinRoom.channel.getMembers()).sort()).to.deep.equal(
+          [alice, bob, carol, dave, erin].map((user) => user.uid).sort(),
+        );
+        expect(statuses).to.deep.equal([
+          { [alice.uid]: 'ONLINE', [bob.uid]: 'ONLINE', [frank.uid]: 'ONLINE', [erin.uid]: 'OFFLINE' },
+          { [erin.uid]: 'ONLINE' },
+          { [frank.uid]: 'OFFLINE' },
+        ]);
+        for (const node of cluster().nodes) expect(node.alive).to.equal(true);
+        // Nothing was lost: the replica had every write.
+        const errors = cluster().nodes.flatMap((node) => node.errors);
+        expect(errors.filter((error) => /Redis lost events/.test(error))).to.deep.equal([]);
+      },
+    );
 
-          await sleep(GRACE_MS + 1000); // long enough for anything wrongly left over to expire
-          // Every message answered was delivered once, in order; the room's to every other member.
-          expect([toBob.texts, toAlice.texts, ...heard]).to.deep.equal([
-            sent.toBob,
-            sent.toAlice,
-            sent.room,
-            sent.room,
-            [],
-            sent.room,
-            sent.room,
-          ]);
-          for (const user of [alice, bob, carol, dave, erin]) expect(user.states.pairs, user.uid).to.deep.equal(STAYED);
-          expect(frank.states.pairs).to.deep.equal([...STAYED, 'DISCONNECTED/LOGOUT']);
-          // Each saw those who joined after it once, erin's join and frank's leave, and nobody else leave.
-          rooms.slice(0, 4).forEach(({ log }, index) => {
-            expect(log.events.map((event) => `${event.kind}:${event.uid}`)).to.deep.equal([
-              ...users.slice(index + 1).map((user) => `joined:${user.uid}`),
-              `joined:${erin.uid}`,
-              `left:${frank.uid}`,
-            ]);
-          });
-          expect(erinRoom.log.events.map((event) => `${event.kind}:${event.uid}`)).to.deep.equal([`left:${frank.uid}`]);
-          expect((await erinRoom.channel.getMembers()).sort()).to.deep.equal(
-            [alice, bob, carol, dave, erin].map((user) => user.uid).sort(),
-          );
-          expect(statuses).to.deep.equal([
-            { [alice.uid]: 'ONLINE', [bob.uid]: 'ONLINE', [frank.uid]: 'ONLINE', [erin.uid]: 'OFFLINE' },
-            { [erin.uid]: 'ONLINE' },
-            { [frank.uid]: 'OFFLINE' },
-          ]);
-          for (const node of cluster().nodes) expect(node.alive).to.equal(true);
-        } finally {
-          // (Also when a check failed: the traffic would keep the test process alive.)
-          sending = false;
-        }
+    it(
+      'then the killed primary, back as a replica, takes its slot back by a failover by hand: messages flow on, ' +
+        'each delivered once and in order, nothing lost, nobody changes state',
+      async () => {
+        expect(killed, 'the test above killed a primary').to.be.a('number');
+        await redis().rejoin(killed!);
+        const errorsBefore = cluster().nodes.map((node) => node.errors.length);
+        const alice = await cluster().user('h-alice', 1);
+        const bob = await cluster().user('h-bob', 0);
+        const toBob = inbox(bob.client);
+        const toAlice = inbox(alice.client);
+        const traffic = startTraffic(alice, bob);
+        await sleep(500);
+
+        const serving = await redis().ownerOf(APP_KEY);
+        const startedAt = performance.now();
+        await redis().failoverByHand(killed!);
+        const sentAfterStart = traffic.next();
+        const switchedAt = await redis().promoted(APP_KEY, serving, 15_000);
+        const flowingAt = await arrival(toBob, sentAfterStart);
+        await sleep(300);
+        await traffic.stop();
+        console.log(
+          `      switched ${(switchedAt - startedAt).toFixed(0)} ms after CLUSTER FAILOVER; a message sent after it ` +
+            `reached the other node ${(flowingAt - startedAt).toFixed(0)} ms after it`,
+        );
+        await eventually(() => {
+          expect([toBob.texts, toAlice.texts]).to.deep.equal([traffic.sent.toBob, traffic.sent.toAlice]);
+        }, 2000);
+        await sleep(500);
+        expect([toBob.texts, toAlice.texts]).to.deep.equal([traffic.sent.toBob, traffic.sent.toAlice]);
+        for (const user of [alice, bob]) expect(user.states.pairs, user.uid).to.deep.equal(STAYED);
+        const errors = cluster().nodes.flatMap((node, index) => node.errors.slice(errorsBefore[index]));
+        expect(errors.filter((error) => /Redis lost events/.test(error))).to.deep.equal([]);
+        expect(await redis().ownerOf(APP_KEY)).to.equal(killed);
       },
     );
   });
+
   onFailingCluster('with writes the dying primary acknowledged and never sent its replica', (redis, cluster) => {
     it(
       'nodes find them lost and write back the sessions they hold; clients reconcile with no state change; ' +

@@ -162,6 +162,22 @@ export class RedisCluster {
     await this.servers.find((server) => server.port === port)?.kill();
   }
 
+  /**
+   * Starts the killed server on `port` again, with its old node id (its cluster config file): the cluster makes it
+   * a replica of the primary that took over its slots. Resolves once its link to that primary is up.
+   */
+  async rejoin(port: number): Promise<void> {
+    const server = this.serverOn(port);
+    await server.restart();
+    await this.until(server, /role:slave[^]*master_link_status:up/, (redis) => redis.info('replication'));
+  }
+
+  /** A failover by hand (`CLUSTER FAILOVER` on the replica on `port`): its primary lives on as its replica. */
+  async failoverByHand(port: number): Promise<void> {
+    const reply = await this.admin(this.serverOn(port), (redis) => redis.call('CLUSTER', 'FAILOVER'));
+    if (reply !== 'OK') throw new Error(`CLUSTER FAILOVER answered ${String(reply)}`);
+  }
+
   /** Thaws a replica {@link holdReplication} froze. */
   resumeReplica(replica: RedisProcess): void {
     replica.pause(false);
