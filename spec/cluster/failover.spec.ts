@@ -107,7 +107,8 @@ function startTraffic(alice: User, bob: User, carol?: { uid: string; channel: Rt
     sending = false;
     running.delete(stop);
     await loop;
-    await Promise.all(settled);
+    // (A send not answered is not in `sent`.)
+    await Promise.allSettled(settled);
   };
   running.add(stop);
   // (Between two sends the loop sleeps, its index at the last one sent.)
@@ -262,6 +263,45 @@ describe('cluster on a Redis Cluster: the primary of the app slot fails and its 
         const errors = cluster().nodes.flatMap((node, index) => node.errors.slice(errorsBefore[index]));
         expect(errors.filter((error) => /Redis lost events/.test(error))).to.deep.equal([]);
         expect(await redis().ownerOf(APP_KEY)).to.equal(killed);
+      },
+    );
+
+    it(
+      'then that primary frozen (its host gone, its connections left open): the nodes give its connections up, ' +
+        'follow the promoted replica, and messages flow again, each delivered once and in order',
+      async () => {
+        expect(await redis().ownerOf(APP_KEY), 'the test above moved the slot back').to.equal(killed);
+        const errorsBefore = cluster().nodes.map((node) => node.errors.length);
+        const alice = await cluster().user('f-alice', 0);
+        const bob = await cluster().user('f-bob', 1);
+        const toBob = inbox(bob.client);
+        const toAlice = inbox(alice.client);
+        const traffic = startTraffic(alice, bob);
+        await sleep(500);
+
+        const frozen = redis().serverOn(killed!);
+        const frozenAt = performance.now();
+        frozen.pause(true);
+        try {
+          const sentAfterFreeze = traffic.next();
+          const promotedAt = await redis().promoted(APP_KEY, killed!, 15_000);
+          const flowingAt = await arrival(toBob, sentAfterFreeze);
+          await sleep(300);
+          await traffic.stop();
+          console.log(
+            `      promoted ${(promotedAt - frozenAt).toFixed(0)} ms after the freeze; a message sent after it ` +
+              `reached the other node ${(flowingAt - frozenAt).toFixed(0)} ms after it`,
+          );
+          await eventually(() => {
+            expect([toBob.texts, toAlice.texts]).to.deep.equal([traffic.sent.toBob, traffic.sent.toAlice]);
+          }, 5000);
+          for (const user of [alice, bob]) expect(user.states.pairs, user.uid).to.deep.equal(STAYED);
+        } finally {
+          // Thawed, it finds itself demoted: it would answer the nodes' leftover reads on it with MOVED.
+          await redis().kill(killed!);
+        }
+        const errors = cluster().nodes.flatMap((node, index) => node.errors.slice(errorsBefore[index]));
+        expect(errors.filter((error) => /Redis lost events/.test(error))).to.deep.equal([]);
       },
     );
   });
