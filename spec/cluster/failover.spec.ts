@@ -8,7 +8,6 @@
  * Cluster: a failover uses its shard's replica up.
  */
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
 import type { RtmClient } from '../../lib/node.js';
 import type { RtmChannel } from '../../lib/client/rtm-channel.js';
 import { channelAttributes } from '../../lib/channel-attributes.js';
@@ -45,22 +44,12 @@ function onFailingCluster(title: string, tests: (redis: () => RedisCluster, clus
         // stall and holds expiries until the nodes' refreshes land (docs/CLUSTER.md, Stalls).
         await eventually(async () => {
           const owner = await redis!.ownerOf(APP_KEY);
-          expect(await ask(owner, (admin) => admin.exists(`rtm:{${APP}}:swept`))).to.equal(1);
+          expect(await redis!.admin(redis!.serverOn(owner), (admin) => admin.exists(`rtm:{${APP}}:swept`))).to.equal(1);
         }, 5000);
       });
       tests(() => redis!, cluster);
     });
   });
-}
-
-/** `work` on a plain connection to the server on `port`. */
-async function ask<T>(port: number, work: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(port, '127.0.0.1', { protocol: 2, maxRetriesPerRequest: 1 });
-  try {
-    return await work(redis);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** The peer messages `client` receives, as `sender:text`, and when each came. */
@@ -335,7 +324,7 @@ describe('cluster on a Redis Cluster: the primary of the app slot fails and its 
 
         // Redis holds again what the nodes hold (read on the promoted replica itself).
         await eventually(async () => {
-          await ask(replica.port, async (admin) => {
+          await redis().admin(replica, async (admin) => {
             expect(await admin.zrange(`rtm:{${APP}}:c:lw-room`, '0', '-1')).to.have.members([
               alice.uid,
               bob.uid,

@@ -34,7 +34,7 @@ export function requireRedisCluster(context: Mocha.Context, suite: string): void
 
 export class RedisCluster {
   private constructor(
-    /** Primaries first; replicas are added last. */
+    /** In start order: the first primaries, then replicas (their roles change as they fail over). */
     readonly servers: RedisProcess[],
     private readonly directory: string,
   ) {}
@@ -140,7 +140,7 @@ export class RedisCluster {
     }
   }
 
-  /** `primaries` servers joined into a cluster, each primary with `replicas` replicas, every replica linked. */
+  /** {@link PRIMARIES} primaries joined into a cluster, each with `replicas` replicas, every replica linked. */
   private static async create(replicas: number): Promise<RedisCluster> {
     const directory = mkdtempSync(join(tmpdir(), 'rtm-redis-cluster-'));
     const servers: RedisProcess[] = [];
@@ -230,7 +230,7 @@ export class RedisCluster {
   }
 
   /** `work` on a plain connection to one server. */
-  private async admin<T>(server: RedisProcess, work: (redis: Redis) => Promise<T>): Promise<T> {
+  async admin<T>(server: RedisProcess, work: (redis: Redis) => Promise<T>): Promise<T> {
     const redis = new Redis(server.port, '127.0.0.1', { protocol: 2, maxRetriesPerRequest: 1 });
     try {
       return await work(redis);
