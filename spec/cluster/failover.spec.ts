@@ -74,15 +74,21 @@ const running = new Set<() => Promise<void>>();
 
 /**
  * Alice and bob send each other a message every 100 ms, and `carol` one to her room every 500 ms, until stopped.
- * `next()`: alice's next message, as bob will see it.
+ * `next()`: alice's next message, as bob will see it; `failed()`: how many sends failed (none should: they wait).
  */
 function startTraffic(alice: User, bob: User, carol?: { uid: string; channel: RtmChannel }) {
   const sent: Sent = { toBob: [], toAlice: [], room: [] };
   const settled: Array<Promise<unknown>> = [];
   let sending = true;
   let index = 0;
+  let failed = 0;
   const track = (promise: Promise<unknown>, list: string[], text: string) =>
-    settled.push(promise.then(() => list.push(text)));
+    settled.push(
+      promise.then(
+        () => list.push(text),
+        () => failed++,
+      ),
+    );
   const loop = (async () => {
     for (; sending; index++) {
       track(alice.client.sendMessageToPeer({ text: `a${index}` }, bob.uid), sent.toBob, `${alice.uid}:a${index}`);
@@ -96,12 +102,11 @@ function startTraffic(alice: User, bob: User, carol?: { uid: string; channel: Rt
     sending = false;
     running.delete(stop);
     await loop;
-    // (A send not answered is not in `sent`.)
-    await Promise.allSettled(settled);
+    await Promise.all(settled);
   };
   running.add(stop);
   // (Between two sends the loop sleeps, its index at the last one sent.)
-  return { sent, stop, next: () => `${alice.uid}:a${index + 1}` };
+  return { sent, stop, next: () => `${alice.uid}:a${index + 1}`, failed: () => failed };
 }
 
 /** Resolves with the time `text` reached `inbox`; rejects after 10 s. */
@@ -142,6 +147,7 @@ async function talkThroughFailover(
     `      replica serving ${(promotedAt - failedAt).toFixed(0)} ms after ${failure}; a message sent after it ` +
       `reached the other node ${(flowingAt - failedAt).toFixed(0)} ms after it`,
   );
+  expect(traffic.failed()).to.equal(0);
   const answered = [traffic.sent.toBob, traffic.sent.toAlice];
   await eventually(() => void expect([toBob.texts, toAlice.texts]).to.deep.equal(answered), 5000);
   await sleep(500); // (no message twice, late)
@@ -215,6 +221,7 @@ describe('cluster on a Redis Cluster: the primary of the app slot fails and its 
           expect(statuses.slice(1)).to.deep.equal([{ [erin.uid]: 'ONLINE' }, { [frank.uid]: 'OFFLINE' }]);
         }, 10_000);
         const { sent } = traffic;
+        expect(traffic.failed()).to.equal(0);
         console.log(
           `      promoted ${(promotedAt - killedAt).toFixed(0)} ms after the kill; a message sent after the kill ` +
             `reached the other node ${(flowingAt - killedAt).toFixed(0)} ms after the kill ` +
