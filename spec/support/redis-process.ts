@@ -56,6 +56,7 @@ export class RedisProcess {
   private child: ChildProcess | undefined;
   /** Set by {@link unref}. */
   private unrefed = false;
+  private frozen = false;
 
   private constructor(
     readonly port: number,
@@ -121,6 +122,12 @@ export class RedisProcess {
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connections stay open and nothing is answered meanwhile. */
   pause(paused: boolean): void {
     this.child?.kill(paused ? 'SIGSTOP' : 'SIGCONT');
+    this.frozen = paused;
+  }
+
+  /** True while {@link pause}d: a command sent to it would wait for ever. */
+  get paused(): boolean {
+    return this.frozen;
   }
 
   async stop(): Promise<void> {

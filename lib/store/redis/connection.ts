@@ -70,9 +70,18 @@ export function commandConnection(options: RedisStoreOptions, node: string): Red
 }
 
 /**
+ * How long a Cluster node's connection may wait for any answer, with commands pending, before it is given
+ * up (and its commands sent again, as after a lost connection): a primary whose host vanished (powered off,
+ * cut off) closes nothing, and without this a command, or a stream read, sent to it before the failover
+ * would wait for ever. Above the stream reads' block (1 s), so an idle read does not trip it.
+ */
+const CLUSTER_SOCKET_TIMEOUT_MS = 3000;
+
+/**
  * A Redis Cluster client. A command whose shard fails over is sent again, every 300 ms, up to 40 times
  * (12 s: a replica is promoted within about twice the cluster's node timeout), then fails; MOVED and ASK
  * are followed as ioredis does. Every command goes to the primary of its slot (the default `scaleReads`).
+ * A node silent for {@link CLUSTER_SOCKET_TIMEOUT_MS} counts as a lost connection (BEHAVIOUR §4.3).
  */
 function clusterConnection(
   { nodes, options }: NonNullable<StoreConnection['cluster']>,
@@ -85,7 +94,13 @@ function clusterConnection(
     retryDelayOnClusterDown: 300,
     maxRedirections: 40,
     ...options,
-    redisOptions: { protocol, connectionName, maxRetriesPerRequest, ...options.redisOptions },
+    redisOptions: {
+      protocol,
+      connectionName,
+      maxRetriesPerRequest,
+      socketTimeout: CLUSTER_SOCKET_TIMEOUT_MS,
+      ...options.redisOptions,
+    },
   };
   return new Cluster(
     nodes.map(({ host, port }) => ({ host, port })),

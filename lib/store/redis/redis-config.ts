@@ -45,8 +45,9 @@ export interface RedisUrlConfig {
 }
 
 /**
- * The ioredis Cluster options a deployment may need: the nodes' auth and TLS (`redisOptions`), address
- * mapping, and how long a command waits through a shard's failover. Not `scaleReads`: every read goes to
+ * The ioredis Cluster options a deployment may need: the nodes' auth and TLS (`redisOptions`; there too
+ * `socketTimeout`, how long a silent node is waited for, 3 s by default here), address mapping, and how long
+ * a command waits through a shard's failover. Not `scaleReads`: every read goes to
  * the primary, as a replica may lag behind writes this node already saw.
  */
 export type ClusterModeOptions = Pick<
