@@ -648,12 +648,7 @@ describe('rx-rtm-server (cli.ts)', function () {
         env,
         '--app: no app "nope" among the apps given',
       ],
-      [
-        'a uid outside the name rule',
-        ['token', '--app', 'demo', '--uid', 'a/b'],
-        env,
-        '--uid may not hold "/"',
-      ],
+      ['a uid outside the name rule', ['token', '--app', 'demo', '--uid', 'a/b'], env, '--uid may not hold "/"'],
       ['a uid too long', ['token', '--app', 'demo', '--uid', 'x'.repeat(65)], env, '--uid must be 1 to 64 bytes'],
       [
         'a zero lifetime',
