@@ -239,6 +239,41 @@ export function clusterFor(redis: () => SharedRedis, options: ClusterOptions): (
   return () => cluster!;
 }
 
+/**
+ * A Redis that fails over (a Sentinel group, a Redis Cluster with replicas) for a `describe` block, and two nodes
+ * on it in a block inside, so the nodes stop before it does (mocha runs an inner block's `after` hooks first).
+ * `start` may skip the block (no redis-server here). Before the tests the nodes have run a while: a sweep recorded
+ * when it ran (`swept` counts that record), so the first sweep after a failover finds the stall and holds expiries
+ * until the nodes' refreshes land (docs/CLUSTER.md, Stalls).
+ */
+export function onFailingRedis<R extends SharedRedis>(
+  title: string,
+  start: (context: Mocha.Context) => Promise<R>,
+  options: ClusterOptions,
+  swept: (redis: R, cluster: Cluster) => Promise<number>,
+  tests: (redis: () => R, cluster: () => Cluster) => void,
+): void {
+  describe(title, () => {
+    let redis: R | undefined;
+    before(async function () {
+      this.timeout(30_000);
+      redis = await start(this);
+    });
+    after(async () => {
+      await redis?.stop();
+    });
+    describe('two nodes', () => {
+      const cluster = clusterFor(() => redis!, options);
+      before(async () => {
+        await eventually(async () => {
+          expect(await swept(redis!, cluster())).to.equal(1);
+        }, 5000);
+      });
+      tests(() => redis!, cluster);
+    });
+  });
+}
+
 /** Waits until `check` passes (throws nothing), or fails with its last error after `timeoutMs`. */
 export async function eventually(check: () => void | Promise<void>, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;

@@ -13,7 +13,7 @@ import type { RtmChannel } from '../../lib/client/rtm-channel.js';
 import { channelAttributes } from '../../lib/channel-attributes.js';
 import { appKeys } from '../../lib/store/redis/served-app.js';
 import { RedisCluster, requireRedisCluster } from '../support/redis-cluster.js';
-import { APP, Cluster, clusterFor, eventually, expect, sleep, token, type User } from './cluster-harness.js';
+import { APP, Cluster, eventually, expect, onFailingRedis, sleep, token, type User } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
 const UNREACHABLE_MS = 1000;
@@ -22,34 +22,21 @@ const STAYED = ['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCC
 /** A key in the slot of the app's keys: its primary is the one to kill. */
 const APP_KEY = appKeys('rtm', APP).epoch;
 
-/**
- * A Redis Cluster with replicas for a `describe` block, and two nodes on it
- * in a block inside, so the nodes stop before the cluster does.
- */
+/** A Redis Cluster with replicas for a `describe` block, and two nodes on it (see {@link onFailingRedis}). */
 function onFailingCluster(title: string, tests: (redis: () => RedisCluster, cluster: () => Cluster) => void): void {
-  describe(title, () => {
-    let redis: RedisCluster | undefined;
-    before(async function () {
-      this.timeout(30_000);
-      requireRedisCluster(this, 'Redis Cluster failover tests');
-      redis = await RedisCluster.startWithReplicas();
-    });
-    after(async () => {
-      await redis?.stop();
-    });
-    describe('two nodes', () => {
-      const cluster = clusterFor(() => redis!, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
-      before(async () => {
-        // Nodes that ran a while: a sweep recorded when it ran, so the first sweep after the failover finds the
-        // stall and holds expiries until the nodes' refreshes land (docs/CLUSTER.md, Stalls).
-        await eventually(async () => {
-          const owner = await redis!.ownerOf(APP_KEY);
-          expect(await redis!.admin(redis!.serverOn(owner), (admin) => admin.exists(`rtm:{${APP}}:swept`))).to.equal(1);
-        }, 5000);
-      });
-      tests(() => redis!, cluster);
-    });
-  });
+  onFailingRedis(
+    title,
+    (context) => {
+      requireRedisCluster(context, 'Redis Cluster failover tests');
+      return RedisCluster.startWithReplicas();
+    },
+    { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS },
+    async (redis) => {
+      const owner = await redis.ownerOf(APP_KEY);
+      return redis.admin(redis.serverOn(owner), (admin) => admin.exists(`rtm:{${APP}}:swept`));
+    },
+    tests,
+  );
 }
 
 /** The peer messages `client` receives, as `sender:text`, and when each came. */

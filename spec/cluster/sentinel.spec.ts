@@ -12,41 +12,25 @@ import type { RedisProcess } from '../support/redis-process.js';
 import { requireRedis } from '../support/redis-process.js';
 import { GROUP, SentinelGroup } from '../support/sentinel-group.js';
 import { main, type CliOutcome } from '../../lib/server/cli.js';
-import { APP, Cluster, clusterFor, eventually, expect, sleep, type User } from './cluster-harness.js';
+import { APP, Cluster, eventually, expect, onFailingRedis, sleep, type User } from './cluster-harness.js';
 
 const GRACE_MS = 3000;
 const UNREACHABLE_MS = 1000;
 /** What every client that stayed must have seen, and nothing more. */
 const STAYED = ['DISCONNECTED/LOGOUT', 'CONNECTING/LOGIN', 'CONNECTED/LOGIN_SUCCESS'];
 
-/**
- * A Sentinel group for a `describe` block, and two nodes on it in a block
- * inside, so the nodes stop before the group does (mocha runs a block's
- * `after` hooks in their order, and an inner block's first).
- */
+/** A Sentinel group for a `describe` block, and two nodes on it (see {@link onFailingRedis}). */
 function onSentinel(title: string, tests: (group: () => SentinelGroup, cluster: () => Cluster) => void): void {
-  describe(title, () => {
-    let group: SentinelGroup | undefined;
-    before(async function () {
-      this.timeout(30_000);
-      requireRedis(this, 'Sentinel failover tests');
-      group = await SentinelGroup.start();
-    });
-    after(async () => {
-      await group?.stop();
-    });
-    describe('two nodes', () => {
-      const cluster = clusterFor(() => group!, { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS });
-      before(async () => {
-        // Nodes that ran a while: a sweep recorded when it ran, so the first sweep after the failover finds the
-        // stall and holds expiries until the nodes' refreshes land (docs/CLUSTER.md, Stalls).
-        await eventually(async () => {
-          expect(await cluster().admin!.exists(`rtm:{${APP}}:swept`)).to.equal(1);
-        }, 5000);
-      });
-      tests(() => group!, cluster);
-    });
-  });
+  onFailingRedis(
+    title,
+    (context) => {
+      requireRedis(context, 'Sentinel failover tests');
+      return SentinelGroup.start();
+    },
+    { nodes: 2, presenceGraceMs: GRACE_MS, unreachableMs: UNREACHABLE_MS },
+    (_, cluster) => cluster.admin!.exists(`rtm:{${APP}}:swept`),
+    tests,
+  );
 }
 
 /** The peer messages `client` receives, as `sender:text`. */
