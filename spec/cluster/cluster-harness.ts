@@ -6,7 +6,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
@@ -20,7 +19,10 @@ import { RedisProcess, requireRedis } from '../support/redis-process.js';
 import { RedisCluster } from '../support/redis-cluster.js';
 import { SentinelGroup } from '../support/sentinel-group.js';
 import { storeConnection } from '../../lib/store/redis/redis-config.js';
+import { eventually } from '../support/eventually.js';
 import { sleep, StateRecorder } from '../support/state-recorder.js';
+
+export { eventually };
 
 export const APP = 'demo';
 export const SECRET = 'cluster-test-secret';
@@ -272,20 +274,6 @@ export function onFailingRedis<R extends SharedRedis>(
       tests(() => redis!, cluster);
     });
   });
-}
-
-/** Waits until `check` passes (throws nothing), or fails with its last error after `timeoutMs`. */
-export async function eventually(check: () => void | Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (performance.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
 }
 
 /**
