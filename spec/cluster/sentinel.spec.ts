@@ -131,10 +131,11 @@ async function failoverDuringTraffic(
       `(${sent.toBob.length + sent.toAlice.length + sent.room.length} messages)`,
   );
   expect(convergedAt - promotedAt).to.be.below(10_000);
-  // Both nodes moved to the promoted replica (from a demoted primary, once the Sentinels reconfigured it).
+  // Both nodes moved to the promoted replica (from a demoted primary, once the Sentinels reconfigured it; a
+  // frozen one answers nothing: its caller looks once it thaws).
   await eventually(async () => {
     expect(await nodeConnections(group, group.replica)).to.equal(4);
-    expect(await nodeConnections(group, group.primary)).to.equal(0);
+    if (!group.primary.paused) expect(await nodeConnections(group, group.primary)).to.equal(0);
   }, 10_000);
   console.log(
     `      both nodes on the promoted replica ${(performance.now() - promotedAt).toFixed(0)} ms after the promotion`,
@@ -197,6 +198,17 @@ describe('cluster on Sentinel: the primary fails and its replica takes over', fu
       } finally {
         await running.shutdown('test over');
       }
+    });
+  });
+
+  onSentinel('the primary frozen (SIGSTOP: its host gone, its connections left open)', (group, cluster) => {
+    it('nodes leave it for the promoted replica within 10 s; who stayed sees no change', async () => {
+      await failoverDuringTraffic(group(), cluster(), 'freeze', () => Promise.resolve(group().primary.pause(true)));
+      // Thawed, it finds the nodes' connections to it closed (and the Sentinels demote it).
+      group().primary.pause(false);
+      await eventually(async () => {
+        expect(await nodeConnections(group(), group().primary)).to.equal(0);
+      }, 5000);
     });
   });
 

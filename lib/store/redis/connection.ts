@@ -53,7 +53,20 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-/** The node's connection for commands and scripts (not yet connected), named after the node. */
+/**
+ * How long a connection to Redis may wait for any answer, with commands pending, before it is given up (and
+ * its commands sent again, as after a lost connection): a server whose host vanished (powered off, cut off,
+ * frozen) closes nothing, and without this a command or a stream read sent to it would wait for ever, on one
+ * Redis, through Sentinels or on a Redis Cluster alike. Above the stream reads' block (1 s, the only blocking
+ * command the store sends), so an idle read does not trip it. The app's `socketTimeout` overrides it.
+ */
+const REDIS_SOCKET_TIMEOUT_MS = 3000;
+
+/**
+ * The node's connection for commands and scripts (not yet connected), named after the node. Its stream
+ * readers' connections are copies of it ({@link readerConnection}), so they share every setting here.
+ * A server silent for {@link REDIS_SOCKET_TIMEOUT_MS} counts as a lost connection (BEHAVIOUR §4.3).
+ */
 export function commandConnection(options: RedisStoreOptions, node: string): RedisClient {
   const settings: RedisOptions = {
     // RESP2: the reply shapes the scripts' decoders check do not depend on the server's version.
@@ -62,6 +75,7 @@ export function commandConnection(options: RedisStoreOptions, node: string): Red
     // Reconnect quickly and for ever; a command waits through about 20 failed attempts, then fails.
     retryStrategy: (times) => Math.min(100 * times, 1000),
     maxRetriesPerRequest: 20,
+    socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
     connectionName: `rx-rtm:${node}`,
     ...options.redis,
   };
@@ -70,22 +84,15 @@ export function commandConnection(options: RedisStoreOptions, node: string): Red
 }
 
 /**
- * How long a Cluster node's connection may wait for any answer, with commands pending, before it is given
- * up (and its commands sent again, as after a lost connection): a primary whose host vanished (powered off,
- * cut off) closes nothing, and without this a command, or a stream read, sent to it before the failover
- * would wait for ever. Above the stream reads' block (1 s), so an idle read does not trip it.
- */
-const CLUSTER_SOCKET_TIMEOUT_MS = 3000;
-
-/**
  * A Redis Cluster client. A command whose shard fails over is sent again, every 300 ms, up to 40 times
  * (12 s: a replica is promoted within about twice the cluster's node timeout), then fails; MOVED and ASK
  * are followed as ioredis does. Every command goes to the primary of its slot (the default `scaleReads`).
- * A node silent for {@link CLUSTER_SOCKET_TIMEOUT_MS} counts as a lost connection (BEHAVIOUR §4.3).
+ * Each node's connection takes the settings of one Redis that a Cluster node needs, the socket timeout
+ * among them, under the app's `redisOptions`.
  */
 function clusterConnection(
   { nodes, options }: NonNullable<StoreConnection['cluster']>,
-  { protocol, connectionName, maxRetriesPerRequest }: RedisOptions,
+  { protocol, connectionName, maxRetriesPerRequest, socketTimeout }: RedisOptions,
 ): Cluster {
   const settings: ClusterOptions = {
     lazyConnect: true,
@@ -98,7 +105,7 @@ function clusterConnection(
       protocol,
       connectionName,
       maxRetriesPerRequest,
-      socketTimeout: CLUSTER_SOCKET_TIMEOUT_MS,
+      socketTimeout,
       ...options.redisOptions,
     },
   };

@@ -17,9 +17,13 @@ export interface SentinelAddress {
 /** A node of a Redis Cluster: a primary or a replica, any one leads to the others. */
 export type ClusterNodeAddress = SentinelAddress;
 
-/** The ioredis options of Sentinel mode a deployment may need: the primary's and the Sentinels' auth and TLS. */
+/**
+ * The ioredis options of Sentinel mode a deployment may need: the primary's and the Sentinels' auth and TLS,
+ * and `socketTimeout` (how long a silent primary is waited for, 3 s by default here).
+ */
 export type SentinelModeOptions = Pick<
   RedisOptions,
+  | 'socketTimeout'
   | 'username'
   | 'password'
   | 'db'
@@ -39,8 +43,11 @@ export interface SentinelConfig extends SentinelModeOptions {
   readonly name: string;
 }
 
-/** One Redis: `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). */
-export interface RedisUrlConfig {
+/**
+ * One Redis: `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS); `socketTimeout`, how long a silent
+ * server is waited for, 3 s by default here.
+ */
+export interface RedisUrlConfig extends Pick<RedisOptions, 'socketTimeout'> {
   readonly url: string;
 }
 
@@ -113,7 +120,10 @@ export function storeConnection(config: RedisConfig): StoreConnection {
     // Never quoted: it may hold a password.
     if (typeof config.url !== 'string' || !isRedisUrl(config.url))
       throw new RedisConfigError('redis.url must be a URL like redis://[user:password@]host:6379[/db] or rediss://…');
-    return { url: config.url };
+    return {
+      url: config.url,
+      ...(config.socketTimeout === undefined ? {} : { redis: { socketTimeout: config.socketTimeout } }),
+    };
   }
   if ('cluster' in config) {
     const { cluster, ...options } = config;

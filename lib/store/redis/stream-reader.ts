@@ -68,6 +68,10 @@ export class StreamReader {
   /** Counts the lost connections, so a read that spanned one is checked for a gap first. */
   private drops = 0;
   private closed = false;
+  /** Settles {@link closing}. */
+  private endRead!: () => void;
+  /** Settles at {@link close}: a read the connection lost stays unanswered until it is back, after close never. */
+  private readonly closing = new Promise<null>((resolve) => (this.endRead = () => resolve(null)));
 
   constructor(
     private readonly connection: RedisClient,
@@ -153,6 +157,7 @@ export class StreamReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.endRead();
     for (const cursor of this.cursors.values()) {
       for (const waiter of cursor.waiters.splice(0)) waiter.resolve();
       for (const go of cursor.unheld.splice(0)) go();
@@ -168,7 +173,7 @@ export class StreamReader {
     while (!this.closed) {
       try {
         // A read cut by a lost connection is sent again once the connection is back (ioredis does it).
-        const reply = (await this.connection.call(
+        const read = this.connection.call(
           'XREAD',
           'COUNT',
           READ_COUNT,
@@ -177,7 +182,9 @@ export class StreamReader {
           'STREAMS',
           ...streams,
           ...streams.map((stream) => this.cursors.get(stream)!.lastId),
-        )) as StreamReply;
+        ) as Promise<StreamReply>;
+        const reply = await Promise.race([read, this.closing]);
+        if (this.closed) return;
         // The connection dropped since the last read, or another server answered it (a shard's replica took
         // over): before delivering anything, see whether entries this node never read were trimmed away in
         // the meantime, or entries it read are missing.
